@@ -1,0 +1,39 @@
+// The shape of a lowering table: one entry per IR op kind, turning the op, the
+// Relay names of its operands and its result type into one Relay expression.
+
+import type { Op, OpKind } from '../../../ir/ops.js';
+import type { TensorType } from '../../../ir/types.js';
+
+export type OpOf<K extends OpKind> = Extract<Op, { kind: K }>;
+
+/**
+ * `args` are Relay expressions naming the operands (`%in0`, `%3`, ...);
+ * `argTypes` their IR types, for lowerings that need operand shapes.
+ */
+export type Lowering<K extends OpKind> = (
+  op: OpOf<K>,
+  args: readonly string[],
+  result: TensorType,
+  argTypes: readonly TensorType[],
+) => string;
+
+export type LoweringTable<K extends OpKind> = { readonly [P in K]: Lowering<P> };
+
+/** Operand `i`, or an internal error when the op was built with too few. */
+export function arg(args: readonly string[], i: number, kind: string): string {
+  const a = args[i];
+  if (a === undefined) throw new Error(`${kind}: missing operand ${i}`);
+  return a;
+}
+
+export function argType(types: readonly TensorType[], i: number, kind: string): TensorType {
+  const t = types[i];
+  if (t === undefined) throw new Error(`${kind}: missing type of operand ${i}`);
+  return t;
+}
+
+export function dim(t: TensorType, i: number, kind: string): number {
+  const d = t.shape[i];
+  if (d === undefined) throw new Error(`${kind}: operand has no dimension ${i}`);
+  return d;
+}

@@ -1,0 +1,110 @@
+// Typed access to a NodeDef's attributes. Integers arrive as protobufjs Long
+// (int64); they are converted to numbers only where the value is a size, an
+// axis or a stride, and only when it is exactly representable.
+
+import type { NodeDef } from '../../src/graphdef/io.js';
+import { dtypeFromTf } from './dtypes.js';
+import type { DType } from '../types.js';
+
+type Int64Like = number | { toString(): string };
+
+export function toSafeNumber(v: Int64Like): number {
+  const n = typeof v === 'number' ? v : Number(v.toString());
+  if (!Number.isSafeInteger(n)) throw new Error(`integer ${v.toString()} is too large`);
+  return n;
+}
+
+interface RawAttr {
+  s?: Uint8Array;
+  i?: Int64Like;
+  f?: number;
+  b?: boolean;
+  type?: number;
+  shape?: RawShape;
+  list?: { s?: Uint8Array[]; i?: Int64Like[]; f?: number[]; b?: boolean[]; type?: number[]; shape?: RawShape[] };
+}
+export interface RawShape {
+  dim?: { size?: Int64Like }[];
+  unknown_rank?: boolean;
+}
+
+function raw(node: NodeDef, name: string): RawAttr | undefined {
+  const a = (node.attr as Record<string, RawAttr> | undefined)?.[name];
+  return a;
+}
+
+function has<K extends keyof RawAttr>(a: RawAttr | undefined, k: K): a is RawAttr & Required<Pick<RawAttr, K>> {
+  return a !== undefined && Object.prototype.hasOwnProperty.call(a, k) && a[k] !== undefined && a[k] !== null;
+}
+
+const decoder = new TextDecoder();
+
+export class Attrs {
+  constructor(private readonly node: NodeDef) {}
+
+  has(name: string): boolean {
+    return raw(this.node, name) !== undefined;
+  }
+
+  str(name: string, fallback?: string): string {
+    const a = raw(this.node, name);
+    if (has(a, 's')) return decoder.decode(a.s);
+    if (fallback !== undefined) return fallback;
+    throw new Error(`attr ${name} missing`);
+  }
+
+  int(name: string, fallback?: number): number {
+    const a = raw(this.node, name);
+    if (has(a, 'i')) return toSafeNumber(a.i);
+    if (a && !has(a, 'list') && fallback === undefined) return 0;
+    if (fallback !== undefined) return fallback;
+    throw new Error(`attr ${name} missing`);
+  }
+
+  float(name: string, fallback?: number): number {
+    const a = raw(this.node, name);
+    if (has(a, 'f')) return a.f;
+    if (fallback !== undefined) return fallback;
+    if (a) return 0;
+    throw new Error(`attr ${name} missing`);
+  }
+
+  bool(name: string, fallback = false): boolean {
+    const a = raw(this.node, name);
+    return has(a, 'b') ? a.b : fallback;
+  }
+
+  ints(name: string, fallback?: number[]): number[] {
+    const a = raw(this.node, name);
+    if (a?.list) return (a.list.i ?? []).map(toSafeNumber);
+    if (fallback !== undefined) return fallback;
+    throw new Error(`attr ${name} missing`);
+  }
+
+  /** The TF dtype attr mapped to an IR dtype; undefined when IR has no such dtype. */
+  dtype(name: string): DType | undefined {
+    const a = raw(this.node, name);
+    return has(a, 'type') ? dtypeFromTf(a.type) : undefined;
+  }
+
+  rawType(name: string): number | undefined {
+    const a = raw(this.node, name);
+    return has(a, 'type') ? a.type : undefined;
+  }
+
+  types(name: string): number[] {
+    return raw(this.node, name)?.list?.type ?? [];
+  }
+
+  /** A shape attr: dims (-1 unknown) or undefined for unknown rank / absent. */
+  shape(name: string): number[] | undefined {
+    const a = raw(this.node, name);
+    if (!has(a, 'shape') || a.shape.unknown_rank) return undefined;
+    return (a.shape.dim ?? []).map((d) => (d.size === undefined ? 0 : toSafeNumber(d.size)));
+  }
+
+  shapes(name: string): (number[] | undefined)[] {
+    const list = raw(this.node, name)?.list?.shape ?? [];
+    return list.map((s) => (s.unknown_rank ? undefined : (s.dim ?? []).map((d) => (d.size === undefined ? 0 : toSafeNumber(d.size)))));
+  }
+}

@@ -1,0 +1,167 @@
+// A read-only view of a TensorFlow graph for the passes: nodes in a stable
+// topological order, parsed input references, consumers. TensorFlow loop back
+// edges (NextIteration -> Merge) are ignored for the order, as TensorFlow does.
+
+import type { GraphDef, NodeDef } from '../../src/graphdef/io.js';
+import { parseInputRef } from '../../src/graphdef/validate.js';
+
+export interface TensorRef {
+  readonly node: string;
+  readonly index: number;
+}
+
+export interface GNode {
+  readonly name: string;
+  readonly op: string;
+  readonly device: string;
+  readonly def: NodeDef;
+  /** Data inputs in order. */
+  readonly inputs: readonly TensorRef[];
+  /** Nodes this one has a control dependency on. */
+  readonly controlInputs: readonly string[];
+  /** Position in the topological order. */
+  readonly order: number;
+}
+
+export function tensorName(t: TensorRef): string {
+  return `${t.node}:${t.index}`;
+}
+
+const BACK_EDGE_TARGETS = new Set(['Merge', 'RefMerge']);
+const BACK_EDGE_SOURCES = new Set(['NextIteration', 'RefNextIteration']);
+
+export class GraphView {
+  readonly nodes: readonly GNode[];
+  private readonly byName = new Map<string, GNode>();
+  private readonly consumerMap = new Map<string, GNode[]>();
+  private readonly controlConsumerMap = new Map<string, GNode[]>();
+
+  constructor(readonly graph: GraphDef) {
+    const defs = graph.node ?? [];
+    const parsed = defs.map((def) => {
+      const inputs: TensorRef[] = [];
+      const controlInputs: string[] = [];
+      for (const s of def.input ?? []) {
+        const r = parseInputRef(s);
+        if (r.control) controlInputs.push(r.node);
+        else inputs.push({ node: r.node, index: r.index });
+      }
+      return { def, inputs, controlInputs };
+    });
+    // Kahn's algorithm, taking ready nodes in file order, so the order depends
+    // only on the graph.
+    const index = new Map<string, number>();
+    defs.forEach((d, i) => index.set(d.name, i));
+    const indegree = new Array<number>(defs.length).fill(0);
+    const succ: number[][] = defs.map(() => []);
+    parsed.forEach((p, i) => {
+      const op = p.def.op;
+      const preds = [...p.inputs.map((t) => t.node), ...p.controlInputs];
+      for (const src of preds) {
+        const j = index.get(src);
+        if (j === undefined) continue;
+        if (BACK_EDGE_TARGETS.has(op) && BACK_EDGE_SOURCES.has(defs[j]!.op)) continue;
+        indegree[i]!++;
+        succ[j]!.push(i);
+      }
+    });
+    const ready: number[] = [];
+    indegree.forEach((d, i) => d === 0 && ready.push(i));
+    const order: number[] = [];
+    // A binary heap would be asymptotically better; file order as a tie-break
+    // only needs the smallest ready index, and graphs are small enough.
+    const heap = new MinHeap();
+    ready.forEach((i) => heap.push(i));
+    while (heap.size > 0) {
+      const i = heap.pop();
+      order.push(i);
+      for (const j of succ[i]!) if (--indegree[j]! === 0) heap.push(j);
+    }
+    if (order.length !== defs.length) {
+      throw new Error('GraphView: graph has a cycle; validate the graph before building a view');
+    }
+    const nodes: GNode[] = [];
+    order.forEach((i, k) => {
+      const p = parsed[i]!;
+      const n: GNode = {
+        name: p.def.name,
+        op: p.def.op,
+        device: p.def.device ?? '',
+        def: p.def,
+        inputs: p.inputs,
+        controlInputs: p.controlInputs,
+        order: k,
+      };
+      nodes.push(n);
+      this.byName.set(n.name, n);
+    });
+    this.nodes = nodes;
+    for (const n of nodes) {
+      for (const t of n.inputs) push(this.consumerMap, t.node, n);
+      for (const c of n.controlInputs) push(this.controlConsumerMap, c, n);
+    }
+  }
+
+  node(name: string): GNode {
+    const n = this.byName.get(name);
+    if (!n) throw new Error(`no node named ${name}`);
+    return n;
+  }
+
+  has(name: string): boolean {
+    return this.byName.has(name);
+  }
+
+  /** Nodes reading a data output of `name` (each once, in topological order). */
+  consumers(name: string): readonly GNode[] {
+    return this.consumerMap.get(name) ?? [];
+  }
+
+  controlConsumers(name: string): readonly GNode[] {
+    return this.controlConsumerMap.get(name) ?? [];
+  }
+}
+
+function push<K, V>(m: Map<K, V[]>, k: K, v: V): void {
+  const list = m.get(k);
+  if (!list) m.set(k, [v]);
+  else if (list[list.length - 1] !== v) list.push(v);
+}
+
+class MinHeap {
+  private readonly a: number[] = [];
+  get size(): number {
+    return this.a.length;
+  }
+  push(x: number): void {
+    const a = this.a;
+    a.push(x);
+    let i = a.length - 1;
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      if (a[p]! <= a[i]!) break;
+      [a[p], a[i]] = [a[i]!, a[p]!];
+      i = p;
+    }
+  }
+  pop(): number {
+    const a = this.a;
+    const top = a[0]!;
+    const last = a.pop()!;
+    if (a.length > 0) {
+      a[0] = last;
+      let i = 0;
+      for (;;) {
+        const l = 2 * i + 1;
+        const r = l + 1;
+        let m = i;
+        if (l < a.length && a[l]! < a[m]!) m = l;
+        if (r < a.length && a[r]! < a[m]!) m = r;
+        if (m === i) break;
+        [a[m], a[i]] = [a[i]!, a[m]!];
+        i = m;
+      }
+    }
+    return top;
+  }
+}

@@ -1,0 +1,43 @@
+// Unary activations and math functions. Relu6 is a clip; LeakyRelu keeps its
+// alpha explicit.
+
+import type { UnaryFn } from '../../ops.js';
+import type { OpTable, TfOpDef } from '../registry.js';
+import { floatInput } from './common.js';
+
+function unary(fn: UnaryFn): TfOpDef {
+  return {
+    category: 'activation',
+    infer: (c) => [floatInput(c, 0)],
+    lower: (c) => [c.emit({ kind: 'unary', fn, args: [c.value(0)] }, c.outputs[0]!)],
+  };
+}
+
+export const activationOps: OpTable = {
+  Relu: unary('relu'),
+  Sigmoid: unary('sigmoid'),
+  Tanh: unary('tanh'),
+  Exp: unary('exp'),
+  Log: unary('log'),
+  Sqrt: unary('sqrt'),
+  Rsqrt: unary('rsqrt'),
+  Square: unary('square'),
+  Neg: unary('neg'),
+  Abs: unary('abs'),
+  Erf: unary('erf'),
+  Softplus: unary('softplus'),
+  Elu: unary('elu'),
+  Selu: unary('selu'),
+  Relu6: {
+    category: 'activation',
+    infer: (c) => [floatInput(c, 0)],
+    lower: (c) => [c.emit({ kind: 'clip', args: [c.value(0)], min: 0, max: 6 }, c.outputs[0]!)],
+  },
+  LeakyRelu: {
+    category: 'activation',
+    infer: (c) => [floatInput(c, 0)],
+    lower: (c) => [
+      c.emit({ kind: 'leaky_relu', args: [c.value(0)], alpha: c.attrs.float('alpha', 0.2) }, c.outputs[0]!),
+    ],
+  },
+};

@@ -1,0 +1,31 @@
+// All op tables, one per category. An op name may appear in one table only.
+
+import type { OpTable, TfOpDef } from '../registry.js';
+import { activationOps } from './activation.js';
+import { convolutionOps } from './convolution.js';
+import { elementwiseOps } from './elementwise.js';
+import { matmulOps } from './matmul.js';
+import { normalizationOps } from './normalization.js';
+import { shapeOps } from './shape.js';
+import { sourceOps } from './source.js';
+
+const TABLES: readonly OpTable[] = [
+  sourceOps,
+  convolutionOps,
+  matmulOps,
+  elementwiseOps,
+  activationOps,
+  normalizationOps,
+  shapeOps,
+];
+
+export const OPS: ReadonlyMap<string, TfOpDef> = (() => {
+  const m = new Map<string, TfOpDef>();
+  for (const t of TABLES) {
+    for (const [name, def] of Object.entries(t)) {
+      if (m.has(name)) throw new Error(`op ${name} is defined in two tables`);
+      m.set(name, def);
+    }
+  }
+  return m;
+})();

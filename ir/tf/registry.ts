@@ -1,0 +1,58 @@
+// The TensorFlow op tables: for each supported op, its category, its
+// constraints, its type rule (static shapes) and its lowering to IR. One file
+// per category in ops/; this module only gathers them.
+
+import type { FunctionBuilder } from '../function.js';
+import type { ValueId } from '../ops.js';
+import type { TensorType } from '../types.js';
+import type { Attrs } from './attrs.js';
+import type { ConstTensor } from './consts.js';
+import type { GNode } from './graph.js';
+import type { ReasonCode } from '../../src/pipeline/reasons.js';
+
+export interface NodeCtx {
+  readonly node: GNode;
+  readonly attrs: Attrs;
+  /** Static types of the data inputs; undefined where unknown. */
+  readonly inputs: readonly (TensorType | undefined)[];
+  /** The compile-time value of data input i, if known. */
+  constInput(i: number): ConstTensor | undefined;
+}
+
+export interface LowerCtx extends NodeCtx {
+  readonly b: FunctionBuilder;
+  readonly outputs: readonly TensorType[];
+  /** The IR value of data input i (a cluster value, a weight, or a function input). */
+  value(i: number): ValueId;
+  /** A new weight parameter holding `c` (e.g. a transposed copy of a constant). */
+  weight(c: ConstTensor, hint: string): ValueId;
+  emit(op: Parameters<FunctionBuilder['emit']>[0], type: TensorType): ValueId;
+}
+
+/** Thrown by a type rule when the node cannot be typed (a refusal, not a bug). */
+export class Unsupported extends Error {
+  constructor(
+    message: string,
+    readonly reason: ReasonCode = 'unsupported-variant',
+  ) {
+    super(message);
+  }
+}
+
+export interface TfOpDef {
+  readonly category: string;
+  /** Compute-intensive: a cluster under the `compute` policy needs one of these. */
+  readonly compute?: boolean;
+  /** Data inputs whose values must be known at compile time. */
+  readonly constInputs?: readonly number[];
+  /** Why this node (with these attrs and input types) cannot be compiled, if so. */
+  check?(c: NodeCtx): string | undefined;
+  /** Output types; may throw Unsupported. */
+  infer(c: NodeCtx): TensorType[];
+  /** Compile-time output values, when derivable (Const, Shape, ...). */
+  fold?(c: NodeCtx): ConstTensor[] | undefined;
+  /** Lowering to IR; returns one value per output. Absent: the op only folds. */
+  lower?(c: LowerCtx): ValueId[];
+}
+
+export type OpTable = Readonly<Record<string, TfOpDef>>;

@@ -1,0 +1,80 @@
+// encapsulate: each cluster becomes one IR function per shape set. Bridge
+// inputs become parameters in0..inN-1; tensors with compile-time values
+// (constants) become weight parameters w0..; members are lowered in
+// topological order through the op tables.
+
+import type { Pass } from '../src/pipeline/pass-manager.js';
+import type { Cluster, ClusterFunction, NodeTypes, State } from '../src/pipeline/state.js';
+import { FunctionBuilder, type IrFunction } from '../ir/function.js';
+import type { ValueId } from '../ir/ops.js';
+import { printFunction } from '../ir/printer.js';
+import { verifyFunction } from '../ir/verify.js';
+import { constBytes, type ConstTensor } from '../ir/tf/consts.js';
+import { tensorName } from '../ir/tf/graph.js';
+import { OPS } from '../ir/tf/ops/index.js';
+import type { LowerCtx } from '../ir/tf/registry.js';
+import { nodeCtx } from './infer-shapes.js';
+import { errors } from '../src/diagnostics.js';
+
+export function lowerCluster(state: State, cluster: Cluster, setIndex: number): IrFunction {
+  const types: ReadonlyMap<string, NodeTypes> = state.types![setIndex]!;
+  const b = new FunctionBuilder(cluster.name);
+  const values = new Map<string, ValueId>();
+  cluster.inputs.forEach((t, j) => {
+    const type = types.get(t.node)?.outputs[t.index];
+    if (!type) throw errors.internal(`cluster input ${tensorName(t)} has no type`);
+    values.set(tensorName(t), b.input(`in${j}`, type, tensorName(t)));
+  });
+  let weights = 0;
+  const addWeight = (c: ConstTensor, source: string): ValueId =>
+    b.weight(`w${weights++}`, { type: { dtype: c.dtype, shape: c.shape }, bytes: constBytes(c) }, source);
+
+  for (const name of cluster.nodes) {
+    const node = state.view.node(name);
+    const def = OPS.get(node.op);
+    if (!def?.lower) throw errors.internal(`cluster member ${name} (${node.op}) has no lowering`);
+    const base = nodeCtx(state.view, types, node);
+    const ctx: LowerCtx = {
+      ...base,
+      b,
+      outputs: types.get(name)!.outputs.map((t) => t!),
+      value(i) {
+        const t = node.inputs[i];
+        if (!t) throw errors.internal(`${name} has no input ${i}`);
+        const key = tensorName(t);
+        const known = values.get(key);
+        if (known !== undefined) return known;
+        const c = base.constInput(i);
+        if (!c) throw errors.internal(`${name} reads ${key}, which is neither in the cluster, an input, nor constant`);
+        const id = addWeight(c, key);
+        values.set(key, id);
+        return id;
+      },
+      weight: (c, hint) => addWeight(c, `${name}/${hint}`),
+      emit: (op, type) => b.emit(op, type, name),
+    };
+    def.lower(ctx).forEach((v, k) => values.set(`${name}:${k}`, v));
+  }
+  const results = cluster.outputs.map((t) => {
+    const v = values.get(tensorName(t));
+    if (v === undefined) throw errors.internal(`cluster output ${tensorName(t)} was not lowered`);
+    return v;
+  });
+  return b.finish(results);
+}
+
+export const encapsulate: Pass = {
+  name: 'encapsulate',
+  requires: ['clusters', 'types'],
+  run(state) {
+    const functions: ClusterFunction[] = [];
+    for (const c of state.clusters!) {
+      state.shapeSets.forEach((_, s) => functions.push({ cluster: c.name, shapeSet: s, fn: lowerCluster(state, c, s) }));
+    }
+    return { ...state, functions };
+  },
+  verify: (state) =>
+    state.functions!.flatMap((f) => verifyFunction(f.fn).map((p) => `${f.cluster} (shape set ${f.shapeSet}): ${p}`)),
+  print: (state) =>
+    state.functions!.map((f) => `; shape set ${state.shapeSets[f.shapeSet]!.key}\n${printFunction(f.fn)}`).join('\n'),
+};

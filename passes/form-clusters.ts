@@ -1,0 +1,256 @@
+// form-clusters: contracts edges between nodes TVM may take into clusters,
+// greedily in topological order, refusing any contraction that would create a
+// cycle through TensorFlow (a path cluster -> outside -> cluster). The check
+// runs on the contracted graph of all nodes at every contraction; then the
+// policy and size limits dissolve clusters that are not worth a bridge op.
+
+import type { Pass } from '../src/pipeline/pass-manager.js';
+import type { Cluster, Mark, State, UnmergedEdge } from '../src/pipeline/state.js';
+import type { ReasonCode } from '../src/pipeline/reasons.js';
+import type { GraphView, TensorRef } from '../ir/tf/graph.js';
+
+/** The graph with clusters contracted to single vertices (union-find over nodes). */
+export class ContractedGraph {
+  private readonly parent: number[];
+  private readonly succ: Set<number>[];
+  private readonly pred: Set<number>[];
+  readonly index = new Map<string, number>();
+  private stamp = 0;
+  private readonly seen: number[];
+
+  constructor(view: GraphView) {
+    const n = view.nodes.length;
+    this.parent = Array.from({ length: n }, (_, i) => i);
+    this.succ = Array.from({ length: n }, () => new Set<number>());
+    this.pred = Array.from({ length: n }, () => new Set<number>());
+    this.seen = new Array<number>(n).fill(0);
+    view.nodes.forEach((node, i) => this.index.set(node.name, i));
+    for (const node of view.nodes) {
+      const to = this.index.get(node.name)!;
+      const preds = [...node.inputs.map((t) => t.node), ...node.controlInputs];
+      for (const p of preds) {
+        const from = this.index.get(p);
+        // Loop back edges (NextIteration -> Merge) come later in the order; they
+        // never touch clusterable nodes, and keeping them would make the graph cyclic.
+        if (from === undefined || from >= to) continue;
+        this.succ[from]!.add(to);
+        this.pred[to]!.add(from);
+      }
+    }
+  }
+
+  find(i: number): number {
+    let r = i;
+    while (this.parent[r] !== r) r = this.parent[r]!;
+    while (this.parent[i] !== r) {
+      const next = this.parent[i]!;
+      this.parent[i] = r;
+      i = next;
+    }
+    return r;
+  }
+
+  /** Whether `to` is reachable from `from` by a path of two or more edges. */
+  hasIndirectPath(from: number, to: number): boolean {
+    const stamp = ++this.stamp;
+    const stack: number[] = [];
+    for (const s of this.succ[from]!) if (s !== to) stack.push(s);
+    while (stack.length) {
+      const v = stack.pop()!;
+      if (v === to) return true;
+      if (this.seen[v] === stamp) continue;
+      this.seen[v] = stamp;
+      for (const s of this.succ[v]!) if (this.seen[s] !== stamp) stack.push(s);
+    }
+    return false;
+  }
+
+  /** Contract the edge between the clusters of a and b; false if that would form a cycle. */
+  tryContract(a: number, b: number): boolean {
+    const ra = this.find(a);
+    const rb = this.find(b);
+    if (ra === rb) return true;
+    // Both directions: a path either way through another vertex would become a cycle.
+    if (this.hasIndirectPath(ra, rb) || this.hasIndirectPath(rb, ra)) return false;
+    this.contract(ra, rb);
+    return true;
+  }
+
+  /** Contract two clusters without any check (to test what a given clustering does). */
+  contract(a: number, b: number): void {
+    const ra = this.find(a);
+    const rb = this.find(b);
+    if (ra === rb) return;
+    const [keep, gone] = ra < rb ? [ra, rb] : [rb, ra];
+    this.parent[gone] = keep;
+    for (const s of this.succ[gone]!) {
+      this.pred[s]!.delete(gone);
+      if (s !== keep) {
+        this.succ[keep]!.add(s);
+        this.pred[s]!.add(keep);
+      }
+    }
+    for (const p of this.pred[gone]!) {
+      this.succ[p]!.delete(gone);
+      if (p !== keep) {
+        this.pred[keep]!.add(p);
+        this.succ[p]!.add(keep);
+      }
+    }
+    this.succ[keep]!.delete(keep);
+    this.pred[keep]!.delete(keep);
+    this.succ[gone]!.clear();
+    this.pred[gone]!.clear();
+  }
+
+  /** True when the contracted graph is acyclic (used by tests and --verify-ir). */
+  isAcyclic(): boolean {
+    const roots = [...new Set(this.parent.map((_, i) => this.find(i)))];
+    const indeg = new Map(roots.map((r) => [r, this.pred[r]!.size]));
+    const ready = roots.filter((r) => indeg.get(r) === 0);
+    let count = 0;
+    while (ready.length) {
+      const v = ready.pop()!;
+      count++;
+      for (const s of this.succ[v]!) {
+        const d = indeg.get(s)! - 1;
+        indeg.set(s, d);
+        if (d === 0) ready.push(s);
+      }
+    }
+    return count === roots.length;
+  }
+}
+
+function hasValueInEverySet(state: State, t: TensorRef): boolean {
+  return state.types!.every((m) => m.get(t.node)?.values?.[t.index] !== undefined);
+}
+
+/** Bridge inputs, outputs and control inputs of a set of member nodes. */
+export function clusterInterface(state: State, name: string, members: readonly string[]): Cluster {
+  const { view } = state;
+  const inside = new Set(members);
+  const inputs: TensorRef[] = [];
+  const seenIn = new Set<string>();
+  const controlInputs: string[] = [];
+  const outputs: TensorRef[] = [];
+  for (const m of members) {
+    const node = view.node(m);
+    for (const t of node.inputs) {
+      const key = `${t.node}:${t.index}`;
+      if (inside.has(t.node) || seenIn.has(key) || hasValueInEverySet(state, t)) continue;
+      seenIn.add(key);
+      inputs.push(t);
+    }
+    for (const c of node.controlInputs) if (!inside.has(c) && !controlInputs.includes(c)) controlInputs.push(c);
+    const dataUsers = view.consumers(m);
+    const controlUsers = view.controlConsumers(m);
+    const count = state.types![0]!.get(m)!.outputs.length;
+    let upTo = -1;
+    if (dataUsers.length === 0 && controlUsers.length === 0) upTo = count - 1; // fetchable graph output
+    for (const u of dataUsers) {
+      if (inside.has(u.name)) continue;
+      for (const t of u.inputs) if (t.node === m) upTo = Math.max(upTo, t.index);
+    }
+    for (let k = 0; k <= upTo; k++) outputs.push({ node: m, index: k });
+  }
+  return { name, nodes: members, inputs, outputs, controlInputs };
+}
+
+function formClusters(state: State): State {
+  const { view, options } = state;
+  const marks = state.marks!;
+  const g = new ContractedGraph(view);
+  const ok = (name: string): (Mark & { ok: true }) | undefined => {
+    const m = marks.get(name);
+    return m?.ok ? m : undefined;
+  };
+  const size = new Map<number, number>();
+  const effective = (name: string): number => (ok(name)?.effective ? 1 : 0);
+  for (const n of view.nodes) size.set(g.index.get(n.name)!, effective(n.name));
+  const refused: { from: string; to: string; reason: ReasonCode }[] = [];
+
+  for (const n of view.nodes) {
+    if (!ok(n.name)) continue;
+    const v = g.index.get(n.name)!;
+    for (const t of n.inputs) {
+      if (!ok(t.node)) continue;
+      const u = g.index.get(t.node)!;
+      const ru = g.find(u);
+      const rv = g.find(v);
+      if (ru === rv) continue;
+      const merged = size.get(ru)! + size.get(rv)!;
+      if (merged > options.maxClusterSize) {
+        refused.push({ from: t.node, to: n.name, reason: 'size-limit' });
+        continue;
+      }
+      if (!g.tryContract(u, v)) {
+        refused.push({ from: t.node, to: n.name, reason: 'would-form-cycle' });
+        continue;
+      }
+      size.set(g.find(v), merged);
+    }
+  }
+
+  // Group members by root, in topological order of members.
+  const groups = new Map<number, string[]>();
+  for (const n of view.nodes) {
+    if (!ok(n.name)) continue;
+    const r = g.find(g.index.get(n.name)!);
+    const list = groups.get(r);
+    if (list) list.push(n.name);
+    else groups.set(r, [n.name]);
+  }
+  const dropped = new Map<string, { reason: ReasonCode; message: string }>();
+  const kept: string[][] = [];
+  for (const members of groups.values()) {
+    const eff = members.filter((m) => ok(m)!.effective).length;
+    if (options.policy === 'compute' && !members.some((m) => ok(m)!.compute)) {
+      for (const m of members) dropped.set(m, { reason: 'no-compute-op', message: 'no Conv2D, DepthwiseConv2dNative, MatMul or BatchMatMul in reach (policy compute)' });
+    } else if (eff < options.minClusterSize || eff === 0) {
+      for (const m of members) dropped.set(m, { reason: 'below-min-size', message: `cluster of ${eff} effective nodes is below --min-cluster-size ${options.minClusterSize}` });
+    } else kept.push(members);
+  }
+  // Groups are in order of their first member already (Map insertion order).
+  const clusters = kept.map((members, i) => clusterInterface(state, `cluster_${i}`, members));
+  const clusterOf = new Map<string, string>();
+  for (const c of clusters) for (const m of c.nodes) clusterOf.set(m, c.name);
+  const unmergedEdges: UnmergedEdge[] = refused.filter((e) => clusterOf.get(e.from) !== clusterOf.get(e.to) || !clusterOf.has(e.from));
+  return { ...state, clusters, unmergedEdges, dropped };
+}
+
+export const formClustersPass: Pass = {
+  name: 'form-clusters',
+  requires: ['marks'],
+  run: formClusters,
+  verify(state) {
+    const problems: string[] = [];
+    const seen = new Set<string>();
+    for (const c of state.clusters!) {
+      for (const m of c.nodes) {
+        if (seen.has(m)) problems.push(`node ${m} is in two clusters`);
+        seen.add(m);
+      }
+    }
+    // Contract the final clusters afresh and check the result is acyclic.
+    const g = new ContractedGraph(state.view);
+    for (const c of state.clusters!) {
+      const first = g.index.get(c.nodes[0]!)!;
+      for (const m of c.nodes.slice(1)) g.contract(first, g.index.get(m)!);
+    }
+    if (!g.isAcyclic()) problems.push('contracting the clusters makes the graph cyclic');
+    return problems;
+  },
+  print(state) {
+    const lines: string[] = [];
+    for (const c of state.clusters!) {
+      lines.push(`${c.name}: ${c.nodes.length} nodes`);
+      lines.push(`  nodes: ${c.nodes.join(', ')}`);
+      lines.push(`  inputs: ${c.inputs.map((t) => `${t.node}:${t.index}`).join(', ') || '-'}`);
+      lines.push(`  outputs: ${c.outputs.map((t) => `${t.node}:${t.index}`).join(', ')}`);
+      if (c.controlInputs.length) lines.push(`  control inputs: ${c.controlInputs.join(', ')}`);
+    }
+    for (const e of state.unmergedEdges!) lines.push(`not merged: ${e.from} -> ${e.to}: ${e.reason}`);
+    return lines.join('\n') + '\n';
+  },
+};

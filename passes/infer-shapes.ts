@@ -1,0 +1,86 @@
+// infer-shapes: static types (and compile-time values) of every tensor, once
+// per requested shape set, from the op tables' type rules. Ops without a rule
+// get their shapes from a recorded `_output_shapes` attr when it is static, or
+// keep the shape of their input when they are known to be shape-preserving.
+
+import type { Pass } from '../src/pipeline/pass-manager.js';
+import type { NodeTypes, ShapeSet, State } from '../src/pipeline/state.js';
+import { Attrs } from '../ir/tf/attrs.js';
+import type { ConstTensor } from '../ir/tf/consts.js';
+import type { GNode, GraphView } from '../ir/tf/graph.js';
+import { OPS } from '../ir/tf/ops/index.js';
+import { Unsupported, type NodeCtx } from '../ir/tf/registry.js';
+import { formatType, type TensorType } from '../ir/types.js';
+
+/** Ops without a lowering whose single output has the shape and dtype of input 0. */
+const SHAPE_PRESERVING = new Set(['Cumsum', 'Cumprod', 'Sign', 'Round', 'Floor', 'Ceil', 'Reciprocal', 'StopGradient', 'CheckNumerics', 'Snapshot', 'PreventGradient', 'EnsureShape']);
+
+export function nodeCtx(view: GraphView, types: ReadonlyMap<string, NodeTypes>, n: GNode): NodeCtx {
+  const inputs: (TensorType | undefined)[] = n.inputs.map((t) => types.get(t.node)?.outputs[t.index]);
+  return {
+    node: n,
+    attrs: new Attrs(n.def),
+    inputs,
+    constInput: (i: number): ConstTensor | undefined => {
+      const t = n.inputs[i];
+      return t ? types.get(t.node)?.values?.[t.index] : undefined;
+    },
+  };
+}
+
+function placeholderTypes(n: GNode, set: ShapeSet): NodeTypes {
+  const attrs = new Attrs(n.def);
+  const dtype = attrs.dtype('dtype');
+  const shape = set.shapes.get(n.name) ?? attrs.shape('shape');
+  if (!dtype || !shape || shape.some((d) => d < 0)) return { outputs: [undefined] };
+  return { outputs: [{ dtype, shape }] };
+}
+
+function inferNode(view: GraphView, types: ReadonlyMap<string, NodeTypes>, n: GNode, set: ShapeSet): NodeTypes {
+  if (n.op === 'Placeholder' || n.op === 'PlaceholderV2') return placeholderTypes(n, set);
+  const def = OPS.get(n.op);
+  const ctx = nodeCtx(view, types, n);
+  if (!def) {
+    const recorded = new Attrs(n.def).shapes('_output_shapes');
+    const dtype = ctx.inputs[0]?.dtype;
+    if (recorded.length && dtype && recorded.every((s) => s && s.every((d) => d >= 0))) {
+      return { outputs: recorded.map((s) => (s ? { dtype, shape: s } : undefined)) };
+    }
+    if (SHAPE_PRESERVING.has(n.op) && ctx.inputs[0]) return { outputs: [ctx.inputs[0]] };
+    return { outputs: [] };
+  }
+  try {
+    const outputs = def.infer(ctx);
+    const values = def.fold?.(ctx);
+    return values ? { outputs, values } : { outputs };
+  } catch (e) {
+    if (!(e instanceof Unsupported)) throw e;
+    return { outputs: [], refusal: { reason: e.reason, message: e.message } };
+  }
+}
+
+export const inferShapes: Pass = {
+  name: 'infer-shapes',
+  requires: [],
+  run(state: State): State {
+    const types = state.shapeSets.map((set) => {
+      const m = new Map<string, NodeTypes>();
+      for (const n of state.view.nodes) m.set(n.name, inferNode(state.view, m, n, set));
+      return m;
+    });
+    return { ...state, types };
+  },
+  print(state) {
+    const lines: string[] = [];
+    state.shapeSets.forEach((set, i) => {
+      lines.push(`shape set ${set.key}:`);
+      for (const n of state.view.nodes) {
+        const t = state.types![i]!.get(n.name)!;
+        const outs = t.outputs.length ? t.outputs.map((o) => (o ? formatType(o) : '?')).join(', ') : '?';
+        const why = t.refusal ? `  ; ${t.refusal.reason}: ${t.refusal.message}` : '';
+        lines.push(`  ${n.name} = ${n.op} : ${outs}${t.values?.some((v) => v) ? ' const' : ''}${why}`);
+      }
+    });
+    return lines.join('\n') + '\n';
+  },
+};

@@ -1,0 +1,128 @@
+// rewrite: replaces each built cluster with one TF2TVMBridgeOp node. Names
+// users fetch keep working: every member whose outputs are used outside the
+// cluster (or which is a graph output) is replaced by an Identity / IdentityN
+// of the same name reading the bridge node; a member only used by control
+// edges becomes a NoOp of the same name. Constants left without consumers are
+// dropped (their values live in the compiled artifacts).
+
+import type { GraphDef, NodeDef } from '../src/graphdef/io.js';
+import type { Cluster, State } from '../src/pipeline/state.js';
+import { dtypeToTf } from '../ir/tf/dtypes.js';
+import { tensorName } from '../ir/tf/graph.js';
+import type { TensorType } from '../ir/types.js';
+
+export interface BuiltArtifact {
+  /** Path relative to the output folder. */
+  readonly path: string;
+  readonly sha256: string;
+  readonly shapeSet: number;
+}
+
+export interface BuiltCluster {
+  readonly cluster: Cluster;
+  readonly artifacts: readonly BuiltArtifact[];
+}
+
+export interface RewriteOptions {
+  readonly tvmVersion: string;
+  readonly target: string;
+}
+
+const enc = new TextEncoder();
+const s = (v: string): { s: Uint8Array } => ({ s: enc.encode(v) });
+const shapeProto = (t: TensorType): { dim: { size: number }[] } => ({ dim: t.shape.map((d) => ({ size: d })) });
+
+function ref(t: { node: string; index: number }): string {
+  return t.index === 0 ? t.node : tensorName(t);
+}
+
+function uniqueName(base: string, taken: Set<string>): string {
+  let name = base;
+  for (let i = 1; taken.has(name); i++) name = `${base}_${i}`;
+  taken.add(name);
+  return name;
+}
+
+function bridgeNode(state: State, built: BuiltCluster, name: string, opts: RewriteOptions): NodeDef {
+  const { cluster, artifacts } = built;
+  const typeOf = (set: number, t: { node: string; index: number }): TensorType => {
+    const type = state.types![set]!.get(t.node)?.outputs[t.index];
+    if (!type) throw new Error(`no type for ${tensorName(t)}`);
+    return type;
+  };
+  const inputTypes = cluster.inputs.map((t) => typeOf(0, t));
+  const outputTypes = cluster.outputs.map((t) => typeOf(0, t));
+  const node = {
+    name,
+    op: 'TF2TVMBridgeOp',
+    input: [...cluster.inputs.map(ref), ...cluster.controlInputs.map((c) => `^${c}`)],
+    attr: {
+      Tin: { list: { type: inputTypes.map((t) => dtypeToTf(t.dtype)) } },
+      Tout: { list: { type: outputTypes.map((t) => dtypeToTf(t.dtype)) } },
+      artifact_sha256: { list: { s: artifacts.map((a) => enc.encode(a.sha256)) } },
+      artifacts: { list: { s: artifacts.map((a) => enc.encode(a.path)) } },
+      cluster: s(cluster.name),
+      input_shapes: { list: { shape: artifacts.flatMap((a) => cluster.inputs.map((t) => shapeProto(typeOf(a.shapeSet, t)))) } },
+      output_shapes: { list: { shape: artifacts.flatMap((a) => cluster.outputs.map((t) => shapeProto(typeOf(a.shapeSet, t)))) } },
+      target: s(opts.target),
+      tvm_version: s(opts.tvmVersion),
+    },
+  };
+  return node as unknown as NodeDef;
+}
+
+/** Nodes named like the members whose outputs or control edges are used outside. */
+function nameKeepers(state: State, cluster: Cluster, bridge: string): NodeDef[] {
+  const keepers: NodeDef[] = [];
+  const inside = new Set(cluster.nodes);
+  for (const m of cluster.nodes) {
+    const exported = cluster.outputs.map((t, j) => ({ t, j })).filter((o) => o.t.node === m);
+    if (exported.length === 1 && exported[0]!.t.index === 0) {
+      const { t, j } = exported[0]!;
+      const dtype = state.types![0]!.get(t.node)!.outputs[t.index]!.dtype;
+      keepers.push({ name: m, op: 'Identity', input: [`${bridge}:${j}`], attr: { T: { type: dtypeToTf(dtype) } } } as unknown as NodeDef);
+    } else if (exported.length > 0) {
+      const dtypes = exported.map((o) => dtypeToTf(state.types![0]!.get(m)!.outputs[o.t.index]!.dtype));
+      keepers.push({
+        name: m,
+        op: 'IdentityN',
+        input: exported.map((o) => `${bridge}:${o.j}`),
+        attr: { T: { list: { type: dtypes } } },
+      } as unknown as NodeDef);
+    } else if (state.view.controlConsumers(m).some((c) => !inside.has(c.name))) {
+      keepers.push({ name: m, op: 'NoOp', input: [`^${bridge}`] } as unknown as NodeDef);
+    }
+  }
+  return keepers;
+}
+
+export function rewriteGraph(state: State, built: readonly BuiltCluster[], opts: RewriteOptions): GraphDef {
+  const original = state.graph.node ?? [];
+  const taken = new Set(original.map((n) => n.name));
+  const replacement = new Map<string, NodeDef[]>();
+  const removed = new Set<string>();
+  for (const b of built) {
+    const bridge = uniqueName(`tf2tvm/${b.cluster.name}`, taken);
+    replacement.set(b.cluster.nodes[0]!, [bridgeNode(state, b, bridge, opts), ...nameKeepers(state, b.cluster, bridge)]);
+    for (const m of b.cluster.nodes) removed.add(m);
+  }
+  const nodes: NodeDef[] = [];
+  for (const n of original) {
+    const r = replacement.get(n.name);
+    if (r) nodes.push(...r);
+    else if (!removed.has(n.name)) nodes.push(n);
+  }
+  return { ...state.graph, node: dropOrphanConstants(nodes, original) } as GraphDef;
+}
+
+/** Drop Const nodes that had consumers before the rewrite and have none now. */
+function dropOrphanConstants(nodes: NodeDef[], original: readonly NodeDef[]): NodeDef[] {
+  const usedBy = (list: readonly NodeDef[]): Set<string> => {
+    const used = new Set<string>();
+    for (const n of list) for (const i of n.input ?? []) used.add(i.replace(/^\^/, '').replace(/:\d+$/, ''));
+    return used;
+  };
+  const before = usedBy(original);
+  const after = usedBy(nodes);
+  return nodes.filter((n) => !(n.op === 'Const' && before.has(n.name) && !after.has(n.name)));
+}

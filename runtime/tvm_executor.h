@@ -1,0 +1,90 @@
+// A graph executor from one relay.build artifact, driven through TVM's C API
+// only (c_runtime_api.h). Nothing here knows about TensorFlow.
+//
+// C API only, because the TensorFlow wheel is built with the C++11 string
+// ABI and a TVM wheel may not be: C++ types must never cross that boundary.
+#ifndef TF2TVM_RUNTIME_TVM_EXECUTOR_H_
+#define TF2TVM_RUNTIME_TVM_EXECUTOR_H_
+
+#include <dlpack/dlpack.h>
+#include <tvm/runtime/c_runtime_api.h>
+
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+namespace tf2tvm {
+
+struct TensorSpec {
+  DLDataType dtype;
+  std::vector<int64_t> shape;
+};
+
+// TVM's spelling of a dtype ("float32", "bool", ...), as in the graph JSON.
+std::string DLDataTypeName(DLDataType dtype);
+
+// Bytes a dense tensor of this spec occupies (bool: one byte per element).
+size_t NumBytes(const TensorSpec& spec);
+
+class GraphExecutor {
+ public:
+  // Loads `path` (must be absolute: it goes to dlopen), creates its graph
+  // executor on the CPU and checks that its inputs `in0..` and outputs match
+  // the given specs exactly. `allow_zero_copy = false` binds every tensor by
+  // copying, a switch for ruling out zero-copy when hunting a wrong result.
+  static std::unique_ptr<GraphExecutor> Load(const std::string& path,
+                                             const std::vector<TensorSpec>& inputs,
+                                             const std::vector<TensorSpec>& outputs,
+                                             bool allow_zero_copy, std::string* error);
+  ~GraphExecutor();
+  GraphExecutor(const GraphExecutor&) = delete;
+  GraphExecutor& operator=(const GraphExecutor&) = delete;
+
+  // Runs once. inputs[i] / outputs[o] are dense host buffers of the specs
+  // given to Load. Calls are serialised: the executor keeps the bound
+  // pointers between set_* and run.
+  bool Run(const void* const* inputs, void* const* outputs, std::string* error);
+
+  // How each tensor is bound and, when copied, why; for logs.
+  std::string DescribeBindings() const;
+
+ private:
+  // How one input or output is exchanged with the executor. The mode is
+  // fixed at load: in hhb-tvm 3.2.3, binding a tensor zero-copy repoints
+  // the executor's own entry at the bound buffer, so a later set_input or
+  // get_output on it would touch a buffer TensorFlow may have freed.
+  struct Binding {
+    std::string name;       // "in0" / "out0"
+    int64_t tvm_index = 0;  // executor input or output index
+    TensorSpec spec;
+    size_t num_bytes = 0;
+    bool zero_copy = false;
+    std::string why_copied;
+    // 64-byte-aligned buffer of our own, used when a zero-copy tensor's
+    // caller buffer is not aligned; allocated on first need.
+    void* staging = nullptr;
+  };
+
+  GraphExecutor() = default;
+  bool GetMember(const char* name, TVMFunctionHandle* out, std::string* error);
+  bool Bind(TVMFunctionHandle setter, const char* setter_name, Binding* binding, void* data,
+            bool copy_in, std::string* error);
+
+  std::string path_;
+  TVMModuleHandle library_ = nullptr;
+  TVMModuleHandle executor_ = nullptr;
+  TVMFunctionHandle set_input_ = nullptr;
+  TVMFunctionHandle set_input_zero_copy_ = nullptr;
+  TVMFunctionHandle set_output_zero_copy_ = nullptr;
+  TVMFunctionHandle get_output_ = nullptr;
+  TVMFunctionHandle run_ = nullptr;
+  std::vector<Binding> inputs_;
+  std::vector<Binding> outputs_;
+  std::mutex mu_;
+};
+
+}  // namespace tf2tvm
+
+#endif  // TF2TVM_RUNTIME_TVM_EXECUTOR_H_

@@ -1,0 +1,168 @@
+// Builders for messages the compiler writes back (new NodeDefs, Const nodes,
+// TF2TVMBridgeOp attrs). They make protobufjs message instances, which read
+// like decoded ones (defaults from the prototype, AttrValue kinds undefined
+// unless set), and they set only non-default scalars, as TensorFlow's own
+// serializer omits proto3 defaults: what we write then looks like what
+// TensorFlow writes.
+
+import type protobuf from 'protobufjs';
+import {
+  AttrValueType,
+  DimType,
+  GraphDefType,
+  ListValueType,
+  NameAttrListType,
+  NodeDefType,
+  TensorShapeProtoType,
+  VersionDefType,
+} from './schema.js';
+import {
+  bigIntToInt64,
+  type AttrKind,
+  type AttrValue,
+  type FunctionDefLibrary,
+  type GraphDef,
+  type ListValue,
+  type NameAttrList,
+  type NodeDef,
+  type TensorProto,
+  type TensorShapeProto,
+  type VersionDef,
+} from './types.js';
+
+function create<T>(type: protobuf.Type, props: object): T {
+  return type.create(props as Record<string, unknown>) as unknown as T;
+}
+
+const utf8 = new TextEncoder();
+
+function toBytes(s: string | Uint8Array): Uint8Array {
+  const u = typeof s === 'string' ? utf8.encode(s) : s;
+  return Buffer.from(u.buffer, u.byteOffset, u.byteLength);
+}
+
+/** A dimension: a size >= 0, or -1 (or null) for unknown. */
+export type Dim = bigint | number | null;
+
+/**
+ * A TensorShapeProto; `dims` null means unknown rank. Unknown dimensions are
+ * -1 (or null).
+ */
+export function makeShape(dims: readonly Dim[] | null): TensorShapeProto {
+  if (dims === null) return create(TensorShapeProtoType, { unknown_rank: true });
+  const dim = dims.map((d) => {
+    const size = d === null ? -1n : typeof d === 'number' ? BigInt(checkInt(d)) : d;
+    if (size < -1n) throw new RangeError(`bad dimension ${size}`);
+    return create(DimType, size === 0n ? {} : { size: bigIntToInt64(size) });
+  });
+  return create(TensorShapeProtoType, { dim });
+}
+
+function checkInt(n: number): number {
+  if (!Number.isSafeInteger(n)) throw new RangeError(`not a safe integer: ${n}`);
+  return n;
+}
+
+function attr(props: Partial<Record<AttrKind, unknown>>): AttrValue {
+  return create(AttrValueType, props);
+}
+
+function list(props: Partial<Record<keyof ListValue, unknown[]>>): AttrValue {
+  return attr({ list: create(ListValueType, props) });
+}
+
+/** AttrValue builders, one per kind of attr. */
+export const makeAttr = {
+  /** "string" attr; TensorFlow strings are bytes, a JS string is written as UTF-8. */
+  s: (v: string | Uint8Array): AttrValue => attr({ s: toBytes(v) }),
+  /** "int" attr (int64). */
+  i: (v: bigint | number): AttrValue => attr({ i: bigIntToInt64(v) }),
+  /** "float" attr (stored as float32). */
+  f: (v: number): AttrValue => attr({ f: v }),
+  b: (v: boolean): AttrValue => attr({ b: v }),
+  /** "type" attr; a DataType value. */
+  type: (dtype: number): AttrValue => attr({ type: dtype }),
+  /** "shape" attr; null = unknown rank, -1/null dims = unknown. */
+  shape: (dims: readonly Dim[] | null): AttrValue => attr({ shape: makeShape(dims) }),
+  tensor: (t: TensorProto): AttrValue => attr({ tensor: t }),
+  /** "func" attr: a function name with its instantiation attrs. */
+  func: (name: string, attrs: Record<string, AttrValue> = {}): AttrValue =>
+    attr({ func: makeNameAttrList(name, attrs) }),
+  /** Function-body placeholder naming the function attr that supplies the value. */
+  placeholder: (name: string): AttrValue => attr({ placeholder: name }),
+
+  /** An empty "list(...)" attr (any element kind). */
+  emptyList: (): AttrValue => list({}),
+  listS: (v: readonly (string | Uint8Array)[]): AttrValue => list({ s: v.map(toBytes) }),
+  listI: (v: readonly (bigint | number)[]): AttrValue => list({ i: v.map((x) => bigIntToInt64(x)) }),
+  listF: (v: readonly number[]): AttrValue => list({ f: [...v] }),
+  listB: (v: readonly boolean[]): AttrValue => list({ b: [...v] }),
+  listType: (v: readonly number[]): AttrValue => list({ type: [...v] }),
+  listShape: (v: readonly (readonly Dim[] | null)[]): AttrValue => list({ shape: v.map(makeShape) }),
+  listTensor: (v: readonly TensorProto[]): AttrValue => list({ tensor: [...v] }),
+  listFunc: (v: readonly NameAttrList[]): AttrValue => list({ func: [...v] }),
+};
+
+export function makeNameAttrList(name: string, attrs: Record<string, AttrValue> = {}): NameAttrList {
+  return create(NameAttrListType, name === '' ? { attr: { ...attrs } } : { name, attr: { ...attrs } });
+}
+
+const KINDS: readonly AttrKind[] = ['list', 's', 'i', 'f', 'b', 'type', 'shape', 'tensor', 'placeholder', 'func'];
+
+/**
+ * Which kind an AttrValue holds, or undefined for an empty AttrValue. Checks
+ * own properties, so it works for decoded, built and plain objects alike.
+ */
+export function attrKind(a: AttrValue): AttrKind | undefined {
+  for (const k of KINDS) {
+    if (Object.prototype.hasOwnProperty.call(a, k) && a[k] !== undefined && a[k] !== null) return k;
+  }
+  return undefined;
+}
+
+export interface NodeSpec {
+  name: string;
+  op: string;
+  input?: readonly string[];
+  device?: string;
+  attr?: Record<string, AttrValue>;
+}
+
+export function makeNode(spec: NodeSpec): NodeDef {
+  const props: Record<string, unknown> = { name: spec.name, op: spec.op };
+  if (spec.input !== undefined) props.input = [...spec.input];
+  if (spec.device !== undefined && spec.device !== '') props.device = spec.device;
+  if (spec.attr !== undefined) props.attr = { ...spec.attr };
+  return create(NodeDefType, props);
+}
+
+/** A Const node as TensorFlow writes it: attrs "dtype" and "value". */
+export function makeConst(name: string, value: TensorProto, device?: string): NodeDef {
+  return makeNode({
+    name,
+    op: 'Const',
+    ...(device !== undefined ? { device } : {}),
+    attr: { dtype: makeAttr.type(value.dtype), value: makeAttr.tensor(value) },
+  });
+}
+
+export function makeVersionDef(producer: number, minConsumer = 0, badConsumers: readonly number[] = []): VersionDef {
+  const props: Record<string, unknown> = {};
+  if (producer !== 0) props.producer = producer;
+  if (minConsumer !== 0) props.min_consumer = minConsumer;
+  if (badConsumers.length > 0) props.bad_consumers = [...badConsumers];
+  return create(VersionDefType, props);
+}
+
+export interface GraphSpec {
+  node: readonly NodeDef[];
+  versions?: VersionDef | null;
+  library?: FunctionDefLibrary | null;
+}
+
+export function makeGraphDef(spec: GraphSpec): GraphDef {
+  const props: Record<string, unknown> = { node: [...spec.node] };
+  if (spec.versions) props.versions = spec.versions;
+  if (spec.library) props.library = spec.library;
+  return create(GraphDefType, props);
+}

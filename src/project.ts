@@ -1,0 +1,24 @@
+// Where tf2tvm's own files are: the folder holding package.json, found from
+// this module whether it runs compiled (dist/src) or under ts-jest (src).
+
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+function findRoot(): string {
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    if (existsSync(path.join(dir, 'package.json')) && existsSync(path.join(dir, 'scripts'))) return dir;
+    const up = path.dirname(dir);
+    if (up === dir) throw new Error('cannot find the tf2tvm project folder');
+    dir = up;
+  }
+}
+
+export const PROJECT_ROOT = findRoot();
+
+export function projectPath(...parts: string[]): string {
+  return path.join(PROJECT_ROOT, ...parts);
+}
+
+export const VERSION: string = (JSON.parse(readFileSync(projectPath('package.json'), 'utf8')) as { version: string }).version;
