@@ -29,8 +29,14 @@ export function lowerCluster(state: State, cluster: Cluster, setIndex: number): 
   const addWeight = (c: ConstTensor, source: string): ValueId =>
     b.weight(`w${weights++}`, { type: { dtype: c.dtype, shape: c.shape }, bytes: constBytes(c) }, source);
 
+  const constOutput = (t: { node: string; index: number }): ConstTensor | undefined => types.get(t.node)?.values?.[t.index];
   for (const name of cluster.nodes) {
     const node = state.view.node(name);
+    // A member whose every output is a compile-time constant (an Identity of a
+    // weight, say) needs no code: its consumers read the constant directly, in
+    // whatever form they need it (MatMul takes its weight transposed).
+    const outs = types.get(name)!.outputs;
+    if (outs.length > 0 && outs.every((_, k) => constOutput({ node: name, index: k }))) continue;
     const def = OPS.get(node.op);
     if (!def?.lower) throw errors.internal(`cluster member ${name} (${node.op}) has no lowering`);
     const base = nodeCtx(state.view, types, node);
@@ -56,7 +62,10 @@ export function lowerCluster(state: State, cluster: Cluster, setIndex: number): 
     def.lower(ctx).forEach((v, k) => values.set(`${name}:${k}`, v));
   }
   const results = cluster.outputs.map((t) => {
-    const v = values.get(tensorName(t));
+    const key = tensorName(t);
+    const c = constOutput(t);
+    if (!values.has(key) && c) values.set(key, addWeight(c, key));
+    const v = values.get(key);
     if (v === undefined) throw errors.internal(`cluster output ${tensorName(t)} was not lowered`);
     return v;
   });

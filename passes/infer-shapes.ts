@@ -15,6 +15,27 @@ import { formatType, type TensorType } from '../ir/types.js';
 /** Ops without a lowering whose single output has the shape and dtype of input 0. */
 const SHAPE_PRESERVING = new Set(['Cumsum', 'Cumprod', 'Sign', 'Round', 'Floor', 'Ceil', 'Reciprocal', 'StopGradient', 'CheckNumerics', 'Snapshot', 'PreventGradient', 'EnsureShape']);
 
+/**
+ * TensorFlow v1 control flow forwards tensors unchanged: shapes pass through
+ * (Merge takes its first known input; its second output is the int32 index).
+ */
+function controlFlowTypes(op: string, inputs: readonly (TensorType | undefined)[]): (TensorType | undefined)[] | undefined {
+  const first = inputs[0];
+  switch (op) {
+    case 'Enter':
+    case 'Exit':
+    case 'NextIteration':
+    case 'LoopCond':
+      return [first];
+    case 'Switch':
+      return [first, first];
+    case 'Merge':
+      return [inputs.find((t) => t), { dtype: 'int32', shape: [] }];
+    default:
+      return undefined;
+  }
+}
+
 export function nodeCtx(view: GraphView, types: ReadonlyMap<string, NodeTypes>, n: GNode): NodeCtx {
   const inputs: (TensorType | undefined)[] = n.inputs.map((t) => types.get(t.node)?.outputs[t.index]);
   return {
@@ -41,6 +62,8 @@ function inferNode(view: GraphView, types: ReadonlyMap<string, NodeTypes>, n: GN
   const def = OPS.get(n.op);
   const ctx = nodeCtx(view, types, n);
   if (!def) {
+    const flow = controlFlowTypes(n.op, ctx.inputs);
+    if (flow) return { outputs: flow };
     const recorded = new Attrs(n.def).shapes('_output_shapes');
     const dtype = ctx.inputs[0]?.dtype;
     if (recorded.length && dtype && recorded.every((s) => s && s.every((d) => d >= 0))) {

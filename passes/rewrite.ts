@@ -5,7 +5,7 @@
 // edges becomes a NoOp of the same name. Constants left without consumers are
 // dropped (their values live in the compiled artifacts).
 
-import type { GraphDef, NodeDef } from '../src/graphdef/io.js';
+import { makeAttr, makeNode, type GraphDef, type NodeDef } from '../src/graphdef/io.js';
 import type { Cluster, State } from '../src/pipeline/state.js';
 import { dtypeToTf } from '../ir/tf/dtypes.js';
 import { tensorName } from '../ir/tf/graph.js';
@@ -28,9 +28,6 @@ export interface RewriteOptions {
   readonly target: string;
 }
 
-const enc = new TextEncoder();
-const s = (v: string): { s: Uint8Array } => ({ s: enc.encode(v) });
-const shapeProto = (t: TensorType): { dim: { size: number }[] } => ({ dim: t.shape.map((d) => ({ size: d })) });
 
 function ref(t: { node: string; index: number }): string {
   return t.index === 0 ? t.node : tensorName(t);
@@ -52,23 +49,23 @@ function bridgeNode(state: State, built: BuiltCluster, name: string, opts: Rewri
   };
   const inputTypes = cluster.inputs.map((t) => typeOf(0, t));
   const outputTypes = cluster.outputs.map((t) => typeOf(0, t));
-  const node = {
+  // Attribute keys in sorted order, as TensorFlow's deterministic serialisation writes them.
+  return makeNode({
     name,
     op: 'TF2TVMBridgeOp',
     input: [...cluster.inputs.map(ref), ...cluster.controlInputs.map((c) => `^${c}`)],
     attr: {
-      Tin: { list: { type: inputTypes.map((t) => dtypeToTf(t.dtype)) } },
-      Tout: { list: { type: outputTypes.map((t) => dtypeToTf(t.dtype)) } },
-      artifact_sha256: { list: { s: artifacts.map((a) => enc.encode(a.sha256)) } },
-      artifacts: { list: { s: artifacts.map((a) => enc.encode(a.path)) } },
-      cluster: s(cluster.name),
-      input_shapes: { list: { shape: artifacts.flatMap((a) => cluster.inputs.map((t) => shapeProto(typeOf(a.shapeSet, t)))) } },
-      output_shapes: { list: { shape: artifacts.flatMap((a) => cluster.outputs.map((t) => shapeProto(typeOf(a.shapeSet, t)))) } },
-      target: s(opts.target),
-      tvm_version: s(opts.tvmVersion),
+      Tin: makeAttr.listType(inputTypes.map((t) => dtypeToTf(t.dtype))),
+      Tout: makeAttr.listType(outputTypes.map((t) => dtypeToTf(t.dtype))),
+      artifact_sha256: makeAttr.listS(artifacts.map((a) => a.sha256)),
+      artifacts: makeAttr.listS(artifacts.map((a) => a.path)),
+      cluster: makeAttr.s(cluster.name),
+      input_shapes: makeAttr.listShape(artifacts.flatMap((a) => cluster.inputs.map((t) => typeOf(a.shapeSet, t).shape))),
+      output_shapes: makeAttr.listShape(artifacts.flatMap((a) => cluster.outputs.map((t) => typeOf(a.shapeSet, t).shape))),
+      target: makeAttr.s(opts.target),
+      tvm_version: makeAttr.s(opts.tvmVersion),
     },
-  };
-  return node as unknown as NodeDef;
+  });
 }
 
 /** Nodes named like the members whose outputs or control edges are used outside. */
@@ -80,17 +77,12 @@ function nameKeepers(state: State, cluster: Cluster, bridge: string): NodeDef[] 
     if (exported.length === 1 && exported[0]!.t.index === 0) {
       const { t, j } = exported[0]!;
       const dtype = state.types![0]!.get(t.node)!.outputs[t.index]!.dtype;
-      keepers.push({ name: m, op: 'Identity', input: [`${bridge}:${j}`], attr: { T: { type: dtypeToTf(dtype) } } } as unknown as NodeDef);
+      keepers.push(makeNode({ name: m, op: 'Identity', input: [`${bridge}:${j}`], attr: { T: makeAttr.type(dtypeToTf(dtype)) } }));
     } else if (exported.length > 0) {
       const dtypes = exported.map((o) => dtypeToTf(state.types![0]!.get(m)!.outputs[o.t.index]!.dtype));
-      keepers.push({
-        name: m,
-        op: 'IdentityN',
-        input: exported.map((o) => `${bridge}:${o.j}`),
-        attr: { T: { list: { type: dtypes } } },
-      } as unknown as NodeDef);
+      keepers.push(makeNode({ name: m, op: 'IdentityN', input: exported.map((o) => `${bridge}:${o.j}`), attr: { T: makeAttr.listType(dtypes) } }));
     } else if (state.view.controlConsumers(m).some((c) => !inside.has(c.name))) {
-      keepers.push({ name: m, op: 'NoOp', input: [`^${bridge}`] } as unknown as NodeDef);
+      keepers.push(makeNode({ name: m, op: 'NoOp', input: [`^${bridge}`] }));
     }
   }
   return keepers;

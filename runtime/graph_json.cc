@@ -273,6 +273,8 @@ bool AnalyzeGraphJson(const std::string& json, GraphInfo* info, std::string* err
       return read.Fail("graph JSON: bad dltype or shape");
     }
     tensor->dtype = dltypes->items[entry].text;
+    // The graph JSON spells bool as its storage type; use the dtype name.
+    if (tensor->dtype == "uint1") tensor->dtype = "bool";
     for (const JsonValue& dim : shapes->items[entry].items) {
       int64_t size = 0;
       if (!read.Int(dim, &size)) return false;

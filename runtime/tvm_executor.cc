@@ -86,7 +86,6 @@ std::unique_ptr<GraphExecutor> GraphExecutor::Load(const std::string& path,
                                                    const std::vector<TensorSpec>& outputs,
                                                    bool allow_zero_copy, std::string* error) {
   std::unique_ptr<GraphExecutor> self(new GraphExecutor());
-  self->path_ = path;
   if (TVMModLoadFromFile(path.c_str(), "so", &self->library_) != 0) {
     *error = "TVMModLoadFromFile(" + path + ") failed: " + TVMGetLastError();
     return nullptr;
@@ -100,26 +99,24 @@ std::unique_ptr<GraphExecutor> GraphExecutor::Load(const std::string& path,
     TVMFunctionHandle get_json = nullptr;
     if (TVMModGetFunction(self->library_, "get_graph_json", 0, &get_json) != 0 ||
         get_json == nullptr) {
-      *error = path + " has no get_graph_json: not a relay.build graph-executor library";
+      *error = "no get_graph_json: not a relay.build graph-executor library";
       return nullptr;
     }
     TVMValue ret;
     int ret_code = 0;
-    bool ok = Call(get_json, "get_graph_json", kNoSubject, nullptr, nullptr, 0, &ret, &ret_code, error);
+    bool ok =
+        Call(get_json, "get_graph_json", kNoSubject, nullptr, nullptr, 0, &ret, &ret_code, error);
     // A returned string lives in TVM's thread-local storage: copy it now.
     std::string json = ok && ret_code == kTVMStr ? ret.v_str : "";
     TVMFuncFree(get_json);
     if (!ok) return nullptr;
-    if (!AnalyzeGraphJson(json, &graph, error)) {
-      *error = path + ": " + *error;
-      return nullptr;
-    }
+    if (!AnalyzeGraphJson(json, &graph, error)) return nullptr;
   }
 
   {
     TVMFunctionHandle create = nullptr;
     if (TVMModGetFunction(self->library_, "default", 0, &create) != 0 || create == nullptr) {
-      *error = path + " has no 'default' executor factory";
+      *error = "no 'default' executor factory";
       return nullptr;
     }
     TVMValue arg;
@@ -127,25 +124,25 @@ std::unique_ptr<GraphExecutor> GraphExecutor::Load(const std::string& path,
     int arg_code = kDLDevice;
     TVMValue ret;
     int ret_code = 0;
-    bool ok = Call(create, "default", "kDLCPU", &arg, &arg_code, 1, &ret,
-                   &ret_code, error);
+    bool ok = Call(create, "default", "kDLCPU", &arg, &arg_code, 1, &ret, &ret_code, error);
     TVMFuncFree(create);
     if (!ok) return nullptr;
     if (ret_code != kTVMModuleHandle) {
-      *error = "default() of " + path + " did not return a module";
+      *error = "default() did not return a module";
       return nullptr;
     }
     self->executor_ = ret.v_handle;
   }
 
   TVMFunctionHandle get_num_outputs = nullptr, get_input_index = nullptr;
-  bool have_members = self->GetMember("set_input", &self->set_input_, error) &&
-                      self->GetMember("set_input_zero_copy", &self->set_input_zero_copy_, error) &&
-                      self->GetMember("set_output_zero_copy", &self->set_output_zero_copy_, error) &&
-                      self->GetMember("get_output", &self->get_output_, error) &&
-                      self->GetMember("run", &self->run_, error) &&
-                      self->GetMember("get_num_outputs", &get_num_outputs, error) &&
-                      self->GetMember("get_input_index", &get_input_index, error);
+  bool have_members =
+      self->GetMember("set_input", &self->set_input_, error) &&
+      self->GetMember("set_input_zero_copy", &self->set_input_zero_copy_, error) &&
+      self->GetMember("set_output_zero_copy", &self->set_output_zero_copy_, error) &&
+      self->GetMember("get_output", &self->get_output_, error) &&
+      self->GetMember("run", &self->run_, error) &&
+      self->GetMember("get_num_outputs", &get_num_outputs, error) &&
+      self->GetMember("get_input_index", &get_input_index, error);
   // Frees the two query functions on every path out of the checks below.
   std::unique_ptr<void, int (*)(void*)> free_outputs(get_num_outputs, TVMFuncFree);
   std::unique_ptr<void, int (*)(void*)> free_index(get_input_index, TVMFuncFree);
@@ -153,12 +150,13 @@ std::unique_ptr<GraphExecutor> GraphExecutor::Load(const std::string& path,
 
   TVMValue ret;
   int ret_code = 0;
-  if (!Call(get_num_outputs, "get_num_outputs", kNoSubject, nullptr, nullptr, 0, &ret, &ret_code, error)) {
+  if (!Call(get_num_outputs, "get_num_outputs", kNoSubject, nullptr, nullptr, 0, &ret, &ret_code,
+            error)) {
     return nullptr;
   }
   if (ret.v_int64 != static_cast<int64_t>(outputs.size()) ||
       graph.outputs.size() != outputs.size()) {
-    *error = path + " has " + std::to_string(ret.v_int64) + " outputs, the bridge node " +
+    *error = "the artifact has " + std::to_string(ret.v_int64) + " outputs, the bridge node " +
              std::to_string(outputs.size());
     return nullptr;
   }
@@ -168,8 +166,7 @@ std::unique_ptr<GraphExecutor> GraphExecutor::Load(const std::string& path,
     std::string want = DLDataTypeName(spec.dtype) + ShapeText(spec.shape);
     std::string have = graph_tensor.dtype + ShapeText(graph_tensor.shape);
     if (want == have) return true;
-    *error = path + ": " + name + " is " + have + " in the artifact but " + want +
-             " on the bridge node";
+    *error = name + " is " + have + " in the artifact but " + want + " on the bridge node";
     return false;
   };
 
@@ -179,7 +176,8 @@ std::unique_ptr<GraphExecutor> GraphExecutor::Load(const std::string& path,
     TVMValue arg;
     arg.v_str = binding.name.c_str();
     int arg_code = kTVMStr;
-    if (!Call(get_input_index, "get_input_index", binding.name, &arg, &arg_code, 1, &ret, &ret_code, error)) {
+    if (!Call(get_input_index, "get_input_index", binding.name, &arg, &arg_code, 1, &ret,
+              &ret_code, error)) {
       return nullptr;
     }
     binding.tvm_index = ret.v_int64;
@@ -188,7 +186,7 @@ std::unique_ptr<GraphExecutor> GraphExecutor::Load(const std::string& path,
     if (binding.tvm_index < 0 ||
         static_cast<size_t>(binding.tvm_index) >= graph.input_names.size() ||
         graph.input_names[binding.tvm_index] != binding.name) {
-      *error = path + " has no input named " + binding.name +
+      *error = "the artifact has no input named " + binding.name +
                " (the Relay function must name its data inputs %in0, %in1, ...)";
       return nullptr;
     }
@@ -231,7 +229,7 @@ GraphExecutor::~GraphExecutor() {
 
 bool GraphExecutor::GetMember(const char* name, TVMFunctionHandle* out, std::string* error) {
   if (TVMModGetFunction(executor_, name, 0, out) != 0 || *out == nullptr) {
-    *error = std::string("the graph executor of ") + path_ + " has no function " + name;
+    *error = std::string("the graph executor has no function ") + name;
     return false;
   }
   return true;

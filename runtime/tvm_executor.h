@@ -34,6 +34,7 @@ class GraphExecutor {
   // executor on the CPU and checks that its inputs `in0..` and outputs match
   // the given specs exactly. `allow_zero_copy = false` binds every tensor by
   // copying, a switch for ruling out zero-copy when hunting a wrong result.
+  // Error messages do not repeat the path: callers add it.
   static std::unique_ptr<GraphExecutor> Load(const std::string& path,
                                              const std::vector<TensorSpec>& inputs,
                                              const std::vector<TensorSpec>& outputs,
@@ -72,7 +73,6 @@ class GraphExecutor {
   bool Bind(TVMFunctionHandle setter, const char* setter_name, Binding* binding, void* data,
             bool copy_in, std::string* error);
 
-  std::string path_;
   TVMModuleHandle library_ = nullptr;
   TVMModuleHandle executor_ = nullptr;
   TVMFunctionHandle set_input_ = nullptr;

@@ -168,7 +168,7 @@ function fillFromValues<T>(values: readonly T[], n: number, zero: T, what: strin
   if (values.length > n) throw new RangeError(`${what}: ${values.length} values for ${n} elements`);
   if (values.length === n) return [...values];
   const out = values.slice();
-  const pad = values.length === 0 ? zero : (values[values.length - 1] as T);
+  const pad = zero;
   while (out.length < n) out.push(pad);
   return out;
 }
@@ -220,7 +220,7 @@ export function decodeTensor(t: TensorProto): DecodedTensor {
     if (vals.length % 2 !== 0) throw new RangeError(`${what}: odd number of complex parts`);
     const pairs: [number, number][] = [];
     for (let i = 0; i < vals.length; i += 2) pairs.push([vals[i] as number, vals[i + 1] as number]);
-    fillFromValues(pairs, n, [0, 0], what).forEach(([re, im], i) => {
+    fillFromValues<[number, number]>(pairs, n, [0, 0], what).forEach(([re, im], i) => {
       (data as Float32Array | Float64Array)[2 * i] = re;
       (data as Float32Array | Float64Array)[2 * i + 1] = im;
     });

@@ -62,6 +62,15 @@ class Cursor {
     }
     throw new WireError(this.pos, 'varint longer than 10 bytes');
   }
+
+  /** A varint protobufjs reads as 32 bits (tag, length, int32...): see VARINT32. */
+  varint32(limit: number, where: string): number {
+    const start = this.pos;
+    const value = this.varint(limit);
+    const len = this.pos - start;
+    if (len > 5 && len < 10) throw new WireError(start, `${where} has a ${len}-byte varint`);
+    return value;
+  }
 }
 
 class WireError extends Error {
@@ -73,6 +82,11 @@ class WireError extends Error {
   }
 }
 
+// protobufjs reads a 32-bit varint as at most 5 bytes and, if the 5th still
+// continues, skips 5 more without looking: a 6- to 9-byte varint (legal
+// protobuf, never written by TensorFlow) would be misread.
+const VARINT32 = new Set(['int32', 'uint32', 'sint32', 'bool']);
+
 function shortName(o: protobuf.ReflectionObject): string {
   return o.fullName.replace(/^\./, '');
 }
@@ -81,10 +95,15 @@ function wireName(wt: number): string {
   return ['varint', 'fixed64', 'length-delimited', 'group start', 'group end', 'fixed32'][wt] ?? `#${wt}`;
 }
 
+function checkVarint(cur: Cursor, limit: number, is32: boolean, where: string): void {
+  if (is32) cur.varint32(limit, where);
+  else cur.varint(limit);
+}
+
 /** Checks a packed run of scalars: it must hold a whole number of elements. */
-function checkPacked(cur: Cursor, end: number, elementWire: number, where: string): void {
+function checkPacked(cur: Cursor, end: number, elementWire: number, is32: boolean, where: string): void {
   if (elementWire === VARINT) {
-    while (cur.pos < end) cur.varint(end);
+    while (cur.pos < end) checkVarint(cur, end, is32, where);
     return;
   }
   const size = elementWire === I64 ? 8 : 4;
@@ -111,19 +130,20 @@ function checkValue(
   const expected = isMessage ? LEN : resolved instanceof protobuf.Enum ? VARINT : SCALAR_WIRE[valueType];
   if (expected === undefined) throw new Error(`unsupported schema type ${valueType}`);
   const tagAt = cur.pos;
+  const is32 = resolved instanceof protobuf.Enum || VARINT32.has(valueType);
   if (wt !== expected) {
     const packable = repeated && expected !== LEN && wt === LEN;
     if (!packable) {
       throw new WireError(tagAt, `${where} has wire type ${wireName(wt)}, expected ${wireName(expected)}`);
     }
-    const len = cur.varint(limit);
+    const len = cur.varint32(limit, `length of ${where}`);
     if (len > limit - cur.pos) throw new WireError(tagAt, `${where} runs past the end of its message`);
-    checkPacked(cur, cur.pos + len, expected, where);
+    checkPacked(cur, cur.pos + len, expected, is32, where);
     return null;
   }
   switch (wt) {
     case VARINT:
-      cur.varint(limit);
+      checkVarint(cur, limit, is32, where);
       return null;
     case I64:
     case I32: {
@@ -133,7 +153,7 @@ function checkValue(
       return null;
     }
     default: {
-      const len = cur.varint(limit);
+      const len = cur.varint32(limit, `length of ${where}`);
       if (len > limit - cur.pos) throw new WireError(tagAt, `${where} runs past the end of its message`);
       const end = cur.pos + len;
       if (isMessage) return { kind: 'message', type: resolved, end };
@@ -167,7 +187,7 @@ export function checkWire(bytes: Uint8Array, type: protobuf.Type): WireProblem |
       }
       if (stack.length > 100) throw new WireError(cur.pos, 'messages nested more than 100 deep');
       const tagAt = cur.pos;
-      const tag = cur.varint(frame.end);
+      const tag = cur.varint32(frame.end, 'a field tag');
       const id = Math.floor(tag / 8);
       const wt = tag % 8;
       if (id === 0 || id > 0x1fffffff) throw new WireError(tagAt, `invalid field number ${id}`);
@@ -195,7 +215,7 @@ export function checkWire(bytes: Uint8Array, type: protobuf.Type): WireProblem |
           if (wt !== LEN) {
             throw new WireError(tagAt, `${shortName(field)} has wire type ${wireName(wt)}, expected length-delimited`);
           }
-          const len = cur.varint(frame.end);
+          const len = cur.varint32(frame.end, `length of ${shortName(field)}`);
           if (len > frame.end - cur.pos) throw new WireError(tagAt, `${shortName(field)} runs past the end of its message`);
           next = { kind: 'entry', field, end: cur.pos + len };
         } else {
@@ -207,6 +227,95 @@ export function checkWire(bytes: Uint8Array, type: protobuf.Type): WireProblem |
   } catch (e) {
     if (e instanceof WireError) return { offset: e.offset, message: e.message };
     throw e;
+  }
+  return null;
+}
+
+// ---------------------------------------------------------------------------
+// Objects about to be encoded.
+//
+// protobufjs's encoder trusts its input: a bigint in an int64 field is written
+// as 0, a JS string in a bytes field is read as base64. Its own verify() would
+// catch those but also rejects enum values missing from our schema, which
+// proto3 allows and a newer TensorFlow may write. So we check by hand.
+
+const INT64_TYPES = new Set(['int64', 'uint64', 'sint64', 'fixed64', 'sfixed64']);
+const INT32_TYPES = new Set(['int32', 'uint32', 'sint32', 'fixed32', 'sfixed32']);
+
+function describe(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'an array';
+  if (v instanceof Uint8Array) return 'bytes';
+  return typeof v;
+}
+
+function isLongLike(v: unknown): boolean {
+  if (typeof v === 'number') return Number.isSafeInteger(v);
+  if (typeof v !== 'object' || v === null) return false;
+  const o = v as { low?: unknown; high?: unknown };
+  return Number.isInteger(o.low) && Number.isInteger(o.high);
+}
+
+function scalarProblem(v: unknown, type: string, resolved: protobuf.Type | protobuf.Enum | null): string | null {
+  if (resolved instanceof protobuf.Enum || INT32_TYPES.has(type)) {
+    return Number.isInteger(v) ? null : `expected an integer, got ${describe(v)}`;
+  }
+  if (INT64_TYPES.has(type)) {
+    return isLongLike(v) ? null : `expected an Int64 (a Long, see bigIntToInt64), got ${describe(v)}`;
+  }
+  switch (type) {
+    case 'float':
+    case 'double':
+      return typeof v === 'number' ? null : `expected a number, got ${describe(v)}`;
+    case 'bool':
+      return typeof v === 'boolean' ? null : `expected a boolean, got ${describe(v)}`;
+    case 'string':
+      return typeof v === 'string' ? null : `expected a string, got ${describe(v)}`;
+    case 'bytes':
+      return v instanceof Uint8Array ? null : `expected a Uint8Array, got ${describe(v)}`;
+    default:
+      return `unsupported schema type ${type}`;
+  }
+}
+
+/**
+ * Why `obj` cannot be encoded faithfully as a `type` message (with the path to
+ * the bad value), or null. Looks only at what protobufjs would write.
+ */
+export function checkEncodable(obj: unknown, type: protobuf.Type): string | null {
+  const stack: { value: unknown; type: protobuf.Type; path: string }[] = [{ value: obj, type, path: type.name }];
+  while (stack.length > 0) {
+    const { value, type: t, path } = stack.pop() as { value: unknown; type: protobuf.Type; path: string };
+    if (typeof value !== 'object' || value === null || Array.isArray(value) || value instanceof Uint8Array) {
+      return `${path}: expected a ${t.name} message, got ${describe(value)}`;
+    }
+    const m = value as Record<string, unknown>;
+    for (const field of t.fieldsArray) {
+      const v = m[field.name];
+      const where = `${path}.${field.name}`;
+      const own = Object.prototype.hasOwnProperty.call(m, field.name);
+      if (v === undefined || v === null) continue;
+      const values: [unknown, string][] = [];
+      if (field instanceof protobuf.MapField) {
+        if (!own) continue;
+        if (typeof v !== 'object' || Array.isArray(v)) return `${where}: expected an object (map), got ${describe(v)}`;
+        for (const [k, x] of Object.entries(v)) values.push([x, `${where}[${JSON.stringify(k)}]`]);
+      } else if (field.repeated) {
+        if (!Array.isArray(v)) return `${where}: expected an array, got ${describe(v)}`;
+        v.forEach((x, i) => values.push([x, `${where}[${i}]`]));
+      } else {
+        if (!own) continue;
+        values.push([v, where]);
+      }
+      for (const [x, at] of values) {
+        if (field.resolvedType instanceof protobuf.Type) {
+          stack.push({ value: x, type: field.resolvedType, path: at });
+        } else {
+          const why = scalarProblem(x, field.type, field.resolvedType);
+          if (why !== null) return `${at}: ${why}`;
+        }
+      }
+    }
   }
   return null;
 }

@@ -27,6 +27,38 @@ export const shapeOps: OpTable = {
     },
     lower: (c) => [c.emit({ kind: 'reshape', args: [c.value(0)], shape: c.outputs[0]!.shape }, c.outputs[0]!)],
   },
+  ConcatV2: {
+    category: 'shape',
+    // The axis is the last input (its position varies, so the type rule checks
+    // it is constant rather than `constInputs`); the values are all the others.
+    infer(c) {
+      const n = c.inputs.length - 1;
+      const axisIn = c.constInput(n);
+      if (!axisIn) throw new Unsupported('the axis must be a compile-time constant', 'needs-constant');
+      const first = input(c, 0);
+      const rank = first.shape.length;
+      let axis = Number(axisIn.data[0]);
+      if (axis < 0) axis += rank;
+      const shape = [...first.shape];
+      shape[axis] = 0;
+      for (let i = 0; i < n; i++) {
+        const t = input(c, i);
+        if (t.dtype !== first.dtype || t.shape.length !== rank || t.shape.some((d, k) => k !== axis && d !== first.shape[k])) {
+          throw new Unsupported(`input ${i} [${t.shape}] does not match [${first.shape}] off axis ${axis}`);
+        }
+        shape[axis] = shape[axis]! + t.shape[axis]!;
+      }
+      return [{ dtype: first.dtype, shape }];
+    },
+    lower(c) {
+      const n = c.inputs.length - 1;
+      const rank = c.inputs[0]!.shape.length;
+      let axis = Number(c.constInput(n)!.data[0]);
+      if (axis < 0) axis += rank;
+      const args = Array.from({ length: n }, (_, i) => c.value(i));
+      return [c.emit({ kind: 'concat', args, axis }, c.outputs[0]!)];
+    },
+  },
   Shape: {
     category: 'shape',
     infer(c) {

@@ -1,0 +1,28 @@
+// The full lowering table: every IR op kind maps to exactly one entry. A new
+// op kind in ir/ops.ts that no table covers is a compile error here.
+
+import type { OpKind } from '../../../ir/ops.js';
+import type { Lowering, LoweringTable, OpOf } from './lowering.js';
+import { convolution } from './convolution.js';
+import { elementwise } from './elementwise.js';
+import { matmul } from './matmul.js';
+import { pooling } from './pooling.js';
+import { reduction } from './reduction.js';
+import { shape } from './shape.js';
+import { softmax } from './softmax.js';
+
+export const LOWERINGS: LoweringTable<OpKind> = {
+  ...convolution,
+  ...matmul,
+  ...elementwise,
+  ...softmax,
+  ...pooling,
+  ...reduction,
+  ...shape,
+};
+
+export function loweringFor<K extends OpKind>(kind: K): Lowering<K> {
+  return LOWERINGS[kind] as Lowering<K>;
+}
+
+export type { Lowering, LoweringTable, OpOf };

@@ -1,0 +1,214 @@
+#!/usr/bin/env python3
+"""tf2tvm build worker: Relay text + weights -> a TVM graph-executor .so.
+
+Long-running. Reads one JSON job per line on stdin:
+
+  {"id": str, "relay": path, "params": {name: .npy path}, "target": str,
+   "opt_level": 3, "out": path of the .so, "convert_layout": bool,
+   "log": optional path of the job's log (default: <out>.log)}
+
+and answers each with one JSON line on stdout, in order:
+
+  {"id": ..., "ok": true, "seconds": float, "tvm_version": str}
+  {"id": ..., "ok": false, "error": short message, "log": path}
+
+While a job runs, this process's stdout and stderr (Python's and TVM's C++
+logging alike) go to the job's log file, followed by the traceback if the job
+fails; the log is deleted when the job succeeds unless "keep_log" is true. A
+failing job never ends the worker. The worker exits when stdin closes.
+
+Imports tvm only (never tensorflow). Run it with TVM_FFI=ctypes and
+TOPHUB_LOCATION=NONE (set here too if missing).
+"""
+
+import json
+import os
+import re
+import signal
+import sys
+import time
+import traceback
+
+# The protocol channel is the original stdout. Everything else that would
+# write to fd 1 (print, TVM, LLVM) is pointed at stderr before tvm loads.
+_PROTO = os.fdopen(os.dup(1), "w", encoding="utf-8", buffering=1)
+os.dup2(2, 1)
+sys.stdout = sys.stderr
+signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+os.environ.setdefault("TVM_FFI", "ctypes")
+os.environ.setdefault("TOPHUB_LOCATION", "NONE")
+
+import numpy as np  # noqa: E402
+import tvm  # noqa: E402
+from tvm import relay  # noqa: E402
+
+TVM_VERSION = tvm.__version__
+# Layout conversion for x86: TVM's optimised conv2d schedules are NCHW(c);
+# NHWC convolutions are converted and transposes remain at the edges.
+DESIRED_LAYOUTS = {"nn.conv2d": ["NCHW", "default"]}
+
+
+def reply(obj):
+    _PROTO.write(json.dumps(obj) + "\n")
+    _PROTO.flush()
+
+
+class JobLog:
+    """Points fds 1 and 2 at the job's log file while the job runs."""
+
+    def __init__(self, path):
+        self.path = path
+
+    def __enter__(self):
+        folder = os.path.dirname(os.path.abspath(self.path))
+        os.makedirs(folder, exist_ok=True)
+        sys.stderr.flush()
+        self.file = open(self.path, "w", encoding="utf-8")
+        self.saved = os.dup(2)
+        os.dup2(self.file.fileno(), 1)
+        os.dup2(self.file.fileno(), 2)
+        return self
+
+    def __exit__(self, *exc):
+        sys.stderr.flush()
+        os.dup2(self.saved, 1)
+        os.dup2(self.saved, 2)
+        os.close(self.saved)
+        self.file.close()
+        return False
+
+
+def short_error(exc, log_path):
+    """One line that says what went wrong; the log has everything."""
+    if isinstance(exc, tvm.error.DiagnosticError):
+        # The diagnostics were rendered to stderr, i.e. into the log.
+        try:
+            with open(log_path, encoding="utf-8", errors="replace") as f:
+                lines = f.read().splitlines()
+        except OSError:
+            lines = []
+        for i, line in enumerate(lines):
+            if not line.startswith("error:"):
+                continue
+            # The message runs from "error:" to the "-->" location line.
+            parts, where = [line[len("error:") :].strip()], ""
+            for nxt in lines[i + 1 : i + 12]:
+                if nxt.strip().startswith("-->"):
+                    where = " at " + nxt.strip()[3:].strip()
+                    break
+                if nxt.startswith(("error:", "note:", "warning:")):
+                    break
+                parts.append(nxt.strip())
+            msg = " ".join(p for p in parts if p)
+            return ("Relay: " + msg)[:400] + where
+        return "Relay: " + str(exc).strip()
+    text = str(exc).strip()
+    lines = [ln.strip() for ln in text.splitlines() if ln.strip() and not set(ln.strip()) <= set("-")]
+    msg = lines[-1] if lines else ""
+    name = type(exc).__name__
+    if not msg.startswith(name):
+        msg = f"{name}: {msg}" if msg else name
+    return msg[:400]
+
+
+def load_params(job, func):
+    """np arrays for the function's weight parameters, checked against their types."""
+    declared = {p.name_hint: p.type_annotation for p in func.params}
+    params = {}
+    for name, path in sorted(job.get("params", {}).items()):
+        if name not in declared:
+            raise ValueError(f"weight '{name}' is not a parameter of @main")
+        arr = np.load(path, allow_pickle=False)
+        ty = declared[name]
+        shape = tuple(int(d) for d in ty.shape)
+        if arr.shape != shape or str(arr.dtype) != ty.dtype:
+            raise ValueError(
+                f"weight '{name}' from {path} is {arr.dtype}{list(arr.shape)}, "
+                f"@main declares {ty.dtype}{list(shape)}"
+            )
+        params[name] = arr
+    # Data inputs are in0..inN-1 (the bridge op sets them by name); any other
+    # parameter is a weight and must have a value, or it would silently
+    # become a runtime input of the library.
+    unbound = [n for n in declared if n not in params and not re.fullmatch(r"in[0-9]+", n)]
+    if unbound:
+        raise ValueError("no value given for weight parameter(s) " + ", ".join("%" + n for n in unbound))
+    return params
+
+
+def build(job):
+    with open(job["relay"], encoding="utf-8") as f:
+        text = f.read()
+    mod = relay.parse(text, source_name=job["relay"])
+    params = load_params(job, mod["main"])
+    opt_level = int(job.get("opt_level", 3))
+    with tvm.transform.PassContext(opt_level=opt_level):
+        if job.get("convert_layout", False):
+            mod = relay.transform.InferType()(mod)
+            mod = relay.transform.ConvertLayout(DESIRED_LAYOUTS)(mod)
+        lib = relay.build(mod, target=tvm.target.Target(job["target"]), params=params)
+
+    out = os.path.abspath(job["out"])
+    folder = os.path.dirname(out)
+    os.makedirs(folder, exist_ok=True)
+    # Write beside the final name and rename: a reader never sees half a file.
+    tmp = os.path.join(folder, f".{os.path.basename(out)}.{os.getpid()}.tmp.so")
+    try:
+        lib.export_library(tmp)
+        os.replace(tmp, out)
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+
+
+def handle(job):
+    job_id = job.get("id")
+    log_path = job.get("log") or (str(job.get("out", "tf2tvm-build")) + ".log")
+    t0 = time.monotonic()
+    try:
+        with JobLog(log_path):
+            print(f"tf2tvm build job {json.dumps(job, sort_keys=True)}", file=sys.stderr)
+            print(f"tvm {TVM_VERSION}, pid {os.getpid()}", file=sys.stderr, flush=True)
+            try:
+                for key in ("id", "relay", "target", "out"):
+                    if not isinstance(job.get(key), str):
+                        raise ValueError(f"job field '{key}' must be a string")
+                build(job)
+                seconds = time.monotonic() - t0
+                print(f"built {job['out']} in {seconds:.2f} s", file=sys.stderr)
+            except Exception as exc:  # a job's failure is reported, never fatal
+                traceback.print_exc(file=sys.stderr)
+                sys.stderr.flush()
+                error = exc
+            else:
+                error = None
+    except OSError as exc:  # the log itself could not be written
+        return {"id": job_id, "ok": False, "error": f"cannot write build log {log_path}: {exc}", "log": log_path}
+    if error is not None:
+        return {"id": job_id, "ok": False, "error": short_error(error, log_path), "log": log_path}
+    if not job.get("keep_log", False):
+        try:
+            os.remove(log_path)
+        except OSError:
+            pass
+    return {"id": job_id, "ok": True, "seconds": round(seconds, 3), "tvm_version": TVM_VERSION}
+
+
+def main():
+    for line in iter(sys.stdin.readline, ""):
+        line = line.strip()
+        if not line:
+            continue
+        try:
+            job = json.loads(line)
+            if not isinstance(job, dict):
+                raise ValueError("a job must be a JSON object")
+        except ValueError as exc:
+            reply({"id": None, "ok": False, "error": f"bad job line: {exc}", "log": ""})
+            continue
+        reply(handle(job))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# Builds the TF2TVMBridgeOp library: OUTDIR/libtf2tvm_op.so, with the TVM
+# runtime it links (libtvm_runtime.so) copied beside it.
+#
+#   runtime/build.sh PYTHON OUTDIR
+#
+# PYTHON is an interpreter with tensorflow and a tvm package installed: the
+# compile and link flags come from its tf.sysconfig, the TVM headers and
+# runtime from its tvm package folder. tvm is located without importing it
+# (importing it loads LLVM and the whole compiler).
+#
+# Prints nothing and rebuilds nothing when OUTDIR/libtf2tvm_op.so is newer
+# than every source here and this script. On a compiler error, prints the
+# compiler's output and exits non-zero.
+set -euo pipefail
+
+if [[ $# -ne 2 ]]; then
+  echo "usage: $0 PYTHON OUTDIR" >&2
+  exit 2
+fi
+python=$1
+out_dir=$2
+src_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+lib="$out_dir/libtf2tvm_op.so"
+sources=("$src_dir"/*.cc)
+
+up_to_date() {
+  [[ -f "$lib" && -f "$out_dir/libtvm_runtime.so" ]] || return 1
+  local f
+  for f in "$src_dir"/*.cc "$src_dir"/*.h "${BASH_SOURCE[0]}"; do
+    [[ "$lib" -nt "$f" ]] || return 1
+  done
+}
+if up_to_date; then
+  exit 0
+fi
+
+# Runs a Python snippet; on failure shows its stderr (TF's import chatter is
+# dropped on success).
+py() {
+  local err
+  err=$(mktemp)
+  if ! "$python" -c "$1" 2>"$err"; then
+    echo "build.sh: $python failed:" >&2
+    cat "$err" >&2
+    rm -f "$err"
+    exit 3
+  fi
+  rm -f "$err"
+}
+
+# One TensorFlow import (seconds) for both flag lists: line 1 compile, line 2 link.
+tf_flags=$(py 'import tensorflow as tf; s = tf.sysconfig
+print(" ".join(s.get_compile_flags())); print(" ".join(s.get_link_flags()))')
+tf_cflags=$(sed -n 1p <<<"$tf_flags")
+tf_lflags=$(sed -n 2p <<<"$tf_flags")
+tvm_dir=$(py 'import importlib.util as u; s = u.find_spec("tvm")
+print(s.submodule_search_locations[0] if s else "")')
+if [[ -z "$tvm_dir" || ! -f "$tvm_dir/libtvm_runtime.so" ]]; then
+  echo "build.sh: no tvm package with libtvm_runtime.so found for $python" >&2
+  exit 3
+fi
+
+mkdir -p "$out_dir"
+tmp_lib=$(mktemp "$out_dir/.libtf2tvm_op.so.XXXXXX")
+log=$(mktemp)
+trap 'rm -f "$tmp_lib" "$log"' EXIT
+
+# $ORIGIN: the op library finds libtvm_runtime.so in its own folder, so an
+# output folder can be moved or deployed as a whole.
+# shellcheck disable=SC2086  # the flag strings are word lists
+if ! g++ -O2 -fPIC -shared -Wall -Wno-sign-compare \
+    $tf_cflags \
+    -I"$tvm_dir/include" -I"$tvm_dir/dlpack/include" -I"$tvm_dir/dmlc-core/include" \
+    -o "$tmp_lib" "${sources[@]}" \
+    $tf_lflags -L"$tvm_dir" -l:libtvm_runtime.so -Wl,-rpath,'$ORIGIN' \
+    >"$log" 2>&1; then
+  echo "build.sh: compiling the TF2TVMBridgeOp library failed:" >&2
+  cat "$log" >&2
+  exit 1
+fi
+# Warnings are worth seeing, but a successful build stays quiet otherwise.
+cat "$log" >&2
+
+cp "$tvm_dir/libtvm_runtime.so" "$out_dir/libtvm_runtime.so.tmp"
+mv -f "$out_dir/libtvm_runtime.so.tmp" "$out_dir/libtvm_runtime.so"
+# The library last, so its mtime marks a complete build.
+mv -f "$tmp_lib" "$lib"
+chmod 755 "$lib"

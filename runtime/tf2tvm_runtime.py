@@ -1,0 +1,56 @@
+"""Loads a tf2tvm output folder into TensorFlow.
+
+Shipped as OUT/runtime/tf2tvm_runtime.py next to libtf2tvm_op.so (the
+TF2TVMBridgeOp kernel) and libtvm_runtime.so. Typical use:
+
+    import sys; sys.path.insert(0, "OUT/runtime")
+    import tf2tvm_runtime
+    graph_def = tf2tvm_runtime.load("OUT")
+    tf.import_graph_def(graph_def, name="")
+
+Without this module: load OUT/runtime/libtf2tvm_op.so with
+tf.load_op_library and set TF2TVM_ARTIFACT_DIR=OUT before running the graph.
+"""
+
+import os
+
+import tensorflow as tf
+
+_HERE = os.path.dirname(os.path.abspath(__file__))
+_BRIDGE_OP = "TF2TVMBridgeOp"
+
+_op_library = None
+
+
+def load_op_library():
+    """Loads libtf2tvm_op.so from this file's folder, once per process.
+
+    TensorFlow refuses to register the op twice, so load the library from
+    one place only (this function) rather than also by hand.
+    """
+    global _op_library
+    if _op_library is None:
+        _op_library = tf.load_op_library(os.path.join(_HERE, "libtf2tvm_op.so"))
+    return _op_library
+
+
+def load(out_dir):
+    """Returns OUT/model.pb as a GraphDef whose bridge nodes find their artifacts.
+
+    Loads the op library, then points the `artifact_dir` attr of every
+    TF2TVMBridgeOp node (in the graph and in its function library) at the
+    absolute path of `out_dir`, so the artifacts' relative paths resolve
+    whatever the current directory or environment.
+    """
+    load_op_library()
+    out_dir = os.path.abspath(out_dir)
+    graph_def = tf.compat.v1.GraphDef()
+    with open(os.path.join(out_dir, "model.pb"), "rb") as f:
+        graph_def.ParseFromString(f.read())
+    nodes = list(graph_def.node)
+    for function in graph_def.library.function:
+        nodes.extend(function.node_def)
+    for node in nodes:
+        if node.op == _BRIDGE_OP:
+            node.attr["artifact_dir"].s = out_dir.encode()
+    return graph_def

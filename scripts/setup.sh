@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Everything a fresh clone needs before tf2tvm runs: npm packages, the Python
+# toolchain (cached per user, keyed by its pins), the runtime op library, and
+# the compiled TypeScript. Each step is skipped when already up to date.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+stage() { echo "setup: $1 ($(( $(date +%s) - start )) s)" >&2; start=$(date +%s); }
+start=$(date +%s)
+
+if [[ ! -f node_modules/.package-lock.json || package-lock.json -nt node_modules/.package-lock.json ]]; then
+  npm ci --no-audit --no-fund >&2
+fi
+stage "npm packages"
+
+venv="$(scripts/setup-toolchain)"
+stage "python toolchain at $venv"
+
+bash runtime/build.sh "$venv/bin/python" build/runtime >&2
+stage "runtime op library"
+
+npx tsc -p tsconfig.json
+stage "typescript"

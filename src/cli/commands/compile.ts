@@ -1,0 +1,79 @@
+// tf2tvm compile MODEL -o OUT
+
+import os from 'node:os';
+import type { Command } from 'commander';
+import { compile } from '../../pipeline/compile.js';
+import { summaryLine } from '../../pipeline/analyze.js';
+import { printDiagnostic, printJson, runCommand } from '../output.js';
+import { clusterOptions, collect, commaList, policy, positiveInt, type ClusterFlags } from '../options.js';
+
+interface Flags extends ClusterFlags {
+  out: string;
+  shapes?: string[];
+  target?: string;
+  optLevel: number;
+  strict?: boolean;
+  json?: boolean;
+  jobs?: number;
+  printIrAfter?: string[];
+  verifyIr?: boolean;
+}
+
+export function registerCompile(program: Command): void {
+  program
+    .command('compile')
+    .description('compile the TVM-friendly parts of a frozen GraphDef and write a rewritten graph')
+    .argument('<model>', 'frozen GraphDef (binary .pb)')
+    .requiredOption('-o, --out <dir>', 'output folder (written atomically)')
+    .option('--shapes <spec>', 'input shapes, e.g. "x=1x224x224x3,y=1x10"; repeat for several shape sets', collect)
+    .option('--policy <name>', 'clustering policy: compute | all', policy, 'compute')
+    .option('--min-cluster-size <n>', 'smallest cluster, in effective nodes', positiveInt, 1)
+    .option('--max-cluster-size <n>', 'largest cluster, in effective nodes', positiveInt)
+    .option('--exclude-ops <ops>', 'op types to keep in TensorFlow (comma-separated)', commaList)
+    .option('--exclude-nodes <globs>', 'node names or globs to keep in TensorFlow (* stops at /, ** crosses it)', commaList)
+    .option('--target <target>', 'TVM target (default: llvm for the host CPU)')
+    .option('--opt-level <n>', 'TVM optimisation level', (v) => Number(v), 3)
+    .option('-j, --jobs <n>', 'parallel TVM builds', positiveInt)
+    .option('--strict', 'a cluster that fails to build is fatal (exit 3)')
+    .option('--print-ir-after <pass>', "print the IR after a pass ('all' for every pass)", commaList)
+    .option('--verify-ir', 'run the IR verifier after every pass')
+    .option('--json', 'print one JSON document on stdout')
+    .action(async (model: string, o: Flags) => {
+      await runCommand(Boolean(o.json), async () => {
+        const r = await compile({
+          model,
+          out: o.out,
+          shapes: o.shapes ?? [],
+          cluster: clusterOptions(o),
+          ...(o.target ? { target: o.target } : {}),
+          optLevel: o.optLevel,
+          strict: Boolean(o.strict),
+          jobs: o.jobs ?? os.availableParallelism(),
+          printAfter: o.printIrAfter ?? [],
+          verifyIr: Boolean(o.verifyIr),
+          print: (pass, text) => process.stderr.write(`// ----- IR after ${pass} -----\n${text}`),
+          warn: printDiagnostic,
+          progress: (line) => {
+            if (!o.json) process.stderr.write(`${line}\n`);
+          },
+        });
+        if (o.json) {
+          printJson({
+            ok: true,
+            nodes: r.nodes,
+            clustered_nodes: r.clusteredNodes,
+            clusters: r.clusters,
+            unclustered: r.unclustered,
+            built: r.built,
+            failed: r.failed,
+            target: r.target,
+            tvm_version: r.tvmVersion,
+            timings: r.timings,
+          });
+        } else {
+          process.stderr.write(`${summaryLine(r, r.clusters.length)}; ${r.built} artifacts built, ${r.failed} failed -> ${o.out}\n`);
+        }
+        return 0;
+      });
+    });
+}

@@ -1,0 +1,91 @@
+// tf2tvm verify MODEL OUT: the rewritten graph against the original, in
+// TensorFlow, on the same random inputs, for every compiled shape set.
+
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import type { Command } from 'commander';
+import { execa } from 'execa';
+import { findToolchain } from '../../../backends/tvm/toolchain.js';
+import { errors } from '../../diagnostics.js';
+import { readGraphDef } from '../../graphdef/io.js';
+import { projectPath } from '../../project.js';
+import { resolveShapeSets } from '../../shapes.js';
+import { GraphView } from '../../../ir/tf/graph.js';
+import { printJson, runCommand } from '../output.js';
+import { collect, nonNegativeNumber } from '../options.js';
+
+interface OutputReport {
+  name: string;
+  max_abs_err: number | null;
+  max_rel_err: number | null;
+  ok: boolean;
+  error?: string;
+}
+interface VerifyReport {
+  ok: boolean;
+  outputs: OutputReport[];
+  shape_sets: { key: string; ok: boolean; outputs: OutputReport[] }[];
+}
+
+interface Flags {
+  shapes?: string[];
+  rtol: number;
+  atol: number;
+  seed: number;
+  json?: boolean;
+}
+
+export async function verify(model: string, out: string, o: Flags): Promise<VerifyReport> {
+  const manifestPath = path.join(out, 'manifest.json');
+  let manifest: { shape_sets: { key: string; shapes: Record<string, number[]> }[] };
+  try {
+    manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as typeof manifest;
+  } catch {
+    throw errors.badOutDir(out, 'no readable manifest.json: is this a tf2tvm compile output?');
+  }
+  let sets = manifest.shape_sets;
+  if (o.shapes?.length) {
+    const view = new GraphView(await readGraphDef(model));
+    sets = resolveShapeSets(view, o.shapes).map((s) => ({ key: s.key, shapes: Object.fromEntries(s.shapes) as Record<string, number[]> }));
+  }
+  const tc = await findToolchain();
+  const args = [projectPath('src', 'python', 'verify.py'), '--model', model, '--out', out, '--shape-sets', JSON.stringify(sets), '--rtol', String(o.rtol), '--atol', String(o.atol), '--seed', String(o.seed)];
+  const r = await execa(tc.python, args, { env: tc.env(), reject: false, stdin: 'ignore' });
+  if (r.exitCode !== 0) {
+    throw errors.toolchainFailed(`${tc.python} ${args.join(' ')} exited ${r.exitCode}:\n${String(r.stderr).split('\n').slice(-15).join('\n')}`);
+  }
+  return JSON.parse(String(r.stdout)) as VerifyReport;
+}
+
+export function registerVerify(program: Command): void {
+  program
+    .command('verify')
+    .description('run the original and the rewritten graph in TensorFlow and compare every output')
+    .argument('<model>', 'the original frozen GraphDef')
+    .argument('<out>', 'the output folder of tf2tvm compile')
+    .option('--shapes <spec>', 'check only this shape set (default: every compiled one)', collect)
+    .option('--rtol <x>', 'relative tolerance: max|diff| <= atol + rtol * max|original|', nonNegativeNumber, 1e-5)
+    .option('--atol <x>', 'absolute tolerance', nonNegativeNumber, 0)
+    .option('--seed <n>', 'seed of the random inputs', (v) => Number(v), 0)
+    .option('--json', 'print one JSON document on stdout')
+    .action(async (model: string, out: string, o: Flags) => {
+      await runCommand(Boolean(o.json), async () => {
+        const r = await verify(model, out, o);
+        if (o.json) printJson(r);
+        for (const s of r.shape_sets) {
+          for (const x of s.outputs) {
+            const status = x.ok ? 'ok' : 'MISMATCH';
+            process.stderr.write(
+              `${s.key}  ${x.name}: max abs err ${x.max_abs_err?.toExponential(2) ?? '-'}, max rel err ${x.max_rel_err?.toExponential(2) ?? '-'}  ${status}${x.error ? ` (${x.error})` : ''}\n`,
+            );
+          }
+        }
+        if (!r.ok) {
+          const e = errors.verifyMismatch(`outputs over tolerance (rtol ${o.rtol}, atol ${o.atol})`);
+          process.stderr.write(`error ${e.code}: ${e.message}\n`);
+          return e.exitCode;
+        }
+        return 0;
+      });
+    });
+}

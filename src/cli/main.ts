@@ -1,0 +1,28 @@
+// tf2tvm's command line: one module per command under commands/.
+
+import { Command, CommanderError } from 'commander';
+import { VERSION } from '../project.js';
+import { registerCompile } from './commands/compile.js';
+import { registerDoctor } from './commands/doctor.js';
+import { registerVerify } from './commands/verify.js';
+
+const program = new Command();
+program
+  .name('tf2tvm')
+  .description('Ahead-of-time compiler that runs the compute-heavy parts of a frozen TensorFlow graph with Apache TVM')
+  .version(VERSION)
+  .showHelpAfterError()
+  .exitOverride();
+
+registerCompile(program);
+registerVerify(program);
+registerDoctor(program);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (e) {
+  if (e instanceof CommanderError) {
+    // --help and --version exit 0; every other commander error is a usage error.
+    process.exitCode = e.exitCode === 0 ? 0 : 2;
+  } else throw e;
+}
