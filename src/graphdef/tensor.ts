@@ -168,7 +168,7 @@ function fillFromValues<T>(values: readonly T[], n: number, zero: T, what: strin
   if (values.length > n) throw new RangeError(`${what}: ${values.length} values for ${n} elements`);
   if (values.length === n) return [...values];
   const out = values.slice();
-  const pad = zero;
+  const pad = values.length === 0 ? zero : (values[values.length - 1] as T);
   while (out.length < n) out.push(pad);
   return out;
 }

@@ -72,7 +72,7 @@ interface RunReport {
 
 describe('BuildWorker with real TVM', () => {
   test('builds the test network to a .so that computes what numpy computes', async () => {
-    const w = new BuildWorker(tc);
+    const w = new BuildWorker(tc, { logDir: path.join(dir, 'logs') });
     try {
       const r = await w.build(job('small_net'));
       expect(r).toMatchObject({ id: 'small_net', ok: true, tvm_version: expect.stringMatching(/^0\.\d+/) as unknown });
@@ -133,7 +133,11 @@ describe('BuildWorker with real TVM', () => {
   test('buildAll spreads jobs over workers and keeps their order', async () => {
     const seen: string[] = [];
     const jobs = ['a', 'b', 'c'].map((id) => ({ ...job(`all_${id}`), tag: id }));
-    const results = await buildAll(tc, jobs, { jobs: 2, onResult: (j, r) => seen.push(`${j.tag}:${r.ok}`) });
+    const results = await buildAll(tc, jobs, {
+      jobs: 2,
+      worker: { logDir: path.join(dir, 'logs') },
+      onResult: (j, r) => seen.push(`${j.tag}:${r.ok}`),
+    });
     expect(results.map((r) => [r.id, r.ok])).toEqual([
       ['all_a', true],
       ['all_b', true],

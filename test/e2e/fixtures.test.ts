@@ -6,6 +6,7 @@ import { cpSync, existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
 import { findToolchain } from '../../backends/tvm/toolchain.js';
+import { readGraphDef } from '../../src/graphdef/io.js';
 import { fixture, tempDir, tf2tvmJson } from '../helpers.js';
 
 interface CompileDoc {
@@ -49,7 +50,16 @@ describe('conv_mlp end to end', () => {
     for (const o of verify.outputs) expect(o.max_rel_err).toBeLessThanOrEqual(1e-5);
   });
 
-  test('the rewritten graph holds one bridge op and no clustered node', () => {
+  test('the rewritten graph holds one bridge op and no clustered node', async () => {
+    const g = await readGraphDef(path.join(result.out, 'model.pb'));
+    const byName = new Map(g.node.map((n) => [n.name, n]));
+    expect(g.node.filter((n) => n.op === 'TF2TVMBridgeOp')).toHaveLength(1);
+    for (const m of result.compile.clusters[0]!.nodes) {
+      if (m === 'softmax') expect(byName.get(m)?.op).toBe('Identity');
+      else expect(byName.has(m)).toBe(false);
+    }
+    // The weights live in the artifact: no Const node is left.
+    expect(g.node.filter((n) => n.op === 'Const')).toHaveLength(0);
     const manifest = JSON.parse(readFileSync(path.join(result.out, 'manifest.json'), 'utf8')) as { clusters: { artifacts: { path: string }[] }[] };
     const art = manifest.clusters[0]!.artifacts[0]!.path;
     expect(existsSync(path.join(result.out, art))).toBe(true);
