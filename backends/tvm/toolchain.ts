@@ -9,7 +9,7 @@ import { readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { errors } from '../../src/diagnostics.js';
-import { projectFile } from './paths.js';
+import { projectPath as projectFile } from '../../src/project.js';
 
 export interface Toolchain {
   /** The virtual environment folder. */

@@ -18,7 +18,7 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { execa } from 'execa';
 import { errors, Tf2tvmError } from '../../src/diagnostics.js';
-import { projectFile } from './paths.js';
+import { projectPath as projectFile } from '../../src/project.js';
 import type { Toolchain } from './toolchain.js';
 
 /** One build, as sent to build.py (field names are the protocol's). */

@@ -14,9 +14,11 @@ export * from './types.js';
 export * from './build.js';
 export * from './tensor.js';
 
-// TensorFlow's node name grammar (IsValidNodeName in node_def_util.cc):
-// segments of [A-Za-z0-9.][A-Za-z0-9_./-]*, joined by '>'.
-const NODE_NAME = '[A-Za-z0-9.][A-Za-z0-9_./\\-]*(?:>[A-Za-z0-9.][A-Za-z0-9_./\\-]*)*';
+// TensorFlow's node name grammar, taken loosely: [A-Za-z0-9.][A-Za-z0-9_./-]*
+// (graph_constructor.cc), a leading '_' as its allow_internal_ops permits, and
+// '>'-joined segments as node_def_util.cc's IsValidNodeName allows.
+const SEGMENT = '[A-Za-z0-9._][A-Za-z0-9_./\\-]*';
+const NODE_NAME = `${SEGMENT}(?:>${SEGMENT})*`;
 const NODE_NAME_RE = new RegExp(`^${NODE_NAME}$`);
 const INPUT_RE = new RegExp(`^\\^?${NODE_NAME}(?::\\d+)?$`);
 // Registered op names are identifiers; an op may also name a library

@@ -242,7 +242,7 @@ export function checkWire(bytes: Uint8Array, type: protobuf.Type): WireProblem |
 const INT64_TYPES = new Set(['int64', 'uint64', 'sint64', 'fixed64', 'sfixed64']);
 const INT32_TYPES = new Set(['int32', 'uint32', 'sint32', 'fixed32', 'sfixed32']);
 
-function describe(v: unknown): string {
+function kindOf(v: unknown): string {
   if (v === null) return 'null';
   if (Array.isArray(v)) return 'an array';
   if (v instanceof Uint8Array) return 'bytes';
@@ -256,26 +256,71 @@ function isLongLike(v: unknown): boolean {
   return Number.isInteger(o.low) && Number.isInteger(o.high);
 }
 
-function scalarProblem(v: unknown, type: string, resolved: protobuf.Type | protobuf.Enum | null): string | null {
-  if (resolved instanceof protobuf.Enum || INT32_TYPES.has(type)) {
-    return Number.isInteger(v) ? null : `expected an integer, got ${describe(v)}`;
+interface FieldCheck {
+  readonly name: string;
+  readonly shape: 'map' | 'repeated' | 'single';
+  /** The message type of the values, or null for scalars. */
+  readonly message: protobuf.Type | null;
+  readonly ok: (v: unknown) => boolean;
+  readonly expected: string;
+}
+
+function scalarCheck(field: protobuf.Field): Pick<FieldCheck, 'ok' | 'expected'> {
+  if (field.resolvedType instanceof protobuf.Enum || INT32_TYPES.has(field.type)) {
+    return { ok: Number.isInteger, expected: 'an integer' };
   }
-  if (INT64_TYPES.has(type)) {
-    return isLongLike(v) ? null : `expected an Int64 (a Long, see bigIntToInt64), got ${describe(v)}`;
-  }
-  switch (type) {
+  if (INT64_TYPES.has(field.type)) return { ok: isLongLike, expected: 'an Int64 (a Long, see bigIntToInt64)' };
+  switch (field.type) {
     case 'float':
     case 'double':
-      return typeof v === 'number' ? null : `expected a number, got ${describe(v)}`;
+      return { ok: (v) => typeof v === 'number', expected: 'a number' };
     case 'bool':
-      return typeof v === 'boolean' ? null : `expected a boolean, got ${describe(v)}`;
+      return { ok: (v) => typeof v === 'boolean', expected: 'a boolean' };
     case 'string':
-      return typeof v === 'string' ? null : `expected a string, got ${describe(v)}`;
+      return { ok: (v) => typeof v === 'string', expected: 'a string' };
     case 'bytes':
-      return v instanceof Uint8Array ? null : `expected a Uint8Array, got ${describe(v)}`;
+      return { ok: (v) => v instanceof Uint8Array, expected: 'a Uint8Array' };
     default:
-      return `unsupported schema type ${type}`;
+      throw new Error(`unsupported schema type ${field.type}`);
   }
+}
+
+const fieldChecks = new WeakMap<protobuf.Type, readonly FieldCheck[]>();
+
+function checksOf(type: protobuf.Type): readonly FieldCheck[] {
+  let checks = fieldChecks.get(type);
+  if (checks === undefined) {
+    checks = type.fieldsArray.map((field) => {
+      const message = field.resolvedType instanceof protobuf.Type ? field.resolvedType : null;
+      const shape = field instanceof protobuf.MapField ? 'map' : field.repeated ? 'repeated' : 'single';
+      const scalar = message === null ? scalarCheck(field) : { ok: () => true, expected: '' };
+      return { name: field.name, shape, message, ...scalar };
+    });
+    fieldChecks.set(type, checks);
+  }
+  return checks;
+}
+
+// Paths are built only when something is wrong: building one per value made
+// the check slower than the encoding itself.
+interface Item {
+  readonly value: unknown;
+  readonly type: protobuf.Type;
+  readonly parent: Item | null;
+  /** Where the parent holds this value: field name, and index or map key. */
+  readonly field: string;
+  readonly at: number | string | null;
+}
+
+function step(field: string, at: number | string | null): string {
+  if (at === null) return field === '' ? '' : `.${field}`;
+  return `.${field}[${typeof at === 'number' ? at : JSON.stringify(at)}]`;
+}
+
+function pathOf(item: Item, field: string, at: number | string | null): string {
+  const parts: string[] = [step(field, at)];
+  for (let i: Item | null = item; i !== null; i = i.parent) parts.push(i.parent === null ? i.type.name : step(i.field, i.at));
+  return parts.reverse().join('');
 }
 
 /**
@@ -283,38 +328,40 @@ function scalarProblem(v: unknown, type: string, resolved: protobuf.Type | proto
  * the bad value), or null. Looks only at what protobufjs would write.
  */
 export function checkEncodable(obj: unknown, type: protobuf.Type): string | null {
-  const stack: { value: unknown; type: protobuf.Type; path: string }[] = [{ value: obj, type, path: type.name }];
+  const stack: Item[] = [{ value: obj, type, parent: null, field: '', at: null }];
+  const hasOwn = Object.prototype.hasOwnProperty;
   while (stack.length > 0) {
-    const { value, type: t, path } = stack.pop() as { value: unknown; type: protobuf.Type; path: string };
-    if (typeof value !== 'object' || value === null || Array.isArray(value) || value instanceof Uint8Array) {
-      return `${path}: expected a ${t.name} message, got ${describe(value)}`;
+    const item = stack.pop() as Item;
+    const m = item.value;
+    if (typeof m !== 'object' || m === null || Array.isArray(m) || m instanceof Uint8Array) {
+      return `${pathOf(item, '', null)}: expected a ${item.type.name} message, got ${kindOf(m)}`;
     }
-    const m = value as Record<string, unknown>;
-    for (const field of t.fieldsArray) {
-      const v = m[field.name];
-      const where = `${path}.${field.name}`;
-      const own = Object.prototype.hasOwnProperty.call(m, field.name);
+    for (const f of checksOf(item.type)) {
+      const v = (m as Record<string, unknown>)[f.name];
       if (v === undefined || v === null) continue;
-      const values: [unknown, string][] = [];
-      if (field instanceof protobuf.MapField) {
-        if (!own) continue;
-        if (typeof v !== 'object' || Array.isArray(v)) return `${where}: expected an object (map), got ${describe(v)}`;
-        for (const [k, x] of Object.entries(v)) values.push([x, `${where}[${JSON.stringify(k)}]`]);
-      } else if (field.repeated) {
-        if (!Array.isArray(v)) return `${where}: expected an array, got ${describe(v)}`;
-        v.forEach((x, i) => values.push([x, `${where}[${i}]`]));
-      } else {
-        if (!own) continue;
-        values.push([v, where]);
-      }
-      for (const [x, at] of values) {
-        if (field.resolvedType instanceof protobuf.Type) {
-          stack.push({ value: x, type: field.resolvedType, path: at });
-        } else {
-          const why = scalarProblem(x, field.type, field.resolvedType);
-          if (why !== null) return `${at}: ${why}`;
+      const one = (x: unknown, at: number | string | null): string | null => {
+        if (f.message !== null) {
+          stack.push({ value: x, type: f.message, parent: item, field: f.name, at });
+          return null;
+        }
+        return f.ok(x) ? null : `${pathOf(item, f.name, at)}: expected ${f.expected}, got ${kindOf(x)}`;
+      };
+      let why: string | null = null;
+      if (f.shape === 'single') {
+        if (hasOwn.call(m, f.name)) why = one(v, null);
+      } else if (f.shape === 'repeated') {
+        if (!Array.isArray(v)) return `${pathOf(item, f.name, null)}: expected an array, got ${kindOf(v)}`;
+        for (let i = 0; i < v.length && why === null; i++) why = one(v[i], i);
+      } else if (hasOwn.call(m, f.name)) {
+        if (typeof v !== 'object' || Array.isArray(v)) {
+          return `${pathOf(item, f.name, null)}: expected an object (map), got ${kindOf(v)}`;
+        }
+        for (const k of Object.keys(v)) {
+          why = one((v as Record<string, unknown>)[k], k);
+          if (why !== null) break;
         }
       }
+      if (why !== null) return why;
     }
   }
   return null;

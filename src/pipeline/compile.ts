@@ -1,7 +1,7 @@
 // The compile driver: read -> validate -> passes -> Relay -> TVM builds ->
 // rewrite -> write, as one linear function. Per-run state is explicit.
 
-import { copyFileSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { emitRelay } from '../../backends/relay/emit.js';
 import { writeNpy } from '../../backends/relay/npy.js';
@@ -94,6 +94,7 @@ export async function compile(req: CompileRequest): Promise<CompileResult> {
   const staging = new Staging(req.out);
   try {
     const jobs: (BuildJob & { cluster: string; shapeSet: number; rel: string })[] = [];
+    mkdirSync(staging.path('logs'));
     for (const f of state.functions!) {
       const set = state.shapeSets[f.shapeSet]!;
       const relDir = path.join('clusters', f.cluster);
@@ -117,6 +118,8 @@ export async function compile(req: CompileRequest): Promise<CompileResult> {
         opt_level: req.optLevel,
         out: staging.path(rel),
         convert_layout: true,
+        // Logs of failed builds are kept in OUT/logs (the worker deletes a successful job's log).
+        log: staging.path('logs', `${f.cluster}_${set.key}.log`),
         cluster: f.cluster,
         shapeSet: f.shapeSet,
         rel,
@@ -126,9 +129,11 @@ export async function compile(req: CompileRequest): Promise<CompileResult> {
     const results = await buildAll(toolchain, jobs, { jobs: req.jobs, onResult: (j, r) => req.progress(`${r.ok ? 'built' : 'FAILED'} ${j.id}${r.ok ? ` in ${r.seconds.toFixed(1)} s` : ''}`) });
     t = lap('tvm_build_ms', t);
     rmSync(staging.path('.build'), { recursive: true, force: true });
+    if (readdirSync(staging.path('logs')).length === 0) rmSync(staging.path('logs'), { recursive: true });
 
     const reports = new Map<string, ArtifactReport[]>();
     const failed = new Map<string, string>();
+    const failedLog = new Map<string, string>();
     const built: BuiltCluster[] = [];
     for (const c of state.clusters!) reports.set(c.name, []);
     for (const [i, job] of jobs.entries()) {
@@ -137,12 +142,15 @@ export async function compile(req: CompileRequest): Promise<CompileResult> {
       if (r.ok) reports.get(job.cluster)!.push({ shapes: key, path: job.rel, status: 'built', seconds: r.seconds });
       else {
         reports.get(job.cluster)!.push({ shapes: key, path: null, status: 'failed', error: r.error });
-        if (!failed.has(job.cluster)) failed.set(job.cluster, `${r.error} (log: ${r.log ?? 'none'})`);
+        if (!failed.has(job.cluster)) {
+          failed.set(job.cluster, r.error);
+          failedLog.set(job.cluster, r.log ? path.join(req.out, path.relative(staging.dir, r.log)) : 'none');
+        }
       }
     }
     for (const [c, why] of failed) {
-      if (req.strict) throw errors.buildFailed(c, why);
-      req.warn(warnings.buildFailedKeptInTf(c, why, why));
+      if (req.strict) throw errors.buildFailed(c, `${why} (log: ${failedLog.get(c)})`);
+      req.warn(warnings.buildFailedKeptInTf(c, why, failedLog.get(c)!));
       rmSync(staging.path('clusters', c), { recursive: true, force: true });
     }
     for (const c of state.clusters!) {

@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import { errors } from '../../src/diagnostics.js';
-import { projectFile, projectRoot } from '../../backends/tvm/paths.js';
+import { PROJECT_ROOT, projectPath as projectFile } from '../../src/project.js';
 import {
   cpuinfoFlags,
   findToolchain,
@@ -98,6 +98,6 @@ describe('hostTarget', () => {
 });
 
 test('projectRoot is the folder of package.json, build.py is under it', () => {
-  expect(existsSync(path.join(projectRoot(), 'package.json'))).toBe(true);
+  expect(existsSync(path.join(PROJECT_ROOT, 'package.json'))).toBe(true);
   expect(existsSync(projectFile('backends', 'tvm', 'build.py'))).toBe(true);
 });

@@ -67,6 +67,16 @@ describe('conv_mlp end to end', () => {
     expect(existsSync(path.join(result.out, 'runtime', 'libtvm_runtime.so'))).toBe(true);
   });
 
+  test('compiling again gives byte-identical model.pb, manifest.json and Relay text', async () => {
+    const again = path.join(tempDir('tf2tvm-again-'), 'out');
+    const c = await tf2tvmJson<CompileDoc>(['compile', fixture('conv_mlp'), '-o', again]);
+    expect(c.r.exitCode).toBe(0);
+    const relay = path.join('clusters', 'cluster_0', '1x28x28x1.relay');
+    for (const f of ['model.pb', 'manifest.json', relay]) {
+      expect(readFileSync(path.join(again, f)).equals(readFileSync(path.join(result.out, f)))).toBe(true);
+    }
+  });
+
   test('a copy of OUT elsewhere runs through the loader and through TF2TVM_ARTIFACT_DIR', async () => {
     const moved = path.join(tempDir('tf2tvm-moved-'), 'out');
     cpSync(result.out, moved, { recursive: true });

@@ -210,6 +210,7 @@ describe('decodeGraphDef rejects what is not a GraphDef', () => {
     ['no name', makeNode({ name: '', op: 'NoOp' }), /node 0 has no name/],
     ['no op', makeNode({ name: 'a', op: '' }), /has no op/],
     ['bad name', makeNode({ name: 'a b', op: 'NoOp' }), /invalid name "a b"/],
+    ['name starting with a slash', makeNode({ name: '/a', op: 'NoOp' }), /invalid name "\/a"/],
     ['bad input', makeNode({ name: 'a', op: 'NoOp', input: ['x:y:z'] }), /invalid input "x:y:z"/],
     ['control char in device', makeNode({ name: 'a', op: 'NoOp', device: 'cpu\u0001' }), /invalid device/],
   ])('implausible node: %s', (_name, node, message) => {
@@ -218,7 +219,7 @@ describe('decodeGraphDef rejects what is not a GraphDef', () => {
   });
 
   test('names TensorFlow allows are accepted', () => {
-    const node = makeNode({ name: 'a/b_c.d-e>f.0', op: '__inference_f_12', input: ['x:12', '^y.z', 'w'] });
+    const node = makeNode({ name: 'a/b_c.d-e>f.0', op: '__inference_f_12', input: ['x:12', '^y.z', 'w', '_arg_0'] });
     const g = decodeGraphDef(encodeGraphDef(makeGraphDef({ node: [node] })));
     expect(g.node[0]?.name).toBe('a/b_c.d-e>f.0');
   });
