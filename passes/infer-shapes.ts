@@ -46,6 +46,12 @@ export function nodeCtx(view: GraphView, types: ReadonlyMap<string, NodeTypes>, 
       const t = n.inputs[i];
       return t ? types.get(t.node)?.values?.[t.index] : undefined;
     },
+    outputUsed: (k: number): boolean => {
+      const users = view.consumers(n.name);
+      // Same rule as form-clusters' cluster outputs: an unread node is fetchable.
+      if (users.length === 0 && view.controlConsumers(n.name).length === 0) return true;
+      return users.some((u) => u.inputs.some((t) => t.node === n.name && t.index === k));
+    },
   };
 }
 
@@ -72,13 +78,23 @@ function inferNode(view: GraphView, types: ReadonlyMap<string, NodeTypes>, n: GN
     if (SHAPE_PRESERVING.has(n.op) && ctx.inputs[0]) return { outputs: [ctx.inputs[0]] };
     return { outputs: [] };
   }
+  let typed: NodeTypes;
   try {
     const outputs = def.infer(ctx);
     const values = def.fold?.(ctx);
-    return values ? { outputs, values } : { outputs };
+    typed = values ? { outputs, values } : { outputs };
   } catch (e) {
     if (!(e instanceof Unsupported)) throw e;
     return { outputs: [], refusal: { reason: e.reason, message: e.message } };
+  }
+  // A constraint refusal keeps the types and values: consumers stay typed and
+  // constants stay usable; only this node stays in TensorFlow.
+  try {
+    const why = def.check?.(ctx);
+    return why ? { ...typed, refusal: { reason: 'unsupported-variant', message: why } } : typed;
+  } catch (e) {
+    if (!(e instanceof Unsupported)) throw e;
+    return { ...typed, refusal: { reason: e.reason, message: e.message } };
   }
 }
 

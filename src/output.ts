@@ -3,7 +3,7 @@
 // the previous OUT or none, never a half-written one.
 
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { errors } from './diagnostics.js';
@@ -16,7 +16,8 @@ export class Staging {
     const parent = path.dirname(path.resolve(out));
     try {
       mkdirSync(parent, { recursive: true });
-      this.dir = mkdtempSync(path.join(parent, `.tf2tvm-tmp-${path.basename(out)}-`));
+      removeAbandoned(parent, path.basename(out));
+      this.dir = mkdtempSync(path.join(parent, `.tf2tvm-tmp-${path.basename(out)}-${process.pid}-`));
     } catch (e) {
       throw errors.badOutDir(out, (e as Error).message);
     }
@@ -39,6 +40,26 @@ export class Staging {
 
   discard(): void {
     if (!this.done) rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+/** Staging folders of runs that were killed (their pid is gone) are removed. */
+function removeAbandoned(parent: string, base: string): void {
+  const prefix = `.tf2tvm-tmp-${base}-`;
+  for (const name of readdirSync(parent)) {
+    if (!name.startsWith(prefix)) continue;
+    const pid = Number(/^(\d+)-/.exec(name.slice(prefix.length))?.[1]);
+    if (!Number.isInteger(pid) || pid === process.pid || alive(pid)) continue;
+    rmSync(path.join(parent, name), { recursive: true, force: true });
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

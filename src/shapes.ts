@@ -54,11 +54,27 @@ export function shapeKey(phs: readonly PlaceholderInfo[], shapes: ReadonlyMap<st
   return parts.join('_') || 'noinput';
 }
 
-/** Resolve the --shapes values (possibly none) into full, checked shape sets. */
-export function resolveShapeSets(view: GraphView, flags: readonly string[]): ShapeSet[] {
+/** --shapes values (each one shape set), or --batch sizes. */
+export type ShapeRequest = readonly string[] | { readonly batch: readonly number[] };
+
+/** --batch N: every placeholder whose dimension 0 is unknown gets N there. */
+function batchRequests(phs: readonly PlaceholderInfo[], batch: readonly number[]): Map<string, number[]>[] {
+  return batch.map((n) => {
+    const m = new Map<string, number[]>();
+    for (const p of phs) {
+      if (p.shape && p.shape.length > 0 && p.shape[0]! < 0) m.set(p.name, [n, ...p.shape.slice(1)]);
+    }
+    return m;
+  });
+}
+
+/** Resolve --shapes values (possibly none) or --batch sizes into full, checked shape sets. */
+export function resolveShapeSets(view: GraphView, request: ShapeRequest): ShapeSet[] {
   const phs = placeholders(view);
   const known = phs.map((p) => p.name);
-  const requests = flags.length ? flags.map(parseShapesFlag) : [new Map<string, number[]>()];
+  const flags: readonly string[] = Array.isArray(request) ? request : [];
+  const requests =
+    'batch' in request ? batchRequests(phs, request.batch) : flags.length ? flags.map(parseShapesFlag) : [new Map<string, number[]>()];
   const sets: ShapeSet[] = [];
   const keys = new Set<string>();
   for (const req of requests) {
@@ -67,6 +83,7 @@ export function resolveShapeSets(view: GraphView, flags: readonly string[]): Sha
     for (const p of phs) {
       const given = req.get(p.name);
       if (given) {
+        if (given.some((d) => d < 0)) throw errors.shapeMissing(p.name, fmt(given));
         if (p.shape) {
           if (p.shape.length !== given.length) throw errors.shapeRank(p.name, fmt(given), fmt(p.shape));
           p.shape.forEach((d, i) => {

@@ -59,9 +59,13 @@ export interface WorkerOptions {
 const STDERR_TAIL_LINES = 40;
 const DEFAULT_OPT_LEVEL = 3;
 
-/** The path of the Python build worker. */
+/**
+ * The path of the Python build worker. TF2TVM_BUILD_SCRIPT replaces it (the
+ * failure-isolation tests use a deliberately broken one); the script's hash is
+ * part of every cache key, so a replaced script never shares cached builds.
+ */
 export function buildScript(): string {
-  return projectFile('backends', 'tvm', 'build.py');
+  return process.env.TF2TVM_BUILD_SCRIPT || projectFile('backends', 'tvm', 'build.py');
 }
 
 interface Pending {

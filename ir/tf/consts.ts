@@ -34,14 +34,31 @@ export function constNumbers(c: ConstTensor): number[] {
 }
 
 export function makeConst(dtype: DType, shape: readonly number[], values: readonly number[]): ConstTensor {
-  const data =
-    dtype === 'int64'
-      ? BigInt64Array.from(values.map((v) => BigInt(v)))
-      : dtype === 'int32'
-        ? Int32Array.from(values)
-        : dtype === 'float64'
-          ? Float64Array.from(values)
-          : Float32Array.from(values);
+  let data: ConstData;
+  switch (dtype) {
+    case 'int64':
+      data = BigInt64Array.from(values.map((v) => BigInt(v)));
+      break;
+    case 'int32':
+      data = Int32Array.from(values);
+      break;
+    case 'float64':
+      data = Float64Array.from(values);
+      break;
+    case 'float32':
+      data = Float32Array.from(values);
+      break;
+    case 'int8':
+      data = Int8Array.from(values);
+      break;
+    case 'uint8':
+    case 'bool':
+      data = Uint8Array.from(values);
+      break;
+    case 'float16':
+      // Would need a float -> half conversion; nothing folds to float16.
+      throw new Error('makeConst: float16 constants are not built from numbers');
+  }
   return { dtype, shape: [...shape], data };
 }
 
@@ -53,4 +70,94 @@ export function transpose2d(c: ConstTensor): ConstTensor {
   const dst = new Ctor(src.length);
   for (let i = 0; i < r; i++) for (let j = 0; j < k; j++) (dst as Float32Array)[j * r + i] = (src as Float32Array)[i * k + j]!;
   return { dtype: c.dtype, shape: [k, r], data: dst };
+}
+
+/** Element access shared by every ConstData kind (bigint for int64, number otherwise). */
+type Cells = { [k: number]: number | bigint; readonly length: number };
+
+function emptyLike(c: ConstTensor, n: number): ConstData {
+  const Ctor = c.data.constructor as new (n: number) => ConstData;
+  return new Ctor(n);
+}
+
+/** Row-major strides of a shape. */
+export function stridesOf(shape: readonly number[]): number[] {
+  const out = new Array<number>(shape.length).fill(1);
+  for (let i = shape.length - 2; i >= 0; i--) out[i] = out[i + 1]! * shape[i + 1]!;
+  return out;
+}
+
+/**
+ * A constant of shape `shape` whose element at multi-index `idx` is the element
+ * of `c` at flat offset `src(idx)`. The one loop behind every fold that only
+ * moves elements (transpose, slices, concat, stack); constants are small or
+ * folded once, so clarity wins over speed.
+ */
+export function gatherConst(c: ConstTensor, shape: readonly number[], src: (idx: readonly number[]) => number): ConstTensor {
+  const n = shape.reduce((a, b) => a * b, 1);
+  const dst = emptyLike(c, n) as unknown as Cells;
+  const from = c.data as unknown as Cells;
+  const idx = new Array<number>(shape.length).fill(0);
+  for (let k = 0; k < n; k++) {
+    dst[k] = from[src(idx)]!;
+    for (let d = shape.length - 1; d >= 0; d--) {
+      if (++idx[d]! < shape[d]!) break;
+      idx[d] = 0;
+    }
+  }
+  return { dtype: c.dtype, shape: [...shape], data: dst as unknown as ConstData };
+}
+
+/** The same elements under another shape (same element count). */
+export function reshapeConst(c: ConstTensor, shape: readonly number[]): ConstTensor {
+  return { dtype: c.dtype, shape: [...shape], data: c.data };
+}
+
+/** out = transpose(c, perm): out.shape[i] = c.shape[perm[i]]. */
+export function transposeConst(c: ConstTensor, perm: readonly number[]): ConstTensor {
+  const st = stridesOf(c.shape);
+  const shape = perm.map((p) => c.shape[p]!);
+  return gatherConst(c, shape, (idx) => idx.reduce((off, v, i) => off + v * st[perm[i]!]!, 0));
+}
+
+/** Per-dimension begin/stride slice (absolute indices, as the IR's strided_slice) to `shape`. */
+export function sliceConst(c: ConstTensor, begin: readonly number[], strides: readonly number[], shape: readonly number[]): ConstTensor {
+  const st = stridesOf(c.shape);
+  return gatherConst(c, shape, (idx) => idx.reduce((off, v, i) => off + (begin[i]! + v * strides[i]!) * st[i]!, 0));
+}
+
+/** Concatenation along `axis` (non-negative) of constants of one dtype. */
+export function concatConsts(cs: readonly ConstTensor[], axis: number): ConstTensor {
+  const first = cs[0]!;
+  const shape = [...first.shape];
+  shape[axis] = cs.reduce((a, t) => a + t.shape[axis]!, 0);
+  // Which operand, and where it starts, for each position along the axis.
+  const owner: [number, number][] = [];
+  cs.forEach((t, j) => {
+    for (let k = 0; k < t.shape[axis]!; k++) owner.push([j, k]);
+  });
+  const parts = cs.map((t) => ({ data: t.data as unknown as Cells, st: stridesOf(t.shape) }));
+  const n = shape.reduce((a, b) => a * b, 1);
+  const dst = emptyLike(first, n) as unknown as Cells;
+  const idx = new Array<number>(shape.length).fill(0);
+  for (let k = 0; k < n; k++) {
+    const [j, local] = owner[idx[axis]!]!;
+    const p = parts[j]!;
+    dst[k] = p.data[idx.reduce((off, v, i) => off + (i === axis ? local : v) * p.st[i]!, 0)]!;
+    for (let d = shape.length - 1; d >= 0; d--) {
+      if (++idx[d]! < shape[d]!) break;
+      idx[d] = 0;
+    }
+  }
+  return { dtype: first.dtype, shape, data: dst as unknown as ConstData };
+}
+
+/** Stack along a new `axis` (non-negative, at most the operands' rank). */
+export function stackConsts(cs: readonly ConstTensor[], axis: number): ConstTensor {
+  const expanded = cs.map((t) => {
+    const s = [...t.shape];
+    s.splice(axis, 0, 1);
+    return reshapeConst(t, s);
+  });
+  return concatConsts(expanded, axis);
 }

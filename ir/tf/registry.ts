@@ -17,6 +17,13 @@ export interface NodeCtx {
   readonly inputs: readonly (TensorType | undefined)[];
   /** The compile-time value of data input i, if known. */
   constInput(i: number): ConstTensor | undefined;
+  /**
+   * Whether output k is read by another node. A node nobody reads (no data and
+   * no control consumers) is a fetchable graph output: every output counts as
+   * used, as form-clusters counts it. Ops that compute only some of their
+   * outputs (FusedBatchNorm) refuse the node when another one is used.
+   */
+  outputUsed(k: number): boolean;
 }
 
 export interface LowerCtx extends NodeCtx {
@@ -45,7 +52,12 @@ export interface TfOpDef {
   readonly compute?: boolean;
   /** Data inputs whose values must be known at compile time. */
   readonly constInputs?: readonly number[];
-  /** Why this node (with these attrs and input types) cannot be compiled, if so. */
+  /**
+   * Constraints that do not change the output types: why this node cannot be
+   * compiled, if so (a message: reason unsupported-variant; or throw
+   * Unsupported for another reason code). Runs after infer and fold, so a
+   * refused node keeps its types and values and its consumers stay typed.
+   */
   check?(c: NodeCtx): string | undefined;
   /** Output types; may throw Unsupported. */
   infer(c: NodeCtx): TensorType[];

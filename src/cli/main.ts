@@ -1,7 +1,9 @@
 // tf2tvm's command line: one module per command under commands/.
 
 import { Command, CommanderError } from 'commander';
+import { errors } from '../diagnostics.js';
 import { VERSION } from '../project.js';
+import { registerCache } from './commands/cache.js';
 import { registerCompile } from './commands/compile.js';
 import { registerDoctor } from './commands/doctor.js';
 import { registerVerify } from './commands/verify.js';
@@ -12,11 +14,16 @@ program
   .description('Ahead-of-time compiler that runs the compute-heavy parts of a frozen TensorFlow graph with Apache TVM')
   .version(VERSION)
   .showHelpAfterError()
-  .exitOverride();
+  .exitOverride()
+  // Usage errors carry their stable code like every other diagnostic.
+  .configureOutput({
+    outputError: (str, write) => write(str.replace(/^error: /, `error ${errors.usage.code}: `)),
+  });
 
 registerCompile(program);
 registerVerify(program);
 registerDoctor(program);
+registerCache(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -15,6 +15,10 @@ export function nonNegativeNumber(value: string): number {
   return n;
 }
 
+export function batchList(value: string): number[] {
+  return value.split(',').map((v) => positiveInt(v.trim()));
+}
+
 export function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
 }

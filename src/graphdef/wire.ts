@@ -41,7 +41,7 @@ export interface WireProblem {
 // (key = 1, value = 2) of a map field.
 type Frame =
   | { kind: 'message'; type: protobuf.Type; end: number }
-  | { kind: 'entry'; field: protobuf.MapField; end: number };
+  | { kind: 'entry'; field: protobuf.MapField; end: number; start: number; hasValue: boolean };
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
@@ -129,15 +129,15 @@ function checkValue(
   const isMessage = resolved instanceof protobuf.Type;
   const expected = isMessage ? LEN : resolved instanceof protobuf.Enum ? VARINT : SCALAR_WIRE[valueType];
   if (expected === undefined) throw new Error(`unsupported schema type ${valueType}`);
-  const tagAt = cur.pos;
+  const valueAt = cur.pos;
   const is32 = resolved instanceof protobuf.Enum || VARINT32.has(valueType);
   if (wt !== expected) {
     const packable = repeated && expected !== LEN && wt === LEN;
     if (!packable) {
-      throw new WireError(tagAt, `${where} has wire type ${wireName(wt)}, expected ${wireName(expected)}`);
+      throw new WireError(valueAt, `${where} has wire type ${wireName(wt)}, expected ${wireName(expected)}`);
     }
     const len = cur.varint32(limit, `length of ${where}`);
-    if (len > limit - cur.pos) throw new WireError(tagAt, `${where} runs past the end of its message`);
+    if (len > limit - cur.pos) throw new WireError(valueAt, `${where} runs past the end of its message`);
     checkPacked(cur, cur.pos + len, expected, is32, where);
     return null;
   }
@@ -148,13 +148,13 @@ function checkValue(
     case I64:
     case I32: {
       const size = wt === I64 ? 8 : 4;
-      if (size > limit - cur.pos) throw new WireError(tagAt, `${where} runs past the end of its message`);
+      if (size > limit - cur.pos) throw new WireError(valueAt, `${where} runs past the end of its message`);
       cur.pos += size;
       return null;
     }
     default: {
       const len = cur.varint32(limit, `length of ${where}`);
-      if (len > limit - cur.pos) throw new WireError(tagAt, `${where} runs past the end of its message`);
+      if (len > limit - cur.pos) throw new WireError(valueAt, `${where} runs past the end of its message`);
       const end = cur.pos + len;
       if (isMessage) return { kind: 'message', type: resolved, end };
       if (valueType === 'string') {
@@ -182,6 +182,11 @@ export function checkWire(bytes: Uint8Array, type: protobuf.Type): WireProblem |
     while (stack.length > 0) {
       const frame = stack[stack.length - 1] as Frame;
       if (cur.pos === frame.end) {
+        // protobufjs stores null for a map entry without its message value,
+        // and then cannot encode it; TensorFlow always writes the value.
+        if (frame.kind === 'entry' && !frame.hasValue && frame.field.resolvedType instanceof protobuf.Type) {
+          throw new WireError(frame.start, `an entry of ${shortName(frame.field)} has no value`);
+        }
         stack.pop();
         continue;
       }
@@ -199,6 +204,7 @@ export function checkWire(bytes: Uint8Array, type: protobuf.Type): WireProblem |
         if (id === 1) {
           next = checkValue(cur, frame.end, wt, f.keyType, null, false, `key of ${shortName(f)}`);
         } else if (id === 2) {
+          frame.hasValue = true;
           next = checkValue(cur, frame.end, wt, f.type, f.resolvedType, false, `value of ${shortName(f)}`);
         } else {
           throw new WireError(tagAt, `map entry of ${shortName(f)} has field ${id}`);
@@ -217,7 +223,7 @@ export function checkWire(bytes: Uint8Array, type: protobuf.Type): WireProblem |
           }
           const len = cur.varint32(frame.end, `length of ${shortName(field)}`);
           if (len > frame.end - cur.pos) throw new WireError(tagAt, `${shortName(field)} runs past the end of its message`);
-          next = { kind: 'entry', field, end: cur.pos + len };
+          next = { kind: 'entry', field, end: cur.pos + len, start: tagAt, hasValue: false };
         } else {
           next = checkValue(cur, frame.end, wt, field.type, field.resolvedType, field.repeated, shortName(field));
         }
@@ -339,29 +345,28 @@ export function checkEncodable(obj: unknown, type: protobuf.Type): string | null
     for (const f of checksOf(item.type)) {
       const v = (m as Record<string, unknown>)[f.name];
       if (v === undefined || v === null) continue;
-      const one = (x: unknown, at: number | string | null): string | null => {
-        if (f.message !== null) {
-          stack.push({ value: x, type: f.message, parent: item, field: f.name, at });
-          return null;
-        }
-        return f.ok(x) ? null : `${pathOf(item, f.name, at)}: expected ${f.expected}, got ${kindOf(x)}`;
-      };
-      let why: string | null = null;
       if (f.shape === 'single') {
-        if (hasOwn.call(m, f.name)) why = one(v, null);
+        if (!hasOwn.call(m, f.name)) continue;
+        if (f.message !== null) stack.push({ value: v, type: f.message, parent: item, field: f.name, at: null });
+        else if (!f.ok(v)) return `${pathOf(item, f.name, null)}: expected ${f.expected}, got ${kindOf(v)}`;
       } else if (f.shape === 'repeated') {
         if (!Array.isArray(v)) return `${pathOf(item, f.name, null)}: expected an array, got ${kindOf(v)}`;
-        for (let i = 0; i < v.length && why === null; i++) why = one(v[i], i);
-      } else if (hasOwn.call(m, f.name)) {
+        for (let i = 0; i < v.length; i++) {
+          const x: unknown = v[i];
+          if (f.message !== null) stack.push({ value: x, type: f.message, parent: item, field: f.name, at: i });
+          else if (!f.ok(x)) return `${pathOf(item, f.name, i)}: expected ${f.expected}, got ${kindOf(x)}`;
+        }
+      } else {
+        if (!hasOwn.call(m, f.name)) continue;
         if (typeof v !== 'object' || Array.isArray(v)) {
           return `${pathOf(item, f.name, null)}: expected an object (map), got ${kindOf(v)}`;
         }
         for (const k of Object.keys(v)) {
-          why = one((v as Record<string, unknown>)[k], k);
-          if (why !== null) break;
+          const x = (v as Record<string, unknown>)[k];
+          if (f.message !== null) stack.push({ value: x, type: f.message, parent: item, field: f.name, at: k });
+          else if (!f.ok(x)) return `${pathOf(item, f.name, k)}: expected ${f.expected}, got ${kindOf(x)}`;
         }
       }
-      if (why !== null) return why;
     }
   }
   return null;

@@ -1,20 +1,24 @@
-// The compile driver: read -> validate -> passes -> Relay -> TVM builds ->
-// rewrite -> write, as one linear function. Per-run state is explicit.
+// The compile driver: read -> validate -> passes -> Relay -> TVM builds (or
+// the cache) -> rewrite -> write, as one linear function. Per-run state is
+// explicit; everything lands in a staging folder renamed into place at the end.
 
-import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { emitRelay } from '../../backends/relay/emit.js';
 import { writeNpy } from '../../backends/relay/npy.js';
 import { findToolchain, hostTarget } from '../../backends/tvm/toolchain.js';
-import { buildAll, type BuildJob } from '../../backends/tvm/worker.js';
+import { buildAll, buildScript, type BuildJob } from '../../backends/tvm/worker.js';
 import { rewriteGraph, type BuiltCluster } from '../../passes/rewrite.js';
 import { PIPELINE } from '../../passes/index.js';
+import { BuildCache, cacheKey } from '../cache.js';
 import { errors, warnings, type Diagnostic } from '../diagnostics.js';
 import { encodeGraphDef, readGraphDef } from '../graphdef/io.js';
 import { validateGraph } from '../graphdef/validate.js';
 import { Staging, sha256File } from '../output.js';
 import { projectPath } from '../project.js';
-import { resolveShapeSets } from '../shapes.js';
+import { resolveShapeSets, type ShapeRequest } from '../shapes.js';
 import { GraphView } from '../../ir/tf/graph.js';
 import { summarize, type ClusteringSummary } from './analyze.js';
 import { runPasses } from './pass-manager.js';
@@ -23,30 +27,38 @@ import type { ClusterOptions, State } from './state.js';
 export interface CompileRequest {
   readonly model: string;
   readonly out: string;
-  readonly shapes: readonly string[];
+  readonly shapes: ShapeRequest;
   readonly cluster: ClusterOptions;
   readonly target?: string;
   readonly optLevel: number;
   readonly strict: boolean;
   readonly jobs: number;
+  readonly cacheDir: string;
+  readonly depfile?: string;
   readonly printAfter: readonly string[];
   readonly verifyIr: boolean;
   readonly print: (pass: string, text: string) => void;
   readonly warn: (d: Diagnostic) => void;
-  readonly progress: (line: string) => void;
+  readonly progress: (event: ProgressEvent) => void;
 }
+
+export type ProgressEvent =
+  | { readonly kind: 'start'; readonly total: number; readonly cached: number }
+  | { readonly kind: 'done'; readonly id: string; readonly ok: boolean; readonly seconds?: number; readonly done: number; readonly total: number };
 
 export interface ArtifactReport {
   readonly shapes: string;
   readonly path: string | null;
-  readonly status: 'built' | 'failed';
+  readonly status: 'built' | 'cached' | 'failed';
   readonly seconds?: number;
   readonly error?: string;
+  readonly log?: string;
 }
 
 export interface CompileResult extends ClusteringSummary {
   readonly clusters: readonly { name: string; nodes: readonly string[]; artifacts: readonly ArtifactReport[] }[];
   readonly built: number;
+  readonly cached: number;
   readonly failed: number;
   readonly target: string;
   readonly tvmVersion: string;
@@ -56,7 +68,7 @@ export interface CompileResult extends ClusteringSummary {
 /** Front half shared with `inspect`: read, validate, run the passes. */
 export async function analyzeModel(
   model: string,
-  shapes: readonly string[],
+  shapes: ShapeRequest,
   cluster: ClusterOptions,
   pm: { printAfter: readonly string[]; verifyIr: boolean; print: (pass: string, text: string) => void },
 ): Promise<State> {
@@ -71,6 +83,28 @@ function checkOutDir(model: string, out: string): void {
   const m = path.resolve(model);
   const o = path.resolve(out);
   if (m === o || m.startsWith(o + path.sep)) throw errors.outIsInput(out);
+}
+
+/** One artifact to produce: a cluster's function for one shape set. */
+interface Unit {
+  readonly cluster: string;
+  readonly shapeSet: number;
+  readonly key: string;
+  /** Path relative to OUT. */
+  readonly rel: string;
+  readonly job?: BuildJob;
+}
+
+/** TVM errors carry a C++ backtrace; the message users need is its last line. */
+function lastLine(text: string): string {
+  const line = text.split('\n').map((l) => l.trim()).filter(Boolean).pop() ?? text;
+  return line.length > 300 ? `${line.slice(0, 297)}...` : line;
+}
+
+function makeDepfile(out: string, model: string): string {
+  const esc = (p: string): string => p.replace(/([ #$])/g, '\\$1');
+  const deps = [model, projectPath('scripts', 'toolchain', 'pins.txt'), projectPath('scripts', 'toolchain', 'constraints.txt')];
+  return `${esc(path.join(out, 'model.pb'))}: ${deps.map((d) => esc(path.resolve(d))).join(' ')}\n`;
 }
 
 export async function compile(req: CompileRequest): Promise<CompileResult> {
@@ -88,111 +122,149 @@ export async function compile(req: CompileRequest): Promise<CompileResult> {
   const toolchain = await findToolchain();
   const target = req.target ?? hostTarget();
   const tvmVersion = await toolchain.tvmVersion();
+  const scriptHash = createHash('sha256').update(readFileSync(buildScript())).digest('hex');
   const runtimeDir = projectPath('build', 'runtime');
   if (!existsSync(path.join(runtimeDir, 'libtf2tvm_op.so'))) throw errors.runtimeMissing(path.join(runtimeDir, 'libtf2tvm_op.so'));
+  const cache = new BuildCache(req.cacheDir);
 
   const staging = new Staging(req.out);
   try {
-    const jobs: (BuildJob & { cluster: string; shapeSet: number; rel: string })[] = [];
-    mkdirSync(staging.path('logs'));
+    // Emit every function; look each artifact up in the cache; queue the rest.
+    const units: Unit[] = [];
     for (const f of state.functions!) {
       const set = state.shapeSets[f.shapeSet]!;
       const relDir = path.join('clusters', f.cluster);
       mkdirSync(staging.path(relDir), { recursive: true });
-      const { text, params } = emitRelay(f.fn);
-      writeFileSync(staging.path(relDir, `${set.key}.relay`), text);
+      const emitted = emitRelay(f.fn);
+      const relayFile = staging.path(relDir, `${set.key}.relay`);
+      writeFileSync(relayFile, emitted.text);
+      const key = cacheKey({
+        relay: emitted.text,
+        params: emitted.params.map((p) => ({ name: p.name, dtype: p.type.dtype, shape: p.type.shape, bytes: p.bytes })),
+        target,
+        optLevel: req.optLevel,
+        convertLayout: true,
+        tvmVersion,
+        buildScript: scriptHash,
+      });
+      const rel = path.join(relDir, `${set.key}.so`);
+      if (cache.fetch(key, staging.path(rel))) {
+        units.push({ cluster: f.cluster, shapeSet: f.shapeSet, key, rel });
+        continue;
+      }
       const paramDir = staging.path('.build', f.cluster, set.key);
       mkdirSync(paramDir, { recursive: true });
-      const paramFiles: Record<string, string> = {};
-      for (const p of params) {
-        const file = path.join(paramDir, `${p.name}.npy`);
-        writeNpy(file, p.type, p.bytes);
-        paramFiles[p.name] = file;
+      const params: Record<string, string> = {};
+      for (const p of emitted.params) {
+        params[p.name] = path.join(paramDir, `${p.name}.npy`);
+        writeNpy(params[p.name]!, p.type, p.bytes);
       }
-      const rel = path.join(relDir, `${set.key}.so`);
-      jobs.push({
+      mkdirSync(staging.path('logs'), { recursive: true });
+      const job: BuildJob = {
         id: `${f.cluster}/${set.key}`,
-        relay: staging.path(relDir, `${set.key}.relay`),
-        params: paramFiles,
+        relay: relayFile,
+        params,
         target,
         opt_level: req.optLevel,
         out: staging.path(rel),
         convert_layout: true,
-        // Logs of failed builds are kept in OUT/logs (the worker deletes a successful job's log).
+        // A failed build's log is kept in OUT/logs; the worker deletes a successful job's log.
         log: staging.path('logs', `${f.cluster}_${set.key}.log`),
-        cluster: f.cluster,
-        shapeSet: f.shapeSet,
-        rel,
-      });
+      };
+      units.push({ cluster: f.cluster, shapeSet: f.shapeSet, key, rel, job });
     }
     t = lap('emit_ms', t);
-    const results = await buildAll(toolchain, jobs, { jobs: req.jobs, onResult: (j, r) => req.progress(`${r.ok ? 'built' : 'FAILED'} ${j.id}${r.ok ? ` in ${r.seconds.toFixed(1)} s` : ''}`) });
+
+    const toBuild = units.filter((u) => u.job);
+    req.progress({ kind: 'start', total: toBuild.length, cached: units.length - toBuild.length });
+    let done = 0;
+    const results = await buildAll(
+      toolchain,
+      toBuild.map((u) => u.job!),
+      {
+        jobs: req.jobs,
+        onResult: (j, r) =>
+          req.progress({ kind: 'done', id: j.id, ok: r.ok, ...(r.ok ? { seconds: r.seconds } : {}), done: ++done, total: toBuild.length }),
+      },
+    );
     t = lap('tvm_build_ms', t);
     rmSync(staging.path('.build'), { recursive: true, force: true });
-    if (readdirSync(staging.path('logs')).length === 0) rmSync(staging.path('logs'), { recursive: true });
 
-    const reports = new Map<string, ArtifactReport[]>();
-    const failed = new Map<string, string>();
-    const failedLog = new Map<string, string>();
-    const built: BuiltCluster[] = [];
-    for (const c of state.clusters!) reports.set(c.name, []);
-    for (const [i, job] of jobs.entries()) {
-      const r = results[i]!;
-      const key = state.shapeSets[job.shapeSet]!.key;
-      if (r.ok) reports.get(job.cluster)!.push({ shapes: key, path: job.rel, status: 'built', seconds: r.seconds });
-      else {
-        reports.get(job.cluster)!.push({ shapes: key, path: null, status: 'failed', error: r.error });
-        if (!failed.has(job.cluster)) {
-          failed.set(job.cluster, r.error);
-          failedLog.set(job.cluster, r.log ? path.join(req.out, path.relative(staging.dir, r.log)) : 'none');
-        }
+    // Collect reports; a cluster with any failed shape set stays in TensorFlow.
+    const reports = new Map<string, ArtifactReport[]>(state.clusters!.map((c) => [c.name, []]));
+    const failed = new Map<string, { error: string; log: string }>();
+    let built = 0;
+    for (const u of units) {
+      const key = state.shapeSets[u.shapeSet]!.key;
+      const list = reports.get(u.cluster)!;
+      if (!u.job) {
+        list.push({ shapes: key, path: u.rel, status: 'cached' });
+        continue;
+      }
+      const r = results[toBuild.indexOf(u)]!;
+      if (r.ok) {
+        built++;
+        cache.store(u.key, staging.path(u.rel));
+        list.push({ shapes: key, path: u.rel, status: 'built', seconds: r.seconds });
+      } else {
+        const log = r.log ? path.join(req.out, path.relative(staging.dir, r.log)) : 'none';
+        list.push({ shapes: key, path: null, status: 'failed', error: r.error, log });
+        if (!failed.has(u.cluster)) failed.set(u.cluster, { error: lastLine(r.error), log });
       }
     }
-    for (const [c, why] of failed) {
-      if (req.strict) throw errors.buildFailed(c, `${why} (log: ${failedLog.get(c)})`);
-      req.warn(warnings.buildFailedKeptInTf(c, why, failedLog.get(c)!));
+    for (const [c, f] of failed) {
+      if (req.strict) {
+        // No OUT is written under --strict: keep the log where the user can read it.
+        const kept = path.join(os.tmpdir(), 'tf2tvm-logs', `${path.basename(f.log, '.log')}-${process.pid}.log`);
+        mkdirSync(path.dirname(kept), { recursive: true });
+        copyFileSync(staging.path(path.relative(req.out, f.log)), kept);
+        throw errors.buildFailed(c, `${f.error} (log: ${kept})`);
+      }
+      req.warn(warnings.buildFailedKeptInTf(c, f.error, f.log));
       rmSync(staging.path('clusters', c), { recursive: true, force: true });
     }
+
+    const builtClusters: BuiltCluster[] = [];
     for (const c of state.clusters!) {
       if (failed.has(c.name)) continue;
       const artifacts = [];
-      for (const job of jobs.filter((j) => j.cluster === c.name)) {
-        artifacts.push({ path: job.rel, sha256: await sha256File(staging.path(job.rel)), shapeSet: job.shapeSet });
+      for (const u of units.filter((x) => x.cluster === c.name)) {
+        artifacts.push({ path: u.rel, sha256: await sha256File(staging.path(u.rel)), shapeSet: u.shapeSet });
       }
-      built.push({ cluster: c, artifacts });
+      builtClusters.push({ cluster: c, artifacts });
     }
-    const rewritten = rewriteGraph(state, built, { tvmVersion, target });
+    const rewritten = rewriteGraph(state, builtClusters, { tvmVersion, target });
     writeFileSync(staging.path('model.pb'), encodeGraphDef(rewritten));
     mkdirSync(staging.path('runtime'));
     for (const f of ['libtf2tvm_op.so', 'libtvm_runtime.so']) copyFileSync(path.join(runtimeDir, f), staging.path('runtime', f));
     copyFileSync(projectPath('runtime', 'tf2tvm_runtime.py'), staging.path('runtime', 'tf2tvm_runtime.py'));
+    if (existsSync(staging.path('logs')) && readdirSync(staging.path('logs')).length === 0) rmSync(staging.path('logs'), { recursive: true });
 
-    const kept = new Set(built.map((b) => b.cluster.name));
-    const summary = summarize(state, kept, failed);
-    const clusters = state.clusters!
-      .filter((c) => kept.has(c.name))
-      .map((c) => ({ name: c.name, nodes: c.nodes, artifacts: reports.get(c.name)! }));
+    const kept = new Set(builtClusters.map((b) => b.cluster.name));
+    const summary = summarize(state, kept, new Map([...failed].map(([c, f]) => [c, f.error])));
     const manifest = {
       tf2tvm: 1,
       model: path.basename(req.model),
       target,
       tvm_version: tvmVersion,
       shape_sets: state.shapeSets.map((s) => ({ key: s.key, shapes: Object.fromEntries(s.shapes) })),
-      clusters: built.map((b) => ({
+      clusters: builtClusters.map((b) => ({
         name: b.cluster.name,
         nodes: b.cluster.nodes,
         inputs: b.cluster.inputs.map((x) => `${x.node}:${x.index}`),
         outputs: b.cluster.outputs.map((x) => `${x.node}:${x.index}`),
         artifacts: b.artifacts.map((a) => ({ shapes: state.shapeSets[a.shapeSet]!.key, path: a.path, sha256: a.sha256 })),
       })),
-      failed: [...failed].map(([name, error]) => ({ name, error })),
+      failed: [...failed].map(([name, f]) => ({ name, error: f.error })),
     };
     writeFileSync(staging.path('manifest.json'), JSON.stringify(manifest, null, 2) + '\n');
     staging.commit();
+    if (req.depfile) writeFileSync(req.depfile, makeDepfile(req.out, req.model));
     lap('write_ms', t);
     timings.total_ms = Math.round(performance.now() - t0);
-    const builtCount = [...reports.values()].flat().filter((a) => a.status === 'built').length;
-    return { ...summary, clusters, built: builtCount, failed: failed.size, target, tvmVersion, timings };
+    const clusters = state.clusters!.map((c) => ({ name: c.name, nodes: c.nodes, artifacts: reports.get(c.name)! }));
+    const cached = units.length - toBuild.length;
+    return { ...summary, clusters, built, cached, failed: failed.size, target, tvmVersion, timings };
   } finally {
     staging.discard();
   }

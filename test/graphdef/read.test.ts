@@ -201,6 +201,12 @@ describe('decodeGraphDef rejects what is not a GraphDef', () => {
     expect(decodeGraphDef(Buffer.concat([node, minusOne])).version).toBe(-1);
   });
 
+  test('an attr map entry without its value, which protobufjs would store as null, is refused', () => {
+    // node { name: "a" op: "NoOp" attr { key: "T" } }
+    const bytes = Buffer.from([0x0a, 0x0e, 0x0a, 0x01, 0x61, 0x12, 0x04, 0x4e, 0x6f, 0x4f, 0x70, 0x2a, 0x03, 0x0a, 0x01, 0x54]);
+    expect(decodeFailure(bytes).message).toMatch(/an entry of tensorflow\.NodeDef\.attr has no value/);
+  });
+
   test('invalid UTF-8 in a string field', () => {
     const bytes = Buffer.from([0x0a, 0x08, 0x0a, 0x01, 0xff, 0x12, 0x03, 0x41, 0x62, 0x63]);
     expect(decodeFailure(bytes).message).toMatch(/NodeDef\.name is not valid UTF-8/);

@@ -1,6 +1,7 @@
 // Small helpers shared by the op tables.
 
 import type { TensorType } from '../../types.js';
+import type { ConstTensor } from '../consts.js';
 import { Unsupported, type NodeCtx } from '../registry.js';
 
 export function input(c: NodeCtx, i: number): TensorType {
@@ -50,4 +51,23 @@ export function spatial(format: string): { h: number; w: number; c: number } {
   if (format === 'NHWC') return { h: 1, w: 2, c: 3 };
   if (format === 'NCHW') return { h: 2, w: 3, c: 1 };
   throw new Unsupported(`data_format ${format} is not supported`);
+}
+
+/** An axis in [-rank, rank) made non-negative; Unsupported (TF rejects it too) otherwise. */
+export function axisIn(axis: number, rank: number, what = 'axis'): number {
+  if (!Number.isInteger(axis) || axis < -rank || axis >= rank) {
+    throw new Unsupported(`${what} ${axis} is out of range for rank ${rank}`);
+  }
+  return axis < 0 ? axis + rank : axis;
+}
+
+/** Every data input's compile-time value, or undefined when one is unknown (fold helpers). */
+export function allConst(c: NodeCtx, n: number): ConstTensor[] | undefined {
+  const out: ConstTensor[] = [];
+  for (let i = 0; i < n; i++) {
+    const v = c.constInput(i);
+    if (!v) return undefined;
+    out.push(v);
+  }
+  return out;
 }

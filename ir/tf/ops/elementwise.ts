@@ -1,34 +1,151 @@
-// Binary elementwise ops with NumPy broadcasting, and BiasAdd.
+// Binary elementwise ops with NumPy broadcasting, BiasAdd, and Cast.
+//
+// Add/Sub/Mul/Maximum/Minimum also take int32/int64 (shape arithmetic in
+// Keras graphs) and fold when both operands are integer constants; float
+// constant arithmetic is left to TVM's own constant folding of the bound
+// weights, which computes it in the tensor's precision as TensorFlow would.
 
 import type { BinaryFn } from '../../ops.js';
-import { broadcastShapes } from '../../types.js';
-import { Unsupported, type OpTable, type TfOpDef } from '../registry.js';
-import { floatInput, spatial } from './common.js';
+import { broadcastShapes, isFloat, type DType, type TensorType } from '../../types.js';
+import { constNumbers, makeConst, stridesOf, type ConstTensor } from '../consts.js';
+import { Unsupported, type NodeCtx, type OpTable, type TfOpDef } from '../registry.js';
+import { floatInput, input, spatial } from './common.js';
 
-function binary(fn: BinaryFn): TfOpDef {
+const INT_OK: ReadonlySet<DType> = new Set<DType>(['int32', 'int64']);
+
+function operand(c: NodeCtx, i: number, ints: boolean): TensorType {
+  if (!ints) return floatInput(c, i);
+  const t = input(c, i);
+  if (!isFloat(t.dtype) && !INT_OK.has(t.dtype)) throw new Unsupported(`dtype ${t.dtype} is not supported`, 'unsupported-dtype');
+  return t;
+}
+
+/** Exact integer arithmetic with TensorFlow's two's-complement wrap-around. */
+const INT_FNS: Partial<Record<BinaryFn, (a: bigint, b: bigint) => bigint>> = {
+  add: (a, b) => a + b,
+  sub: (a, b) => a - b,
+  mul: (a, b) => a * b,
+  max: (a, b) => (a > b ? a : b),
+  min: (a, b) => (a < b ? a : b),
+};
+
+/** Index of a broadcast operand's element for an output multi-index. */
+function broadcastOffset(shape: readonly number[], outRank: number, idx: readonly number[]): number {
+  const st = stridesOf(shape);
+  let off = 0;
+  for (let i = 0; i < shape.length; i++) {
+    const d = shape[i]!;
+    off += (d === 1 ? 0 : idx[outRank - shape.length + i]!) * st[i]!;
+  }
+  return off;
+}
+
+function foldIntBinary(fn: BinaryFn, a: ConstTensor, b: ConstTensor, shape: readonly number[]): ConstTensor | undefined {
+  const f = INT_FNS[fn];
+  if (!f || !INT_OK.has(a.dtype) || a.dtype !== b.dtype) return undefined;
+  const bits = a.dtype === 'int64' ? 64 : 32;
+  const av = Array.from(a.data as Iterable<number | bigint>, (v) => BigInt(v));
+  const bv = Array.from(b.data as Iterable<number | bigint>, (v) => BigInt(v));
+  const n = shape.reduce((x, y) => x * y, 1);
+  const out: number[] = [];
+  const idx = new Array<number>(shape.length).fill(0);
+  for (let k = 0; k < n; k++) {
+    const r = BigInt.asIntN(bits, f(av[broadcastOffset(a.shape, shape.length, idx)]!, bv[broadcastOffset(b.shape, shape.length, idx)]!));
+    const num = Number(r);
+    // makeConst takes numbers; an int64 beyond 2^53 is simply not folded.
+    if (!Number.isSafeInteger(num)) return undefined;
+    out.push(num);
+    for (let d = shape.length - 1; d >= 0; d--) {
+      if (++idx[d]! < shape[d]!) break;
+      idx[d] = 0;
+    }
+  }
+  return makeConst(a.dtype, shape, out);
+}
+
+function binary(fn: BinaryFn, ints = false): TfOpDef {
   return {
     category: 'elementwise',
     infer(c) {
-      const a = floatInput(c, 0);
-      const b = floatInput(c, 1);
+      const a = operand(c, 0, ints);
+      const b = operand(c, 1, ints);
       if (a.dtype !== b.dtype) throw new Unsupported(`dtypes ${a.dtype} and ${b.dtype} differ`);
       const shape = broadcastShapes(a.shape, b.shape);
       if (!shape) throw new Unsupported(`shapes [${a.shape}] and [${b.shape}] do not broadcast`);
       return [{ dtype: a.dtype, shape }];
     },
+    fold(c) {
+      const a = c.constInput(0);
+      const b = c.constInput(1);
+      const shape = a && b ? broadcastShapes(a.shape, b.shape) : undefined;
+      const v = a && b && shape ? foldIntBinary(fn, a, b, shape) : undefined;
+      return v ? [v] : undefined;
+    },
     lower: (c) => [c.emit({ kind: 'binary', fn, args: [c.value(0), c.value(1)] }, c.outputs[0]!)],
   };
 }
 
+/** One value cast as TensorFlow's Cast kernel does (truncation toward zero); undefined if out of range. */
+function castNumber(v: number, to: DType): number | undefined {
+  switch (to) {
+    case 'float32':
+      return Math.fround(v);
+    case 'float64':
+      return v;
+    case 'bool':
+      return v !== 0 ? 1 : 0;
+    case 'int32':
+    case 'int64':
+    case 'int8':
+    case 'uint8': {
+      const t = Math.trunc(v);
+      const [lo, hi] = to === 'int32' ? [-(2 ** 31), 2 ** 31 - 1] : to === 'int8' ? [-128, 127] : to === 'uint8' ? [0, 255] : [-(2 ** 53), 2 ** 53];
+      // Out-of-range conversions are implementation-defined in TensorFlow's
+      // C++; leave them to TensorFlow rather than guess.
+      return Number.isFinite(t) && t >= lo && t <= hi ? t : undefined;
+    }
+    case 'float16':
+      return undefined;
+  }
+}
+
+const cast: TfOpDef = {
+  category: 'elementwise',
+  infer(c) {
+    const x = input(c, 0);
+    const to = c.attrs.dtype('DstT');
+    if (!to) throw new Unsupported('the target dtype has no IR equivalent', 'unsupported-dtype');
+    // Truncate=true narrows floats by dropping mantissa bits; TVM rounds.
+    if (c.attrs.bool('Truncate') && isFloat(x.dtype) && isFloat(to) && x.dtype !== to) {
+      throw new Unsupported('Truncate=true between float dtypes');
+    }
+    return [{ dtype: to, shape: x.shape }];
+  },
+  fold(c) {
+    const v = c.constInput(0);
+    const to = c.attrs.dtype('DstT');
+    if (!v || !to || v.dtype === 'float16') return undefined;
+    const out: number[] = [];
+    for (const x of constNumbers(v)) {
+      const y = castNumber(x, to);
+      if (y === undefined) return undefined;
+      out.push(y);
+    }
+    return [makeConst(to, v.shape, out)];
+  },
+  lower: (c) => [c.emit({ kind: 'cast', args: [c.value(0)], dtype: c.outputs[0]!.dtype }, c.outputs[0]!)],
+};
+
 export const elementwiseOps: OpTable = {
-  Add: binary('add'),
-  AddV2: binary('add'),
-  Sub: binary('sub'),
-  Mul: binary('mul'),
+  Add: binary('add', true),
+  AddV2: binary('add', true),
+  Sub: binary('sub', true),
+  Mul: binary('mul', true),
   RealDiv: binary('div'),
-  Maximum: binary('max'),
-  Minimum: binary('min'),
+  Maximum: binary('max', true),
+  Minimum: binary('min', true),
   SquaredDifference: binary('squared_difference'),
+  Cast: cast,
   BiasAdd: {
     category: 'elementwise',
     infer(c) {

@@ -1,44 +1,259 @@
-// Shape ops whose shape arguments are compile-time constants: Reshape,
-// Squeeze, ExpandDims; and Shape itself, which folds to a constant when its
-// input's shape is static.
+// Shape and data-movement ops whose shape arguments are compile-time
+// constants: Reshape, Squeeze, ExpandDims (all three lowered as reshape),
+// Transpose, ConcatV2, Pack, Pad/PadV2/MirrorPad, StridedSlice, Slice; and
+// Shape itself, which folds to a constant when its input's shape is static.
+//
+// Every op here also folds when its data inputs are constants, so the shape
+// computations Keras graphs freeze to (Shape -> StridedSlice -> Pack ->
+// Reshape) become constants and the Reshape they feed can be compiled.
 
-import { numElements } from '../../types.js';
-import { makeConst } from '../consts.js';
-import { Unsupported, type OpTable } from '../registry.js';
-import { constIntsOf, input } from './common.js';
+import { numElements, type TensorType } from '../../types.js';
+import {
+  concatConsts,
+  constInts,
+  constNumbers,
+  makeConst,
+  reshapeConst,
+  sliceConst,
+  stackConsts,
+  transposeConst,
+  type ConstTensor,
+} from '../consts.js';
+import { resolveStridedSlice, SliceSpecError, type DenseSlice } from '../slice-spec.js';
+import { Unsupported, type LowerCtx, type NodeCtx, type OpTable, type TfOpDef } from '../registry.js';
+import { allConst, axisIn, constIntsOf, input } from './common.js';
+
+/** An op that only changes the shape: lowered to reshape, folded by relabelling. */
+function reshapeLike(constInputs: readonly number[], shapeOf: (c: NodeCtx, x: TensorType) => number[]): TfOpDef {
+  return {
+    category: 'shape',
+    constInputs,
+    infer(c) {
+      const x = input(c, 0);
+      return [{ dtype: x.dtype, shape: shapeOf(c, x) }];
+    },
+    fold(c) {
+      const v = c.constInput(0);
+      const x = c.inputs[0];
+      return v && x ? [reshapeConst(v, shapeOf(c, x))] : undefined;
+    },
+    lower: (c) => [c.emit({ kind: 'reshape', args: [c.value(0)], shape: c.outputs[0]!.shape }, c.outputs[0]!)],
+  };
+}
+
+function reshapeShape(c: NodeCtx, x: TensorType): number[] {
+  const want = constIntsOf(c, 1);
+  const known = want.filter((d) => d !== -1);
+  if (want.length - known.length > 1) throw new Unsupported('more than one -1 in the new shape');
+  const total = numElements(x.shape);
+  const rest = numElements(known);
+  const shape = want.map((d) => (d === -1 ? total / rest : d));
+  if (numElements(shape) !== total || shape.some((d) => !Number.isInteger(d) || d < 0)) {
+    throw new Unsupported(`cannot reshape [${x.shape}] to [${want}]`);
+  }
+  return shape;
+}
+
+function squeezeShape(c: NodeCtx, x: TensorType): number[] {
+  const rank = x.shape.length;
+  const dims = new Set(c.attrs.ints('squeeze_dims', []).map((d) => axisIn(d, rank, 'squeeze dimension')));
+  for (const d of dims) {
+    if (x.shape[d] !== 1) throw new Unsupported(`cannot squeeze dimension ${d} of size ${x.shape[d]}`);
+  }
+  // No dims given: every dimension of size 1 goes.
+  return x.shape.filter((d, i) => (dims.size === 0 ? d !== 1 : !dims.has(i)));
+}
+
+function expandDimsShape(c: NodeCtx, x: TensorType): number[] {
+  const dim = constIntsOf(c, 1);
+  if (dim.length !== 1) throw new Unsupported('dim must hold exactly one value');
+  const rank = x.shape.length;
+  const at = axisIn(dim[0]!, rank + 1, 'dim');
+  const shape = [...x.shape];
+  shape.splice(at, 0, 1);
+  return shape;
+}
+
+function permOf(c: NodeCtx, rank: number): number[] {
+  const perm = constIntsOf(c, 1);
+  const seen = new Set(perm);
+  if (perm.length !== rank || seen.size !== rank || perm.some((p) => !Number.isInteger(p) || p < 0 || p >= rank)) {
+    throw new Unsupported(`[${perm}] is not a permutation of ${rank} dimensions`);
+  }
+  return perm;
+}
+
+/** ConcatV2's axis (its last input) as a non-negative number. */
+function concatAxis(c: NodeCtx, rank: number): number {
+  const axisIn_ = c.constInput(c.inputs.length - 1);
+  if (!axisIn_) throw new Unsupported('the axis must be a compile-time constant', 'needs-constant');
+  return axisIn(constInts(axisIn_)[0]!, rank);
+}
+
+function packAxis(c: NodeCtx, rank: number): number {
+  return axisIn(c.attrs.int('axis', 0), rank + 1);
+}
+
+/** [before, after] per dimension from a [rank, 2] paddings constant. */
+function paddingsOf(c: NodeCtx, x: TensorType): [number, number][] {
+  const p = c.constInput(1);
+  if (!p) throw new Unsupported('paddings must be a compile-time constant', 'needs-constant');
+  const rank = x.shape.length;
+  if (p.shape.length !== 2 || p.shape[0] !== rank || p.shape[1] !== 2) {
+    throw new Unsupported(`paddings of shape [${p.shape}] do not fit rank ${rank}`);
+  }
+  const v = constInts(p);
+  const pads = x.shape.map((_, i): [number, number] => [v[2 * i]!, v[2 * i + 1]!]);
+  if (pads.some(([a, b]) => a < 0 || b < 0)) throw new Unsupported('negative paddings (cropping) are not supported');
+  return pads;
+}
+
+function padOp(mode: 'constant' | 'mirror', withValue: boolean): TfOpDef {
+  const mirrorMode = (c: NodeCtx): 'reflect' | 'symmetric' => {
+    const m = c.attrs.str('mode');
+    if (m === 'REFLECT') return 'reflect';
+    if (m === 'SYMMETRIC') return 'symmetric';
+    throw new Unsupported(`MirrorPad mode ${m} is not supported`);
+  };
+  return {
+    category: 'shape',
+    constInputs: withValue ? [1, 2] : [1],
+    infer(c) {
+      const x = input(c, 0);
+      const pads = paddingsOf(c, x);
+      if (mode === 'mirror') {
+        // REFLECT leaves the edge out, so it can add at most size - 1 per side.
+        const m = mirrorMode(c);
+        pads.forEach(([a, b], i) => {
+          const limit = m === 'reflect' ? x.shape[i]! - 1 : x.shape[i]!;
+          if (a > limit || b > limit) throw new Unsupported(`MirrorPad ${m}: padding ${Math.max(a, b)} exceeds ${limit} on dimension ${i}`);
+        });
+      }
+      if (withValue) {
+        const v = c.constInput(2);
+        if (!v || numElements(v.shape) !== 1) throw new Unsupported('constant_values must be a scalar constant', 'needs-constant');
+        // float16 constants are kept as raw bits: no number to put in the IR.
+        if (v.dtype !== x.dtype || v.dtype === 'float16') throw new Unsupported(`constant_values of dtype ${v.dtype} on ${x.dtype} data`);
+      }
+      return [{ dtype: x.dtype, shape: x.shape.map((d, i) => d + pads[i]![0] + pads[i]![1]) }];
+    },
+    lower(c) {
+      const x = c.inputs[0]!;
+      const pads = paddingsOf(c, x);
+      const value = withValue ? constNumbers(c.constInput(2)!)[0]! : 0;
+      const irMode = mode === 'mirror' ? mirrorMode(c) : 'constant';
+      return [c.emit({ kind: 'pad', args: [c.value(0)], pads, mode: irMode, value }, c.outputs[0]!)];
+    },
+  };
+}
+
+function stridedSliceSpec(c: NodeCtx): DenseSlice {
+  const x = input(c, 0);
+  const [b, e, s] = [1, 2, 3].map((i) => constIntsOf(c, i)) as [number[], number[], number[]];
+  let spec: DenseSlice;
+  try {
+    spec = resolveStridedSlice(x.shape, b, e, s, {
+      begin: c.attrs.int('begin_mask', 0),
+      end: c.attrs.int('end_mask', 0),
+      ellipsis: c.attrs.int('ellipsis_mask', 0),
+      newAxis: c.attrs.int('new_axis_mask', 0),
+      shrinkAxis: c.attrs.int('shrink_axis_mask', 0),
+    });
+  } catch (err) {
+    if (err instanceof SliceSpecError) throw new Unsupported(`invalid slice: ${err.message}`);
+    throw err;
+  }
+  return spec;
+}
+
+/** Slice's begin/size as a full-rank stride-1 slice. */
+function sliceSpec(c: NodeCtx): DenseSlice {
+  const x = input(c, 0);
+  const begin = constIntsOf(c, 1);
+  const size = constIntsOf(c, 2);
+  const rank = x.shape.length;
+  if (begin.length !== rank || size.length !== rank) throw new Unsupported('begin and size must have one entry per dimension');
+  const end = begin.map((b, i) => (size[i] === -1 ? x.shape[i]! : b + size[i]!));
+  begin.forEach((b, i) => {
+    if (b < 0 || end[i]! < b || end[i]! > x.shape[i]!) {
+      throw new Unsupported(`slice [${b}, ${end[i]}) is out of bounds for a dimension of ${x.shape[i]}`);
+    }
+  });
+  const sliceShape = end.map((e, i) => e - begin[i]!);
+  return { begin, end, strides: begin.map(() => 1), sliceShape, finalShape: sliceShape };
+}
+
+function sliceOp(spec: (c: NodeCtx) => DenseSlice, constInputs: readonly number[]): TfOpDef {
+  return {
+    category: 'shape',
+    constInputs,
+    infer(c) {
+      const x = input(c, 0);
+      const s = spec(c);
+      // TVM has no zero-size tensors; an empty slice is left to TensorFlow.
+      if (s.sliceShape.some((d) => d === 0)) throw new Unsupported('the slice is empty');
+      return [{ dtype: x.dtype, shape: s.finalShape }];
+    },
+    fold(c) {
+      const v = c.constInput(0);
+      if (!v) return undefined;
+      const s = spec(c);
+      return [reshapeConst(sliceConst(v, s.begin, s.strides, s.sliceShape), s.finalShape)];
+    },
+    lower(c) {
+      const x = c.inputs[0]!;
+      const s = spec(c);
+      const sliced = c.emit(
+        { kind: 'strided_slice', args: [c.value(0)], begin: s.begin, end: s.end, strides: s.strides },
+        { dtype: x.dtype, shape: s.sliceShape },
+      );
+      const out = c.outputs[0]!;
+      return [sameDims(s.sliceShape, out.shape) ? sliced : c.emit({ kind: 'reshape', args: [sliced], shape: out.shape }, out)];
+    },
+  };
+}
+
+function sameDims(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((d, i) => d === b[i]);
+}
+
+function lowerConcat(c: LowerCtx): number[] {
+  const n = c.inputs.length - 1;
+  const axis = concatAxis(c, c.inputs[0]!.shape.length);
+  const args = Array.from({ length: n }, (_, i) => c.value(i));
+  return [c.emit({ kind: 'concat', args, axis }, c.outputs[0]!)];
+}
 
 export const shapeOps: OpTable = {
-  Reshape: {
+  Reshape: reshapeLike([1], reshapeShape),
+  Squeeze: reshapeLike([], squeezeShape),
+  ExpandDims: reshapeLike([1], expandDimsShape),
+  Transpose: {
     category: 'shape',
     constInputs: [1],
     infer(c) {
       const x = input(c, 0);
-      const want = constIntsOf(c, 1);
-      const known = want.filter((d) => d !== -1);
-      const unknown = want.length - known.length;
-      if (unknown > 1) throw new Unsupported('more than one -1 in the new shape');
-      const total = numElements(x.shape);
-      const rest = numElements(known);
-      const shape = want.map((d) => (d === -1 ? total / rest : d));
-      if (numElements(shape) !== total || shape.some((d) => !Number.isInteger(d) || d < 0)) {
-        throw new Unsupported(`cannot reshape [${x.shape}] to [${want}]`);
-      }
-      return [{ dtype: x.dtype, shape }];
+      const perm = permOf(c, x.shape.length);
+      return [{ dtype: x.dtype, shape: perm.map((p) => x.shape[p]!) }];
     },
-    lower: (c) => [c.emit({ kind: 'reshape', args: [c.value(0)], shape: c.outputs[0]!.shape }, c.outputs[0]!)],
+    fold(c) {
+      const v = c.constInput(0);
+      return v ? [transposeConst(v, permOf(c, v.shape.length))] : undefined;
+    },
+    lower: (c) => [
+      c.emit({ kind: 'transpose', args: [c.value(0)], perm: permOf(c, c.inputs[0]!.shape.length) }, c.outputs[0]!),
+    ],
   },
   ConcatV2: {
     category: 'shape',
-    // The axis is the last input (its position varies, so the type rule checks
-    // it is constant rather than `constInputs`); the values are all the others.
+    // The axis is the last input (its position varies with N, so the type
+    // rule checks it is constant rather than `constInputs`).
     infer(c) {
       const n = c.inputs.length - 1;
-      const axisIn = c.constInput(n);
-      if (!axisIn) throw new Unsupported('the axis must be a compile-time constant', 'needs-constant');
+      if (n < 1) throw new Unsupported('nothing to concatenate');
       const first = input(c, 0);
       const rank = first.shape.length;
-      let axis = Number(axisIn.data[0]);
-      if (axis < 0) axis += rank;
+      const axis = concatAxis(c, rank);
       const shape = [...first.shape];
       shape[axis] = 0;
       for (let i = 0; i < n; i++) {
@@ -50,15 +265,40 @@ export const shapeOps: OpTable = {
       }
       return [{ dtype: first.dtype, shape }];
     },
+    fold(c) {
+      const vs = allConst(c, c.inputs.length - 1);
+      return vs && vs.length > 0 ? [concatConsts(vs, concatAxis(c, vs[0]!.shape.length))] : undefined;
+    },
+    lower: lowerConcat,
+  },
+  Pack: {
+    category: 'shape',
+    infer(c) {
+      const first = input(c, 0);
+      for (let i = 1; i < c.inputs.length; i++) {
+        const t = input(c, i);
+        if (t.dtype !== first.dtype || !sameDims(t.shape, first.shape)) {
+          throw new Unsupported(`input ${i} [${t.shape}] differs from input 0 [${first.shape}]`);
+        }
+      }
+      const shape = [...first.shape];
+      shape.splice(packAxis(c, first.shape.length), 0, c.inputs.length);
+      return [{ dtype: first.dtype, shape }];
+    },
+    fold(c) {
+      const vs = allConst(c, c.inputs.length);
+      return vs && vs.length > 0 ? [stackConsts(vs, packAxis(c, vs[0]!.shape.length))] : undefined;
+    },
     lower(c) {
-      const n = c.inputs.length - 1;
-      const rank = c.inputs[0]!.shape.length;
-      let axis = Number(c.constInput(n)!.data[0]);
-      if (axis < 0) axis += rank;
-      const args = Array.from({ length: n }, (_, i) => c.value(i));
-      return [c.emit({ kind: 'concat', args, axis }, c.outputs[0]!)];
+      const args = c.inputs.map((_, i) => c.value(i));
+      return [c.emit({ kind: 'stack', args, axis: packAxis(c, c.inputs[0]!.shape.length) }, c.outputs[0]!)];
     },
   },
+  Pad: padOp('constant', false),
+  PadV2: padOp('constant', true),
+  MirrorPad: padOp('mirror', false),
+  StridedSlice: sliceOp(stridedSliceSpec, [1, 2, 3]),
+  Slice: sliceOp(sliceSpec, [1, 2]),
   Shape: {
     category: 'shape',
     infer(c) {
@@ -66,7 +306,7 @@ export const shapeOps: OpTable = {
       const dtype = c.attrs.dtype('out_type') ?? 'int32';
       return [{ dtype, shape: [x.shape.length] }];
     },
-    fold(c) {
+    fold(c): ConstTensor[] | undefined {
       const x = c.inputs[0];
       if (!x) return undefined;
       return [makeConst(c.attrs.dtype('out_type') ?? 'int32', [x.shape.length], x.shape)];

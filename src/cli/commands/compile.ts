@@ -4,12 +4,18 @@ import os from 'node:os';
 import type { Command } from 'commander';
 import { compile } from '../../pipeline/compile.js';
 import { summaryLine } from '../../pipeline/analyze.js';
+import { defaultCacheDir } from '../../cache.js';
+import { errors } from '../../diagnostics.js';
 import { printDiagnostic, printJson, runCommand } from '../output.js';
-import { clusterOptions, collect, commaList, policy, positiveInt, type ClusterFlags } from '../options.js';
+import { progressReporter } from '../progress.js';
+import { batchList, clusterOptions, collect, commaList, policy, positiveInt, type ClusterFlags } from '../options.js';
 
 interface Flags extends ClusterFlags {
   out: string;
   shapes?: string[];
+  batch?: number[];
+  cacheDir?: string;
+  depfile?: string;
   target?: string;
   optLevel: number;
   strict?: boolean;
@@ -26,6 +32,7 @@ export function registerCompile(program: Command): void {
     .argument('<model>', 'frozen GraphDef (binary .pb)')
     .requiredOption('-o, --out <dir>', 'output folder (written atomically)')
     .option('--shapes <spec>', 'input shapes, e.g. "x=1x224x224x3,y=1x10"; repeat for several shape sets', collect)
+    .option('--batch <sizes>', 'shorthand for shape sets: dimension 0 of every input whose batch is unknown, e.g. 1,8,32', batchList)
     .option('--policy <name>', 'clustering policy: compute | all', policy, 'compute')
     .option('--min-cluster-size <n>', 'smallest cluster, in effective nodes', positiveInt, 1)
     .option('--max-cluster-size <n>', 'largest cluster, in effective nodes', positiveInt)
@@ -34,16 +41,21 @@ export function registerCompile(program: Command): void {
     .option('--target <target>', 'TVM target (default: llvm for the host CPU)')
     .option('--opt-level <n>', 'TVM optimisation level', (v) => Number(v), 3)
     .option('-j, --jobs <n>', 'parallel TVM builds', positiveInt)
+    .option('--cache-dir <dir>', 'content-addressed build cache shared between output folders', defaultCacheDir())
+    .option('--depfile <file>', 'write a Make dependency line for OUT/model.pb')
     .option('--strict', 'a cluster that fails to build is fatal (exit 3)')
     .option('--print-ir-after <pass>', "print the IR after a pass ('all' for every pass)", commaList)
     .option('--verify-ir', 'run the IR verifier after every pass')
     .option('--json', 'print one JSON document on stdout')
     .action(async (model: string, o: Flags) => {
       await runCommand(Boolean(o.json), async () => {
+        if (o.batch && o.shapes) throw errors.usage('give either --batch or --shapes, not both');
         const r = await compile({
           model,
           out: o.out,
-          shapes: o.shapes ?? [],
+          shapes: o.batch ? { batch: o.batch } : (o.shapes ?? []),
+          cacheDir: o.cacheDir ?? defaultCacheDir(),
+          ...(o.depfile ? { depfile: o.depfile } : {}),
           cluster: clusterOptions(o),
           ...(o.target ? { target: o.target } : {}),
           optLevel: o.optLevel,
@@ -53,9 +65,7 @@ export function registerCompile(program: Command): void {
           verifyIr: Boolean(o.verifyIr),
           print: (pass, text) => process.stderr.write(`// ----- IR after ${pass} -----\n${text}`),
           warn: printDiagnostic,
-          progress: (line) => {
-            if (!o.json) process.stderr.write(`${line}\n`);
-          },
+          progress: progressReporter(Boolean(o.json)),
         });
         if (o.json) {
           printJson({
@@ -65,13 +75,15 @@ export function registerCompile(program: Command): void {
             clusters: r.clusters,
             unclustered: r.unclustered,
             built: r.built,
+            cached: r.cached,
             failed: r.failed,
             target: r.target,
             tvm_version: r.tvmVersion,
             timings: r.timings,
           });
         } else {
-          process.stderr.write(`${summaryLine(r, r.clusters.length)}; ${r.built} artifacts built, ${r.failed} failed -> ${o.out}\n`);
+          const kept = r.clusters.length - r.failed;
+          process.stderr.write(`${summaryLine(r, kept)}; artifacts: ${r.built} built, ${r.cached} cached, ${r.failed} failed -> ${o.out}\n`);
         }
         return 0;
       });

@@ -1,0 +1,90 @@
+// Mean / Sum / Max / Min / Prod over constant axes, with keep_dims. Float data
+// is lowered; integer constants fold (shape arithmetic such as the product of
+// a static shape's tail), integer tensors stay in TensorFlow (TF's integer
+// Mean divides with truncation, which the IR's mean does not promise).
+
+import type { ReduceFn } from '../../ops.js';
+import type { TensorType } from '../../types.js';
+import { makeConst, stridesOf } from '../consts.js';
+import { Unsupported, type NodeCtx, type OpTable, type TfOpDef } from '../registry.js';
+import { axisIn, constIntsOf, floatInput, input } from './common.js';
+
+/** Sorted, deduplicated, non-negative reduction axes (a scalar or a vector input). */
+function axesOf(c: NodeCtx, rank: number): number[] {
+  const raw = constIntsOf(c, 1);
+  return [...new Set(raw.map((a) => axisIn(a, rank, 'reduction axis')))].sort((a, b) => a - b);
+}
+
+function reducedShape(x: TensorType, axes: readonly number[], keepDims: boolean): number[] {
+  const out: number[] = [];
+  x.shape.forEach((d, i) => {
+    if (!axes.includes(i)) out.push(d);
+    else if (keepDims) out.push(1);
+  });
+  return out;
+}
+
+const INT_REDUCE: Partial<Record<ReduceFn, { init: bigint; f: (a: bigint, b: bigint) => bigint }>> = {
+  sum: { init: 0n, f: (a, b) => a + b },
+  prod: { init: 1n, f: (a, b) => a * b },
+  max: { init: -(2n ** 63n), f: (a, b) => (a > b ? a : b) },
+  min: { init: 2n ** 63n - 1n, f: (a, b) => (a < b ? a : b) },
+};
+
+function reduce(fn: ReduceFn): TfOpDef {
+  return {
+    category: 'reduction',
+    constInputs: [1],
+    infer(c) {
+      const x = input(c, 0);
+      const axes = axesOf(c, x.shape.length);
+      // Integer inputs are typed (so constants can fold) but only float data is lowered: see check.
+      return [{ dtype: x.dtype, shape: reducedShape(x, axes, c.attrs.bool('keep_dims')) }];
+    },
+    check(c) {
+      floatInput(c, 0);
+      return undefined;
+    },
+    fold(c) {
+      const v = c.constInput(0);
+      const op = INT_REDUCE[fn];
+      if (!v || !op || (v.dtype !== 'int32' && v.dtype !== 'int64')) return undefined;
+      const axes = axesOf(c, v.shape.length);
+      const keep = c.attrs.bool('keep_dims');
+      const outShape = reducedShape({ dtype: v.dtype, shape: v.shape }, axes, keep);
+      // Accumulate every input element into the output cell it reduces to.
+      const keptDims = v.shape.map((_, i) => i).filter((i) => !axes.includes(i));
+      const keptShape = keptDims.map((i) => v.shape[i]!);
+      const keptStrides = stridesOf(keptShape);
+      const acc = new Array<bigint>(keptShape.reduce((a, b) => a * b, 1)).fill(op.init);
+      const vals = Array.from(v.data as Iterable<number | bigint>, (x) => BigInt(x));
+      const st = stridesOf(v.shape);
+      vals.forEach((x, flat) => {
+        let cell = 0;
+        keptDims.forEach((d, j) => (cell += (Math.floor(flat / st[d]!) % v.shape[d]!) * keptStrides[j]!));
+        acc[cell] = op.f(acc[cell]!, x);
+      });
+      const bits = v.dtype === 'int64' ? 64 : 32;
+      const out = acc.map((a) => Number(BigInt.asIntN(bits, a)));
+      if (out.some((n) => !Number.isSafeInteger(n))) return undefined;
+      return [makeConst(v.dtype, outShape, out)];
+    },
+    lower(c) {
+      const x = c.inputs[0]!;
+      return [
+        c.emit(
+          { kind: 'reduce', fn, args: [c.value(0)], axes: axesOf(c, x.shape.length), keepDims: c.attrs.bool('keep_dims') },
+          c.outputs[0]!,
+        ),
+      ];
+    },
+  };
+}
+
+export const reductionOps: OpTable = {
+  Mean: reduce('mean'),
+  Sum: reduce('sum'),
+  Max: reduce('max'),
+  Min: reduce('min'),
+  Prod: reduce('prod'),
+};

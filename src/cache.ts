@@ -1,0 +1,136 @@
+// The content-addressed build cache. An artifact's key hashes everything that
+// determines it: the Relay text, every weight (name, dtype, shape, bytes), the
+// target, the opt level, the layout option, the TVM version and the build
+// script itself. A hit is hard-linked into the output (copied across file
+// systems), so unchanged models rebuild nothing.
+
+import { createHash } from 'node:crypto';
+import {
+  copyFileSync,
+  existsSync,
+  linkSync,
+  mkdirSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  statSync,
+  unlinkSync,
+  utimesSync,
+} from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+export interface CacheKeyParts {
+  readonly relay: string;
+  readonly params: readonly { name: string; dtype: string; shape: readonly number[]; bytes: Uint8Array }[];
+  readonly target: string;
+  readonly optLevel: number;
+  readonly convertLayout: boolean;
+  readonly tvmVersion: string;
+  readonly buildScript: string;
+}
+
+export function defaultCacheDir(): string {
+  const base = process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache');
+  return process.env.TF2TVM_CACHE_DIR || path.join(base, 'tf2tvm', 'builds');
+}
+
+export function cacheKey(p: CacheKeyParts): string {
+  const h = createHash('sha256');
+  const field = (name: string, value: string): void => {
+    h.update(`${name}\0${value.length}\0${value}\0`);
+  };
+  field('format', '1');
+  field('build-script', p.buildScript);
+  field('tvm', p.tvmVersion);
+  field('target', p.target);
+  field('opt-level', String(p.optLevel));
+  field('convert-layout', String(p.convertLayout));
+  field('relay', p.relay);
+  for (const w of p.params) {
+    field('param', `${w.name}:${w.dtype}:[${w.shape.join(',')}]`);
+    field('bytes', createHash('sha256').update(w.bytes).digest('hex'));
+  }
+  return h.digest('hex');
+}
+
+/** Link `src` to `dest`, or copy when they are on different file systems. */
+function linkOrCopy(src: string, dest: string): void {
+  try {
+    linkSync(src, dest);
+  } catch {
+    copyFileSync(src, dest);
+  }
+}
+
+export class BuildCache {
+  constructor(readonly dir: string) {}
+
+  private file(key: string): string {
+    return path.join(this.dir, key.slice(0, 2), `${key}.so`);
+  }
+
+  has(key: string): boolean {
+    return existsSync(this.file(key));
+  }
+
+  /** Place the cached artifact at `dest`; false when it is not cached. */
+  fetch(key: string, dest: string): boolean {
+    const f = this.file(key);
+    if (!existsSync(f)) return false;
+    linkOrCopy(f, dest);
+    const now = new Date();
+    // mtime records the last use: prune removes the least recently used first.
+    utimesSync(f, now, now);
+    return true;
+  }
+
+  /** Add a freshly built artifact (atomically: readers never see a partial file). */
+  store(key: string, src: string): void {
+    const f = this.file(key);
+    mkdirSync(path.dirname(f), { recursive: true });
+    const tmp = `${f}.tmp-${process.pid}`;
+    try {
+      linkOrCopy(src, tmp);
+      renameSync(tmp, f);
+    } finally {
+      if (existsSync(tmp)) unlinkSync(tmp);
+    }
+  }
+
+  entries(): { file: string; bytes: number; mtimeMs: number }[] {
+    if (!existsSync(this.dir)) return [];
+    const out: { file: string; bytes: number; mtimeMs: number }[] = [];
+    for (const sub of readdirSync(this.dir)) {
+      const d = path.join(this.dir, sub);
+      if (!statSync(d).isDirectory()) continue;
+      for (const f of readdirSync(d)) {
+        if (!f.endsWith('.so')) continue;
+        const st = statSync(path.join(d, f));
+        out.push({ file: path.join(d, f), bytes: st.size, mtimeMs: st.mtimeMs });
+      }
+    }
+    return out.sort((a, b) => a.mtimeMs - b.mtimeMs || (a.file < b.file ? -1 : 1));
+  }
+
+  size(): { files: number; bytes: number } {
+    const e = this.entries();
+    return { files: e.length, bytes: e.reduce((n, x) => n + x.bytes, 0) };
+  }
+
+  /** Remove least recently used artifacts until the cache holds at most maxBytes. */
+  prune(maxBytes: number): { removed: number; freed: number } {
+    const e = this.entries();
+    let total = e.reduce((n, x) => n + x.bytes, 0);
+    let removed = 0;
+    let freed = 0;
+    for (const x of e) {
+      if (total <= maxBytes) break;
+      rmSync(x.file, { force: true });
+      total -= x.bytes;
+      freed += x.bytes;
+      removed++;
+    }
+    return { removed, freed };
+  }
+}

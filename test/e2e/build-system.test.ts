@@ -1,0 +1,129 @@
+// tf2tvm as a build step: several shapes, the content-addressed cache, failed
+// clusters kept in TensorFlow, atomic output under kill -9, depfiles.
+
+import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { execa } from 'execa';
+import { projectPath } from '../../src/project.js';
+import { CLI, fixture, tempDir, tf2tvm, tf2tvmJson } from '../helpers.js';
+
+interface CompileDoc {
+  ok: boolean;
+  built: number;
+  cached: number;
+  failed: number;
+  clusters: { name: string; nodes: string[]; artifacts: { shapes: string; path: string | null; status: string }[] }[];
+  unclustered: { node: string; reason: string }[];
+}
+interface VerifyDoc {
+  ok: boolean;
+  shape_sets: { key: string; ok: boolean }[];
+}
+
+const BROKEN = { TF2TVM_BUILD_SCRIPT: projectPath('test', 'support', 'broken_build.py'), TF2TVM_TEST_BREAK: 'cluster_1' };
+
+test('two batch sizes give two artifacts per cluster, each selected and verified at run time', async () => {
+  const dir = tempDir();
+  const out = path.join(dir, 'out');
+  const c = await tf2tvmJson<CompileDoc>(['compile', fixture('dynamic_batch'), '-o', out, '--batch', '1,3']);
+  expect(c.r.exitCode).toBe(0);
+  for (const cl of c.doc.clusters) expect(cl.artifacts.map((a) => a.shapes)).toEqual(['1x16x16x3', '3x16x16x3']);
+  const v = await tf2tvmJson<VerifyDoc>(['verify', fixture('dynamic_batch'), out]);
+  expect(v.doc.ok).toBe(true);
+  expect(v.doc.shape_sets.map((s) => [s.key, s.ok])).toEqual([
+    ['1x16x16x3', true],
+    ['3x16x16x3', true],
+  ]);
+  // A shape that was not compiled is a clear error from the bridge op.
+  const bad = await tf2tvmJson<VerifyDoc>(['verify', fixture('dynamic_batch'), out, '--shapes', 'x=2x16x16x3']);
+  expect(bad.r.exitCode).not.toBe(0);
+  expect(bad.r.stderr).toMatch(/no compiled artifact for input shapes/);
+});
+
+test('--batch and --shapes together are a usage error', async () => {
+  const r = await tf2tvm(['compile', fixture('dynamic_batch'), '-o', path.join(tempDir(), 'o'), '--batch', '1', '--shapes', 'x=1x16x16x3']);
+  expect(r.exitCode).toBe(2);
+});
+
+test('a repeat compile makes no TVM call; a changed shape rebuilds only that shape', async () => {
+  const dir = tempDir();
+  const cache = path.join(dir, 'cache');
+  const first = await tf2tvmJson<CompileDoc>(['compile', fixture('dynamic_batch'), '-o', path.join(dir, 'a'), '--batch', '1,2', '--cache-dir', cache]);
+  expect(first.doc).toMatchObject({ built: 2, cached: 0 });
+  // The same build script (so the same cache keys), beside a `tvm` module that
+  // refuses to load: if any TVM build were started, the compile would fail.
+  const trap = path.join(dir, 'trap');
+  mkdirSync(trap);
+  copyFileSync(projectPath('backends', 'tvm', 'build.py'), path.join(trap, 'build.py'));
+  writeFileSync(path.join(trap, 'tvm.py'), 'raise SystemExit("a TVM build was started")\n');
+  const noTvm = { TF2TVM_BUILD_SCRIPT: path.join(trap, 'build.py') };
+  const again = await tf2tvmJson<CompileDoc>(['compile', fixture('dynamic_batch'), '-o', path.join(dir, 'b'), '--batch', '1,2', '--cache-dir', cache], noTvm);
+  expect(again.r.exitCode).toBe(0);
+  expect(again.doc).toMatchObject({ built: 0, cached: 2, failed: 0 });
+  expect(readFileSync(path.join(dir, 'b', 'model.pb')).equals(readFileSync(path.join(dir, 'a', 'model.pb')))).toBe(true);
+  const changed = await tf2tvmJson<CompileDoc>(['compile', fixture('dynamic_batch'), '-o', path.join(dir, 'c'), '--batch', '1,4', '--cache-dir', cache]);
+  expect(changed.doc).toMatchObject({ built: 1, cached: 1 });
+  const size = await tf2tvmJson<{ files: number }>(['cache', '--size', '--cache-dir', cache]);
+  expect(size.doc.files).toBe(3);
+  const pruned = await tf2tvmJson<{ files: number; removed: number }>(['cache', '--prune', '--cache-dir', cache]);
+  expect(pruned.doc).toMatchObject({ files: 0, removed: 3 });
+});
+
+test('a cluster TVM fails to build stays in TensorFlow; the rest is rewritten and verifies', async () => {
+  const dir = tempDir();
+  const out = path.join(dir, 'out');
+  const c = await tf2tvmJson<CompileDoc>(['compile', fixture('control_deps'), '-o', out, '--cache-dir', path.join(dir, 'cache')], BROKEN);
+  expect(c.r.exitCode).toBe(0);
+  expect(c.doc.failed).toBe(1);
+  expect(c.r.stderr).toMatch(/warning TF2TVM3101: TVM build of cluster 'cluster_1' failed.*full log: .*cluster_1_2x8\.log/);
+  const failed = c.doc.clusters.find((x) => x.name === 'cluster_1')!;
+  for (const n of failed.nodes) expect(c.doc.unclustered).toContainEqual(expect.objectContaining({ node: n, reason: 'build-failed' }));
+  expect(existsSync(path.join(out, 'logs', 'cluster_1_2x8.log'))).toBe(true);
+  const manifest = JSON.parse(readFileSync(path.join(out, 'manifest.json'), 'utf8')) as { clusters: { name: string }[] };
+  expect(manifest.clusters.map((x) => x.name)).toEqual(['cluster_0']);
+  const v = await tf2tvmJson<VerifyDoc>(['verify', fixture('control_deps'), out]);
+  expect(v.doc.ok).toBe(true);
+
+  const strictOut = path.join(dir, 'strict');
+  const s = await tf2tvm(['compile', fixture('control_deps'), '-o', strictOut, '--strict', '--cache-dir', path.join(dir, 'cache')], BROKEN);
+  expect(s.exitCode).toBe(3);
+  expect(s.stderr).toContain('TF2TVM3003');
+  expect(existsSync(strictOut)).toBe(false);
+});
+
+test('kill -9 during a compile leaves the previous OUT intact and no partial one', async () => {
+  const dir = tempDir();
+  const out = path.join(dir, 'out');
+  const ok = await tf2tvm(['compile', fixture('conv_mlp'), '-o', out, '--cache-dir', path.join(dir, 'cache0')]);
+  expect(ok.exitCode).toBe(0);
+  const before = readFileSync(path.join(out, 'model.pb'));
+  // A fresh cache forces a real TVM build, so the compile is still running when killed.
+  const child = execa('node', [CLI, 'compile', fixture('conv_mlp'), '-o', out, '--cache-dir', path.join(dir, 'cache1'), '--policy', 'all'], { reject: false });
+  for (let i = 0; i < 600 && !readdirSync(dir).some((n) => n.startsWith('.tf2tvm-tmp-out-')); i++) await new Promise((r) => setTimeout(r, 50));
+  child.kill('SIGKILL');
+  await child;
+  expect(readFileSync(path.join(out, 'model.pb')).equals(before)).toBe(true);
+  // The next run cleans the abandoned staging folder up.
+  const again = await tf2tvm(['compile', fixture('conv_mlp'), '-o', out, '--cache-dir', path.join(dir, 'cache0')]);
+  expect(again.exitCode).toBe(0);
+  expect(readdirSync(dir).filter((n) => n.startsWith('.tf2tvm-tmp-'))).toEqual([]);
+
+  const fresh = path.join(dir, 'fresh');
+  const child2 = execa('node', [CLI, 'compile', fixture('conv_mlp'), '-o', fresh, '--cache-dir', path.join(dir, 'cache2')], { reject: false });
+  for (let i = 0; i < 600 && !readdirSync(dir).some((n) => n.startsWith('.tf2tvm-tmp-fresh-')); i++) await new Promise((r) => setTimeout(r, 50));
+  child2.kill('SIGKILL');
+  await child2;
+  expect(existsSync(fresh)).toBe(false);
+});
+
+test('--depfile writes a Make rule for OUT/model.pb', async () => {
+  const dir = tempDir();
+  const out = path.join(dir, 'out');
+  const dep = path.join(dir, 'model.d');
+  const r = await tf2tvm(['compile', fixture('conv_mlp'), '-o', out, '--depfile', dep]);
+  expect(r.exitCode).toBe(0);
+  const text = readFileSync(dep, 'utf8');
+  expect(text).toBe(
+    `${path.join(out, 'model.pb')}: ${path.resolve(fixture('conv_mlp'))} ${projectPath('scripts', 'toolchain', 'pins.txt')} ${projectPath('scripts', 'toolchain', 'constraints.txt')}\n`,
+  );
+});
