@@ -8,6 +8,7 @@ import type { Pass } from '../src/pipeline/pass-manager.js';
 import type { Cluster, Mark, State, UnmergedEdge } from '../src/pipeline/state.js';
 import type { ReasonCode } from '../src/pipeline/reasons.js';
 import type { GraphView, TensorRef } from '../ir/tf/graph.js';
+import { OPS } from '../ir/tf/ops/index.js';
 
 /** The graph with clusters contracted to single vertices (union-find over nodes). */
 export class ContractedGraph {
@@ -215,8 +216,49 @@ function formClusters(state: State): State {
   const clusters = kept.map((members, i) => clusterInterface(state, `cluster_${i}`, members));
   const clusterOf = new Map<string, string>();
   for (const c of clusters) for (const m of c.nodes) clusterOf.set(m, c.name);
-  const unmergedEdges: UnmergedEdge[] = refused.filter((e) => clusterOf.get(e.from) !== clusterOf.get(e.to) || !clusterOf.has(e.from));
+  const unmergedEdges = explainEdges(state, clusterOf, refused, dropped);
   return { ...state, clusters, unmergedEdges, dropped };
+}
+
+/** Reasons a node of a supported op type was kept apart (not type or shape problems). */
+const SEPARATING = new Set<ReasonCode>(['excluded-op', 'excluded-node', 'device', 'in-loop']);
+
+/**
+ * Every data edge between two nodes whose ops tf2tvm supports that did not end
+ * inside one cluster, with why: a refused contraction (cycle, size), a
+ * user exclusion or device, or the policy dissolving a cluster.
+ */
+function explainEdges(
+  state: State,
+  clusterOf: ReadonlyMap<string, string>,
+  refused: readonly UnmergedEdge[],
+  dropped: ReadonlyMap<string, { reason: ReasonCode }>,
+): UnmergedEdge[] {
+  const marks = state.marks!;
+  const refusedReason = new Map(refused.map((e) => [`${e.from}\0${e.to}`, e.reason]));
+  const supported = (name: string): boolean => {
+    const m = marks.get(name);
+    return m !== undefined && (m.ok || SEPARATING.has(m.reason)) && OPS.get(state.view.node(name).op)?.lower !== undefined;
+  };
+  const out: UnmergedEdge[] = [];
+  const seen = new Set<string>();
+  for (const n of state.view.nodes) {
+    if (!supported(n.name)) continue;
+    for (const t of n.inputs) {
+      const key = `${t.node}\0${n.name}`;
+      if (seen.has(key) || !supported(t.node)) continue;
+      seen.add(key);
+      const a = clusterOf.get(t.node);
+      if (a !== undefined && a === clusterOf.get(n.name)) continue;
+      const ma = marks.get(t.node)!;
+      const mb = marks.get(n.name)!;
+      const reason =
+        refusedReason.get(key) ??
+        (!ma.ok ? ma.reason : !mb.ok ? mb.reason : (dropped.get(t.node)?.reason ?? dropped.get(n.name)?.reason));
+      if (reason) out.push({ from: t.node, to: n.name, reason });
+    }
+  }
+  return out;
 }
 
 export const formClustersPass: Pass = {

@@ -6,6 +6,7 @@ import { VERSION } from '../project.js';
 import { registerCache } from './commands/cache.js';
 import { registerCompile } from './commands/compile.js';
 import { registerDoctor } from './commands/doctor.js';
+import { registerInspect } from './commands/inspect.js';
 import { registerVerify } from './commands/verify.js';
 
 const program = new Command();
@@ -22,6 +23,7 @@ program
 
 registerCompile(program);
 registerVerify(program);
+registerInspect(program);
 registerDoctor(program);
 registerCache(program);
 

@@ -1,0 +1,101 @@
+// tf2tvm inspect MODEL: a dry run of the clustering (no TVM build). Prints the
+// summary, what stays in TensorFlow and why, and with --explain every node
+// left out and every edge between two supported nodes that was not merged.
+
+import type { Command } from 'commander';
+import { analyzeModel } from '../../pipeline/compile.js';
+import { summarize, summaryLine, type ClusteringSummary } from '../../pipeline/analyze.js';
+import { REASONS } from '../../pipeline/reasons.js';
+import type { State } from '../../pipeline/state.js';
+import { printJson, runCommand } from '../output.js';
+import { batchList, clusterOptions, collect, commaList, policy, positiveInt, type ClusterFlags } from '../options.js';
+import { errors } from '../../diagnostics.js';
+
+interface Flags extends ClusterFlags {
+  shapes?: string[];
+  batch?: number[];
+  explain?: boolean;
+  json?: boolean;
+}
+
+export interface InspectReport extends ClusteringSummary {
+  readonly clusters: readonly { name: string; nodes: readonly string[]; inputs: readonly string[]; outputs: readonly string[] }[];
+  readonly unmerged_edges: readonly { from: string; to: string; reason: string }[];
+}
+
+export function inspectReport(state: State): InspectReport {
+  const clusters = state.clusters ?? [];
+  const summary = summarize(state, new Set(clusters.map((c) => c.name)));
+  return {
+    ...summary,
+    clusters: clusters.map((c) => ({
+      name: c.name,
+      nodes: c.nodes,
+      inputs: c.inputs.map((t) => `${t.node}:${t.index}`),
+      outputs: c.outputs.map((t) => `${t.node}:${t.index}`),
+    })),
+    unmerged_edges: state.unmergedEdges ?? [],
+  };
+}
+
+/** Op -> reason -> count, for what stays in TensorFlow. */
+function histogram(r: InspectReport): [string, [string, number][]][] {
+  const byOp = new Map<string, Map<string, number>>();
+  for (const u of r.unclustered) {
+    const m = byOp.get(u.op) ?? new Map<string, number>();
+    m.set(u.reason, (m.get(u.reason) ?? 0) + 1);
+    byOp.set(u.op, m);
+  }
+  return [...byOp]
+    .map(([op, m]): [string, [string, number][]] => [op, [...m].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))])
+    .sort((a, b) => sum(b[1]) - sum(a[1]) || (a[0] < b[0] ? -1 : 1));
+}
+const sum = (xs: [string, number][]): number => xs.reduce((n, [, c]) => n + c, 0);
+
+export function registerInspect(program: Command): void {
+  program
+    .command('inspect')
+    .description('dry run: show the clusters tf2tvm would form and why nodes stay in TensorFlow (no TVM build)')
+    .argument('<model>', 'frozen GraphDef (binary .pb)')
+    .option('--shapes <spec>', 'input shapes, e.g. "x=1x224x224x3"; repeat for several shape sets', collect)
+    .option('--batch <sizes>', 'shorthand for shape sets over the batch dimension', batchList)
+    .option('--policy <name>', 'clustering policy: compute | all', policy, 'compute')
+    .option('--min-cluster-size <n>', 'smallest cluster, in effective nodes', positiveInt, 1)
+    .option('--max-cluster-size <n>', 'largest cluster, in effective nodes', positiveInt)
+    .option('--exclude-ops <ops>', 'op types to keep in TensorFlow (comma-separated)', commaList)
+    .option('--exclude-nodes <globs>', 'node names or globs to keep in TensorFlow', commaList)
+    .option('--explain', 'list every node left out and every edge not merged, with the reason')
+    .option('--json', 'print one JSON document on stdout')
+    .action(async (model: string, o: Flags) => {
+      await runCommand(Boolean(o.json), async () => {
+        if (o.batch && o.shapes) throw errors.usage('give either --batch or --shapes, not both');
+        const state = await analyzeModel(model, o.batch ? { batch: o.batch } : (o.shapes ?? []), clusterOptions(o), {
+          printAfter: [],
+          verifyIr: false,
+          print: () => undefined,
+        });
+        const r = inspectReport(state);
+        if (o.json) {
+          printJson({ ok: true, nodes: r.nodes, clustered_nodes: r.clusteredNodes, clusters: r.clusters, unclustered: r.unclustered, unmerged_edges: r.unmerged_edges });
+          return 0;
+        }
+        const w = (s: string): boolean => process.stdout.write(s + '\n');
+        w(summaryLine(r, r.clusters.length));
+        for (const c of r.clusters) w(`  ${c.name}: ${c.nodes.length} nodes, ${c.inputs.length} inputs, ${c.outputs.length} outputs`);
+        const hist = histogram(r);
+        if (hist.length) {
+          w('left in TensorFlow:');
+          for (const [op, reasons] of hist) w(`  ${op.padEnd(24)} ${reasons.map(([why, n]) => `${n} ${why}`).join(', ')}`);
+        }
+        if (o.explain) {
+          w('nodes left in TensorFlow:');
+          for (const u of r.unclustered) w(`  ${u.node} (${u.op}): ${u.reason}: ${u.message}`);
+          if (r.unmerged_edges.length) {
+            w('edges between supported nodes not merged:');
+            for (const e of r.unmerged_edges) w(`  ${e.from} -> ${e.to}: ${e.reason} (${REASONS[e.reason as keyof typeof REASONS] ?? ''})`);
+          }
+        }
+        return 0;
+      });
+    });
+}
