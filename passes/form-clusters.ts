@@ -1,7 +1,8 @@
 // form-clusters: contracts edges between nodes TVM may take into clusters,
 // greedily in topological order, refusing any contraction that would create a
 // cycle through TensorFlow (a path cluster -> outside -> cluster). The check
-// runs on the contracted graph of all nodes at every contraction; then the
+// runs incrementally on the contracted graph of all nodes (ir/tf/graph-cycles.ts)
+// at every contraction; then the
 // policy and size limits dissolve clusters that are not worth a bridge op.
 
 import type { Pass } from '../src/pipeline/pass-manager.js';
@@ -9,119 +10,9 @@ import type { Cluster, Mark, State, UnmergedEdge } from '../src/pipeline/state.j
 import type { ReasonCode } from '../src/pipeline/reasons.js';
 import type { GraphView, TensorRef } from '../ir/tf/graph.js';
 import { OPS } from '../ir/tf/ops/index.js';
+import { ContractedGraph } from '../ir/tf/graph-cycles.js';
 
-/** The graph with clusters contracted to single vertices (union-find over nodes). */
-export class ContractedGraph {
-  private readonly parent: number[];
-  private readonly succ: Set<number>[];
-  private readonly pred: Set<number>[];
-  readonly index = new Map<string, number>();
-  private stamp = 0;
-  private readonly seen: number[];
-
-  constructor(view: GraphView) {
-    const n = view.nodes.length;
-    this.parent = Array.from({ length: n }, (_, i) => i);
-    this.succ = Array.from({ length: n }, () => new Set<number>());
-    this.pred = Array.from({ length: n }, () => new Set<number>());
-    this.seen = new Array<number>(n).fill(0);
-    view.nodes.forEach((node, i) => this.index.set(node.name, i));
-    for (const node of view.nodes) {
-      const to = this.index.get(node.name)!;
-      const preds = [...node.inputs.map((t) => t.node), ...node.controlInputs];
-      for (const p of preds) {
-        const from = this.index.get(p);
-        // Loop back edges (NextIteration -> Merge) come later in the order; they
-        // never touch clusterable nodes, and keeping them would make the graph cyclic.
-        if (from === undefined || from >= to) continue;
-        this.succ[from]!.add(to);
-        this.pred[to]!.add(from);
-      }
-    }
-  }
-
-  find(i: number): number {
-    let r = i;
-    while (this.parent[r] !== r) r = this.parent[r]!;
-    while (this.parent[i] !== r) {
-      const next = this.parent[i]!;
-      this.parent[i] = r;
-      i = next;
-    }
-    return r;
-  }
-
-  /** Whether `to` is reachable from `from` by a path of two or more edges. */
-  hasIndirectPath(from: number, to: number): boolean {
-    const stamp = ++this.stamp;
-    const stack: number[] = [];
-    for (const s of this.succ[from]!) if (s !== to) stack.push(s);
-    while (stack.length) {
-      const v = stack.pop()!;
-      if (v === to) return true;
-      if (this.seen[v] === stamp) continue;
-      this.seen[v] = stamp;
-      for (const s of this.succ[v]!) if (this.seen[s] !== stamp) stack.push(s);
-    }
-    return false;
-  }
-
-  /** Contract the edge between the clusters of a and b; false if that would form a cycle. */
-  tryContract(a: number, b: number): boolean {
-    const ra = this.find(a);
-    const rb = this.find(b);
-    if (ra === rb) return true;
-    // Both directions: a path either way through another vertex would become a cycle.
-    if (this.hasIndirectPath(ra, rb) || this.hasIndirectPath(rb, ra)) return false;
-    this.contract(ra, rb);
-    return true;
-  }
-
-  /** Contract two clusters without any check (to test what a given clustering does). */
-  contract(a: number, b: number): void {
-    const ra = this.find(a);
-    const rb = this.find(b);
-    if (ra === rb) return;
-    const [keep, gone] = ra < rb ? [ra, rb] : [rb, ra];
-    this.parent[gone] = keep;
-    for (const s of this.succ[gone]!) {
-      this.pred[s]!.delete(gone);
-      if (s !== keep) {
-        this.succ[keep]!.add(s);
-        this.pred[s]!.add(keep);
-      }
-    }
-    for (const p of this.pred[gone]!) {
-      this.succ[p]!.delete(gone);
-      if (p !== keep) {
-        this.pred[keep]!.add(p);
-        this.succ[p]!.add(keep);
-      }
-    }
-    this.succ[keep]!.delete(keep);
-    this.pred[keep]!.delete(keep);
-    this.succ[gone]!.clear();
-    this.pred[gone]!.clear();
-  }
-
-  /** True when the contracted graph is acyclic (used by tests and --verify-ir). */
-  isAcyclic(): boolean {
-    const roots = [...new Set(this.parent.map((_, i) => this.find(i)))];
-    const indeg = new Map(roots.map((r) => [r, this.pred[r]!.size]));
-    const ready = roots.filter((r) => indeg.get(r) === 0);
-    let count = 0;
-    while (ready.length) {
-      const v = ready.pop()!;
-      count++;
-      for (const s of this.succ[v]!) {
-        const d = indeg.get(s)! - 1;
-        indeg.set(s, d);
-        if (d === 0) ready.push(s);
-      }
-    }
-    return count === roots.length;
-  }
-}
+export { ContractedGraph };
 
 function hasValueInEverySet(state: State, t: TensorRef): boolean {
   return state.types!.every((m) => m.get(t.node)?.values?.[t.index] !== undefined);
