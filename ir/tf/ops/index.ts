@@ -6,6 +6,8 @@ import { convolutionOps } from './convolution.js';
 import { elementwiseOps } from './elementwise.js';
 import { matmulOps } from './matmul.js';
 import { normalizationOps } from './normalization.js';
+import { poolingOps } from './pooling.js';
+import { reductionOps } from './reduction.js';
 import { shapeOps } from './shape.js';
 import { sourceOps } from './source.js';
 
@@ -16,6 +18,8 @@ const TABLES: readonly OpTable[] = [
   elementwiseOps,
   activationOps,
   normalizationOps,
+  poolingOps,
+  reductionOps,
   shapeOps,
 ];
 

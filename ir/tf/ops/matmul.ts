@@ -1,11 +1,13 @@
-// MatMul and BatchMatMul{,V2,V3}. MatMul becomes `dense` with its weight laid
-// out [units, in] (constant weights are transposed here, once, at compile
-// time); batched products become rank-3 batch_matmul with explicit flags.
+// MatMul, BatchMatMul{,V2,V3} and two-operand Einsum. MatMul becomes `dense`
+// with its weight laid out [units, in] (constant weights are transposed here,
+// once, at compile time); batched products become rank-3 batch_matmul with
+// explicit flags; Einsum becomes transposes and reshapes around one dense or
+// batch_matmul (see planEinsum).
 
 import type { ValueId } from '../../ops.js';
 import { numElements, type TensorType } from '../../types.js';
-import { transpose2d } from '../consts.js';
-import { Unsupported, type LowerCtx, type OpTable, type TfOpDef } from '../registry.js';
+import { reshapeConst, transpose2d, transposeConst } from '../consts.js';
+import { Unsupported, type LowerCtx, type NodeCtx, type OpTable, type TfOpDef } from '../registry.js';
 import { floatInput } from './common.js';
 
 function transposed(c: LowerCtx, v: ValueId, t: TensorType): ValueId {
@@ -45,16 +47,23 @@ function batchShapes(a: TensorType, b: TensorType): { out: number[]; aBatch: num
   const bb = b.shape.slice(0, -2);
   const n = Math.max(ab.length, bb.length);
   const out: number[] = [];
+  const pa: number[] = [];
+  const pb: number[] = [];
   for (let i = 0; i < n; i++) {
     const x = ab[ab.length - n + i] ?? 1;
     const y = bb[bb.length - n + i] ?? 1;
-    if (x !== y && x !== 1 && y !== 1) throw new Unsupported(`batch dimensions ${ab} and ${bb} do not broadcast`);
+    if (x !== y && x !== 1 && y !== 1) throw new Unsupported(`batch dimensions [${ab}] and [${bb}] do not broadcast`);
+    pa.push(x);
+    pb.push(y);
     out.push(Math.max(x, y));
   }
   const aBatch = numElements(ab);
   const bBatch = numElements(bb);
-  // batch_matmul broadcasts only a whole batch of 1; other partial broadcasts stay in TF.
-  if (aBatch !== bBatch && aBatch !== 1 && bBatch !== 1) throw new Unsupported('partial batch broadcasting');
+  // batch_matmul flattens the batch dimensions and broadcasts only a whole
+  // batch of 1: each operand's batch must be the result's batch or all ones.
+  // ([3,1] x [1,3] has equal flat batches, 3 and 3, yet needs 9 products.)
+  const whole = (p: readonly number[], flat: number): boolean => flat === 1 || p.every((d, i) => d === out[i]);
+  if (!whole(pa, aBatch) || !whole(pb, bBatch)) throw new Unsupported(`partial batch broadcasting of [${ab}] and [${bb}]`);
   return { out, aBatch, bBatch };
 }
 
@@ -99,9 +108,175 @@ const batchMatMul: TfOpDef = {
   },
 };
 
+/**
+ * How a two-operand einsum without ellipsis, repeated or summed-out labels
+ * (the equations Keras EinsumDense and MultiHeadAttention freeze to, such as
+ * 'abc,cde->abde' or 'aecd,abcd->acbe') maps onto one matrix product.
+ *
+ * Labels are sorted into batch (both operands and the output), contracted
+ * (both operands only) and free (one operand and the output). Operand X is
+ * brought to [batch, freeX, contract] and flattened to [B, M, K]; operand Y to
+ * [batch, freeY, contract] ([B, N, K], transposeB) or [batch, contract, freeY]
+ * ([B, K, N]), whichever needs no transpose. The product [B, M, N] is reshaped
+ * to [batch..., freeX..., freeY...] and transposed to the output's order.
+ * Without batch labels the product is a dense layer (Y as the [N, K] weight).
+ * X and Y are the inputs in order, or swapped when that saves transposes.
+ */
+export interface EinsumPlan {
+  /** X is input 1 and Y input 0. */
+  readonly swap: boolean;
+  /** X's dimensions in [batch, freeX, contract] order. */
+  readonly permX: readonly number[];
+  /** Y's dimensions in [batch, freeY, contract] (transposeY) or [batch, contract, freeY] order. */
+  readonly permY: readonly number[];
+  readonly transposeY: boolean;
+  /** Sizes of the flattened product: batch B (0 = dense, no batch), M, N, K. */
+  readonly b: number;
+  readonly m: number;
+  readonly n: number;
+  readonly k: number;
+  /** [batch..., freeX..., freeY...] sizes: the product before the output permutation. */
+  readonly productShape: readonly number[];
+  /** Output dimension i is productShape's dimension outPerm[i]. */
+  readonly outPerm: readonly number[];
+  readonly outShape: readonly number[];
+}
+
+const isIdentity = (p: readonly number[]): boolean => p.every((v, i) => v === i);
+const sameDims = (a: readonly number[], b: readonly number[]): boolean => a.length === b.length && a.every((d, i) => d === b[i]);
+
+export function planEinsum(
+  equation: string,
+  shapeA: readonly number[],
+  shapeB: readonly number[],
+  constA = false,
+  constB = false,
+): EinsumPlan {
+  const fail = (why: string): never => {
+    throw new Unsupported(`Einsum '${equation}': ${why}`);
+  };
+  const eq = equation.replace(/\s+/g, '');
+  const m = /^([A-Za-z]*),([A-Za-z]*)->([A-Za-z]*)$/.exec(eq);
+  if (!m) {
+    if (eq.includes('.')) fail('ellipsis (...) is not supported');
+    fail('only two operands with an explicit output (x,y->z) are supported');
+  }
+  const [la, lb, lo] = [m![1]!, m![2]!, m![3]!];
+  if (la.length !== shapeA.length) fail(`operand 0 has rank ${shapeA.length}, the equation names ${la.length} labels`);
+  if (lb.length !== shapeB.length) fail(`operand 1 has rank ${shapeB.length}, the equation names ${lb.length} labels`);
+  for (const [name, labels] of [['operand 0', la], ['operand 1', lb], ['the output', lo]] as const) {
+    if (new Set(labels).size !== labels.length) fail(`${name} repeats a label (diagonals are not supported)`);
+  }
+  const size = new Map<string, number>();
+  [...la].forEach((l, i) => size.set(l, shapeA[i]!));
+  [...lb].forEach((l, i) => {
+    const d = shapeB[i]!;
+    if (size.has(l) && size.get(l) !== d) fail(`label ${l} is ${size.get(l)} in operand 0 and ${d} in operand 1`);
+    size.set(l, d);
+  });
+  for (const l of lo) if (!size.has(l)) fail(`output label ${l} is in no operand`);
+  for (const l of la + lb) {
+    if (!lo.includes(l) && !(la.includes(l) && lb.includes(l))) fail(`label ${l} is summed over one operand only`);
+  }
+
+  const sizes = (ls: readonly string[]): number[] => ls.map((l) => size.get(l)!);
+  const prod = (ls: readonly string[]): number => ls.reduce((p, l) => p * size.get(l)!, 1);
+  const plan = (lx: string, ly: string, cx: boolean, cy: boolean, swap: boolean): EinsumPlan & { cost: number } => {
+    const batch = [...lo].filter((l) => lx.includes(l) && ly.includes(l));
+    const contract = [...lx].filter((l) => ly.includes(l) && !lo.includes(l));
+    const freeX = [...lo].filter((l) => lx.includes(l) && !ly.includes(l));
+    const freeY = [...lo].filter((l) => ly.includes(l) && !lx.includes(l));
+    const permOf = (labels: string, order: readonly string[]): number[] => order.map((l) => labels.indexOf(l));
+    const permX = permOf(lx, [...batch, ...freeX, ...contract]);
+    const yNT = permOf(ly, [...batch, ...freeY, ...contract]);
+    const yNN = permOf(ly, [...batch, ...contract, ...freeY]);
+    // dense wants its weight [N, K]; batch_matmul takes Y either way round.
+    const transposeY = batch.length === 0 || isIdentity(yNT) || !isIdentity(yNN);
+    const permY = transposeY ? yNT : yNN;
+    const product = [...batch, ...freeX, ...freeY];
+    const outPerm = [...lo].map((l) => product.indexOf(l));
+    // Transposes of constants happen at compile time and cost nothing.
+    const cost = Number(!isIdentity(permX) && !cx) + Number(!isIdentity(permY) && !cy) + Number(!isIdentity(outPerm));
+    return {
+      swap,
+      permX,
+      permY,
+      transposeY,
+      b: batch.length === 0 ? 0 : prod(batch),
+      m: prod(freeX),
+      n: prod(freeY),
+      k: prod(contract),
+      productShape: sizes(product),
+      outPerm,
+      outShape: sizes([...lo]),
+      cost,
+    };
+  };
+  const straight = plan(la, lb, constA, constB, false);
+  const swapped = plan(lb, la, constB, constA, true);
+  // A dense layer keeps the constant operand as its weight when there is one.
+  const preferSwap = straight.b === 0 && constA && !constB;
+  const { cost: _c, ...best } = swapped.cost < straight.cost || (preferSwap && swapped.cost <= straight.cost) ? swapped : straight;
+  return best;
+}
+
+function einsumPlanOf(c: NodeCtx): EinsumPlan {
+  if (c.inputs.length !== 2) throw new Unsupported(`Einsum with ${c.inputs.length} operands (only 2 are supported)`);
+  const a = floatInput(c, 0);
+  const b = floatInput(c, 1);
+  if (a.dtype !== b.dtype) throw new Unsupported(`dtypes ${a.dtype} and ${b.dtype} differ`);
+  return planEinsum(c.attrs.str('equation'), a.shape, b.shape, c.constInput(0) !== undefined, c.constInput(1) !== undefined);
+}
+
+function lowerEinsum(c: LowerCtx): ValueId[] {
+  const p = einsumPlanOf(c);
+  const out = c.outputs[0]!;
+  const dtype = out.dtype;
+  const [ix, iy] = p.swap ? [1, 0] : [0, 1];
+  /** Operand i permuted and flattened to `flat`: constants at compile time, values with IR ops. */
+  const operand = (i: number, perm: readonly number[], flat: number[]): ValueId => {
+    const v = c.constInput(i);
+    if (v) return c.weight(reshapeConst(isIdentity(perm) ? v : transposeConst(v, perm), flat), `einsum${i}`);
+    const t = c.inputs[i]!;
+    const permuted = perm.map((d) => t.shape[d]!);
+    let id = c.value(i);
+    if (!isIdentity(perm)) id = c.emit({ kind: 'transpose', args: [id], perm }, { dtype, shape: permuted });
+    return sameDims(permuted, flat) ? id : c.emit({ kind: 'reshape', args: [id], shape: flat }, { dtype, shape: flat });
+  };
+  let product: ValueId;
+  if (p.b === 0) {
+    const x = operand(ix, p.permX, [p.m, p.k]);
+    const w = operand(iy, p.permY, [p.n, p.k]);
+    product = c.emit({ kind: 'dense', args: [x, w] }, { dtype, shape: [p.m, p.n] });
+  } else {
+    const x = operand(ix, p.permX, [p.b, p.m, p.k]);
+    const y = operand(iy, p.permY, p.transposeY ? [p.b, p.n, p.k] : [p.b, p.k, p.n]);
+    product = c.emit(
+      { kind: 'batch_matmul', args: [x, y], transposeA: false, transposeB: p.transposeY },
+      { dtype, shape: [p.b, p.m, p.n] },
+    );
+  }
+  const flatShape = p.b === 0 ? [p.m, p.n] : [p.b, p.m, p.n];
+  const unflat = sameDims(p.productShape, flatShape)
+    ? product
+    : c.emit({ kind: 'reshape', args: [product], shape: [...p.productShape] }, { dtype, shape: [...p.productShape] });
+  return [isIdentity(p.outPerm) ? unflat : c.emit({ kind: 'transpose', args: [unflat], perm: [...p.outPerm] }, out)];
+}
+
+const einsum: TfOpDef = {
+  category: 'matmul',
+  compute: true,
+  infer(c) {
+    const p = einsumPlanOf(c);
+    return [{ dtype: c.inputs[0]!.dtype, shape: [...p.outShape] }];
+  },
+  lower: lowerEinsum,
+};
+
 export const matmulOps: OpTable = {
   MatMul: matMul,
   BatchMatMul: batchMatMul,
   BatchMatMulV2: batchMatMul,
   BatchMatMulV3: batchMatMul,
+  Einsum: einsum,
 };

@@ -1,17 +1,115 @@
-// Softmax / LogSoftmax (over the last axis, as TensorFlow defines them).
+// Softmax / LogSoftmax (over the last axis, as TensorFlow defines them), and
+// FusedBatchNorm{,V2,V3} in inference mode as y = x * scale + shift.
 
-import type { OpTable, TfOpDef } from '../registry.js';
-import { floatInput } from './common.js';
+import type { ValueId } from '../../ops.js';
+import type { TensorType } from '../../types.js';
+import { constNumbers, makeConst, type ConstTensor } from '../consts.js';
+import { Unsupported, type LowerCtx, type NodeCtx, type OpTable, type TfOpDef } from '../registry.js';
+import { floatInput, input, spatial } from './common.js';
 
 function softmax(log: boolean): TfOpDef {
   return {
     category: 'normalization',
-    infer: (c) => [floatInput(c, 0)],
+    infer(c) {
+      const x = floatInput(c, 0);
+      if (x.shape.length < 1) throw new Unsupported('softmax of a scalar');
+      return [x];
+    },
     lower: (c) => [c.emit({ kind: 'softmax', args: [c.value(0)], axis: -1, log }, c.outputs[0]!)],
+  };
+}
+
+const BN_OUTPUTS = ['y', 'batch_mean', 'batch_variance', 'reserve_space_1', 'reserve_space_2', 'reserve_space_3'];
+
+/** Channel count and the shape the per-channel vectors take to broadcast against x. */
+function bnLayout(c: NodeCtx): { channels: number; vecShape: number[] } {
+  const x = input(c, 0);
+  const format = c.attrs.str('data_format', 'NHWC');
+  if (x.shape.length !== 4) throw new Unsupported(`input of rank ${x.shape.length} (only rank 4 is supported)`);
+  const ch = spatial(format).c;
+  const channels = x.shape[ch]!;
+  // NHWC: [C] broadcasts over the last axis; NCHW: [C, 1, 1].
+  return { channels, vecShape: format === 'NHWC' ? [channels] : [channels, 1, 1] };
+}
+
+/**
+ * scale = gamma / sqrt(var + eps), shift = beta - mean * scale, in float64,
+ * then stored as float32: the inference-mode batch norm as one multiply-add.
+ */
+export function batchNormConstants(
+  gamma: readonly number[],
+  beta: readonly number[],
+  mean: readonly number[],
+  variance: readonly number[],
+  epsilon: number,
+): { scale: number[]; shift: number[] } {
+  const scale = gamma.map((g, i) => g / Math.sqrt(variance[i]! + epsilon));
+  const shift = beta.map((b, i) => b - mean[i]! * scale[i]!);
+  return { scale: scale.map(Math.fround), shift: shift.map(Math.fround) };
+}
+
+function lowerBatchNorm(c: LowerCtx): ValueId[] {
+  const x = c.inputs[0]!;
+  const { channels, vecShape } = bnLayout(c);
+  const vecType: TensorType = { dtype: 'float32', shape: vecShape };
+  const eps = Math.fround(c.attrs.float('epsilon', 1e-4));
+  const params = [1, 2, 3, 4].map((i) => c.constInput(i));
+  let scale: ValueId;
+  let shift: ValueId;
+  if (params.every((p): p is ConstTensor => p !== undefined)) {
+    const [g, b, m, v] = params.map(constNumbers) as [number[], number[], number[], number[]];
+    const k = batchNormConstants(g, b, m, v, eps);
+    scale = c.weight(makeConst('float32', vecShape, k.scale), 'scale');
+    shift = c.weight(makeConst('float32', vecShape, k.shift), 'shift');
+  } else {
+    // Parameters computed at run time: the same formula in the graph, in float32.
+    const vec: TensorType = { dtype: 'float32', shape: [channels] };
+    const [g, b, m, v] = [1, 2, 3, 4].map((i) => c.value(i)) as [ValueId, ValueId, ValueId, ValueId];
+    const epsW = c.weight(makeConst('float32', [], [eps]), 'epsilon');
+    const inv = c.emit({ kind: 'unary', fn: 'rsqrt', args: [c.emit({ kind: 'binary', fn: 'add', args: [v, epsW] }, vec)] }, vec);
+    const s = c.emit({ kind: 'binary', fn: 'mul', args: [g, inv] }, vec);
+    const t = c.emit({ kind: 'binary', fn: 'sub', args: [b, c.emit({ kind: 'binary', fn: 'mul', args: [m, s] }, vec)] }, vec);
+    const shaped = (id: ValueId): ValueId =>
+      vecShape.length === 1 ? id : c.emit({ kind: 'reshape', args: [id], shape: vecShape }, vecType);
+    scale = shaped(s);
+    shift = shaped(t);
+  }
+  const y = c.emit({ kind: 'binary', fn: 'mul', args: [c.value(0), scale] }, x);
+  return [c.emit({ kind: 'binary', fn: 'add', args: [y, shift] }, x)];
+}
+
+function fusedBatchNorm(outputs: number): TfOpDef {
+  return {
+    category: 'normalization',
+    infer(c) {
+      const x = floatInput(c, 0);
+      if (x.dtype !== 'float32') throw new Unsupported(`dtype ${x.dtype} (only float32 is supported)`, 'unsupported-dtype');
+      const { channels } = bnLayout(c);
+      for (let i = 1; i <= 4; i++) {
+        const p = input(c, i);
+        if (p.dtype !== 'float32' || p.shape.length !== 1 || p.shape[0] !== channels) {
+          throw new Unsupported(`input ${i} is not a float32 vector of ${channels} channels`);
+        }
+      }
+      const vec: TensorType = { dtype: 'float32', shape: [channels] };
+      // reserve_space_3 (V3) has no static shape in TensorFlow either: left untyped.
+      return [x, ...Array.from({ length: Math.min(outputs, 5) - 1 }, () => vec)];
+    },
+    check(c) {
+      if (c.attrs.bool('is_training', true)) return 'is_training=true computes batch statistics; only inference is supported';
+      for (let k = 1; k < outputs; k++) {
+        if (c.outputUsed(k)) return `output ${k} (${BN_OUTPUTS[k]}) is used; only y (output 0) is computed`;
+      }
+      return undefined;
+    },
+    lower: lowerBatchNorm,
   };
 }
 
 export const normalizationOps: OpTable = {
   Softmax: softmax(false),
   LogSoftmax: softmax(true),
+  FusedBatchNorm: fusedBatchNorm(5),
+  FusedBatchNormV2: fusedBatchNorm(5),
+  FusedBatchNormV3: fusedBatchNorm(6),
 };
