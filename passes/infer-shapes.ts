@@ -2,6 +2,9 @@
 // per requested shape set, from the op tables' type rules. Ops without a rule
 // get their shapes from a recorded `_output_shapes` attr when it is static, or
 // keep the shape of their input when they are known to be shape-preserving.
+// Where all that leaves a tensor unknown, TensorFlow's own inference (the
+// state's `hints`, when the driver fetched them) fills it in; a refusal stays a
+// refusal, but the node's consumers get shapes.
 
 import type { Pass } from '../src/pipeline/pass-manager.js';
 import type { NodeTypes, ShapeSet, State } from '../src/pipeline/state.js';
@@ -98,13 +101,32 @@ function inferNode(view: GraphView, types: ReadonlyMap<string, NodeTypes>, n: GN
   }
 }
 
+function withHints(t: NodeTypes, hint: readonly (TensorType | undefined)[] | undefined): NodeTypes {
+  if (!hint || (t.outputs.length === hint.length && t.outputs.every((o) => o))) return t;
+  const outputs = hint.map((h, k) => t.outputs[k] ?? h);
+  return { ...t, outputs };
+}
+
+/** Whether some tensor is left without a static type (and TF's inference might help). */
+export function hasUnknownTypes(state: State): boolean {
+  return state.types!.some((m) =>
+    state.view.nodes.some((n) => {
+      const t = m.get(n.name)!;
+      return t.outputs.some((o) => !o) || (t.outputs.length === 0 && !ZERO_OUTPUT_OPS.has(n.op));
+    }),
+  );
+}
+
+const ZERO_OUTPUT_OPS = new Set(['NoOp', 'Assert', 'ControlTrigger', 'SaveV2', 'AssignVariableOp', 'PrintV2']);
+
 export const inferShapes: Pass = {
   name: 'infer-shapes',
   requires: [],
   run(state: State): State {
-    const types = state.shapeSets.map((set) => {
+    const types = state.shapeSets.map((set, s) => {
       const m = new Map<string, NodeTypes>();
-      for (const n of state.view.nodes) m.set(n.name, inferNode(state.view, m, n, set));
+      const hints = state.hints?.[s];
+      for (const n of state.view.nodes) m.set(n.name, withHints(inferNode(state.view, m, n, set), hints?.get(n.name)));
       return m;
     });
     return { ...state, types };

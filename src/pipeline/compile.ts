@@ -12,6 +12,8 @@ import { findToolchain, hostTarget } from '../../backends/tvm/toolchain.js';
 import { buildAll, buildScript, type BuildJob } from '../../backends/tvm/worker.js';
 import { rewriteGraph, type BuiltCluster } from '../../passes/rewrite.js';
 import { PIPELINE } from '../../passes/index.js';
+import { hasUnknownTypes, inferShapes } from '../../passes/infer-shapes.js';
+import { tensorflowShapes } from './tf-shapes.js';
 import { BuildCache, cacheKey } from '../cache.js';
 import { errors, warnings, type Diagnostic } from '../diagnostics.js';
 import { encodeGraphDef, readGraphDef } from '../graphdef/io.js';
@@ -76,7 +78,11 @@ export async function analyzeModel(
   validateGraph(graph);
   const view = new GraphView(graph);
   const shapeSets = resolveShapeSets(view, shapes);
-  return runPasses(PIPELINE, { graph, view, shapeSets, options: cluster }, { verify: pm.verifyIr, printAfter: pm.printAfter, print: pm.print });
+  const pmOpts = { verify: pm.verifyIr, printAfter: pm.printAfter, print: pm.print };
+  const first = runPasses([inferShapes], { graph, view, shapeSets, options: cluster }, { ...pmOpts, printAfter: [] });
+  // Only when our own rules leave tensors unknown is TensorFlow asked (a Python start).
+  const hints = hasUnknownTypes(first) ? await tensorflowShapes(model, shapeSets) : undefined;
+  return runPasses(PIPELINE, { graph, view, shapeSets, options: cluster, ...(hints ? { hints } : {}) }, pmOpts);
 }
 
 function checkOutDir(model: string, out: string): void {

@@ -62,8 +62,13 @@ export interface ClusterFunction {
   readonly fn: IrFunction;
 }
 
+/** Per shape set, node -> output types from TensorFlow's own shape inference. */
+export type ShapeHints = readonly ReadonlyMap<string, readonly (TensorType | undefined)[]>[];
+
 export interface State {
   readonly graph: GraphDef;
+  /** Fallback types for tensors tf2tvm's own rules leave unknown (see tf-shapes.ts). */
+  readonly hints?: ShapeHints;
   readonly view: GraphView;
   readonly shapeSets: readonly ShapeSet[];
   readonly options: ClusterOptions;
