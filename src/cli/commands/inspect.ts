@@ -10,12 +10,16 @@ import type { State } from '../../pipeline/state.js';
 import { printJson, runCommand } from '../output.js';
 import { batchList, clusterOptions, collect, commaList, policy, positiveInt, type ClusterFlags } from '../options.js';
 import { errors } from '../../diagnostics.js';
+import { renderHtml } from '../../report/html.js';
+import { renameSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 
 interface Flags extends ClusterFlags {
   shapes?: string[];
   batch?: number[];
   explain?: boolean;
   json?: boolean;
+  html?: string;
 }
 
 export interface InspectReport extends ClusteringSummary {
@@ -52,6 +56,21 @@ function histogram(r: InspectReport): [string, [string, number][]][] {
 }
 const sum = (xs: [string, number][]): number => xs.reduce((n, [, c]) => n + c, 0);
 
+/** Write the HTML report atomically: a temp file beside it, then a rename. */
+function writeHtml(file: string, model: string, state: State, r: InspectReport): void {
+  const title = path.join(path.basename(path.dirname(path.resolve(model))), path.basename(model));
+  const html = renderHtml(r, state.view, { title });
+  const target = path.resolve(file);
+  const tmp = path.join(path.dirname(target), `.${path.basename(target)}.tmp-${process.pid}`);
+  try {
+    writeFileSync(tmp, html);
+    renameSync(tmp, target);
+  } catch (e) {
+    rmSync(tmp, { force: true });
+    throw errors.badFlag('--html', `cannot write ${file}: ${(e as Error).message}`);
+  }
+}
+
 export function registerInspect(program: Command): void {
   program
     .command('inspect')
@@ -66,6 +85,7 @@ export function registerInspect(program: Command): void {
     .option('--exclude-nodes <globs>', 'node names or globs to keep in TensorFlow', commaList)
     .option('--explain', 'list every node left out and every edge not merged, with the reason')
     .option('--json', 'print one JSON document on stdout')
+    .option('--html <file>', 'also write a self-contained HTML picture of the clustering to <file>')
     .action(async (model: string, o: Flags) => {
       await runCommand(Boolean(o.json), async () => {
         if (o.batch && o.shapes) throw errors.usage('give either --batch or --shapes, not both');
@@ -75,6 +95,7 @@ export function registerInspect(program: Command): void {
           print: () => undefined,
         });
         const r = inspectReport(state);
+        if (o.html) writeHtml(o.html, model, state, r);
         if (o.json) {
           printJson({ ok: true, nodes: r.nodes, clustered_nodes: r.clusteredNodes, clusters: r.clusters, unclustered: r.unclustered, unmerged_edges: r.unmerged_edges });
           return 0;

@@ -1,0 +1,1005 @@
+// `tf2tvm inspect --html`: one self-contained HTML page (inline CSS, SVG and
+// a little script, nothing fetched) that draws the clustering. The page stays
+// readable on graphs of thousands of nodes because it never draws the raw
+// graph (collapse.ts has the rules):
+//   - each cluster is one box with a summary (node count, op histogram,
+//     inputs, outputs); clicking it opens the cluster's own drawing, where
+//     chains and alike siblings among the members are collapsed in turn;
+//   - Const nodes (and other nodes left out only because they are constants,
+//     or computed only from constants inside a cluster) are not drawn: they
+//     feed weights;
+//   - nodes left in TensorFlow are drawn one by one, headed by their reason
+//     code, except that a chain of three or more becomes one box, three or
+//     more alike ones with the same neighbours become one, and, when that
+//     still leaves too many boxes, single-entry regions of them become one
+//     (each such box opens its own drawing too);
+//   - edges between boxes are merged; an edge form-clusters refused to merge
+//     is drawn in its reason's colour, labelled with the reason code unless
+//     both its ends already show it.
+// The layered layout (layout.ts) is computed here, so the page needs no
+// script to show the drawing; the script adds zoom, search, hover and the
+// detail panel. Pure and deterministic: the same report and graph give the
+// same string.
+
+import type { GraphView } from '../../ir/tf/graph.js';
+import { summaryLine } from '../pipeline/analyze.js';
+import { REASONS } from '../pipeline/reasons.js';
+import { collapse, MIN_BLOCK, type Block, type CUnit } from './collapse.js';
+import { layeredLayout, type Layout } from './layout.js';
+
+/** What the page needs from `inspect` (InspectReport satisfies it). */
+export interface HtmlReportInput {
+  readonly nodes: number;
+  readonly clusteredNodes: number;
+  readonly unclustered: readonly { readonly node: string; readonly op: string; readonly reason: string; readonly message: string }[];
+  readonly clusters: readonly {
+    readonly name: string;
+    readonly nodes: readonly string[];
+    readonly inputs: readonly string[];
+    readonly outputs: readonly string[];
+  }[];
+  readonly unmerged_edges: readonly { readonly from: string; readonly to: string; readonly reason: string }[];
+}
+
+export interface HtmlOptions {
+  /** Shown in the page title, e.g. the model's file name. */
+  readonly title?: string;
+}
+
+// ---------------------------------------------------------------------------
+// Look
+
+const CHAR_W = 7.25; // advance of a 12px monospace glyph (DejaVu Sans Mono: 7.22)
+const LINE_H = 16;
+const HEAD_H = 21;
+const PAD = 8;
+/** The main drawing collapses TensorFlow regions when chains leave more boxes than this. */
+const REGIONS_ABOVE = 120;
+/** Tall drawings are set in columns to about the width of the canvas (main) or panel (sub) on a 1600px screen. */
+const MAIN_LAYOUT = { maxWidth: 1240 };
+const SUB_LAYOUT = { maxWidth: 1520 };
+
+const CLUSTER_COLORS = ['#4e79a7', '#f28e2b', '#59a14f', '#b07aa1', '#76b7b2', '#edc948', '#ff9da7', '#9c755f', '#e15759', '#86bcb6'];
+
+const REASON_COLORS: Record<string, string> = {
+  'unsupported-op': '#d62728',
+  'unsupported-dtype': '#e377c2',
+  'unsupported-variant': '#ff7f0e',
+  'unknown-shape': '#9467bd',
+  'needs-constant': '#8c564b',
+  'control-flow': '#17becf',
+  'in-loop': '#1f77b4',
+  stateful: '#6b6b6b',
+  device: '#bcbd22',
+  'excluded-op': '#393b79',
+  'excluded-node': '#5254a3',
+  constant: '#b0b0b0',
+  'graph-input': '#2ca02c',
+  'no-compute-op': '#637939',
+  'below-min-size': '#8c6d31',
+  'would-form-cycle': '#e7298a',
+  'size-limit': '#843c39',
+  'build-failed': '#000000',
+};
+const NO_REASON = 'unclustered';
+
+function reasonColor(r: string): string {
+  return REASON_COLORS[r] ?? '#555555';
+}
+
+function clusterColor(i: number): string {
+  return CLUSTER_COLORS[i % CLUSTER_COLORS.length]!;
+}
+
+function mix(hex: string, white: number): string {
+  const c = [1, 3, 5].map((k) => parseInt(hex.slice(k, k + 2), 16));
+  return '#' + c.map((v) => Math.round(v + (255 - v) * white).toString(16).padStart(2, '0')).join('');
+}
+
+/** Dark text on light fills, white on dark ones. */
+function ink(hex: string): string {
+  return luminance(hex) > 0.62 ? '#1b1b1b' : '#ffffff';
+}
+
+function luminance(hex: string): number {
+  const [r, g, b] = [1, 3, 5].map((k) => parseInt(hex.slice(k, k + 2), 16) / 255) as [number, number, number];
+  return 0.299 * r + 0.587 * g + 0.114 * b;
+}
+
+function darken(hex: string, f: number): string {
+  return '#' + [1, 3, 5].map((k) => Math.round(parseInt(hex.slice(k, k + 2), 16) * (1 - f)).toString(16).padStart(2, '0')).join('');
+}
+
+/** A readable text colour of a reason on white. */
+function reasonInk(r: string): string {
+  const c = reasonColor(r);
+  return luminance(c) > 0.45 ? darken(c, 0.35) : c;
+}
+
+function esc(s: string): string {
+  return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+}
+
+/** Shorten in the middle: both ends of a node name carry meaning. */
+function fit(s: string, max: number): string {
+  if (s.length <= max) return s;
+  const tail = Math.floor((max - 1) / 2);
+  return s.slice(0, max - 1 - tail) + '…' + s.slice(s.length - tail);
+}
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : /(s|x|ch|sh)$/.test(word) ? 'es' : 's'}`;
+}
+
+function histogram(items: readonly string[]): [string, number][] {
+  const m = new Map<string, number>();
+  for (const x of items) m.set(x, (m.get(x) ?? 0) + 1);
+  return [...m].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+}
+
+// ---------------------------------------------------------------------------
+// The graph as units (a cluster, a node, a port) and merged edges
+
+interface Unit extends CUnit {
+  readonly kind: 'cluster' | 'tf' | 'member' | 'port';
+  readonly nodes: readonly string[];
+  readonly cluster?: number;
+  readonly label?: string;
+}
+
+interface UEdge {
+  readonly from: number;
+  readonly to: number;
+  readonly tensors: string[];
+  control: boolean;
+  readonly reasons: string[];
+}
+
+class EdgeSet {
+  readonly map = new Map<string, UEdge>();
+  add(from: number, to: number, tensor: string, control: boolean): void {
+    if (from === to || from < 0 || to < 0) return;
+    const k = `${from}>${to}`;
+    const e = this.map.get(k);
+    if (!e) this.map.set(k, { from, to, tensors: [tensor], control, reasons: [] });
+    else {
+      if (!e.tensors.includes(tensor)) e.tensors.push(tensor);
+      e.control &&= control;
+    }
+  }
+  mark(from: number, to: number, reason: string): void {
+    if (from === to || from < 0 || to < 0) return;
+    let e = this.map.get(`${from}>${to}`);
+    if (!e) {
+      e = { from, to, tensors: [], control: false, reasons: [] };
+      this.map.set(`${from}>${to}`, e);
+    }
+    if (!e.reasons.includes(reason)) e.reasons.push(reason);
+  }
+  get list(): UEdge[] {
+    return [...this.map.values()];
+  }
+  /** The same edges between blocks. */
+  lift(blockOf: readonly number[]): UEdge[] {
+    const out = new EdgeSet();
+    for (const e of this.map.values()) {
+      const a = blockOf[e.from]!;
+      const b = blockOf[e.to]!;
+      for (const t of e.tensors) out.add(a, b, t, e.control);
+      for (const r of e.reasons) out.mark(a, b, r);
+    }
+    return out.list;
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Boxes
+
+interface Line {
+  readonly text: string;
+  readonly cls?: string;
+  readonly color?: string;
+}
+
+interface Box {
+  readonly id: string;
+  readonly kind: string;
+  readonly key: string;
+  readonly header?: { readonly text: string; readonly right?: string; readonly fill: string };
+  readonly lines: readonly Line[];
+  readonly fill: string;
+  readonly stroke: string;
+  readonly strokeWidth: number;
+  readonly dashed?: boolean;
+  readonly pill?: boolean;
+  readonly tip: string;
+  readonly order: number;
+  readonly nodes: readonly string[];
+  readonly detail?: string;
+  /** Reason codes the box shows (TensorFlow boxes). */
+  readonly reasons?: readonly string[];
+  w: number;
+  h: number;
+}
+
+function sizeBox(b: Box, minW: number, maxW: number): void {
+  const maxChars = Math.floor((maxW - 2 * PAD) / CHAR_W);
+  const texts = [...b.lines.map((l) => l.text), ...(b.header ? [b.header.text + (b.header.right ? '  ' + b.header.right : '')] : [])];
+  const longest = Math.max(0, ...texts.map((t) => Math.min(t.length, maxChars)));
+  b.w = Math.ceil(Math.max(minW, Math.min(maxW, longest * CHAR_W + 2 * PAD + 2)));
+  b.h = b.pill ? 24 : (b.header ? HEAD_H : 0) + b.lines.length * LINE_H + (b.lines.length ? 8 : 0);
+}
+
+interface Drawing {
+  readonly boxes: readonly Box[];
+  readonly edges: readonly (UEdge & { readonly tip: string })[];
+  readonly layout: Layout;
+}
+
+function renderSvg(d: Drawing, id: string, cls: string): string {
+  const { boxes, edges, layout } = d;
+  const out: string[] = [];
+  out.push(
+    `<svg xmlns="http://www.w3.org/2000/svg" ${id ? `id="${id}" ` : ''}class="${cls}" width="${layout.width}" height="${layout.height}" viewBox="0 0 ${layout.width} ${layout.height}" data-w="${layout.width}" data-h="${layout.height}">`,
+  );
+  out.push('<g class="edges">');
+  const labels: string[] = [];
+  const placed: { x: number; y: number; w: number }[] = [];
+  edges.forEach((e, i) => {
+    const r = layout.edges[i]!;
+    if (!r.d) return;
+    const a = boxes[e.from]!.id;
+    const b = boxes[e.to]!.id;
+    if (e.reasons.length) {
+      const color = reasonColor(e.reasons[0]!);
+      out.push(
+        `<path class="edge unmerged" d="${r.d}" data-from="${a}" data-to="${b}" data-reason="${esc(e.reasons.join(' '))}" style="stroke:${color}" marker-end="url(#${cls}-arrow-${esc(e.reasons[0]!)})"><title>${esc(e.tip)}</title></path>`,
+      );
+      // An edge between two boxes that already show its reason needs no label.
+      const shown = (bx: Box): boolean => e.reasons.every((x) => bx.reasons?.includes(x));
+      if (shown(boxes[e.from]!) && shown(boxes[e.to]!)) return;
+      const text = `✕ ${e.reasons.join(', ')}`;
+      const w = Math.round(text.length * 6.7 + 10);
+      // Move a label that would cover an earlier one.
+      let y = r.mid.y;
+      for (const dy of [0, 20, -20, 40, -40, 60]) {
+        y = r.mid.y + dy;
+        if (!placed.some((q) => Math.abs(q.x - r.mid.x) < (q.w + w) / 2 + 2 && Math.abs(q.y - y) < 20)) break;
+      }
+      placed.push({ x: r.mid.x, y, w });
+      labels.push(
+        `<g class="elabel" data-reason="${esc(e.reasons.join(' '))}" transform="translate(${r.mid.x},${y})"><rect x="${-w / 2}" y="-9" width="${w}" height="18" rx="9" style="stroke:${color}"/><text y="4" text-anchor="middle" style="fill:${reasonInk(e.reasons[0]!)}">${esc(text)}</text></g>`,
+      );
+    } else {
+      out.push(
+        `<path class="edge${e.control ? ' ctl' : ''}" d="${r.d}" data-from="${a}" data-to="${b}" marker-end="url(#${cls}-arrow)"><title>${esc(e.tip)}</title></path>`,
+      );
+    }
+  });
+  out.push('</g><g class="boxes">');
+  boxes.forEach((b, i) => {
+    const p = layout.nodes[i]!;
+    out.push(boxSvg(b, p.x, p.y));
+  });
+  out.push('</g>');
+  if (labels.length) out.push(`<g class="elabels">${labels.join('')}</g>`);
+  const marker = (name: string, color: string): string =>
+    `<marker id="${cls}-arrow${name}" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto"><path d="M0,1L9,5L0,9z" fill="${color}"/></marker>`;
+  const used = [...new Set(edges.filter((e) => e.reasons.length).map((e) => e.reasons[0]!))].sort();
+  out.push(`<defs>${marker('', '#7b818c')}${used.map((r) => marker(`-${esc(r)}`, reasonColor(r))).join('')}</defs>`);
+  out.push('</svg>');
+  return out.join('\n');
+}
+
+function boxSvg(b: Box, x: number, y: number): string {
+  const maxChars = Math.floor((b.w - 2 * PAD) / CHAR_W);
+  const parts: string[] = [];
+  parts.push(
+    `<g class="box ${b.kind}" id="${b.id}" data-key="${esc(b.key)}"${b.detail ? ` data-detail="${b.detail}"` : ''} transform="translate(${x},${y})">`,
+  );
+  parts.push(`<title>${esc(b.tip)}</title>`);
+  const rx = b.pill ? 12 : 6;
+  parts.push(
+    `<rect class="frame" width="${b.w}" height="${b.h}" rx="${rx}" style="fill:${b.fill};stroke:${b.stroke};stroke-width:${b.strokeWidth}${b.dashed ? ';stroke-dasharray:5 3' : ''}"/>`,
+  );
+  if (b.pill) {
+    parts.push(`<text x="${b.w / 2}" y="16" text-anchor="middle">${esc(fit(b.lines[0]?.text ?? '', maxChars))}</text>`);
+    parts.push('</g>');
+    return parts.join('');
+  }
+  let y0 = 0;
+  if (b.header) {
+    const h = b.header;
+    const color = ink(h.fill);
+    parts.push(`<path class="head" d="M0,6a6,6 0 0 1 6,-6h${b.w - 12}a6,6 0 0 1 6,6v${HEAD_H - 6}h${-b.w}z" style="fill:${h.fill}"/>`);
+    const rightChars = h.right ? h.right.length + 2 : 0;
+    parts.push(`<text class="hd" x="${PAD}" y="15" style="fill:${color}">${esc(fit(h.text, maxChars - rightChars))}</text>`);
+    if (h.right) parts.push(`<text class="hr" x="${b.w - PAD}" y="15" text-anchor="end" style="fill:${color}">${esc(h.right)}</text>`);
+    y0 = HEAD_H;
+  }
+  b.lines.forEach((l, i) => {
+    const style = l.color ? ` style="fill:${l.color}"` : '';
+    parts.push(`<text${l.cls ? ` class="${l.cls}"` : ''} x="${PAD}" y="${y0 + 16 + i * LINE_H}"${style}>${esc(fit(l.text, maxChars))}</text>`);
+  });
+  parts.push('</g>');
+  return parts.join('');
+}
+
+function edgeTip(boxes: readonly Box[], e: UEdge): string {
+  const head = `${boxes[e.from]!.key} → ${boxes[e.to]!.key}`;
+  const t = e.tensors;
+  const what = e.control ? 'control dependency' : t.length === 1 ? t[0]! : `${t.length} tensors: ${t.slice(0, 8).join(', ')}${t.length > 8 ? ', …' : ''}`;
+  const why = e.reasons.map((r) => `\nnot merged: ${r} (${REASONS[r as keyof typeof REASONS] ?? ''})`).join('');
+  return `${head}\n${what}${why}`;
+}
+
+/**
+ * A chain's ops on up to three lines: the sequence (runs folded), else its
+ * repeating pattern, else a histogram.
+ */
+function opSummary(ops: readonly string[], maxChars: number): string[] {
+  const fits = (lines: string[]): boolean => lines.length <= 3 && lines.every((l) => l.length <= maxChars);
+  const seq = wrapArrows(foldRuns(ops), maxChars);
+  if (fits(seq)) return seq;
+  for (let p = 2; p <= ops.length / 2; p++) {
+    if (!ops.every((op, i) => op === ops[i % p])) continue;
+    const reps = Math.floor(ops.length / p);
+    const pattern = foldRuns(ops.slice(0, p));
+    const lines = wrapArrows(pattern, maxChars - 1, '(');
+    lines[lines.length - 1] += `) ×${reps}`;
+    const rest = ops.slice(reps * p);
+    if (rest.length) {
+      const tail = `then ${foldRuns(rest).join(' → ')}`;
+      lines.push(tail.length <= maxChars ? tail : `then … → ${rest[rest.length - 1]}`);
+    }
+    if (fits(lines)) return lines;
+    break;
+  }
+  return opHistogram(ops);
+}
+
+function foldRuns(ops: readonly string[]): string[] {
+  const runs: string[] = [];
+  for (let i = 0; i < ops.length; ) {
+    let j = i;
+    while (j < ops.length && ops[j] === ops[i]) j++;
+    runs.push(j - i > 1 ? `${ops[i]}×${j - i}` : ops[i]!);
+    i = j;
+  }
+  return runs;
+}
+
+function wrapArrows(items: readonly string[], maxChars: number, first = ''): string[] {
+  const lines: string[] = [];
+  let cur = first;
+  let empty = true;
+  items.forEach((r, k) => {
+    const piece = k < items.length - 1 ? `${r} →` : r;
+    if (!empty && cur.length + 1 + piece.length > maxChars) {
+      lines.push(cur);
+      cur = ` ${piece}`;
+    } else cur = empty ? `${cur}${piece}` : `${cur} ${piece}`;
+    empty = false;
+  });
+  lines.push(cur);
+  return lines;
+}
+
+function opHistogram(ops: readonly string[]): string[] {
+  const h = histogram(ops);
+  const lines = h.slice(0, 3).map(([op, k]) => `${op} ×${k}`);
+  if (h.length > 3) lines.push(`+${plural(h.length - 3, 'more op type')}`);
+  return lines;
+}
+
+// ---------------------------------------------------------------------------
+// The page
+
+interface Ctx {
+  readonly report: HtmlReportInput;
+  readonly view: GraphView;
+  readonly info: ReadonlyMap<string, NodeInfo>;
+  readonly show: (name: string) => string;
+  /** Detail panels, as <template> elements. */
+  readonly templates: string[];
+  /** Node -> its box in the drawing of the box it belongs to (cluster or TF chain, region, group). */
+  readonly subBox: Map<string, string>;
+}
+
+interface NodeInfo {
+  readonly op: string;
+  readonly cluster: number;
+  readonly reason?: string;
+  readonly message?: string;
+  /** Hidden from the drawings: a constant or computed only from constants. */
+  readonly hidden: boolean;
+}
+
+export function renderHtml(report: HtmlReportInput, view: GraphView, options: HtmlOptions = {}): string {
+  const clusterIndex = new Map<string, number>();
+  report.clusters.forEach((c, i) => c.nodes.forEach((m) => clusterIndex.set(m, i)));
+  const left = new Map(report.unclustered.map((u) => [u.node, u]));
+  const info = new Map<string, NodeInfo>();
+  for (const n of view.nodes) {
+    const cluster = clusterIndex.get(n.name) ?? -1;
+    const u = left.get(n.name);
+    const preds = [...n.inputs.map((t) => t.node), ...n.controlInputs];
+    const constLike = n.op === 'Const' || (n.op !== 'Placeholder' && preds.length > 0 && preds.every((p) => info.get(p)?.hidden === true));
+    const hidden = cluster >= 0 ? constLike : u ? u.reason === 'constant' : n.op === 'Const';
+    info.set(n.name, { op: n.op, cluster, hidden, ...(cluster < 0 ? { reason: u?.reason ?? NO_REASON, message: u?.message ?? '' } : {}) });
+  }
+  const scope = commonScope(view.nodes.map((n) => n.name));
+  const show = (name: string): string => (scope && name.startsWith(scope) ? name.slice(scope.length) : name);
+
+  const search: Record<string, [string, string]> = {};
+  const templates: string[] = [];
+  const ctx: Ctx = { report, view, info, show, templates, subBox: new Map() };
+  const main = mainDrawing(ctx, search);
+  const mainSvg = renderSvg(main, 'graph', 'main');
+
+  const title = options.title ? `tf2tvm inspect: ${options.title}` : 'tf2tvm inspect';
+  const summary = summaryLine({ nodes: report.nodes, clusteredNodes: report.clusteredNodes, unclustered: [] }, report.clusters.length);
+  const legend = legendHtml(report, main, scope);
+  const data = { nodes: search, boxes: main.boxes.length };
+  const json = JSON.stringify(data).replace(/</g, '\\u003c');
+
+  return [
+    '<!DOCTYPE html>',
+    '<html lang="en">',
+    '<head>',
+    '<meta charset="utf-8">',
+    '<meta name="viewport" content="width=device-width, initial-scale=1">',
+    `<title>${esc(title)}</title>`,
+    `<style>${CSS}</style>`,
+    '</head>',
+    '<body>',
+    '<header>',
+    `<h1>${esc(title)}</h1>`,
+    `<p class="summary" id="summary">${esc(summary)}</p>`,
+    '<div class="tools"><button type="button" id="zoom-out" title="zoom out">−</button><button type="button" id="zoom-in" title="zoom in">+</button><button type="button" id="zoom-fit" title="fit the graph in the window">fit</button><button type="button" id="zoom-1" title="actual size">1:1</button>' +
+      '<input id="search" type="search" placeholder="find a node…" list="names" autocomplete="off"><span id="status"></span></div>',
+    '</header>',
+    '<main>',
+    `<aside id="legend">${legend}</aside>`,
+    `<section id="canvas">${mainSvg}</section>`,
+    '</main>',
+    '<div id="panel" hidden><div class="panel-bar"><span id="panel-title"></span><button type="button" id="panel-close" title="close (Esc)">×</button></div><div id="panel-body"></div></div>',
+    templates.join('\n'),
+    `<script type="application/json" id="report-data">${json}</script>`,
+    `<script>${SCRIPT}</script>`,
+    '</body>',
+    '</html>',
+    '',
+  ].join('\n');
+}
+
+/** A scope most node names share (e.g. "resnet50_1/"), shown once instead of on every box. */
+function commonScope(names: readonly string[]): string {
+  const counts = histogram(names.filter((n) => n.includes('/')).map((n) => n.slice(0, n.indexOf('/') + 1)));
+  const top = counts[0];
+  return top && top[1] >= 2 && top[1] * 2 >= names.length ? top[0] : '';
+}
+
+function mainDrawing(ctx: Ctx, search: Record<string, [string, string]>): Drawing {
+  const { report, view, info } = ctx;
+  const units: Unit[] = [];
+  const unitOf = new Map<string, number>();
+  const firstOrder = (names: readonly string[]): number => Math.min(...names.map((m) => (view.has(m) ? view.node(m).order : Infinity)));
+  report.clusters.forEach((c, i) => {
+    const k = units.length;
+    units.push({ kind: 'cluster', nodes: c.nodes, order: firstOrder(c.nodes), collapsible: false, signature: c.name, cluster: i });
+    for (const m of c.nodes) unitOf.set(m, k);
+  });
+  // Both ends of an edge form-clusters refused stay visible on their own.
+  const pinned = new Set<string>();
+  for (const e of report.unmerged_edges) pinned.add(e.from).add(e.to);
+  for (const n of view.nodes) {
+    const i = info.get(n.name)!;
+    if (i.cluster >= 0 || i.hidden) continue;
+    unitOf.set(n.name, units.length);
+    units.push({ kind: 'tf', nodes: [n.name], order: n.order, collapsible: !pinned.has(n.name), signature: `${n.op}/${i.reason}` });
+  }
+  const es = new EdgeSet();
+  for (const n of view.nodes) {
+    const v = unitOf.get(n.name);
+    if (v === undefined) continue;
+    for (const t of n.inputs) es.add(unitOf.get(t.node) ?? -1, v, `${t.node}:${t.index}`, false);
+    for (const c of n.controlInputs) es.add(unitOf.get(c) ?? -1, v, `^${c}`, true);
+  }
+  for (const e of report.unmerged_edges) es.mark(unitOf.get(e.from) ?? -1, unitOf.get(e.to) ?? -1, e.reason);
+  const { blocks, blockOf } = collapse(units, es.list, { regionsAbove: REGIONS_ABOVE });
+
+  const boxes: Box[] = blocks.map((b, k) => {
+    const first = units[b.units[0]!]!;
+    if (first.kind === 'cluster') return clusterBox(ctx, `m${k}`, first.cluster!, first.order);
+    return tfBox(ctx, `m${k}`, b, units, true);
+  });
+  for (const [name, u] of unitOf) search[name] = [boxes[blockOf[u]!]!.id, ctx.subBox.get(name) ?? ''];
+  for (const [name, i] of info) if (i.hidden && i.cluster < 0) search[name] = ['', i.reason ?? ''];
+  const edges = es.lift(blockOf).map((e) => ({ ...e, tip: edgeTip(boxes, e) }));
+  return { boxes, edges, layout: layeredLayout(boxes, edges, MAIN_LAYOUT) };
+}
+
+function clusterBox(ctx: Ctx, id: string, ci: number, order: number): Box {
+  const { report, info, show } = ctx;
+  const c = report.clusters[ci]!;
+  const color = clusterColor(ci);
+  const ops = histogram(c.nodes.map((m) => info.get(m)?.op ?? '?'));
+  const lines: Line[] = ops.slice(0, 5).map(([op, k]) => ({ text: `${op.padEnd(15)} ×${k}` }));
+  if (ops.length > 5) lines.push({ text: `+${plural(ops.length - 5, 'more op type')}`, cls: 'dim' });
+  const io = (label: string, list: readonly string[]): Line => ({
+    text: `${label} ${list.length ? list.map(show).join(', ') : '—'}`,
+    cls: 'io',
+  });
+  lines.push(io('in: ', c.inputs), io('out:', c.outputs));
+  lines.push({ text: '▸ click to expand', cls: 'hint' });
+  const tip =
+    `${c.name}: ${plural(c.nodes.length, 'node')}, ${plural(c.inputs.length, 'input')}, ${plural(c.outputs.length, 'output')}\n` +
+    ops.map(([op, k]) => `${op} ×${k}`).join(', ');
+  const detail = `t-${id}`;
+  ctx.templates.push(clusterTemplate(ctx, detail, id, ci, ops));
+  const box: Box = {
+    id,
+    kind: 'cluster',
+    key: c.name,
+    header: { text: c.name, right: plural(c.nodes.length, 'node'), fill: color },
+    lines,
+    fill: mix(color, 0.88),
+    stroke: color,
+    strokeWidth: 2,
+    tip,
+    order,
+    nodes: c.nodes,
+    detail,
+    w: 0,
+    h: 0,
+  };
+  sizeBox(box, 210, 300);
+  return box;
+}
+
+interface Row {
+  readonly name: string;
+  readonly op: string;
+  readonly reason: string;
+  readonly message: string;
+}
+
+/** A box of nodes left in TensorFlow: one node, a chain, a region or a group. */
+function tfBox(ctx: Ctx, id: string, b: Block, units: readonly Unit[], withDetail: boolean): Box {
+  const { info, show } = ctx;
+  const names = b.units.map((u) => units[u]!.nodes[0]!);
+  const order = Math.min(...b.units.map((u) => units[u]!.order));
+  const rows: Row[] = names.map((n) => {
+    const i = info.get(n)!;
+    return { name: n, op: i.op, reason: i.reason ?? NO_REASON, message: i.message ?? '' };
+  });
+  const reasons = histogram(rows.map((r) => r.reason));
+  const detail = withDetail ? `t-${id}` : undefined;
+  const listTip = (max: number): string =>
+    rows
+      .slice(0, max)
+      .map((r) => `${r.name} (${r.op}): ${r.reason}`)
+      .join('\n') + (rows.length > max ? `\n… ${rows.length - max} more` : '');
+  const reasonLines: Line[] = reasons.slice(0, 3).map(([r, k]) => ({ text: `■ ${r} ×${k}`, color: reasonInk(r), cls: 'why' }));
+  if (reasons.length > 3) reasonLines.push({ text: `+${plural(reasons.length - 3, 'more reason')}`, cls: 'dim' });
+  const oneColor = reasons.length === 1 ? reasonColor(reasons[0]![0]) : '#5f6368';
+  const base = { id, key: names[0]!, fill: '#ffffff', strokeWidth: 1.5, order, nodes: names, reasons: reasons.map(([r]) => r), w: 0, h: 0, ...(detail ? { detail } : {}) };
+  let box: Box;
+  if (b.kind === 'single') {
+    const r = rows[0]!;
+    box = {
+      ...base,
+      kind: 'tf',
+      header: { text: r.reason, fill: reasonColor(r.reason) },
+      lines: [
+        { text: show(r.name), cls: 'name' },
+        { text: r.op, cls: 'op' },
+      ],
+      stroke: reasonColor(r.reason),
+      tip: `${r.name} (${r.op}) stays in TensorFlow\n${r.reason}: ${r.message}`,
+    };
+  } else if (b.kind === 'chain' || b.kind === 'region') {
+    const ops = rows.map((r) => r.op);
+    box = {
+      ...base,
+      kind: `tf ${b.kind}`,
+      header: { text: b.kind === 'chain' ? 'TF chain' : 'TF region', right: plural(names.length, 'node'), fill: oneColor },
+      lines: [
+        { text: show(names[0]!), cls: 'name' },
+        ...(b.kind === 'chain' ? opSummary(ops, 36) : opHistogram(ops)).map((t) => ({ text: t, cls: 'op' })),
+        { text: `→ ${show(names[names.length - 1]!)}`, cls: 'name' },
+        ...reasonLines,
+      ],
+      stroke: oneColor,
+      dashed: true,
+      tip: `${b.kind === 'chain' ? 'a chain' : 'a region'} of ${names.length} nodes left in TensorFlow\n${listTip(30)}`,
+    };
+  } else {
+    const parts = b.parts!;
+    const partOps = parts[0]!.map((u) => info.get(units[u]!.nodes[0]!)!.op);
+    const what = partOps.length === 1 ? partOps[0]! : `${partOps[0]}→…→${partOps[partOps.length - 1]}`;
+    box = {
+      ...base,
+      kind: 'tf group',
+      header: { text: `${parts.length} × ${what}`, fill: oneColor },
+      lines: [{ text: `${show(names[0]!)} …`, cls: 'name' }, ...reasonLines],
+      stroke: oneColor,
+      dashed: true,
+      tip: `${parts.length} alike parts left in TensorFlow, with the same inputs and consumers\n${listTip(30)}`,
+    };
+  }
+  sizeBox(box, 150, 290);
+  if (detail) ctx.templates.push(tfTemplate(ctx, detail, id, b, rows));
+  return box;
+}
+
+function tfTemplate(ctx: Ctx, id: string, boxId: string, b: Block, rows: readonly Row[]): string {
+  const head =
+    b.kind === 'single'
+      ? esc(rows[0]!.name)
+      : b.kind === 'group'
+        ? `${rows.length} nodes left in TensorFlow (${b.parts!.length} alike parts with the same neighbours)`
+        : `a ${b.kind} of ${rows.length} nodes left in TensorFlow`;
+  const reasons = histogram(rows.map((r) => r.reason))
+    .map(([r, k]) => `<span class="code" style="background:${reasonColor(r)};color:${ink(reasonColor(r))}">${esc(r)}</span> ×${k}`)
+    .join(' ');
+  const sub = rows.length > 1 ? `<div class="sub">${renderSvg(tfDrawing(ctx, boxId, rows.map((r) => r.name)), '', 'sub')}</div>` : '';
+  const body = rows
+    .map(
+      (r) =>
+        `<tr><td class="mono">${esc(r.name)}</td><td class="mono">${esc(r.op)}</td><td><span class="code" style="background:${reasonColor(r.reason)};color:${ink(reasonColor(r.reason))}">${esc(r.reason)}</span></td><td>${esc(r.message)}</td></tr>`,
+    )
+    .join('');
+  const table = `<table class="nodes"><thead><tr><th>node</th><th>op</th><th>reason</th><th>why</th></tr></thead><tbody>${body}</tbody></table>`;
+  return (
+    `<template id="${id}"><h2>${head}</h2><p>${reasons}</p>${sub}` +
+    (rows.length > 1 ? `<details><summary>all ${plural(rows.length, 'node')}</summary>${table}</details>` : table) +
+    '</template>'
+  );
+}
+
+/** The inside of a TensorFlow chain, region or group box (chains and groups only). */
+function tfDrawing(ctx: Ctx, boxId: string, names: readonly string[]): Drawing {
+  const { view, info } = ctx;
+  const units: Unit[] = names.map((n) => ({ kind: 'tf', nodes: [n], order: view.node(n).order, collapsible: true, signature: `${info.get(n)!.op}/${info.get(n)!.reason}` }));
+  const unitOf = new Map(names.map((n, i) => [n, i]));
+  const es = new EdgeSet();
+  names.forEach((n, v) => {
+    const g = view.node(n);
+    for (const t of g.inputs) es.add(unitOf.get(t.node) ?? -1, v, `${t.node}:${t.index}`, false);
+    for (const c of g.controlInputs) es.add(unitOf.get(c) ?? -1, v, `^${c}`, true);
+  });
+  const { blocks, blockOf } = collapse(units, es.list);
+  const boxes = blocks.map((b, k) => {
+    const box = tfBox(ctx, `${boxId}-${k}`, b, units, false);
+    for (const n of box.nodes) ctx.subBox.set(n, box.id);
+    return box;
+  });
+  const edges = es.lift(blockOf).map((e) => ({ ...e, tip: edgeTip(boxes, e) }));
+  return { boxes, edges, layout: layeredLayout(boxes, edges, SUB_LAYOUT) };
+}
+
+function clusterTemplate(ctx: Ctx, id: string, boxId: string, ci: number, ops: readonly [string, number][]): string {
+  const { report, info } = ctx;
+  const c = report.clusters[ci]!;
+  const color = clusterColor(ci);
+  const d = clusterDrawing(ctx, boxId, ci);
+  const hiddenCount = c.nodes.filter((m) => info.get(m)?.hidden).length;
+  const members = c.nodes
+    .map((m) => `<tr><td class="mono">${esc(m)}</td><td class="mono">${esc(info.get(m)?.op ?? '?')}</td><td>${info.get(m)?.hidden ? 'weight (not drawn)' : ''}</td></tr>`)
+    .join('');
+  const list = (xs: readonly string[]): string => (xs.length ? xs.map((x) => `<code>${esc(x)}</code>`).join(' ') : '—');
+  return (
+    `<template id="${id}"><h2><span class="sw" style="background:${color}"></span>${esc(c.name)}</h2>` +
+    `<p>${plural(c.nodes.length, 'node')} · ${plural(c.inputs.length, 'input')} · ${plural(c.outputs.length, 'output')}${hiddenCount ? ` · ${plural(hiddenCount, 'weight node')} not drawn` : ''}</p>` +
+    `<p><b>inputs</b> ${list(c.inputs)}</p><p><b>outputs</b> ${list(c.outputs)}</p>` +
+    `<p class="hist">${ops.map(([op, k]) => `<span>${esc(op)} ×${k}</span>`).join(' ')}</p>` +
+    `<div class="sub">${renderSvg(d, '', 'sub')}</div>` +
+    `<details><summary>all ${plural(c.nodes.length, 'member')}</summary><table class="nodes"><thead><tr><th>node</th><th>op</th><th></th></tr></thead><tbody>${members}</tbody></table></details>` +
+    `</template>`
+  );
+}
+
+/** A cluster's own drawing: its members (chains and groups collapsed), input and output ports. */
+function clusterDrawing(ctx: Ctx, boxId: string, ci: number): Drawing {
+  const { report, view, info, show } = ctx;
+  const c = report.clusters[ci]!;
+  const color = clusterColor(ci);
+  const units: Unit[] = [];
+  const unitOf = new Map<string, number>();
+  const inputs = new Map<string, number>();
+  for (const t of c.inputs) {
+    const producer = t.slice(0, t.lastIndexOf(':'));
+    const order = view.has(producer) ? view.node(producer).order : -1;
+    inputs.set(t, units.length);
+    units.push({ kind: 'port', nodes: [], order, collapsible: false, signature: t, label: `in ${show(t)}` });
+  }
+  for (const m of c.nodes) {
+    if (!view.has(m) || info.get(m)?.hidden) continue;
+    unitOf.set(m, units.length);
+    units.push({ kind: 'member', nodes: [m], order: view.node(m).order, collapsible: true, signature: info.get(m)!.op, cluster: ci });
+  }
+  const es = new EdgeSet();
+  for (const [m, v] of unitOf) {
+    const n = view.node(m);
+    for (const t of n.inputs) {
+      const name = `${t.node}:${t.index}`;
+      es.add(unitOf.get(t.node) ?? inputs.get(name) ?? -1, v, name, false);
+    }
+    for (const ctl of n.controlInputs) es.add(unitOf.get(ctl) ?? -1, v, `^${ctl}`, true);
+  }
+  for (const t of c.outputs) {
+    const producer = t.slice(0, t.lastIndexOf(':'));
+    const p = unitOf.get(producer);
+    const k = units.length;
+    units.push({ kind: 'port', nodes: [], order: (view.has(producer) ? view.node(producer).order : 0) + 0.5, collapsible: false, signature: t, label: `out ${show(t)}` });
+    if (p !== undefined) es.add(p, k, t, false);
+  }
+  const { blocks, blockOf } = collapse(units, es.list);
+  const fill = mix(color, 0.88);
+  const boxes: Box[] = blocks.map((b, k) => {
+    const id = `${boxId}-${k}`;
+    const first = units[b.units[0]!]!;
+    const order = Math.min(...b.units.map((u) => units[u]!.order));
+    if (first.kind === 'port') {
+      const box: Box = { id, kind: 'port', key: first.label!, lines: [{ text: first.label! }], fill: '#ffffff', stroke: '#3c4043', strokeWidth: 1.2, pill: true, tip: first.label!, order, nodes: [], w: 0, h: 0 };
+      sizeBox(box, 80, 260);
+      return box;
+    }
+    const names = b.units.map((u) => units[u]!.nodes[0]!);
+    for (const nm of names) ctx.subBox.set(nm, id);
+    const opsOf = names.map((nm) => info.get(nm)!.op);
+    const tip = names.slice(0, 40).map((nm) => `${nm} (${info.get(nm)!.op})`).join('\n') + (names.length > 40 ? `\n… ${names.length - 40} more` : '');
+    const base = { id, key: names[0]!, fill, stroke: color, strokeWidth: 1.2, tip, order, nodes: names, w: 0, h: 0 };
+    let box: Box;
+    if (b.kind === 'single') {
+      box = { ...base, kind: 'member', lines: [{ text: show(names[0]!), cls: 'name' }, { text: opsOf[0]!, cls: 'op' }] };
+    } else if (b.kind === 'group') {
+      const parts = b.parts!;
+      box = { ...base, kind: 'member group', header: { text: `${parts.length} × ${opsOf[0]}${parts[0]!.length > 1 ? '→…' : ''}`, fill: color }, lines: [{ text: `${show(names[0]!)} …`, cls: 'name' }] };
+    } else {
+      box = {
+        ...base,
+        kind: `member ${b.kind}`,
+        header: { text: b.kind, right: plural(names.length, 'op'), fill: color },
+        lines: [
+          { text: show(names[0]!), cls: 'name' },
+          ...(b.kind === 'chain' ? opSummary(opsOf, 36) : opHistogram(opsOf)).map((t) => ({ text: t, cls: 'op' })),
+          { text: `→ ${show(names[names.length - 1]!)}`, cls: 'name' },
+        ],
+      };
+    }
+    sizeBox(box, 140, 290);
+    return box;
+  });
+  const edges = es.lift(blockOf).map((e) => ({ ...e, tip: edgeTip(boxes, e) }));
+  return { boxes, edges, layout: layeredLayout(boxes, edges, SUB_LAYOUT) };
+}
+
+function legendHtml(report: HtmlReportInput, main: Drawing, scope: string): string {
+  const reasons = histogram(report.unclustered.map((u) => u.reason));
+  const rows = reasons
+    .map(
+      ([r, k]) =>
+        `<tr data-reason="${esc(r)}"><td><span class="sw" style="background:${reasonColor(r)}"></span></td><td><span class="mono">${esc(r)}</span><br><span class="desc">${esc(REASONS[r as keyof typeof REASONS] ?? '')}${r === 'constant' ? ' (not drawn)' : ''}</span></td><td class="num">${k}</td></tr>`,
+    )
+    .join('');
+  const edgeReasons = histogram(report.unmerged_edges.map((e) => e.reason));
+  const edgeRows = edgeReasons
+    .map(
+      ([r, k]) =>
+        `<tr data-reason="${esc(r)}"><td><span class="ln short" style="border-color:${reasonColor(r)}"></span></td><td><span class="mono">${esc(r)}</span><br><span class="desc">${esc(REASONS[r as keyof typeof REASONS] ?? '')}</span></td><td class="num">${k}</td></tr>`,
+    )
+    .join('');
+  const clusterBoxes = main.boxes.filter((b) => b.kind === 'cluster');
+  const colorOf = new Map(report.clusters.map((c, i) => [c.name, clusterColor(i)]));
+  const maxList = 40;
+  const clusters = clusterBoxes
+    .slice(0, maxList)
+    .map((b) => `<li><a href="#${esc(b.key)}" data-open="${b.id}"><span class="sw" style="background:${colorOf.get(b.key)}"></span>${esc(b.key)}</a> <span class="dim">${plural(b.nodes.length, 'node')}</span></li>`)
+    .join('');
+  const drawn = main.boxes.length;
+  return [
+    '<h2>Left in TensorFlow</h2>',
+    rows ? `<table class="legend">${rows}</table>` : '<p class="dim">nothing: every node is in a cluster</p>',
+    '<h2>Edges not merged</h2>',
+    edgeRows ? `<table class="legend">${edgeRows}</table>` : '<p class="dim">none</p>',
+    `<h2>Clusters (${report.clusters.length})</h2>`,
+    clusters ? `<ul class="clusters">${clusters}${clusterBoxes.length > maxList ? `<li class="dim">… ${clusterBoxes.length - maxList} more</li>` : ''}</ul>` : '<p class="dim">none</p>',
+    '<h2>How to read it</h2>',
+    '<ul class="notes">',
+    '<li><span class="sw" style="background:#4e79a7"></span>a coloured box is a cluster (run by TVM); click it for its own graph</li>',
+    '<li><span class="sw hollow"></span>a white box is a node left in TensorFlow, headed by its reason code</li>',
+    `<li>dashed white boxes collapse TensorFlow nodes: a chain of ${MIN_BLOCK}+, ${MIN_BLOCK}+ alike ones with the same neighbours, or (on large graphs) a region with one entry and one exit; click for the nodes inside</li>`,
+    '<li>Const nodes and nodes computed only from constants are not drawn (they reach clusters as weights)</li>',
+    '<li><span class="ln"></span>data edge <span class="ln ctl"></span>control edge <span class="ln" style="border-color:#e7298a"></span>not merged</li>',
+    scope ? `<li>names are shown without their common scope <code>${esc(scope)}</code></li>` : '',
+    `<li>${plural(drawn, 'box')} drawn for ${plural(report.nodes, 'node')}</li>`,
+    '</ul>',
+  ].join('\n');
+}
+
+// ---------------------------------------------------------------------------
+
+const CSS = `
+*{box-sizing:border-box}
+html,body{margin:0;height:100%}
+body{font:14px/1.4 "DejaVu Sans","Liberation Sans",Arial,sans-serif;color:#1b1b1b;background:#f6f7f9;display:flex;flex-direction:column}
+header{padding:10px 16px 8px;background:#fff;border-bottom:1px solid #d9dce1;display:flex;flex-wrap:wrap;align-items:baseline;gap:6px 18px}
+h1{font-size:17px;margin:0;font-weight:600}
+.summary{margin:0;font-size:17px;font-weight:600;color:#174ea6}
+.tools{margin-left:auto;display:flex;gap:6px;align-items:center}
+.tools button{font:inherit;min-width:34px;padding:2px 8px;border:1px solid #b8bdc6;background:#fff;border-radius:4px;cursor:pointer}
+.tools input{font:inherit;width:240px;padding:2px 6px;border:1px solid #b8bdc6;border-radius:4px}
+#status{color:#5f6368;font-size:12px;min-width:120px}
+main{flex:1;display:flex;min-height:0}
+#legend{width:330px;flex:none;overflow:auto;padding:4px 14px 14px;background:#fff;border-right:1px solid #d9dce1;font-size:13px}
+#legend h2{font-size:13px;text-transform:uppercase;letter-spacing:.04em;color:#5f6368;margin:14px 0 6px}
+table.legend{border-collapse:collapse;width:100%}
+table.legend td{padding:2px 4px;vertical-align:top}
+table.legend .desc{color:#5f6368;font-size:12px}
+table.legend tr td{border-bottom:1px solid #f0f1f3}
+.ln.short{width:14px;border-top-style:dashed;border-top-width:2.5px;margin:0}
+td.num{text-align:right;font-weight:600}
+.mono,code{font-family:"DejaVu Sans Mono","Liberation Mono",monospace;font-size:12px}
+.sw{display:inline-block;width:12px;height:12px;border-radius:3px;vertical-align:-1px;margin-right:6px}
+.sw.hollow{border:1.5px solid #777;background:#fff}
+.ln{display:inline-block;width:26px;border-top:2px solid #7b818c;vertical-align:middle;margin:0 4px}
+.ln.ctl{border-top-style:dashed}
+ul.clusters,ul.notes{list-style:none;padding:0;margin:0}
+ul.clusters li,ul.notes li{margin:3px 0}
+ul.clusters a{color:inherit;text-decoration:none;font-family:"DejaVu Sans Mono",monospace;font-size:12px}
+.dim{color:#80868b}
+#canvas{flex:1;overflow:auto;padding:12px;min-width:0}
+svg text{font:12px "DejaVu Sans Mono","Liberation Mono",monospace;fill:#202124;white-space:pre}
+svg text.hd{font-weight:bold}
+svg text.hr{font-size:11px}
+svg text.op{fill:#5f6368}
+svg text.dim,svg text.hint{fill:#80868b;font-size:11px}
+svg text.io{fill:#3c4043}
+svg text.why{font-weight:bold}
+svg .box{cursor:pointer}
+svg .box:hover .frame,svg .box.hl .frame{filter:drop-shadow(0 0 3px #1a73e8)}
+svg .box.found .frame{stroke:#1a73e8 !important;stroke-width:4px !important}
+svg .edge{fill:none;stroke:#9aa0a6;stroke-width:1.4}
+svg .edge.ctl{stroke-dasharray:4 3}
+svg .edge.unmerged{stroke-width:2.4;stroke-dasharray:7 4}
+svg .edge.hl{stroke:#1a73e8;stroke-width:2.6}
+svg .elabel rect{fill:#fff;stroke-width:1.5}
+svg .elabel text{font-size:11px;font-weight:bold}
+svg.main{background:#fff;border:1px solid #e0e3e7;border-radius:6px}
+#panel{position:fixed;top:56px;left:12px;right:12px;bottom:12px;background:#fff;border:1px solid #b8bdc6;border-radius:8px;box-shadow:0 6px 28px rgba(0,0,0,.25);display:flex;flex-direction:column;z-index:5}
+#panel[hidden]{display:none}
+.panel-bar{display:flex;align-items:center;padding:6px 12px;border-bottom:1px solid #e0e3e7;font-weight:600}
+#panel-title{flex:1}
+#panel-close{font-size:20px;border:none;background:none;cursor:pointer;line-height:1}
+#panel-body{overflow:auto;padding:4px 16px 16px}
+#panel-body h2{font-size:16px;margin:10px 0 4px}
+#panel-body p{margin:4px 0}
+.hist span{display:inline-block;background:#eef1f4;border-radius:3px;padding:0 5px;margin:1px 2px;font-family:"DejaVu Sans Mono",monospace;font-size:12px}
+.sub{margin:10px 0;overflow:auto}
+table.nodes{border-collapse:collapse;font-size:13px}
+table.nodes th,table.nodes td{border-bottom:1px solid #eceff1;padding:2px 8px;text-align:left;vertical-align:top}
+.code{border-radius:3px;padding:0 5px;font-family:"DejaVu Sans Mono",monospace;font-size:12px}
+`;
+
+// The page script: zoom, search, hover and the detail panel. No template
+// literals, so it sits in this file as plain text.
+const SCRIPT = `
+(function () {
+  'use strict';
+  var data = JSON.parse(document.getElementById('report-data').textContent);
+  var svg = document.getElementById('graph');
+  var canvas = document.getElementById('canvas');
+  var panel = document.getElementById('panel');
+  var panelBody = document.getElementById('panel-body');
+  var panelTitle = document.getElementById('panel-title');
+  var status = document.getElementById('status');
+  var scales = new WeakMap();
+  // Zoom acts on the drawing in view: the panel's when it is open.
+  function current() { return (!panel.hidden && panelBody.querySelector('svg')) || svg; }
+  function zoom(s, target) {
+    var g = target || current();
+    var v = Math.max(0.05, Math.min(4, s));
+    scales.set(g, v);
+    g.setAttribute('width', Math.round(+g.getAttribute('data-w') * v));
+    g.setAttribute('height', Math.round(+g.getAttribute('data-h') * v));
+    status.textContent = Math.round(v * 100) + '%';
+  }
+  function scale() { return scales.get(current()) || 1; }
+  function fit() {
+    var g = current(), box = g === svg ? canvas : panelBody;
+    var w = box.clientWidth - 26, h = box.clientHeight - 26;
+    zoom(Math.min(1, w / +g.getAttribute('data-w'), h / +g.getAttribute('data-h')));
+  }
+  document.getElementById('zoom-in').onclick = function () { zoom(scale() * 1.25); };
+  document.getElementById('zoom-out').onclick = function () { zoom(scale() / 1.25); };
+  document.getElementById('zoom-fit').onclick = fit;
+  document.getElementById('zoom-1').onclick = function () { zoom(1); };
+
+  function edgesOf(root, id, on) {
+    var list = root.querySelectorAll('path.edge[data-from="' + id + '"], path.edge[data-to="' + id + '"]');
+    for (var i = 0; i < list.length; i++) list[i].classList.toggle('hl', on);
+  }
+  function hover(root) {
+    root.addEventListener('mouseover', function (e) {
+      var b = e.target.closest && e.target.closest('.box');
+      if (b) edgesOf(root, b.id, true);
+    });
+    root.addEventListener('mouseout', function (e) {
+      var b = e.target.closest && e.target.closest('.box');
+      if (b) edgesOf(root, b.id, false);
+    });
+  }
+  hover(svg);
+
+  function open(boxId, member) {
+    var box = document.getElementById(boxId);
+    var tpl = box && document.getElementById(box.getAttribute('data-detail') || '');
+    if (!tpl) return false;
+    panelBody.textContent = '';
+    panelBody.appendChild(tpl.content.cloneNode(true));
+    panelTitle.textContent = box.getAttribute('data-key');
+    panel.hidden = false;
+    var sub = panelBody.querySelector('svg');
+    if (sub) hover(sub);
+    if (member) {
+      var m = document.getElementById(member);
+      if (m) { m.classList.add('found'); m.scrollIntoView({ block: 'center', inline: 'center' }); }
+    }
+    return true;
+  }
+  function close() { panel.hidden = true; panelBody.textContent = ''; }
+  document.getElementById('panel-close').onclick = close;
+  document.addEventListener('keydown', function (e) { if (e.key === 'Escape') close(); });
+  svg.addEventListener('click', function (e) {
+    var b = e.target.closest && e.target.closest('.box');
+    if (b) open(b.id);
+  });
+  var links = document.querySelectorAll('#legend a[data-open]');
+  for (var i = 0; i < links.length; i++) {
+    links[i].addEventListener('click', function (e) {
+      e.preventDefault();
+      var id = this.getAttribute('data-open');
+      document.getElementById(id).scrollIntoView({ block: 'center', inline: 'center' });
+      open(id);
+    });
+  }
+
+  var found = null;
+  function find(name) {
+    var hit = data.nodes[name];
+    if (!hit) {
+      var names = Object.keys(data.nodes), q = name.toLowerCase();
+      for (var i = 0; i < names.length; i++) if (names[i].toLowerCase().indexOf(q) >= 0) { name = names[i]; hit = data.nodes[name]; break; }
+    }
+    if (found) found.classList.remove('found');
+    if (!hit) { status.textContent = 'no node matches'; return; }
+    if (!hit[0]) { status.textContent = name + ': not drawn (' + hit[1] + ')'; return; }
+    found = document.getElementById(hit[0]);
+    found.classList.add('found');
+    found.scrollIntoView({ block: 'center', inline: 'center' });
+    status.textContent = name;
+    if (hit[1]) open(hit[0], hit[1]);
+  }
+  var search = document.getElementById('search');
+  search.addEventListener('change', function () { if (search.value) find(search.value); });
+
+  // #KEY opens a box (a cluster name, a node name or a box id); #zoom=S or #fit sets the zoom.
+  var hs = decodeURIComponent(location.hash.slice(1)).split('&');
+  for (var k = 0; k < hs.length; k++) {
+    var h = hs[k];
+    if (!h) continue;
+    if (h === 'fit') { fit(); continue; }
+    if (h.indexOf('zoom=') === 0) { zoom(parseFloat(h.slice(5)) || 1); continue; }
+    var target = document.getElementById(h);
+    var boxes = svg.querySelectorAll('.box');
+    for (var j = 0; !target && j < boxes.length; j++) if (boxes[j].getAttribute('data-key') === h) target = boxes[j];
+    if (target && target.closest('#graph')) open(target.id);
+    else if (data.nodes[h]) find(h);
+  }
+  if (!status.textContent) status.textContent = data.boxes + ' boxes';
+  document.documentElement.setAttribute('data-ready', String(svg.querySelectorAll('.box').length));
+})();
+`;

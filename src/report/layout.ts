@@ -1,0 +1,481 @@
+// A small layered (Sugiyama-style) layout for the HTML report: topological
+// ranks drawn top to bottom, dummy nodes on edges that span several ranks,
+// barycenter sweeps against crossings, and x positions that pull each node
+// toward its neighbours without overlaps (a weighted isotonic regression per
+// rank). Pure and deterministic: the same nodes and edges give the same
+// coordinates. Sizes are in SVG pixels.
+
+export interface LayoutNode {
+  readonly w: number;
+  readonly h: number;
+  /** Tie-break for every choice the layout makes (e.g. graph order). */
+  readonly order: number;
+}
+
+export interface LayoutEdge {
+  readonly from: number;
+  readonly to: number;
+}
+
+export interface PlacedNode {
+  readonly x: number;
+  readonly y: number;
+  readonly w: number;
+  readonly h: number;
+  readonly rank: number;
+}
+
+export interface RoutedEdge {
+  /** SVG path data from the bottom of `from` to the top of `to`. */
+  readonly d: string;
+  /** A point half way along the first span, for a label. */
+  readonly mid: { readonly x: number; readonly y: number };
+}
+
+export interface Layout {
+  readonly nodes: readonly PlacedNode[];
+  readonly edges: readonly RoutedEdge[];
+  readonly width: number;
+  readonly height: number;
+}
+
+export interface LayoutOptions {
+  /** Space between two boxes in a rank. */
+  readonly nodeGap?: number;
+  /** Space between ranks. */
+  readonly rankGap?: number;
+  readonly margin?: number;
+  /** Set a tall drawing in columns side by side, up to this total width. */
+  readonly maxWidth?: number;
+  /** ... but no column shorter than this. */
+  readonly minColumnHeight?: number;
+}
+
+const COL_GAP = 56;
+
+/** Above this many dummy nodes, long edges are drawn straight instead. */
+const MAX_DUMMIES = 20000;
+
+interface Vertex {
+  w: number;
+  h: number;
+  order: number;
+  rank: number;
+  dummy: boolean;
+  preds: number[];
+  succs: number[];
+  pos: number;
+  /** Initial position key: topological index (dummies just after their source). */
+  tkey: number;
+  x: number; // centre
+  y: number; // top
+}
+
+export function layeredLayout(nodes: readonly LayoutNode[], edges: readonly LayoutEdge[], o: LayoutOptions = {}): Layout {
+  const nodeGap = o.nodeGap ?? 28;
+  const rankGap = o.rankGap ?? 56;
+  const margin = o.margin ?? 16;
+  const n = nodes.length;
+  if (n === 0) return { nodes: [], edges: [], width: 2 * margin, height: 2 * margin };
+
+  // 1. A topological order (Kahn, smallest `order` first). Edges against it
+  // (only possible if the caller passes a cycle) are laid out reversed.
+  const out: number[][] = nodes.map(() => []);
+  const indeg = new Array<number>(n).fill(0);
+  const clean: LayoutEdge[] = [];
+  const seen = new Set<string>();
+  for (const e of edges) {
+    if (e.from === e.to) continue;
+    const k = `${e.from},${e.to}`;
+    if (seen.has(k)) continue;
+    seen.add(k);
+    clean.push(e);
+    out[e.from]!.push(e.to);
+    indeg[e.to]!++;
+  }
+  const topo = topoOrder(nodes, out, indeg);
+  const topoIndex = new Array<number>(n);
+  topo.forEach((v, i) => (topoIndex[v] = i));
+
+  const V: Vertex[] = nodes.map((nd) => ({ w: nd.w, h: nd.h, order: nd.order, rank: 0, dummy: false, preds: [], succs: [], pos: 0, tkey: 0, x: 0, y: 0 }));
+  V.forEach((v, i) => (v.tkey = topoIndex[i]!));
+  const dir = clean.map((e) => (topoIndex[e.from]! < topoIndex[e.to]! ? { a: e.from, b: e.to, rev: false } : { a: e.to, b: e.from, rev: true }));
+  const realPreds: number[][] = nodes.map(() => []);
+  const realSuccs: number[][] = nodes.map(() => []);
+  for (const { a, b } of dir) {
+    realSuccs[a]!.push(b);
+    realPreds[b]!.push(a);
+  }
+
+  // 2. Ranks: longest path from the sources; sources then move down next to
+  // their first consumer so that graph inputs do not draw long edges.
+  for (const v of topo) for (const s of realSuccs[v]!) V[s]!.rank = Math.max(V[s]!.rank, V[v]!.rank + 1);
+  for (let i = topo.length - 1; i >= 0; i--) {
+    const v = topo[i]!;
+    if (realPreds[v]!.length > 0 || realSuccs[v]!.length === 0) continue;
+    V[v]!.rank = Math.min(...realSuccs[v]!.map((s) => V[s]!.rank)) - 1;
+  }
+
+  // 3. Dummy vertices on long edges, so they route between boxes.
+  const chains: number[][] = [];
+  let dummies = 0;
+  for (const { a, b } of dir) dummies += Math.max(0, V[b]!.rank - V[a]!.rank - 1);
+  const useDummies = dummies <= MAX_DUMMIES;
+  for (const { a, b } of dir) {
+    const chain = [a];
+    let prev = a;
+    if (useDummies) {
+      for (let r = V[a]!.rank + 1; r < V[b]!.rank; r++) {
+        const d = V.length;
+        V.push({ w: 0, h: 0, order: V[a]!.order, rank: r, dummy: true, preds: [prev], succs: [], pos: 0, tkey: topoIndex[a]! + 0.5, x: 0, y: 0 });
+        V[prev]!.succs.push(d);
+        chain.push(d);
+        prev = d;
+      }
+    }
+    V[prev]!.succs.push(b);
+    V[b]!.preds.push(prev);
+    chain.push(b);
+    chains.push(chain);
+  }
+
+  const maxRank = Math.max(...V.map((v) => v.rank));
+  const layers: number[][] = Array.from({ length: maxRank + 1 }, () => []);
+  const all = V.map((_, i) => i).sort((p, q) => V[p]!.tkey - V[q]!.tkey || p - q);
+  for (const i of all) layers[V[i]!.rank]!.push(i);
+  const setPos = (): void => layers.forEach((l) => l.forEach((v, i) => (V[v]!.pos = i)));
+  setPos();
+
+  // 4. Crossing reduction: barycenter sweeps, keeping the best order seen.
+  let best = layers.map((l) => [...l]);
+  let bestCross = crossings(layers, V);
+  for (let it = 0; it < 12 && bestCross > 0; it++) {
+    const down = it % 2 === 0;
+    const rs = down ? range(1, layers.length) : range(layers.length - 2, -1, -1);
+    for (const r of rs) {
+      const l = layers[r]!;
+      const bary = new Map<number, number>();
+      for (const v of l) {
+        const nb = down ? V[v]!.preds : V[v]!.succs;
+        bary.set(v, nb.length ? nb.reduce((s, u) => s + V[u]!.pos, 0) / nb.length : V[v]!.pos);
+      }
+      l.sort((p, q) => bary.get(p)! - bary.get(q)! || V[p]!.pos - V[q]!.pos);
+      l.forEach((v, i) => (V[v]!.pos = i));
+    }
+    const c = crossings(layers, V);
+    if (c < bestCross) {
+      bestCross = c;
+      best = layers.map((l) => [...l]);
+    }
+  }
+  best.forEach((l, r) => (layers[r] = l));
+  setPos();
+
+  // 5. x: start packed, then pull toward neighbours, rank by rank.
+  for (const l of layers) {
+    let x = 0;
+    for (const v of l) {
+      V[v]!.x = x + V[v]!.w / 2;
+      x += V[v]!.w + nodeGap;
+    }
+  }
+  const gap = (p: Vertex, q: Vertex): number =>
+    p.w / 2 + q.w / 2 + (p.dummy && q.dummy ? 10 : p.dummy || q.dummy ? 14 : nodeGap);
+  const weight = (p: Vertex, q: Vertex): number => (p.dummy && q.dummy ? 8 : p.dummy || q.dummy ? 2 : 1);
+  const place = (l: number[], useP: boolean, useS: boolean): void => {
+    const want: number[] = [];
+    const wt: number[] = [];
+    for (const v of l) {
+      const me = V[v]!;
+      let s = 0;
+      let w = 0;
+      const nb = [...(useP ? me.preds : []), ...(useS ? me.succs : [])];
+      for (const u of nb) {
+        const k = weight(me, V[u]!);
+        s += k * V[u]!.x;
+        w += k;
+      }
+      want.push(w > 0 ? s / w : me.x);
+      wt.push(w > 0 ? w : 0.01);
+    }
+    const sep = l.slice(1).map((v, i) => gap(V[l[i]!]!, V[v]!));
+    isotonicPlace(want, wt, sep).forEach((x, i) => (V[l[i]!]!.x = x));
+  };
+  for (let it = 0; it < 10; it++) {
+    for (let r = 1; r < layers.length; r++) place(layers[r]!, true, false);
+    for (let r = layers.length - 2; r >= 0; r--) place(layers[r]!, false, true);
+  }
+  for (let it = 0; it < 2; it++) for (const l of layers) place(l, true, true);
+
+  // 6. Columns. A tall, narrow drawing is cut at rank boundaries crossed
+  // by few edges, and the pieces are set side by side like newspaper
+  // columns; an edge across a cut runs below its column, up the gutter and
+  // into the top of the next one.
+  const rankH = layers.map((l) => Math.max(0, ...l.map((v) => V[v]!.h)));
+  const minX = Math.min(...V.map((v) => v.x - v.w / 2));
+  for (const v of V) v.x -= minX;
+  const bandW = Math.max(...V.map((v) => v.x + v.w / 2));
+  const flatTop: number[] = [];
+  let total = 0;
+  for (const h of rankH) {
+    flatTop.push(total);
+    total += h + rankGap;
+  }
+  total -= rankGap;
+  // Edges from rank r to r + 1 (with dummies, every edge spans one rank).
+  const cross = layers.map((l) => l.reduce((k, v) => k + V[v]!.succs.length, 0));
+  const cutsFor = (columns: number): number[] => {
+    const starts = [0];
+    for (let j = 1; j < columns; j++) {
+      const target = (j * total) / columns;
+      let best = -1;
+      let bestScore = Infinity;
+      for (let r = starts[starts.length - 1]! + 1; r < layers.length; r++) {
+        const score = Math.abs(flatTop[r]! - target) + 250 * Math.max(0, cross[r - 1]! - 1);
+        if (score < bestScore) {
+          best = r;
+          bestScore = score;
+        }
+      }
+      if (best < 0) break;
+      starts.push(best);
+    }
+    return starts;
+  };
+  const extent = (from: number, to: number): number => {
+    const vs = layers.slice(from, to).flat();
+    return Math.max(...vs.map((v) => V[v]!.x + V[v]!.w / 2)) - Math.min(...vs.map((v) => V[v]!.x - V[v]!.w / 2));
+  };
+  const widthOf = (st: number[]): number => st.reduce((w, s0, c) => w + extent(s0, st[c + 1] ?? layers.length) + (c ? COL_GAP : 0), 2 * margin);
+  // The most columns that fit the width, none shorter than minColumnHeight.
+  let starts = [0];
+  if (useDummies && o.maxWidth && bandW + 2 * margin <= o.maxWidth) {
+    for (let k = Math.ceil(total / (o.minColumnHeight ?? 900)); k >= 2; k--) {
+      const st = cutsFor(k);
+      if (st.length === k && widthOf(st) <= o.maxWidth) {
+        starts = st;
+        break;
+      }
+    }
+  }
+  const colOf = new Array<number>(layers.length).fill(0);
+  starts.forEach((st, c) => {
+    for (let r = st; r < (starts[c + 1] ?? layers.length); r++) colOf[r] = c;
+  });
+  const lanes = starts.slice(1).map((st) => cross[st - 1]!);
+  const pad = starts.length > 1 ? 18 + 6 * Math.max(...lanes) : 0;
+  const rankTop: number[] = [];
+  const colX: number[] = [];
+  const colW: number[] = [];
+  const colTop: number[] = [];
+  const colBottom: number[] = [];
+  let x0 = margin;
+  starts.forEach((st, c) => {
+    const end = starts[c + 1] ?? layers.length;
+    const vs = layers.slice(st, end).flat();
+    const lo = Math.min(...vs.map((v) => V[v]!.x - V[v]!.w / 2));
+    const hi = Math.max(...vs.map((v) => V[v]!.x + V[v]!.w / 2));
+    for (const v of vs) V[v]!.x += x0 - lo;
+    colX.push(x0);
+    colW.push(hi - lo);
+    x0 += hi - lo + COL_GAP;
+    let y = margin + pad;
+    colTop.push(y);
+    for (let r = st; r < end; r++) {
+      rankTop[r] = y;
+      for (const v of layers[r]!) V[v]!.y = y + (rankH[r]! - V[v]!.h) / 2;
+      y += rankH[r]! + rankGap;
+    }
+    colBottom.push(y - rankGap);
+  });
+  const width = x0 - COL_GAP + margin;
+  const height = Math.max(...colBottom) + pad + margin;
+
+  // 7. Routes. Ports spread the edges leaving or entering one box.
+  const outPort = portOffsets(V, n, (v) => V[v]!.succs, true);
+  const inPort = portOffsets(V, n, (v) => V[v]!.preds, false);
+  const laneUsed = new Map<number, number>();
+  const f = (x: number, y: number): string => `${r1(x)},${r1(y)}`;
+  const routed: RoutedEdge[] = chains.map((chain, i) => {
+    // Stops: the source's bottom, each dummy's top and bottom, the target's top.
+    const stops: { x: number; y: number; rank: number }[] = [];
+    const a = V[chain[0]!]!;
+    stops.push({ x: a.x + (outPort.get(`${chain[0]}>${chain[1]}`) ?? 0), y: a.y + a.h, rank: a.rank });
+    for (let k = 1; k < chain.length - 1; k++) {
+      const dm = V[chain[k]!]!;
+      stops.push({ x: dm.x, y: rankTop[dm.rank]!, rank: dm.rank }, { x: dm.x, y: rankTop[dm.rank]! + rankH[dm.rank]!, rank: dm.rank });
+    }
+    const b = V[chain[chain.length - 1]!]!;
+    stops.push({ x: b.x + (inPort.get(`${chain[chain.length - 2]}>${chain[chain.length - 1]}`) ?? 0), y: b.y, rank: b.rank });
+    if (dir[i]!.rev) stops.reverse();
+    let d = `M${f(stops[0]!.x, stops[0]!.y)}`;
+    let mid: { x: number; y: number } | undefined;
+    for (let k = 1; k < stops.length; k++) {
+      const p = stops[k - 1]!;
+      const q = stops[k]!;
+      if (k % 2 === 0) {
+        d += `L${f(q.x, q.y)}`;
+        continue;
+      }
+      const cp = colOf[p.rank]!;
+      const cq = colOf[q.rank]!;
+      if (cp === cq) {
+        const m = (p.y + q.y) / 2;
+        d += `C${f(p.x, m)} ${f(q.x, m)} ${f(q.x, q.y)}`;
+        mid ??= { x: r1((p.x + q.x) / 2), y: r1(m) };
+        continue;
+      }
+      // Across a column cut (either way round, for reversed edges).
+      const [lo, hi] = cp < cq ? [cp, cq] : [cq, cp];
+      const lane = laneUsed.get(lo) ?? 0;
+      laneUsed.set(lo, lane + 1);
+      const gx = colX[lo]! + colW[lo]! + COL_GAP / 2 + (lane % 5) * 5 - 10;
+      const yb = colBottom[lo]! + 10 + lane * 6;
+      const yt = colTop[hi]! - 10 - lane * 6;
+      const pts: [number, number][] = cp < cq ? [[p.x, yb], [gx, yb], [gx, yt], [q.x, yt], [q.x, q.y]] : [[p.x, yt], [gx, yt], [gx, yb], [q.x, yb], [q.x, q.y]];
+      d += pts.map(([x, y]) => `L${f(x, y)}`).join('');
+      mid ??= { x: r1(gx), y: r1((yb + yt) / 2) };
+    }
+    return { d, mid: mid ?? { x: r1(stops[0]!.x), y: r1(stops[0]!.y) } };
+  });
+  // Edges were deduplicated; map the caller's edges onto the routes.
+  const routeOf = new Map<string, RoutedEdge>();
+  clean.forEach((e, i) => routeOf.set(`${e.from},${e.to}`, routed[i]!));
+  const none: RoutedEdge = { d: '', mid: { x: 0, y: 0 } };
+  return {
+    nodes: V.slice(0, n).map((v) => ({ x: r1(v.x - v.w / 2), y: r1(v.y), w: v.w, h: v.h, rank: v.rank })),
+    edges: edges.map((e) => routeOf.get(`${e.from},${e.to}`) ?? none),
+    width: Math.ceil(width),
+    height: Math.ceil(height),
+  };
+}
+
+function topoOrder(nodes: readonly LayoutNode[], out: number[][], indeg0: number[]): number[] {
+  const n = nodes.length;
+  const indeg = [...indeg0];
+  const heap = new Heap((p, q) => nodes[p]!.order - nodes[q]!.order || p - q);
+  for (let i = 0; i < n; i++) if (indeg[i] === 0) heap.push(i);
+  const order: number[] = [];
+  const done = new Array<boolean>(n).fill(false);
+  while (order.length < n) {
+    if (heap.size === 0) {
+      // A cycle: release the earliest node still waiting.
+      let pick = -1;
+      for (let i = 0; i < n; i++) if (!done[i] && (pick < 0 || nodes[i]!.order < nodes[pick]!.order)) pick = i;
+      indeg[pick] = 0;
+      heap.push(pick);
+    }
+    const v = heap.pop();
+    if (done[v]) continue;
+    done[v] = true;
+    order.push(v);
+    for (const s of out[v]!) if (!done[s] && --indeg[s]! === 0) heap.push(s);
+  }
+  return order;
+}
+
+/** Total crossings between adjacent ranks (inversion count per rank pair). */
+function crossings(layers: number[][], V: Vertex[]): number {
+  let total = 0;
+  for (let r = 0; r + 1 < layers.length; r++) {
+    const pairs: [number, number][] = [];
+    for (const v of layers[r]!) for (const s of V[v]!.succs) pairs.push([V[v]!.pos, V[s]!.pos]);
+    pairs.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+    const size = layers[r + 1]!.length;
+    const tree = new Array<number>(size + 1).fill(0);
+    let seenCount = 0;
+    for (const [, q] of pairs) {
+      // count earlier pairs whose target is after q
+      let le = 0;
+      for (let i = q + 1; i > 0; i -= i & -i) le += tree[i]!;
+      total += seenCount - le;
+      for (let i = q + 1; i <= size; i += i & -i) tree[i]!++;
+      seenCount++;
+    }
+  }
+  return total;
+}
+
+/**
+ * Positions x[i] minimising sum wt[i] (x[i] - want[i])^2 subject to
+ * x[i+1] - x[i] >= sep[i]: with offsets o[i] = sum sep[<i], z = x - o must be
+ * non-decreasing, which is weighted isotonic regression (pool adjacent
+ * violators).
+ */
+export function isotonicPlace(want: readonly number[], wt: readonly number[], sep: readonly number[]): number[] {
+  const off: number[] = [0];
+  for (let i = 0; i < sep.length; i++) off.push(off[i]! + sep[i]!);
+  const blocks: { w: number; s: number; n: number }[] = [];
+  want.forEach((d, i) => {
+    blocks.push({ w: wt[i]!, s: wt[i]! * (d - off[i]!), n: 1 });
+    while (blocks.length > 1) {
+      const b = blocks[blocks.length - 1]!;
+      const a = blocks[blocks.length - 2]!;
+      if (a.s / a.w <= b.s / b.w) break;
+      blocks.splice(blocks.length - 2, 2, { w: a.w + b.w, s: a.s + b.s, n: a.n + b.n });
+    }
+  });
+  const x: number[] = [];
+  for (const b of blocks) for (let k = 0; k < b.n; k++) x.push(b.s / b.w + off[x.length]!);
+  return x;
+}
+
+function portOffsets(V: Vertex[], n: number, nbs: (v: number) => number[], outgoing: boolean): Map<string, number> {
+  const m = new Map<string, number>();
+  for (let v = 0; v < n; v++) {
+    const list = [...nbs(v)].sort((p, q) => V[p]!.x - V[q]!.x || p - q);
+    if (list.length < 2) continue;
+    const step = Math.min(14, (V[v]!.w * 0.7) / (list.length - 1));
+    list.forEach((u, k) => m.set(outgoing ? `${v}>${u}` : `${u}>${v}`, r1((k - (list.length - 1) / 2) * step)));
+  }
+  return m;
+}
+
+function r1(x: number): number {
+  return Math.round(x * 10) / 10;
+}
+
+function range(from: number, to: number, step = 1): number[] {
+  const r: number[] = [];
+  for (let i = from; step > 0 ? i < to : i > to; i += step) r.push(i);
+  return r;
+}
+
+class Heap {
+  private readonly a: number[] = [];
+  constructor(private readonly less: (p: number, q: number) => number) {}
+  get size(): number {
+    return this.a.length;
+  }
+  push(x: number): void {
+    const a = this.a;
+    a.push(x);
+    let i = a.length - 1;
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      if (this.less(a[p]!, a[i]!) <= 0) break;
+      [a[p], a[i]] = [a[i]!, a[p]!];
+      i = p;
+    }
+  }
+  pop(): number {
+    const a = this.a;
+    const top = a[0]!;
+    const last = a.pop()!;
+    if (a.length > 0) {
+      a[0] = last;
+      let i = 0;
+      for (;;) {
+        const l = 2 * i + 1;
+        const r = l + 1;
+        let m = i;
+        if (l < a.length && this.less(a[l]!, a[m]!) < 0) m = l;
+        if (r < a.length && this.less(a[r]!, a[m]!) < 0) m = r;
+        if (m === i) break;
+        [a[m], a[i]] = [a[i]!, a[m]!];
+        i = m;
+      }
+    }
+    return top;
+  }
+}
