@@ -2,7 +2,11 @@
 // The contract (attrs, shape function, kernel behaviour) is
 // docs/bridge-op.md; this file is its TensorFlow side, tvm_executor.cc the
 // TVM side.
+#include <algorithm>
+#include <atomic>
+#include <cerrno>
 #include <cstdlib>
+#include <deque>
 #include <filesystem>
 #include <memory>
 #include <mutex>
@@ -10,13 +14,16 @@
 #include <system_error>
 #include <vector>
 
+#include "absl/container/inlined_vector.h"
 #include "absl/strings/ascii.h"
 #include "sha256.h"
+#include "tensorflow/core/framework/device_base.h"
 #include "tensorflow/core/framework/op.h"
 #include "tensorflow/core/framework/op_kernel.h"
 #include "tensorflow/core/framework/shape_inference.h"
 #include "tensorflow/core/framework/tensor_shape.h"
 #include "tensorflow/core/platform/logging.h"
+#include "tensorflow/core/platform/threadpool.h"
 #include "tvm_executor.h"
 
 namespace tf2tvm {
@@ -37,6 +44,12 @@ constexpr char kArtifactDirEnv[] = "TF2TVM_ARTIFACT_DIR";
 // "0" binds every tensor by copying: a diagnostic switch for telling a
 // zero-copy problem in some TVM runtime apart from a wrong artifact.
 constexpr char kZeroCopyEnv[] = "TF2TVM_ZERO_COPY";
+// Threads a TVM parallel loop uses inside one bridge op; default: the TF
+// device's intra-op thread count. See "Threads" in docs/bridge-op.md.
+constexpr char kNumThreadsEnv[] = "TF2TVM_NUM_THREADS";
+
+// Inputs and outputs a kernel handles without a heap allocation per call.
+constexpr int kInlineTensors = 8;
 
 // The dtypes a cluster may exchange with TensorFlow. Their buffers have the
 // same layout on both sides (TF bool and TVM bool are one byte each).
@@ -53,6 +66,20 @@ bool ToDLDataType(DataType dtype, DLDataType* out) {
     default: return false;
   }
 }
+
+// TVM's parallel loops on TensorFlow's intra-op threads: the threads TF's
+// own kernels use, so a bridge op adds none of its own.
+class IntraOpPool : public TaskPool {
+ public:
+  IntraOpPool(tensorflow::thread::ThreadPool* workers, int num_threads)
+      : workers_(workers), num_threads_(workers == nullptr ? 1 : num_threads) {}
+  int NumThreads() const override { return num_threads_; }
+  void Schedule(std::function<void()> fn) override { workers_->Schedule(std::move(fn)); }
+
+ private:
+  tensorflow::thread::ThreadPool* workers_;
+  int num_threads_;
+};
 
 std::string ShapeSetText(const std::vector<TensorShape>& shapes) {
   std::string text = "(";
@@ -109,6 +136,21 @@ class BridgeOpKernel : public OpKernel {
     OP_REQUIRES_OK(ctx, ctx->GetAttr("tvm_version", &tvm_version_));
     OP_REQUIRES_OK(ctx, ctx->GetAttr("target", &target_));
 
+    // TVM's parallel loops run on TF's intra-op pool, split into as many
+    // tasks as the pool has threads unless the environment says otherwise.
+    const char* threads_env = std::getenv(kNumThreadsEnv);
+    if (threads_env != nullptr && *threads_env != '\0') {
+      char* end = nullptr;
+      errno = 0;
+      long n = std::strtol(threads_env, &end, 10);
+      OP_REQUIRES(ctx, errno == 0 && *end == '\0' && n >= 1 && n <= 4096,
+                  errors::InvalidArgument(Where(), ": ", kNumThreadsEnv, "='", threads_env,
+                                          "' is not a thread count (an integer >= 1)"));
+      num_threads_ = static_cast<int>(n);
+    } else {
+      num_threads_ = std::max(1, ctx->device()->tensorflow_cpu_worker_threads()->num_threads);
+    }
+
     const size_t n_art = paths.size(), n_in = tin.size(), n_out = tout.size();
     OP_REQUIRES(ctx, n_art > 0, errors::InvalidArgument(Where(), ": no artifacts"));
     OP_REQUIRES(ctx, digests.size() == n_art,
@@ -146,9 +188,8 @@ class BridgeOpKernel : public OpKernel {
       }
       return absl::OkStatus();
     };
-    artifacts_.resize(n_art);
     for (size_t a = 0; a < n_art; ++a) {
-      Artifact& art = artifacts_[a];
+      Artifact& art = artifacts_.emplace_back();
       art.path = paths[a];
       art.sha256 = absl::AsciiStrToLower(digests[a]);
       OP_REQUIRES_OK(ctx, to_shapes(input_shapes, a * n_in, n_in, in_types, &art.input_shapes,
@@ -159,17 +200,23 @@ class BridgeOpKernel : public OpKernel {
   }
 
   void Compute(OpKernelContext* ctx) override {
-    std::vector<TensorShape> seen;
-    for (int i = 0; i < ctx->num_inputs(); ++i) seen.push_back(ctx->input(i).shape());
-
+    // The artifact compiled for these input shapes. No allocation: this
+    // and everything below up to the TVM run is the op's fixed cost.
+    const int n_in = ctx->num_inputs();
     Artifact* art = nullptr;
     for (Artifact& candidate : artifacts_) {
-      if (candidate.input_shapes == seen) {
+      bool same = true;
+      for (int i = 0; i < n_in && same; ++i) {
+        same = ctx->input(i).shape() == candidate.input_shapes[i];
+      }
+      if (same) {
         art = &candidate;
         break;
       }
     }
     if (art == nullptr) {
+      std::vector<TensorShape> seen;
+      for (int i = 0; i < n_in; ++i) seen.push_back(ctx->input(i).shape());
       std::string compiled;
       for (const Artifact& candidate : artifacts_) {
         compiled += (compiled.empty() ? "" : ", ") + ShapeSetText(candidate.input_shapes);
@@ -181,21 +228,23 @@ class BridgeOpKernel : public OpKernel {
       return;
     }
 
-    GraphExecutor* executor = nullptr;
-    OP_REQUIRES_OK(ctx, GetExecutor(art, &executor));
+    GraphExecutor* executor = art->ready.load(std::memory_order_acquire);
+    if (executor == nullptr) OP_REQUIRES_OK(ctx, LoadExecutor(art, &executor));
 
-    std::vector<const void*> inputs;
-    for (int i = 0; i < ctx->num_inputs(); ++i) inputs.push_back(ctx->input(i).data());
-    std::vector<void*> outputs;
-    for (size_t o = 0; o < art->output_shapes.size(); ++o) {
+    absl::InlinedVector<const void*, kInlineTensors> inputs(n_in);
+    for (int i = 0; i < n_in; ++i) inputs[i] = ctx->input(i).data();
+    const size_t n_out = art->output_shapes.size();
+    absl::InlinedVector<void*, kInlineTensors> outputs(n_out);
+    for (size_t o = 0; o < n_out; ++o) {
       Tensor* output = nullptr;
       OP_REQUIRES_OK(ctx, ctx->allocate_output(static_cast<int>(o), art->output_shapes[o],
                                                &output));
-      outputs.push_back(output->data());
+      outputs[o] = output->data();
     }
 
+    IntraOpPool pool(ctx->device()->tensorflow_cpu_worker_threads()->workers, num_threads_);
     std::string error;
-    OP_REQUIRES(ctx, executor->Run(inputs.data(), outputs.data(), &error),
+    OP_REQUIRES(ctx, executor->Run(inputs.data(), outputs.data(), &pool, &error),
                 errors::Internal(Where(), ": TVM ", error, " [artifact ", art->path, "]"));
   }
 
@@ -206,6 +255,8 @@ class BridgeOpKernel : public OpKernel {
     std::vector<TensorShape> input_shapes, output_shapes;
     std::vector<TensorSpec> input_specs, output_specs;
     std::unique_ptr<GraphExecutor> executor;  // created on first use, under load_mu_
+    // executor.get() once it is ready: read without the lock on every call.
+    std::atomic<GraphExecutor*> ready{nullptr};
   };
 
   std::string Where() const {
@@ -245,7 +296,8 @@ class BridgeOpKernel : public OpKernel {
 
   // The executor of an artifact, created (after checking the file's sha256)
   // the first time the artifact is used and kept for the kernel's lifetime.
-  absl::Status GetExecutor(Artifact* art, GraphExecutor** out) {
+  // Compute calls this only while art->ready is unset.
+  absl::Status LoadExecutor(Artifact* art, GraphExecutor** out) {
     std::lock_guard<std::mutex> lock(load_mu_);
     if (art->executor == nullptr) {
       std::string path, base_source;
@@ -270,15 +322,22 @@ class BridgeOpKernel : public OpKernel {
         return errors::Internal(Where(), ": loading ", path, " (built with TVM '", tvm_version_,
                                 "' for '", target_, "'): ", error);
       }
-      VLOG(1) << Where() << ": loaded " << path << ": " << art->executor->DescribeBindings();
+      VLOG(1) << Where() << ": loaded " << path << "; parallel loops: "
+              << (art->executor->parallel()
+                      ? std::to_string(num_threads_) + " tasks on TF's intra-op threads"
+                      : std::string("the TVM runtime's own launcher"))
+              << "; " << art->executor->DescribeBindings();
+      art->ready.store(art->executor.get(), std::memory_order_release);
     }
     *out = art->executor.get();
     return absl::OkStatus();
   }
 
   std::string cluster_, artifact_dir_, tvm_version_, target_;
+  int num_threads_ = 1;  // tasks per parallel loop (kNumThreadsEnv, else TF's intra-op count)
   // Fixed after construction, except each Artifact::executor (see load_mu_).
-  std::vector<Artifact> artifacts_;
+  // A deque: Artifact holds an atomic, which cannot move.
+  std::deque<Artifact> artifacts_;
   std::mutex load_mu_;
 };
 

@@ -1,5 +1,11 @@
 #include "tvm_executor.h"
 
+#include <dlfcn.h>
+#include <tvm/runtime/c_backend_api.h>
+
+#include <algorithm>
+#include <atomic>
+#include <condition_variable>
 #include <cstdlib>
 #include <cstring>
 #include <sstream>
@@ -45,6 +51,87 @@ bool Call(TVMFunctionHandle function, const char* what, const std::string& subje
 }
 
 const std::string kNoSubject;
+
+// ---------------------------------------------------------------- parallel loops
+
+// The pool of the Run on this thread; null outside Run and on helper
+// threads, where a (nested) parallel loop runs on the calling thread.
+thread_local TaskPool* current_pool = nullptr;
+
+// One parallel loop: tasks 0..num_task-1, claimed by whoever comes first.
+struct ParallelLoop {
+  FTVMParallelLambda lambda;
+  void* cdata;
+  int num_task;
+  std::atomic<int> next{0};       // the next task nobody has claimed
+  std::atomic<int> unfinished{0};  // tasks claimed or not, not yet done
+  std::atomic<bool> failed{false};
+  std::mutex mu;
+  std::condition_variable done;
+};
+
+void RunTasks(ParallelLoop* loop) {
+  TVMParallelGroupEnv env;
+  env.sync_handle = nullptr;
+  env.num_task = loop->num_task;
+  for (int task; (task = loop->next.fetch_add(1)) < loop->num_task;) {
+    if (loop->lambda(task, &env, loop->cdata) != 0) loop->failed = true;
+    if (loop->unfinished.fetch_sub(1) == 1) {
+      std::lock_guard<std::mutex> lock(loop->mu);
+      loop->done.notify_all();
+    }
+  }
+}
+
+// Replaces TVMBackendParallelLaunch in the libraries GraphExecutor loads.
+// Same contract: task ids 0..num_task-1 each run once, the lambda reads
+// num_task from env and splits the loop by it; num_task 0 asks for the
+// default count. The caller runs tasks too and takes every task no helper
+// has started, so a busy pool only slows a loop down, never blocks it.
+// Tasks may run one after another on one thread: correct for loops
+// without TVMBackendParallelBarrier, the only ones sent here.
+int ParallelLaunch(FTVMParallelLambda lambda, void* cdata, int num_task) {
+  TaskPool* pool = current_pool;
+  int threads = pool == nullptr ? 1 : std::max(1, pool->NumThreads());
+  int n = num_task <= 0 ? threads : std::min(num_task, threads);
+  if (n <= 1) {
+    TVMParallelGroupEnv env;
+    env.sync_handle = nullptr;
+    env.num_task = 1;
+    return lambda(0, &env, cdata);
+  }
+  // Helpers may start after the loop is over: they hold a reference.
+  auto loop = std::make_shared<ParallelLoop>();
+  loop->lambda = lambda;
+  loop->cdata = cdata;
+  loop->num_task = n;
+  loop->unfinished = n;
+  for (int i = 1; i < n; ++i) pool->Schedule([loop] { RunTasks(loop.get()); });
+  RunTasks(loop.get());
+  if (loop->unfinished.load() > 0) {
+    std::unique_lock<std::mutex> lock(loop->mu);
+    loop->done.wait(lock, [&] { return loop->unfinished.load() == 0; });
+  }
+  return loop->failed ? -1 : 0;
+}
+
+// Points the library's __TVMBackendParallelLaunch at ParallelLaunch. The
+// runtime set it when it loaded the library (dlopen of this very path,
+// which RTLD_NOLOAD finds again); a later load of the same file sets it
+// back until that executor redirects it too, which only makes loops run
+// on one thread meanwhile.
+bool RedirectParallelLaunch(const std::string& path) {
+  void* handle = dlopen(path.c_str(), RTLD_LAZY | RTLD_NOLOAD);
+  if (handle == nullptr) return false;
+  bool ok = false;
+  void* slot = dlsym(handle, "__TVMBackendParallelLaunch");
+  if (slot != nullptr && dlsym(handle, "__TVMBackendParallelBarrier") == nullptr) {
+    *static_cast<decltype(&ParallelLaunch)*>(slot) = &ParallelLaunch;
+    ok = true;
+  }
+  dlclose(handle);
+  return ok;
+}
 
 DLTensor HostTensor(void* data, const TensorSpec& spec) {
   DLTensor tensor;
@@ -211,6 +298,7 @@ std::unique_ptr<GraphExecutor> GraphExecutor::Load(const std::string& path,
         allow_zero_copy ? graph.outputs[o].why_not_zero_copy : "zero-copy disabled";
     self->outputs_.push_back(std::move(binding));
   }
+  self->parallel_ = RedirectParallelLaunch(path);
   return self;
 }
 
@@ -237,7 +325,8 @@ bool GraphExecutor::GetMember(const char* name, TVMFunctionHandle* out, std::str
 
 // Hands one buffer to `setter` (a set_* function taking index and tensor).
 // For zero-copy bindings, a misaligned buffer is swapped for the staging
-// buffer, filled from it when `copy_in`.
+// buffer, filled from it when `copy_in`, and the call is skipped when the
+// executor already points at the buffer.
 bool GraphExecutor::Bind(TVMFunctionHandle setter, const char* setter_name, Binding* binding,
                          void* data, bool copy_in, std::string* error) {
   if (binding->zero_copy && !IsAligned(data)) {
@@ -253,15 +342,22 @@ bool GraphExecutor::Bind(TVMFunctionHandle setter, const char* setter_name, Bind
     if (copy_in && binding->num_bytes > 0) std::memcpy(binding->staging, data, binding->num_bytes);
     data = binding->staging;
   }
+  if (binding->zero_copy && data == binding->bound) return true;
   DLTensor tensor = HostTensor(data, binding->spec);
   TVMValue args[2];
   int codes[2] = {kDLInt, kTVMDLTensorHandle};
   args[0].v_int64 = binding->tvm_index;
   args[1].v_handle = &tensor;
-  return Call(setter, setter_name, binding->name, args, codes, 2, nullptr, nullptr, error);
+  if (!Call(setter, setter_name, binding->name, args, codes, 2, nullptr, nullptr, error)) {
+    binding->bound = nullptr;  // unknown after a failed call: bind again next time
+    return false;
+  }
+  if (binding->zero_copy) binding->bound = data;
+  return true;
 }
 
-bool GraphExecutor::Run(const void* const* inputs, void* const* outputs, std::string* error) {
+bool GraphExecutor::Run(const void* const* inputs, void* const* outputs, TaskPool* pool,
+                        std::string* error) {
   std::lock_guard<std::mutex> lock(mu_);
 
   for (size_t i = 0; i < inputs_.size(); ++i) {
@@ -280,7 +376,10 @@ bool GraphExecutor::Run(const void* const* inputs, void* const* outputs, std::st
     }
   }
 
-  if (!Call(run_, "run", kNoSubject, nullptr, nullptr, 0, nullptr, nullptr, error)) return false;
+  current_pool = pool;
+  bool ran = Call(run_, "run", kNoSubject, nullptr, nullptr, 0, nullptr, nullptr, error);
+  current_pool = nullptr;
+  if (!ran) return false;
 
   for (size_t o = 0; o < outputs_.size(); ++o) {
     Binding& b = outputs_[o];

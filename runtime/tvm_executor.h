@@ -10,6 +10,7 @@
 #include <tvm/runtime/c_runtime_api.h>
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -28,6 +29,27 @@ std::string DLDataTypeName(DLDataType dtype);
 // Bytes a dense tensor of this spec occupies (bool: one byte per element).
 size_t NumBytes(const TensorSpec& spec);
 
+// Threads for the parallel loops of a run (see GraphExecutor::Run).
+//
+// Code TVM compiles splits a parallel loop into tasks and hands them to the
+// runtime's TVMBackendParallelLaunch, through a function pointer each
+// library holds (__TVMBackendParallelLaunch). The runtime tf2tvm ships
+// (hhb-tvm 3.2.3, OpenMP build) runs every such loop as one task on the
+// calling thread, whatever TVM_NUM_THREADS or runtime.config_threadpool
+// say. GraphExecutor::Load therefore points that function pointer at its
+// own launcher, which runs the tasks on the calling thread plus a TaskPool:
+// in the bridge op, TensorFlow's intra-op threads, so TVM and TensorFlow
+// share one set of threads rather than oversubscribing the cores.
+class TaskPool {
+ public:
+  virtual ~TaskPool() = default;
+  // Tasks a parallel loop is split into (the caller runs some): >= 1.
+  virtual int NumThreads() const = 0;
+  // Runs fn once on another thread, soon. The launcher never depends on
+  // it starting: the caller takes any task no helper has started.
+  virtual void Schedule(std::function<void()> fn) = 0;
+};
+
 class GraphExecutor {
  public:
   // Loads `path` (must be absolute: it goes to dlopen), creates its graph
@@ -45,8 +67,20 @@ class GraphExecutor {
 
   // Runs once. inputs[i] / outputs[o] are dense host buffers of the specs
   // given to Load. Calls are serialised: the executor keeps the bound
-  // pointers between set_* and run.
-  bool Run(const void* const* inputs, void* const* outputs, std::string* error);
+  // pointers between set_* and run. Parallel loops run on the calling
+  // thread and `pool` (null: the calling thread only).
+  bool Run(const void* const* inputs, void* const* outputs, TaskPool* pool,
+           std::string* error);
+  bool Run(const void* const* inputs, void* const* outputs, std::string* error) {
+    return Run(inputs, outputs, nullptr, error);
+  }
+
+  // Whether parallel loops go to Run's pool: false when the library has no
+  // __TVMBackendParallelLaunch pointer to redirect, or uses
+  // TVMBackendParallelBarrier (its tasks would then have to run at the same
+  // time, which the launcher does not promise); the runtime's own launcher
+  // then runs them.
+  bool parallel() const { return parallel_; }
 
   // How each tensor is bound and, when copied, why; for logs.
   std::string DescribeBindings() const;
@@ -66,6 +100,12 @@ class GraphExecutor {
     // 64-byte-aligned buffer of our own, used when a zero-copy tensor's
     // caller buffer is not aligned; allocated on first need.
     void* staging = nullptr;
+    // Zero-copy only: the buffer the executor points at since the last
+    // successful set_*_zero_copy. Binding the same address again would
+    // change nothing (the executor's state depends on the address only), so
+    // the call is skipped; TensorFlow's allocator often hands a kernel the
+    // same addresses step after step.
+    const void* bound = nullptr;
   };
 
   GraphExecutor() = default;
@@ -82,6 +122,7 @@ class GraphExecutor {
   TVMFunctionHandle run_ = nullptr;
   std::vector<Binding> inputs_;
   std::vector<Binding> outputs_;
+  bool parallel_ = false;
   std::mutex mu_;
 };
 

@@ -78,7 +78,8 @@ def prepare():
                     "-I" + os.path.join(tvm_dir, "dlpack", "include"), "-o", checker, *sources,
                     "-L" + tvm_dir, "-l:libtvm_runtime.so", "-Wl,-rpath," + tvm_dir], check=True)
     subprocess.run([checker, os.path.join(TINY_DIR, "dense_b4.so"),
-                    os.path.join(TINY_DIR, "aliasing.so")], check=True)
+                    os.path.join(TINY_DIR, "aliasing.so"),
+                    os.path.join(TINY_DIR, "dense_wide.so")], check=True)
 
 
 # ---------------------------------------------------------------- TF side
@@ -143,12 +144,12 @@ def bridge_graph(names, paths=None, digests=None, artifact_dir=None, placeholder
 class Runner:
     """A session over an imported GraphDef; run() feeds x0.. and fetches every output."""
 
-    def __init__(self, graph_def):
+    def __init__(self, graph_def, config=None):
         self.graph = tf.Graph()
         with self.graph.as_default():
             tf.compat.v1.import_graph_def(graph_def, name="")
         self.bridge = self.graph.get_operation_by_name("bridge")
-        self.session = tf.compat.v1.Session(graph=self.graph)
+        self.session = tf.compat.v1.Session(graph=self.graph, config=config)
 
     def run(self, *inputs):
         feeds = {f"x{i}:0": x for i, x in enumerate(inputs)}
@@ -335,6 +336,35 @@ def test_concurrent_runs():
     for t in threads:
         t.join()
     assert not failures, failures
+
+
+def test_parallel_loops_on_intra_op_threads():
+    # dense_wide has parallel loops; they run on TF's intra-op pool split
+    # into that many tasks, or into TF2TVM_NUM_THREADS tasks. Kernels read
+    # the variable when a session creates them, i.e. at the first run.
+    x = RNG.standard_normal((64, 128)).astype(np.float32)
+    want = np.maximum(x @ WEIGHTS["wide_w"].T, 0)
+    results = []
+    for intra, env in ((1, None), (2, None), (2, "3"), (1, "2")):
+        config = tf.compat.v1.ConfigProto(intra_op_parallelism_threads=intra,
+                                          inter_op_parallelism_threads=1)
+        with EnvVar("TF2TVM_NUM_THREADS", env):
+            runner = Runner(bridge_graph(["dense_wide"]), config)
+            (y,) = runner.run(x)
+        np.testing.assert_allclose(y, want, rtol=1e-4, atol=1e-4)
+        for _ in range(3):
+            np.testing.assert_array_equal(runner.run(x)[0], y)
+        results.append(y)
+    for y in results[1:]:
+        np.testing.assert_array_equal(y, results[0])
+
+
+def test_bad_thread_count():
+    with EnvVar("TF2TVM_NUM_THREADS", "two"):
+        runner = Runner(bridge_graph(["dense_b1"]))
+        expect_error(tf.errors.InvalidArgumentError,
+                     lambda: runner.run(np.zeros((1, 8), np.float32)),
+                     "TF2TVM_NUM_THREADS='two' is not a thread count")
 
 
 def write_model_pb():

@@ -31,6 +31,7 @@ def weights():
         "dense_w": rng.standard_normal((4, 8)).astype("float32"),
         "dense_b": rng.standard_normal(4).astype("float32"),
         "alias_w": rng.standard_normal((4, 8)).astype("float32"),
+        "wide_w": rng.standard_normal((256, 128)).astype("float32"),
     }
 
 
@@ -68,6 +69,14 @@ CASES = {
    multiply(%in4, %in4), add(%in5, %in5), logical_not(%in6))
 }""",
         {},
+    ),
+    # Big enough for TVM's schedule to emit parallel loops, which the
+    # executor runs on the task pool it is given.
+    "dense_wide": (
+        """def @main(%in0: Tensor[(64, 128), float32], %w: Tensor[(256, 128), float32]) {
+  nn.relu(nn.dense(%in0, %w, units=256))
+}""",
+        {"w": "wide_w"},
     ),
     # Outputs that zero-copy binding gets wrong in TVM's graph executor:
     # a reshape compiled to __nop, an input returned as is, and one value

@@ -2,16 +2,21 @@
 // vectors, and the executor's staging path for buffers that are not 64-byte
 // aligned. TensorFlow's CPU allocator always hands the kernel 64-byte-aligned
 // buffers, so that path cannot be reached from a TF graph; here it is driven
-// directly, alternating with the zero-copy path on the same executor.
+// directly, alternating with the zero-copy path on the same executor. And
+// the parallel-loop launcher, with a task pool that counts what it runs.
 //
-//   executor_check DENSE_B4_SO ALIASING_SO
+//   executor_check DENSE_B4_SO ALIASING_SO DENSE_WIDE_SO
 //
-// dense_b4: in0 float32[4,8] -> float32[4,4]. aliasing: see build_tiny.py.
+// dense_b4: in0 float32[4,8] -> float32[4,4]; dense_wide: in0 float32[64,128]
+// -> float32[64,256]. aliasing: see build_tiny.py.
 // Prints one line per check; exits 1 on the first failure.
+#include <atomic>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "sha256.h"
@@ -126,11 +131,58 @@ void CheckLoadErrors(const std::string& dense_path) {
   std::printf("ok load failure carries TVMGetLastError(): %.140s...\n", error.c_str());
 }
 
+// A pool of plain threads, one per Schedule call, counting its tasks.
+class CountingPool : public tf2tvm::TaskPool {
+ public:
+  explicit CountingPool(int threads) : threads_(threads) {}
+  ~CountingPool() override { Join(); }
+  int NumThreads() const override { return threads_; }
+  void Schedule(std::function<void()> fn) override {
+    ++scheduled;
+    workers_.emplace_back(std::move(fn));
+  }
+  void Join() {
+    for (auto& t : workers_) t.join();
+    workers_.clear();
+  }
+  std::atomic<int> scheduled{0};
+
+ private:
+  int threads_;
+  std::vector<std::thread> workers_;
+};
+
+void CheckParallelLoops(const std::string& wide_path) {
+  std::string error;
+  auto exec = tf2tvm::GraphExecutor::Load(wide_path, {F32({64, 128})}, {F32({64, 256})}, true,
+                                          &error);
+  Require(exec != nullptr, "load dense_wide: " + error);
+  Require(exec->parallel(), "dense_wide's parallel loops are redirected");
+  Buffer in(64 * 128 * sizeof(float), 0), serial(64 * 256 * sizeof(float), 0),
+      parallel(64 * 256 * sizeof(float), 0);
+  for (int k = 0; k < 64 * 128; ++k) in.f()[k] = 0.125f * (k % 23) - 1.0f;
+  const void* inputs[] = {in.data};
+  void* serial_out[] = {serial.data};
+  Require(exec->Run(inputs, serial_out, &error), "serial run: " + error);
+  for (int threads : {2, 3}) {
+    CountingPool pool(threads);
+    std::memset(parallel.data, 0xff, 64 * 256 * sizeof(float));
+    void* parallel_out[] = {parallel.data};
+    Require(exec->Run(inputs, parallel_out, &pool, &error), "parallel run: " + error);
+    pool.Join();
+    Require(pool.scheduled > 0, "the run scheduled tasks on the pool");
+    Require(std::memcmp(serial.data, parallel.data, 64 * 256 * sizeof(float)) == 0,
+            "parallel and serial results are identical");
+    std::printf("ok parallel loops on a %d-thread pool: %d helper tasks, same result\n", threads,
+                pool.scheduled.load());
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc != 3) {
-    std::fprintf(stderr, "usage: %s DENSE_B4_SO ALIASING_SO\n", argv[0]);
+  if (argc != 4) {
+    std::fprintf(stderr, "usage: %s DENSE_B4_SO ALIASING_SO DENSE_WIDE_SO\n", argv[0]);
     return 2;
   }
   CheckSha256();
@@ -138,5 +190,6 @@ int main(int argc, char** argv) {
   CheckStaging(argv[1], false);
   CheckBindingPlan(argv[2]);
   CheckLoadErrors(argv[1]);
+  CheckParallelLoops(argv[3]);
   return 0;
 }
