@@ -92,3 +92,14 @@ describe('planEinsum', () => {
     expect(() => planEinsum('ab,bc->ac', [2, 3], [4, 5])).toThrow(/label b is 3 in operand 0 and 4 in operand 1/);
   });
 });
+
+describe('planEinsum keeps a constant operand as the dense weight', () => {
+  test("'ji,jk->ki' with a constant second operand transposes the data, not the weight's role", () => {
+    const p = planEinsum('ji,jk->ki', [4, 3], [4, 5], false, true);
+    expect(p).toMatchObject({ swap: false, b: 0, m: 3, n: 5, k: 4, permX: [1, 0], permY: [1, 0], outPerm: [1, 0] });
+  });
+
+  test('a constant first operand becomes the weight by swapping', () => {
+    expect(planEinsum('cd,abc->abd', [4, 5], [2, 3, 4], true, false)).toMatchObject({ swap: true, b: 0, m: 6, n: 5, k: 4, outPerm: [0, 1, 2] });
+  });
+});

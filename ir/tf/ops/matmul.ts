@@ -195,8 +195,11 @@ export function planEinsum(
     const permY = transposeY ? yNT : yNN;
     const product = [...batch, ...freeX, ...freeY];
     const outPerm = [...lo].map((l) => product.indexOf(l));
-    // Transposes of constants happen at compile time and cost nothing.
-    const cost = Number(!isIdentity(permX) && !cx) + Number(!isIdentity(permY) && !cy) + Number(!isIdentity(outPerm));
+    // Transposes of constants happen at compile time and cost nothing. A dense
+    // layer whose weight is the run-time operand while the other one is
+    // constant loses TVM's packed-weight schedule: worse than two transposes.
+    const runtimeWeight = batch.length === 0 && cx && !cy ? 2 : 0;
+    const cost = Number(!isIdentity(permX) && !cx) + Number(!isIdentity(permY) && !cy) + Number(!isIdentity(outPerm)) + runtimeWeight;
     return {
       swap,
       permX,
@@ -214,9 +217,7 @@ export function planEinsum(
   };
   const straight = plan(la, lb, constA, constB, false);
   const swapped = plan(lb, la, constB, constA, true);
-  // A dense layer keeps the constant operand as its weight when there is one.
-  const preferSwap = straight.b === 0 && constA && !constB;
-  const { cost: _c, ...best } = swapped.cost < straight.cost || (preferSwap && swapped.cost <= straight.cost) ? swapped : straight;
+  const { cost: _cost, ...best } = swapped.cost < straight.cost ? swapped : straight;
   return best;
 }
 

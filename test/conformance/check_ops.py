@@ -1,0 +1,103 @@
+"""Checks many (original graph, tf2tvm output) pairs in one TensorFlow process.
+
+`tf2tvm verify` starts one Python per model (~5 s each, mostly importing
+TensorFlow); the op conformance suite has ~100 tiny models, so it compiles
+them all with `tf2tvm compile` and then checks them here in one go. Same
+comparison as src/python/verify.py (max|got - want| against max|want|), but
+on the inputs stored with each case: they are drawn from each op's domain.
+
+TensorFlow only: never imports tvm. Reads JSON on stdin:
+    {"cases": [{"name": str, "case_dir": str, "out": str}, ...]}
+prints one JSON object {name: report} on stdout.
+"""
+
+import json
+import os
+import sys
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import numpy as np  # noqa: E402
+import tensorflow as tf  # noqa: E402
+
+BRIDGE_OP = "TF2TVMBridgeOp"
+
+
+def load_graph_def(path):
+    gd = tf.compat.v1.GraphDef()
+    with open(path, "rb") as f:
+        gd.ParseFromString(f.read())
+    return gd
+
+
+def rewritten_graph_def(out_dir):
+    """OUT/model.pb with every bridge node pointed at OUT (what tf2tvm_runtime.load does)."""
+    gd = load_graph_def(os.path.join(out_dir, "model.pb"))
+    nodes = list(gd.node)
+    for fn in gd.library.function:
+        nodes.extend(fn.node_def)
+    for node in nodes:
+        if node.op == BRIDGE_OP:
+            node.attr["artifact_dir"].s = os.path.abspath(out_dir).encode()
+    return gd, sum(1 for n in nodes if n.op == BRIDGE_OP)
+
+
+def run(graph_def, feeds, fetches):
+    g = tf.Graph()
+    with g.as_default():
+        tf.compat.v1.import_graph_def(graph_def, name="")
+    with tf.compat.v1.Session(graph=g) as sess:
+        return sess.run(fetches, feed_dict={f"{k}:0": v for k, v in feeds.items()})
+
+
+def compare(want, got):
+    want = np.asarray(want)
+    got = np.asarray(got)
+    if want.shape != got.shape or want.dtype != got.dtype:
+        return {"ok": False, "error": f"{got.dtype}{list(got.shape)} != {want.dtype}{list(want.shape)}"}
+    if want.dtype == np.bool_:
+        diff = (got != want).astype(np.float64)
+        scale = 1.0
+    else:
+        diff = np.abs(got.astype(np.float64) - want.astype(np.float64))
+        scale = float(np.max(np.abs(want.astype(np.float64)))) if want.size else 0.0
+    nan_mismatch = bool(np.any(np.isnan(got) != np.isnan(want))) if want.dtype.kind == "f" else False
+    max_abs = float(np.nanmax(diff)) if diff.size else 0.0
+    max_rel = max_abs / scale if scale > 0 else (0.0 if max_abs == 0 else float("inf"))
+    return {"ok": not nan_mismatch, "max_abs_err": max_abs, "max_rel_err": max_rel, "nan_mismatch": nan_mismatch}
+
+
+def check(case):
+    meta = json.load(open(os.path.join(case["case_dir"], "meta.json")))
+    feeds = {
+        inp["name"]: np.load(os.path.join(case["case_dir"], "inputs", f"{i}.npy"))
+        for i, inp in enumerate(meta["inputs"])
+    }
+    fetches = meta["outputs"]
+    original = load_graph_def(os.path.join(case["case_dir"], "model.pb"))
+    rewritten, bridges = rewritten_graph_def(case["out"])
+    want = run(original, feeds, fetches)
+    got = run(rewritten, feeds, fetches)
+    outs = [dict(name=name, **compare(w, h)) for name, w, h in zip(fetches, want, got)]
+    return {"ok": all(o["ok"] for o in outs), "bridge_ops": bridges, "outputs": outs}
+
+
+def main():
+    req = json.load(sys.stdin)
+    cases = req["cases"]
+    # The op library registers TF2TVMBridgeOp: once per process. Every OUT
+    # ships the same library; load the first one.
+    if cases:
+        tf.load_op_library(os.path.join(cases[0]["out"], "runtime", "libtf2tvm_op.so"))
+    report = {}
+    for case in cases:
+        try:
+            report[case["name"]] = check(case)
+        except Exception as e:  # one broken case must not hide the others
+            report[case["name"]] = {"ok": False, "error": f"{type(e).__name__}: {str(e).strip()[-800:]}"}
+    json.dump(report, sys.stdout)
+    sys.stdout.write("\n")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,191 @@
+// Op conformance against TensorFlow: one tiny frozen graph per op and main
+// attribute variant (fixtures/generate_ops.py), each compiled by the real CLI
+// (`tf2tvm compile --policy all`), then every rewritten graph run next to its
+// original in TensorFlow. A case passes when the op under test sits inside a
+// cluster and every output matches within rtol 1e-5 (relative to max|output|).
+//
+// Cost on two cores is dominated by process starts, not by the tiny builds:
+// `tf2tvm verify` would start one TensorFlow per case (~5 s each), so the
+// outputs are compared by test/conformance/check_ops.py, one TensorFlow
+// process for all cases. Compiles run two at a time, with a build cache of
+// their own (content-addressed: a changed lowering changes the Relay text and
+// so the key, and is rebuilt). TF2TVM_CONFORMANCE_FRESH=1 builds everything anew.
+//
+// The graphs are generated once per version of generate_ops.py and of the
+// toolchain pins, into fixtures/cache/ops/<key>/ (ignored by git).
+
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { execa } from 'execa';
+import { findToolchain, toolchainLocation } from '../../backends/tvm/toolchain.js';
+import { projectPath } from '../../src/project.js';
+import { tempDir, tf2tvmJson, type CliResult } from '../helpers.js';
+
+interface Meta {
+  name: string;
+  inputs: { name: string; dtype: string; shape: number[] }[];
+  outputs: string[];
+  ops: string[];
+  rtol?: number;
+  why?: string;
+}
+interface CompileDoc {
+  ok: boolean;
+  clusters: { name: string; nodes: string[]; artifacts: { status: string }[] }[];
+  unclustered: { node: string; op: string; reason: string; message: string }[];
+}
+interface OutputReport {
+  name: string;
+  ok: boolean;
+  max_abs_err?: number;
+  max_rel_err?: number;
+  error?: string;
+}
+interface CheckReport {
+  ok: boolean;
+  error?: string;
+  bridge_ops?: number;
+  outputs?: OutputReport[];
+}
+
+const DEFAULT_RTOL = 1e-5;
+const CONCURRENCY = 2;
+
+const script = projectPath('fixtures', 'generate_ops.py');
+const key = createHash('sha256').update(readFileSync(script)).update(toolchainLocation().key).digest('hex').slice(0, 16);
+const casesDir = projectPath('fixtures', 'cache', 'ops', key);
+
+/** Generates the cases unless this version of the script already did (atomically: another run may race). */
+async function ensureCases(): Promise<void> {
+  if (existsSync(path.join(casesDir, '.complete'))) return;
+  const tc = await findToolchain();
+  const tmp = `${casesDir}.tmp-${process.pid}`;
+  rmSync(tmp, { recursive: true, force: true });
+  const r = await execa(tc.python, [script, '--out', tmp], { env: tc.env(), reject: false, stdin: 'ignore' });
+  if (r.exitCode !== 0) throw new Error(`generate_ops.py failed (${r.exitCode}):\n${String(r.stderr).slice(-3000)}`);
+  writeFileSync(path.join(tmp, '.complete'), `${key}\n`);
+  mkdirSync(path.dirname(casesDir), { recursive: true });
+  try {
+    renameSync(tmp, casesDir);
+  } catch {
+    rmSync(tmp, { recursive: true, force: true }); // someone else finished first
+  }
+  // Cases of older script versions are dead weight now.
+  for (const old of readdirSync(path.dirname(casesDir))) {
+    if (/^[0-9a-f]{16}$/.test(old) && old !== key) rmSync(path.join(path.dirname(casesDir), old), { recursive: true, force: true });
+  }
+}
+
+await ensureCases();
+// TF2TVM_CONFORMANCE_ONLY=a,b runs those cases only (while working on an op).
+const only = process.env.TF2TVM_CONFORMANCE_ONLY?.split(',').filter(Boolean);
+const names = readdirSync(casesDir)
+  .filter((n) => existsSync(path.join(casesDir, n, 'meta.json')) && (!only || only.includes(n)))
+  .sort();
+const metas = new Map(names.map((n) => [n, JSON.parse(readFileSync(path.join(casesDir, n, 'meta.json'), 'utf8')) as Meta]));
+
+const work = tempDir('tf2tvm-ops-');
+const buildCache = process.env.TF2TVM_CONFORMANCE_FRESH === '1' ? path.join(work, 'build-cache') : projectPath('fixtures', 'cache', 'ops-builds');
+const compiled = new Map<string, { r: CliResult; doc: CompileDoc | undefined }>();
+let checked: Record<string, CheckReport> = {};
+const seconds: Record<string, number> = {};
+
+async function compileCase(name: string): Promise<void> {
+  const args = ['compile', path.join(casesDir, name, 'model.pb'), '-o', path.join(work, name), '--policy', 'all', '-j', '1', '--cache-dir', buildCache];
+  try {
+    const { r, doc } = await tf2tvmJson<CompileDoc>(args);
+    compiled.set(name, { r, doc });
+  } catch (e) {
+    compiled.set(name, { r: { exitCode: -1, stdout: '', stderr: (e as Error).message }, doc: undefined });
+  }
+}
+
+beforeAll(async () => {
+  const t0 = performance.now();
+  const queue = [...names];
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      for (let n = queue.shift(); n !== undefined; n = queue.shift()) await compileCase(n);
+    }),
+  );
+  seconds.compile = (performance.now() - t0) / 1000;
+
+  const t1 = performance.now();
+  const ok = names.filter((n) => compiled.get(n)?.r.exitCode === 0);
+  const tc = await findToolchain();
+  const req = { cases: ok.map((n) => ({ name: n, case_dir: path.join(casesDir, n), out: path.join(work, n) })) };
+  const r = await execa(tc.python, [projectPath('test', 'conformance', 'check_ops.py')], {
+    env: tc.env(),
+    input: JSON.stringify(req),
+    reject: false,
+  });
+  if (r.exitCode !== 0) throw new Error(`check_ops.py failed (${r.exitCode}):\n${String(r.stderr).slice(-3000)}`);
+  checked = JSON.parse(String(r.stdout)) as Record<string, CheckReport>;
+  seconds.check = (performance.now() - t1) / 1000;
+  process.stderr.write(
+    `op conformance: ${names.length} cases, compile ${seconds.compile.toFixed(0)} s, check ${seconds.check.toFixed(0)} s (cases in ${casesDir})\n`,
+  );
+}, 3_600_000);
+
+test('the generator wrote a case for every op family', () => {
+  if (only) return;
+  const ops = new Set(names.map((n) => n.split('_')[0]));
+  for (const family of ['conv2d', 'depthwise', 'matmul', 'batch', 'einsum', 'fused', 'max', 'avg', 'mean', 'strided', 'pad', 'mirror']) {
+    expect(ops).toContain(family);
+  }
+  expect(names.length).toBeGreaterThanOrEqual(60);
+});
+
+test('the CLI verify agrees on one case (its own random inputs, one TensorFlow process)', async () => {
+  // check_ops.py stands in for `tf2tvm verify` on every case; this keeps the two honest.
+  const name = 'einsum_mha_scores_aecd_abcd';
+  if (only && !only.includes(name)) return;
+  expect(compiled.get(name)?.r.exitCode).toBe(0);
+  const v = await tf2tvmJson<{ ok: boolean; outputs: { name: string; max_rel_err: number }[] }>([
+    'verify',
+    path.join(casesDir, name, 'model.pb'),
+    path.join(work, name),
+  ]);
+  expect(v.r.exitCode).toBe(0);
+  expect(v.doc.outputs.map((o) => o.name)).toEqual(metas.get(name)!.outputs);
+  for (const o of v.doc.outputs) expect(o.max_rel_err).toBeLessThanOrEqual(DEFAULT_RTOL);
+});
+
+describe.each(names)('%s', (name) => {
+  const meta = metas.get(name)!;
+
+  test('compiles with every op under test inside a built cluster', () => {
+    const c = compiled.get(name)!;
+    if (c.r.exitCode !== 0) throw new Error(`compile exited ${c.r.exitCode}:\n${c.r.stderr.slice(-2000)}`);
+    const doc = c.doc!;
+    const members = new Set(doc.clusters.flatMap((k) => k.nodes));
+    for (const op of meta.ops) {
+      const why = doc.unclustered.find((u) => u.node === op);
+      expect([op, why ? `${why.reason}: ${why.message}` : 'clustered']).toEqual([op, 'clustered']);
+      expect(members.has(op)).toBe(true);
+    }
+    for (const k of doc.clusters) for (const a of k.artifacts) expect(['built', 'cached']).toContain(a.status);
+  });
+
+  test(`matches TensorFlow within rtol ${meta.rtol ?? DEFAULT_RTOL}`, () => {
+    const rep = checked[name];
+    expect(rep).toBeDefined();
+    expect(rep!.error).toBeUndefined();
+    expect(rep!.bridge_ops).toBeGreaterThan(0);
+    expect(rep!.outputs!.map((o) => o.name)).toEqual(meta.outputs);
+    for (const o of rep!.outputs!) {
+      expect([o.name, o.ok, o.error]).toEqual([o.name, true, undefined]);
+      expect(o.max_rel_err).toBeLessThanOrEqual(meta.rtol ?? DEFAULT_RTOL);
+    }
+  });
+});
+
+afterAll(() => {
+  // Per-case errors, for the report: fixtures/cache/ops/<key>/last-run.json.
+  const rows = names.map((n) => ({ name: n, max_rel_err: Math.max(...(checked[n]?.outputs ?? []).map((o) => o.max_rel_err ?? Infinity)) }));
+  writeFileSync(path.join(casesDir, 'last-run.json'), JSON.stringify({ seconds, rows }, null, 2) + '\n');
+  // Outputs of a failing run stay for a look (the path is in the summary line).
+  if (names.every((n) => checked[n]?.ok)) rmSync(work, { recursive: true, force: true });
+  else process.stderr.write(`op conformance: outputs kept in ${work}\n`);
+});
