@@ -3,6 +3,7 @@
 import { Command, CommanderError } from 'commander';
 import { errors } from '../diagnostics.js';
 import { VERSION } from '../project.js';
+import { registerBench } from './commands/bench.js';
 import { registerCache } from './commands/cache.js';
 import { registerCompile } from './commands/compile.js';
 import { registerDoctor } from './commands/doctor.js';
@@ -29,6 +30,7 @@ program
 
 registerCompile(program);
 registerVerify(program);
+registerBench(program);
 registerInspect(program);
 registerDoctor(program);
 registerCache(program);

@@ -1,0 +1,190 @@
+// tf2tvm bench MODEL OUT: the original graph in TensorFlow, the same with XLA
+// JIT, and the rewritten graph with its bridge ops, timed in one TF-only
+// process on the same inputs and thread settings; then each cluster alone
+// (src/python/bench.py, src/python/cluster_timing.py).
+
+import { readFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Command } from 'commander';
+import { execa } from 'execa';
+import { findToolchain } from '../../../backends/tvm/toolchain.js';
+import { errors } from '../../diagnostics.js';
+import { projectPath } from '../../project.js';
+import { printJson, runCommand } from '../output.js';
+import { positiveInt } from '../options.js';
+
+export interface ClusterTiming {
+  cluster: string;
+  shapes: string;
+  nodes: number;
+  inputs?: string;
+  tf_ms?: number;
+  tvm_ms?: number;
+  speedup?: number | null;
+  max_rel_err?: number;
+  tf_p10_ms?: number;
+  tf_p90_ms?: number;
+  tvm_p10_ms?: number;
+  tvm_p90_ms?: number;
+  error?: string;
+}
+
+interface Timings {
+  tf_ms: number | null;
+  tf_p10_ms: number | null;
+  tf_p90_ms: number | null;
+  xla_ms: number | null;
+  xla_p10_ms: number | null;
+  xla_p90_ms: number | null;
+  tf2tvm_ms: number | null;
+  tf2tvm_p10_ms: number | null;
+  tf2tvm_p90_ms: number | null;
+  speedup_vs_tf: number | null;
+  speedup_vs_xla: number | null;
+  xla_vs_tf: number | null;
+  max_rel_err: { tf2tvm: number | null; xla: number | null } | null;
+}
+
+export interface BenchReport extends Timings {
+  ok: boolean;
+  model: string;
+  out: string;
+  runs: number;
+  warmup: number;
+  threads: { tf_intra_op: number; tf_inter_op: number; tvm: number };
+  cpu: string | null;
+  tensorflow: string;
+  xla: { available: boolean; compiled_clusters: number; reason: string | null };
+  outputs: string[];
+  shape_sets: (Partial<Timings> & { key: string; error?: string })[];
+  clusters: ClusterTiming[];
+}
+
+interface Flags {
+  runs: number;
+  warmup: number;
+  threads?: number;
+  clusterRuns?: number;
+  clusters: boolean;
+  seed: number;
+  json?: boolean;
+}
+
+export async function bench(model: string, out: string, o: Flags): Promise<BenchReport> {
+  try {
+    JSON.parse(readFileSync(path.join(out, 'manifest.json'), 'utf8'));
+  } catch {
+    throw errors.badOutDir(out, 'no readable manifest.json: is this a tf2tvm compile output?');
+  }
+  const threads = o.threads ?? os.availableParallelism();
+  const tc = await findToolchain();
+  const args = [
+    projectPath('src', 'python', 'bench.py'),
+    '--model', model,
+    '--out', out,
+    '--runs', String(o.runs),
+    '--warmup', String(o.warmup),
+    '--threads', String(threads),
+    '--seed', String(o.seed),
+    ...(o.clusterRuns ? ['--cluster-runs', String(o.clusterRuns)] : []),
+    ...(o.clusters ? [] : ['--no-clusters']),
+  ];
+  const child = execa(tc.python, args, { env: tc.env({ threads }), reject: false, stdin: 'ignore' });
+  // Progress lines of the Python side go straight to the user; the rest of
+  // its stderr (TensorFlow's chatter) only into an error report.
+  let pending = '';
+  child.stderr?.on('data', (chunk: Buffer) => {
+    pending += chunk.toString();
+    const lines = pending.split('\n');
+    pending = lines.pop() ?? '';
+    for (const line of lines) {
+      if (/^(bench|cluster_timing): /.test(line)) process.stderr.write(line + '\n');
+    }
+  });
+  const r = await child;
+  if (r.exitCode !== 0) {
+    throw errors.toolchainFailed(`${tc.python} ${args.join(' ')} exited ${r.exitCode}:\n${String(r.stderr).split('\n').slice(-15).join('\n')}`);
+  }
+  return JSON.parse(String(r.stdout)) as BenchReport;
+}
+
+const ms = (v: number | null | undefined): string => (v === null || v === undefined ? '-' : v < 10 ? v.toFixed(3) : v.toFixed(1));
+const times = (v: number | null | undefined): string => (v === null || v === undefined ? '-' : `${v.toFixed(2)}x`);
+const sci = (v: number | null | undefined): string => (v === null || v === undefined ? '-' : v.toExponential(1));
+
+/** Columns: the first `left` left-aligned, the rest right-aligned. */
+function pad(cells: string[], widths: number[], left = 1): string {
+  return cells
+    .map((c, i) => (i < left ? c.padEnd(widths[i]!) : c.padStart(widths[i]!)))
+    .join('  ')
+    .trimEnd();
+}
+
+export function benchTable(r: BenchReport): string {
+  const lines: string[] = [];
+  const t = r.threads;
+  lines.push(`model ${r.model}, output ${r.out}`);
+  lines.push(`${r.cpu ?? 'unknown CPU'}; TensorFlow ${r.tensorflow}; threads: TF intra-op ${t.tf_intra_op}, inter-op ${t.tf_inter_op}; TVM ${t.tvm} (on TF's intra-op pool)`);
+  lines.push(`${r.runs} runs after ${r.warmup} warm-up, interleaved; ms per call: median (p10-p90)`);
+  if (!r.xla.available) lines.push(`XLA: not measured (${r.xla.reason ?? 'unavailable'})`);
+  for (const s of r.shape_sets) {
+    lines.push('');
+    if (s.error) {
+      lines.push(`shapes ${s.key}: FAILED: ${s.error}`);
+      continue;
+    }
+    const w = [Math.max(12, `shapes ${s.key}`.length), 8, 17, 7, 11];
+    lines.push(pad([`shapes ${s.key}`, 'median', 'p10-p90', 'vs TF', 'max rel err'], w));
+    const row = (label: string, m?: number | null, p10?: number | null, p90?: number | null, err?: number | null): string =>
+      pad([label, ms(m), m === null || m === undefined ? '-' : `${ms(p10)}-${ms(p90)}`, times(m ? (s.tf_ms ?? 0) / m : null), err === undefined ? '' : sci(err)], w);
+    lines.push(row('TensorFlow', s.tf_ms, s.tf_p10_ms, s.tf_p90_ms));
+    lines.push(row('TF + XLA JIT', s.xla_ms, s.xla_p10_ms, s.xla_p90_ms, s.max_rel_err?.xla ?? null));
+    lines.push(row('tf2tvm', s.tf2tvm_ms, s.tf2tvm_p10_ms, s.tf2tvm_p90_ms, s.max_rel_err?.tf2tvm ?? null));
+    if (s.speedup_vs_xla !== null && s.speedup_vs_xla !== undefined) lines.push(`tf2tvm vs XLA: ${times(s.speedup_vs_xla)}`);
+  }
+  if (r.clusters.length) {
+    lines.push('');
+    lines.push('each cluster alone (its TF subgraph vs its bridge op):');
+    const w = [
+      Math.max(7, ...r.clusters.map((c) => c.cluster.length)),
+      Math.max(6, ...r.clusters.map((c) => c.shapes.length)),
+      5, 9, 9, 7, 11,
+    ];
+    lines.push(pad(['cluster', 'shapes', 'nodes', 'TF ms', 'TVM ms', 'speedup', 'max rel err'], w, 2));
+    for (const c of r.clusters) {
+      if (c.error) lines.push(`${pad([c.cluster, c.shapes, String(c.nodes)], w.slice(0, 3), 2)}  FAILED: ${c.error.split('\n')[0]}`);
+      else lines.push(pad([c.cluster, c.shapes, String(c.nodes), ms(c.tf_ms), ms(c.tvm_ms), times(c.speedup), sci(c.max_rel_err)], w, 2));
+    }
+  }
+  return lines.join('\n') + '\n';
+}
+
+export function registerBench(program: Command): void {
+  program
+    .command('bench')
+    .description('time the original graph in TensorFlow, with XLA JIT, and the rewritten graph; then each cluster alone')
+    .argument('<model>', 'the original frozen GraphDef')
+    .argument('<out>', 'the output folder of tf2tvm compile')
+    .option('--runs <n>', 'timed calls per variant', positiveInt, 50)
+    .option('--warmup <n>', 'untimed calls per variant first', (v) => (v === '0' ? 0 : positiveInt(v)), 5)
+    .option('--threads <n>', 'TF intra-op threads = TVM threads (default: the number of cores); TF inter-op threads are 1', positiveInt)
+    .option('--cluster-runs <n>', 'timed calls per cluster (default: --runs)', positiveInt)
+    .option('--no-clusters', 'skip timing each cluster alone')
+    .option('--seed <n>', 'seed of the random inputs', (v) => Number(v), 0)
+    .option('--json', 'print one JSON document on stdout')
+    .action(async (model: string, out: string, o: Flags) => {
+      await runCommand(Boolean(o.json), async () => {
+        const r = await bench(model, out, o);
+        if (o.json) printJson(r);
+        else process.stdout.write(benchTable(r));
+        if (!r.ok) {
+          const failed = [...r.shape_sets.filter((s) => s.error).map((s) => `shapes ${s.key}`), ...r.clusters.filter((c) => c.error).map((c) => `${c.cluster} (${c.shapes})`)];
+          const e = errors.toolchainFailed(`benchmark incomplete: ${failed.join(', ')} failed`);
+          process.stderr.write(`error ${e.code}: ${e.message}\n`);
+          return e.exitCode;
+        }
+        return 0;
+      });
+    });
+}

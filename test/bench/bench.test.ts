@@ -1,0 +1,97 @@
+// tf2tvm bench and cluster_timing.py on conv_mlp: the report's shape, positive
+// times, and that each cluster's bridge op agrees with its TF subgraph.
+// Not a performance test: nothing here asserts one variant is faster.
+
+import path from 'node:path';
+import { execa } from 'execa';
+import { findToolchain } from '../../backends/tvm/toolchain.js';
+import { projectPath } from '../../src/project.js';
+import type { BenchReport } from '../../src/cli/commands/bench.js';
+import { fixture, tempDir, tf2tvm, tf2tvmJson } from '../helpers.js';
+
+const work = tempDir('tf2tvm-bench-');
+const out = path.join(work, 'conv_mlp');
+
+beforeAll(async () => {
+  const c = await tf2tvm(['compile', fixture('conv_mlp'), '-o', out]);
+  if (c.exitCode !== 0) throw new Error(`compile conv_mlp failed:\n${c.stderr}`);
+});
+
+const positive = (v: number | null | undefined): void => {
+  expect(typeof v).toBe('number');
+  expect(v).toBeGreaterThan(0);
+};
+
+describe('tf2tvm bench --json', () => {
+  let doc: BenchReport;
+  beforeAll(async () => {
+    const { r, doc: d } = await tf2tvmJson<BenchReport>(['bench', fixture('conv_mlp'), out, '--runs', '3', '--warmup', '1', '--threads', '2']);
+    if (r.exitCode !== 0) throw new Error(`bench failed (exit ${r.exitCode}):\n${r.stderr}`);
+    doc = d;
+  });
+
+  test('reports every variant with a median and a spread, on the same thread settings', () => {
+    expect(doc.ok).toBe(true);
+    for (const k of ['tf', 'tf2tvm'] as const) {
+      positive(doc[`${k}_ms`]);
+      expect(doc[`${k}_p10_ms`]!).toBeLessThanOrEqual(doc[`${k}_ms`]!);
+      expect(doc[`${k}_p90_ms`]!).toBeGreaterThanOrEqual(doc[`${k}_ms`]!);
+    }
+    // XLA: a number when this TensorFlow build ran an XLA cluster, else null with the reason.
+    if (doc.xla.available) positive(doc.xla_ms);
+    else {
+      expect(doc.xla_ms).toBeNull();
+      expect(typeof doc.xla.reason).toBe('string');
+    }
+    expect(doc.threads).toEqual({ tf_intra_op: 2, tf_inter_op: 1, tvm: 2 });
+    expect(typeof doc.cpu).toBe('string');
+    expect(doc.outputs).toEqual(['softmax:0']);
+    positive(doc.speedup_vs_tf);
+    expect(doc.max_rel_err!.tf2tvm!).toBeLessThanOrEqual(1e-5);
+    expect(doc.shape_sets.map((s) => s.key)).toEqual(['1x28x28x1']);
+  });
+
+  test('times each cluster alone', () => {
+    expect(doc.clusters).toHaveLength(1);
+    const c = doc.clusters[0]!;
+    expect(c).toMatchObject({ cluster: 'cluster_0', shapes: '1x28x28x1', nodes: 16, inputs: 'captured' });
+    positive(c.tf_ms);
+    positive(c.tvm_ms);
+    positive(c.speedup);
+    expect(c.max_rel_err!).toBeLessThanOrEqual(1e-5);
+  });
+});
+
+test('tf2tvm bench prints a table', async () => {
+  const r = await tf2tvm(['bench', fixture('conv_mlp'), out, '--runs', '2', '--warmup', '0', '--no-clusters']);
+  expect(r.exitCode).toBe(0);
+  expect(r.stdout).toMatch(/^TensorFlow +\d/m);
+  expect(r.stdout).toMatch(/^tf2tvm +\d/m);
+  expect(r.stdout).toMatch(/^TF \+ XLA JIT /m);
+  expect(r.stdout).not.toMatch(/each cluster alone/);
+});
+
+test('tf2tvm bench on a folder that is not a compile output fails with a code', async () => {
+  const r = await tf2tvm(['bench', fixture('conv_mlp'), work, '--json']);
+  expect(r.exitCode).toBe(1);
+  expect(JSON.parse(r.stdout)).toMatchObject({ ok: false, error: { code: 'TF2TVM1015' } });
+});
+
+test('cluster_timing.py: the bridge op agrees with the TF subgraph, --clusters selects', async () => {
+  const tc = await findToolchain();
+  const script = projectPath('src', 'python', 'cluster_timing.py');
+  const args = [script, '--model', fixture('conv_mlp'), '--out', out, '--runs', '3', '--warmup', '1', '--threads', '1', '--clusters', 'cluster_0'];
+  const r = await execa(tc.python, args, { env: tc.env(), reject: false, stdin: 'ignore' });
+  expect(r.exitCode).toBe(0);
+  const doc = JSON.parse(String(r.stdout)) as { ok: boolean; threads: Record<string, number>; clusters: { cluster: string; max_rel_err: number; tf_ms: number; tvm_ms: number }[] };
+  expect(doc.ok).toBe(true);
+  expect(doc.threads).toEqual({ tf_intra_op: 1, tf_inter_op: 1, tvm: 1 });
+  expect(doc.clusters.map((c) => c.cluster)).toEqual(['cluster_0']);
+  expect(doc.clusters[0]!.max_rel_err).toBeLessThanOrEqual(1e-5);
+  positive(doc.clusters[0]!.tf_ms);
+  positive(doc.clusters[0]!.tvm_ms);
+
+  const bad = await execa(tc.python, [script, '--model', fixture('conv_mlp'), '--out', out, '--clusters', 'nope'], { env: tc.env(), reject: false, stdin: 'ignore' });
+  expect(bad.exitCode).toBe(2);
+  expect(String(bad.stderr)).toContain('no compiled cluster named nope');
+});
