@@ -16,7 +16,7 @@ import { Unsupported, type NodeCtx } from '../ir/tf/registry.js';
 import { formatType, type TensorType } from '../ir/types.js';
 
 /** Ops without a lowering whose single output has the shape and dtype of input 0. */
-const SHAPE_PRESERVING = new Set(['Cumsum', 'Cumprod', 'Sign', 'Round', 'Floor', 'Ceil', 'Reciprocal', 'StopGradient', 'CheckNumerics', 'Snapshot', 'PreventGradient', 'EnsureShape']);
+const SHAPE_PRESERVING = new Set(['Cumsum', 'Cumprod', 'Sign', 'Round', 'Floor', 'Ceil', 'Reciprocal', 'CheckNumerics', 'EnsureShape']);
 
 /**
  * TensorFlow v1 control flow forwards tensors unchanged: shapes pass through
@@ -107,17 +107,15 @@ function withHints(t: NodeTypes, hint: readonly (TensorType | undefined)[] | und
   return { ...t, outputs };
 }
 
-/** Whether some tensor is left without a static type (and TF's inference might help). */
+/**
+ * Whether a node tf2tvm could compile reads a tensor left without a static
+ * type: only then can TensorFlow's own inference (a Python start) help.
+ */
 export function hasUnknownTypes(state: State): boolean {
   return state.types!.some((m) =>
-    state.view.nodes.some((n) => {
-      const t = m.get(n.name)!;
-      return t.outputs.some((o) => !o) || (t.outputs.length === 0 && !ZERO_OUTPUT_OPS.has(n.op));
-    }),
+    state.view.nodes.some((n) => OPS.get(n.op)?.lower !== undefined && n.inputs.some((t) => !m.get(t.node)?.outputs[t.index])),
   );
 }
-
-const ZERO_OUTPUT_OPS = new Set(['NoOp', 'Assert', 'ControlTrigger', 'SaveV2', 'AssignVariableOp', 'PrintV2']);
 
 export const inferShapes: Pass = {
   name: 'infer-shapes',

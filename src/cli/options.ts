@@ -32,6 +32,11 @@ export function policy(value: string): Policy {
   return value;
 }
 
+export function selectMode(value: string): 'all' | 'measured' {
+  if (value !== 'all' && value !== 'measured') throw new InvalidArgumentError("expected 'all' or 'measured'");
+  return value;
+}
+
 export interface ClusterFlags {
   policy: Policy;
   minClusterSize: number;

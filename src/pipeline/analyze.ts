@@ -17,7 +17,10 @@ export interface ClusteringSummary {
   readonly unclustered: readonly Unclustered[];
 }
 
-export function summarize(state: State, keptClusters: ReadonlySet<string>, failed: ReadonlyMap<string, string> = new Map()): ClusteringSummary {
+/** Why a formed cluster was not kept after all (its build failed, or it measured slower). */
+export type RemovedClusters = ReadonlyMap<string, { readonly reason: ReasonCode; readonly message: string }>;
+
+export function summarize(state: State, keptClusters: ReadonlySet<string>, removed: RemovedClusters = new Map()): ClusteringSummary {
   const clusterOf = new Map<string, string>();
   for (const c of state.clusters ?? []) for (const m of c.nodes) clusterOf.set(m, c.name);
   const unclustered: Unclustered[] = [];
@@ -28,8 +31,9 @@ export function summarize(state: State, keptClusters: ReadonlySet<string>, faile
       clustered++;
       continue;
     }
-    if (c && failed.has(c)) {
-      unclustered.push({ node: n.name, op: n.op, reason: 'build-failed', message: `cluster ${c}: ${failed.get(c)}` });
+    const gone = c ? removed.get(c) : undefined;
+    if (gone) {
+      unclustered.push({ node: n.name, op: n.op, reason: gone.reason, message: `cluster ${c}: ${gone.message}` });
       continue;
     }
     const mark = state.marks?.get(n.name);

@@ -14,6 +14,8 @@ import { rewriteGraph, type BuiltCluster } from '../../passes/rewrite.js';
 import { PIPELINE } from '../../passes/index.js';
 import { hasUnknownTypes, inferShapes } from '../../passes/infer-shapes.js';
 import { tensorflowShapes } from './tf-shapes.js';
+import { decide, timeClusters, type SelectionDecision } from './select.js';
+import type { ReasonCode } from './reasons.js';
 import { BuildCache, cacheKey } from '../cache.js';
 import { errors, warnings, type Diagnostic } from '../diagnostics.js';
 import { encodeGraphDef, readGraphDef } from '../graphdef/io.js';
@@ -37,6 +39,10 @@ export interface CompileRequest {
   readonly jobs: number;
   readonly cacheDir: string;
   readonly depfile?: string;
+  /** 'measured': keep only the clusters TVM runs faster than TensorFlow. */
+  readonly select: 'all' | 'measured';
+  readonly selectMargin: number;
+  readonly selectRuns: number;
   readonly printAfter: readonly string[];
   readonly verifyIr: boolean;
   readonly print: (pass: string, text: string) => void;
@@ -65,6 +71,7 @@ export interface CompileResult extends ClusteringSummary {
   readonly target: string;
   readonly tvmVersion: string;
   readonly timings: Readonly<Record<string, number>>;
+  readonly selection?: readonly SelectionDecision[];
 }
 
 /** Front half shared with `inspect`: read, validate, run the passes. */
@@ -230,7 +237,7 @@ export async function compile(req: CompileRequest): Promise<CompileResult> {
       rmSync(staging.path('clusters', c), { recursive: true, force: true });
     }
 
-    const builtClusters: BuiltCluster[] = [];
+    let builtClusters: BuiltCluster[] = [];
     for (const c of state.clusters!) {
       if (failed.has(c.name)) continue;
       const artifacts = [];
@@ -239,38 +246,57 @@ export async function compile(req: CompileRequest): Promise<CompileResult> {
       }
       builtClusters.push({ cluster: c, artifacts });
     }
-    const rewritten = rewriteGraph(state, builtClusters, { tvmVersion, target });
-    writeFileSync(staging.path('model.pb'), encodeGraphDef(rewritten));
     mkdirSync(staging.path('runtime'));
     for (const f of ['libtf2tvm_op.so', 'libtvm_runtime.so']) copyFileSync(path.join(runtimeDir, f), staging.path('runtime', f));
     copyFileSync(projectPath('runtime', 'tf2tvm_runtime.py'), staging.path('runtime', 'tf2tvm_runtime.py'));
     if (existsSync(staging.path('logs')) && readdirSync(staging.path('logs')).length === 0) rmSync(staging.path('logs'), { recursive: true });
 
-    const kept = new Set(builtClusters.map((b) => b.cluster.name));
-    const summary = summarize(state, kept, new Map([...failed].map(([c, f]) => [c, f.error])));
-    const manifest = {
-      tf2tvm: 1,
-      model: path.basename(req.model),
-      target,
-      tvm_version: tvmVersion,
-      shape_sets: state.shapeSets.map((s) => ({ key: s.key, shapes: Object.fromEntries(s.shapes) })),
-      clusters: builtClusters.map((b) => ({
-        name: b.cluster.name,
-        nodes: b.cluster.nodes,
-        inputs: b.cluster.inputs.map((x) => `${x.node}:${x.index}`),
-        outputs: b.cluster.outputs.map((x) => `${x.node}:${x.index}`),
-        artifacts: b.artifacts.map((a) => ({ shapes: state.shapeSets[a.shapeSet]!.key, path: a.path, sha256: a.sha256 })),
-      })),
-      failed: [...failed].map(([name, f]) => ({ name, error: f.error })),
+    const removed = new Map<string, { reason: ReasonCode; message: string }>([...failed].map(([c, f]) => [c, { reason: 'build-failed' as const, message: f.error }]));
+    const write = (clusters: readonly BuiltCluster[], selection?: readonly SelectionDecision[]): void => {
+      writeFileSync(staging.path('model.pb'), encodeGraphDef(rewriteGraph(state, clusters, { tvmVersion, target })));
+      const manifest = {
+        tf2tvm: 1,
+        model: path.basename(req.model),
+        target,
+        tvm_version: tvmVersion,
+        shape_sets: state.shapeSets.map((s) => ({ key: s.key, shapes: Object.fromEntries(s.shapes) })),
+        clusters: clusters.map((b) => ({
+          name: b.cluster.name,
+          nodes: b.cluster.nodes,
+          inputs: b.cluster.inputs.map((x) => `${x.node}:${x.index}`),
+          outputs: b.cluster.outputs.map((x) => `${x.node}:${x.index}`),
+          artifacts: b.artifacts.map((a) => ({ shapes: state.shapeSets[a.shapeSet]!.key, path: a.path, sha256: a.sha256 })),
+        })),
+        failed: [...failed].map(([name, f]) => ({ name, error: f.error })),
+        ...(selection ? { selection: { mode: 'measured', margin: req.selectMargin, clusters: selection } } : {}),
+      };
+      writeFileSync(staging.path('manifest.json'), JSON.stringify(manifest, null, 2) + '\n');
     };
-    writeFileSync(staging.path('manifest.json'), JSON.stringify(manifest, null, 2) + '\n');
+    write(builtClusters);
+    let selection: SelectionDecision[] | undefined;
+    if (req.select === 'measured' && builtClusters.length > 0) {
+      // Time every built cluster from the provisional output, then keep the winners.
+      const timingsByCluster = await timeClusters(req.model, staging.dir, req.selectRuns);
+      selection = decide(builtClusters.map((b) => b.cluster.name), timingsByCluster, req.selectMargin);
+      for (const d of selection) {
+        if (d.keep) continue;
+        removed.set(d.cluster, { reason: 'not-faster', message: d.why });
+        rmSync(staging.path('clusters', d.cluster), { recursive: true, force: true });
+      }
+      builtClusters = builtClusters.filter((b) => !removed.has(b.cluster.name));
+      write(builtClusters, selection);
+      t = lap('select_ms', t);
+    }
+
+    const kept = new Set(builtClusters.map((b) => b.cluster.name));
+    const summary = summarize(state, kept, removed);
     staging.commit();
     if (req.depfile) writeFileSync(req.depfile, makeDepfile(req.out, req.model));
     lap('write_ms', t);
     timings.total_ms = Math.round(performance.now() - t0);
     const clusters = state.clusters!.map((c) => ({ name: c.name, nodes: c.nodes, artifacts: reports.get(c.name)! }));
     const cached = units.length - toBuild.length;
-    return { ...summary, clusters, built, cached, failed: failed.size, target, tvmVersion, timings };
+    return { ...summary, clusters, built, cached, failed: failed.size, target, tvmVersion, timings, ...(selection ? { selection } : {}) };
   } finally {
     staging.discard();
   }

@@ -20,6 +20,7 @@ export const REASONS = {
   'would-form-cycle': 'merging would create a cycle through TensorFlow',
   'size-limit': 'merging would exceed --max-cluster-size',
   'build-failed': 'its cluster failed to build with TVM',
+  'not-faster': 'its cluster measured no faster in TVM than in TensorFlow (--select measured)',
 } as const;
 
 export type ReasonCode = keyof typeof REASONS;

@@ -8,7 +8,7 @@ import { defaultCacheDir } from '../../cache.js';
 import { errors } from '../../diagnostics.js';
 import { printDiagnostic, printJson, runCommand } from '../output.js';
 import { progressReporter } from '../progress.js';
-import { batchList, clusterOptions, collect, commaList, policy, positiveInt, type ClusterFlags } from '../options.js';
+import { batchList, clusterOptions, collect, commaList, nonNegativeNumber, policy, positiveInt, selectMode, type ClusterFlags } from '../options.js';
 
 interface Flags extends ClusterFlags {
   out: string;
@@ -16,6 +16,9 @@ interface Flags extends ClusterFlags {
   batch?: number[];
   cacheDir?: string;
   depfile?: string;
+  select: 'all' | 'measured';
+  selectMargin: number;
+  selectRuns: number;
   target?: string;
   optLevel: number;
   strict?: boolean;
@@ -43,6 +46,9 @@ export function registerCompile(program: Command): void {
     .option('-j, --jobs <n>', 'parallel TVM builds', positiveInt)
     .option('--cache-dir <dir>', 'content-addressed build cache shared between output folders', defaultCacheDir())
     .option('--depfile <file>', 'write a Make dependency line for OUT/model.pb')
+    .option('--select <mode>', 'all: keep every built cluster; measured: keep only clusters TVM runs faster than TensorFlow', selectMode, 'all')
+    .option('--select-margin <x>', 'with --select measured: how much faster TVM must be (0.05 = 5%)', nonNegativeNumber, 0.05)
+    .option('--select-runs <n>', 'with --select measured: timed runs per cluster and side', positiveInt, 30)
     .option('--strict', 'a cluster that fails to build is fatal (exit 3)')
     .option('--print-ir-after <pass>', "print the IR after a pass ('all' for every pass)", commaList)
     .option('--verify-ir', 'run the IR verifier after every pass')
@@ -55,6 +61,9 @@ export function registerCompile(program: Command): void {
           out: o.out,
           shapes: o.batch ? { batch: o.batch } : (o.shapes ?? []),
           cacheDir: o.cacheDir ?? defaultCacheDir(),
+          select: o.select,
+          selectMargin: o.selectMargin,
+          selectRuns: o.selectRuns,
           ...(o.depfile ? { depfile: o.depfile } : {}),
           cluster: clusterOptions(o),
           ...(o.target ? { target: o.target } : {}),
@@ -80,6 +89,7 @@ export function registerCompile(program: Command): void {
             target: r.target,
             tvm_version: r.tvmVersion,
             timings: r.timings,
+            ...(r.selection ? { selection: r.selection } : {}),
           });
         } else {
           const kept = r.clusters.length - r.failed;
