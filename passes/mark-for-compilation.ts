@@ -56,7 +56,7 @@ function markAll(state: State): Map<string, Mark> {
     else if (frames.has(n.name)) m = no({ ok: false, reason: 'in-loop', message: 'inside a while-loop frame' });
     else if (n.device && !/cpu/i.test(n.device)) m = no({ ok: false, reason: 'device', message: `pinned to ${n.device}` });
     else if (!def?.lower) m = no({ ok: false, reason: 'unsupported-op', message: `no lowering for ${n.op}` });
-    else m = checkTypes(state, n.name, def.constInputs ?? [], types) ?? { ok: true, compute: def.compute ?? false, effective: n.op !== 'Identity' };
+    else m = checkTypes(state, n.name, def.constInputs ?? [], types) ?? { ok: true, compute: def.compute ?? false, effective: !def.free };
     marks.set(n.name, m);
   }
   return marks;

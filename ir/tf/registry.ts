@@ -50,6 +50,8 @@ export interface TfOpDef {
   readonly category: string;
   /** Compute-intensive: a cluster under the `compute` policy needs one of these. */
   readonly compute?: boolean;
+  /** Lowers to no code (Identity and its kin): not counted toward a cluster's size. */
+  readonly free?: boolean;
   /** Data inputs whose values must be known at compile time. */
   readonly constInputs?: readonly number[];
   /**

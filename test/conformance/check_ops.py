@@ -95,7 +95,20 @@ def main():
             report[case["name"]] = check(case)
         except Exception as e:  # one broken case must not hide the others
             report[case["name"]] = {"ok": False, "error": f"{type(e).__name__}: {str(e).strip()[-800:]}"}
-    json.dump(report, sys.stdout)
+    # JSON has no Infinity/NaN: a non-finite error is reported as null (and the case is not ok).
+    def finite(o):
+        if isinstance(o, dict):
+            return {k: finite(v) for k, v in o.items()}
+        if isinstance(o, list):
+            return [finite(v) for v in o]
+        if isinstance(o, float) and not np.isfinite(o):
+            return None
+        return o
+    for r in report.values():
+        for o in r.get("outputs", []):
+            if not np.isfinite(o.get("max_rel_err", 0.0)):
+                o["ok"] = False
+    json.dump(finite(report), sys.stdout, allow_nan=False)
     sys.stdout.write("\n")
 
 

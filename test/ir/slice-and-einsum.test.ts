@@ -3,7 +3,7 @@
 // from TensorFlow's documented semantics (numpy slicing for StridedSlice).
 
 import { resolveStridedSlice, SliceSpecError, type SliceMasks } from '../../ir/tf/slice-spec.js';
-import { planEinsum } from '../../ir/tf/ops/matmul.js';
+import { batchMatMulEinsum, planEinsum } from '../../ir/tf/ops/matmul.js';
 import { Unsupported } from '../../ir/tf/registry.js';
 
 const none: SliceMasks = { begin: 0, end: 0, ellipsis: 0, newAxis: 0, shrinkAxis: 0 };
@@ -101,5 +101,24 @@ describe('planEinsum keeps a constant operand as the dense weight', () => {
 
   test('a constant first operand becomes the weight by swapping', () => {
     expect(planEinsum('cd,abc->abd', [4, 5], [2, 3, 4], true, false)).toMatchObject({ swap: true, b: 0, m: 6, n: 5, k: 4, outPerm: [0, 1, 2] });
+  });
+});
+
+describe('batchMatMulEinsum', () => {
+  test.each([
+    // a, b, adj_x, adj_y, equation, labelled shapes
+    [[2, 3, 4], [2, 4, 5], false, false, 'axy,ayz->axz', [2, 3, 4], [2, 4, 5]],
+    [[2, 4, 3], [2, 5, 4], true, true, 'ayx,azy->axz', [2, 4, 3], [2, 5, 4]],
+    [[2, 3, 4, 5], [5, 6], false, false, 'abxy,yz->abxz', [2, 3, 4, 5], [5, 6]],
+    [[4, 1, 8, 16], [3, 16, 8], false, false, 'axy,byz->abxz', [4, 8, 16], [3, 16, 8]],
+    [[3, 1, 4, 5], [1, 3, 5, 6], false, false, 'axy,byz->abxz', [3, 4, 5], [3, 5, 6]],
+    [[1, 3, 4, 5], [3, 5, 6], false, false, 'bxy,byz->bxz', [3, 4, 5], [3, 5, 6]],
+    [[1, 1, 4, 5], [2, 3, 5, 6], false, true, 'xy,abzy->abxz', [4, 5], [2, 3, 5, 6]],
+  ] as const)('%j x %j', (a, b, ax, ay, eq, sa, sb) => {
+    expect(batchMatMulEinsum(a, b, ax, ay)).toEqual({ equation: eq, shapeA: sa, shapeB: sb });
+  });
+
+  test('non-broadcastable batches are refused', () => {
+    expect(() => batchMatMulEinsum([2, 3, 4], [3, 4, 5], false, false)).toThrow(/do not broadcast/);
   });
 });

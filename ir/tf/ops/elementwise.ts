@@ -145,6 +145,7 @@ export const elementwiseOps: OpTable = {
   Maximum: binary('max', true),
   Minimum: binary('min', true),
   SquaredDifference: binary('squared_difference'),
+  Pow: binary('pow'),
   Cast: cast,
   BiasAdd: {
     category: 'elementwise',

@@ -1,11 +1,12 @@
 // MatMul, BatchMatMul{,V2,V3} and two-operand Einsum. MatMul becomes `dense`
 // with its weight laid out [units, in] (constant weights are transposed here,
-// once, at compile time); batched products become rank-3 batch_matmul with
-// explicit flags; Einsum becomes transposes and reshapes around one dense or
-// batch_matmul (see planEinsum).
+// once, at compile time). Batched products and Einsum share one plan
+// (planEinsum): transposes and reshapes around one dense or rank-3
+// batch_matmul; BatchMatMul is written as an einsum first (batchMatMulEinsum),
+// which turns any batch broadcast into free dimensions.
 
 import type { ValueId } from '../../ops.js';
-import { numElements, type TensorType } from '../../types.js';
+import { broadcastShapes, type TensorType } from '../../types.js';
 import { reshapeConst, transpose2d, transposeConst } from '../consts.js';
 import { Unsupported, type LowerCtx, type NodeCtx, type OpTable, type TfOpDef } from '../registry.js';
 import { floatInput } from './common.js';
@@ -41,70 +42,92 @@ const matMul: TfOpDef = {
   },
 };
 
-/** Batch dims of both operands, and the broadcast batch of the result. */
-function batchShapes(a: TensorType, b: TensorType): { out: number[]; aBatch: number; bBatch: number } {
-  const ab = a.shape.slice(0, -2);
-  const bb = b.shape.slice(0, -2);
+/**
+ * BatchMatMul as an einsum: batch dimension i is label i, the matrix
+ * dimensions are x (M), y (K) and z (N). A batch dimension both operands have
+ * with one size is shared; one that only an operand has, or where the other
+ * operand has 1 (a broadcast), is that operand's own and becomes part of its
+ * free dimensions, with the other's size-1 dimension reshaped away. So any
+ * TensorFlow broadcast ([4,1] x [3], [3,1] x [1,3]) is one matrix product.
+ */
+export function batchMatMulEinsum(
+  a: readonly number[],
+  b: readonly number[],
+  adjX: boolean,
+  adjY: boolean,
+): { equation: string; shapeA: number[]; shapeB: number[] } {
+  const ab = a.slice(0, -2);
+  const bb = b.slice(0, -2);
   const n = Math.max(ab.length, bb.length);
-  const out: number[] = [];
-  const pa: number[] = [];
-  const pb: number[] = [];
+  if (n > 20) throw new Unsupported(`${n} batch dimensions`);
+  let la = '';
+  let lb = '';
+  const shapeA: number[] = [];
+  const shapeB: number[] = [];
   for (let i = 0; i < n; i++) {
-    const x = ab[ab.length - n + i] ?? 1;
-    const y = bb[bb.length - n + i] ?? 1;
-    if (x !== y && x !== 1 && y !== 1) throw new Unsupported(`batch dimensions [${ab}] and [${bb}] do not broadcast`);
-    pa.push(x);
-    pb.push(y);
-    out.push(Math.max(x, y));
+    const l = String.fromCharCode(97 + i);
+    const x = ab[ab.length - n + i];
+    const y = bb[bb.length - n + i];
+    if (x !== undefined && y !== undefined && x !== y && x !== 1 && y !== 1) {
+      throw new Unsupported(`batch dimensions [${ab}] and [${bb}] do not broadcast`);
+    }
+    // A batch dimension of size 1 in the result is no product dimension at
+    // all: it is dropped here and comes back with the final reshape.
+    if ((x ?? 1) === 1 && (y ?? 1) === 1) continue;
+    // Keep a dimension unless it is a 1 broadcast against the other operand.
+    const keepA = x !== undefined && (y === undefined || x === y || y === 1);
+    const keepB = y !== undefined && (x === undefined || x === y || x === 1);
+    if (keepA) {
+      la += l;
+      shapeA.push(x);
+    }
+    if (keepB) {
+      lb += l;
+      shapeB.push(y);
+    }
   }
-  const aBatch = numElements(ab);
-  const bBatch = numElements(bb);
-  // batch_matmul flattens the batch dimensions and broadcasts only a whole
-  // batch of 1: each operand's batch must be the result's batch or all ones.
-  // ([3,1] x [1,3] has equal flat batches, 3 and 3, yet needs 9 products.)
-  const whole = (p: readonly number[], flat: number): boolean => flat === 1 || p.every((d, i) => d === out[i]);
-  if (!whole(pa, aBatch) || !whole(pb, bBatch)) throw new Unsupported(`partial batch broadcasting of [${ab}] and [${bb}]`);
-  return { out, aBatch, bBatch };
+  const [ra, rb] = [a.length, b.length];
+  shapeA.push(a[ra - 2]!, a[ra - 1]!);
+  shapeB.push(b[rb - 2]!, b[rb - 1]!);
+  const batch = [...new Set(la + lb)].sort().join('');
+  return { equation: `${la}${adjX ? 'yx' : 'xy'},${lb}${adjY ? 'zy' : 'yz'}->${batch}xz`, shapeA, shapeB };
+}
+
+function batchMatMulPlan(c: NodeCtx): { plan: EinsumPlan; shapes: [number[], number[]] } {
+  const a = floatInput(c, 0);
+  const b = floatInput(c, 1);
+  if (a.dtype !== b.dtype) throw new Unsupported(`dtypes ${a.dtype} and ${b.dtype} differ`);
+  if (a.shape.length < 2 || b.shape.length < 2) throw new Unsupported('operands must be at least rank 2');
+  const ta = c.attrs.bool('adj_x');
+  const tb = c.attrs.bool('adj_y');
+  const ra = a.shape.length;
+  const rb = b.shape.length;
+  const k1 = ta ? a.shape[ra - 2]! : a.shape[ra - 1]!;
+  const k2 = tb ? b.shape[rb - 1]! : b.shape[rb - 2]!;
+  if (k1 !== k2) throw new Unsupported(`inner dimensions ${k1} and ${k2} differ`);
+  const e = batchMatMulEinsum(a.shape, b.shape, ta, tb);
+  const plan = planEinsum(e.equation, e.shapeA, e.shapeB, c.constInput(0) !== undefined, c.constInput(1) !== undefined);
+  return { plan, shapes: [e.shapeA, e.shapeB] };
 }
 
 const batchMatMul: TfOpDef = {
   category: 'matmul',
   compute: true,
   infer(c) {
-    const a = floatInput(c, 0);
-    const b = floatInput(c, 1);
-    if (a.shape.length < 2 || b.shape.length < 2) throw new Unsupported('operands must be at least rank 2');
-    const ta = c.attrs.bool('adj_x');
-    const tb = c.attrs.bool('adj_y');
-    const ra = a.shape.length;
-    const rb = b.shape.length;
-    const [m, k1] = ta ? [a.shape[ra - 1]!, a.shape[ra - 2]!] : [a.shape[ra - 2]!, a.shape[ra - 1]!];
-    const [k2, n] = tb ? [b.shape[rb - 1]!, b.shape[rb - 2]!] : [b.shape[rb - 2]!, b.shape[rb - 1]!];
-    if (k1 !== k2) throw new Unsupported(`inner dimensions ${k1} and ${k2} differ`);
-    return [{ dtype: a.dtype, shape: [...batchShapes(a, b).out, m, n] }];
+    batchMatMulPlan(c);
+    const [a, b] = [c.inputs[0]!, c.inputs[1]!];
+    const [ra, rb] = [a.shape.length, b.shape.length];
+    const m = c.attrs.bool('adj_x') ? a.shape[ra - 1]! : a.shape[ra - 2]!;
+    const n = c.attrs.bool('adj_y') ? b.shape[rb - 2]! : b.shape[rb - 1]!;
+    const batch = broadcastShapes(a.shape.slice(0, -2), b.shape.slice(0, -2))!;
+    return [{ dtype: a.dtype, shape: [...batch, m, n] }];
   },
   lower(c) {
-    const a = c.inputs[0]!;
-    const b = c.inputs[1]!;
-    const { aBatch, bBatch } = batchShapes(a, b);
-    const to3 = (v: ValueId, t: TensorType, batch: number): ValueId => {
-      const r = t.shape.length;
-      const shape = [batch, t.shape[r - 2]!, t.shape[r - 1]!];
-      return r === 3 ? v : c.emit({ kind: 'reshape', args: [v], shape }, { dtype: t.dtype, shape });
-    };
+    const { plan, shapes } = batchMatMulPlan(c);
     const out = c.outputs[0]!;
-    const r = out.shape.length;
-    const shape3 = [Math.max(aBatch, bBatch), out.shape[r - 2]!, out.shape[r - 1]!];
-    const mm = c.emit(
-      {
-        kind: 'batch_matmul',
-        args: [to3(c.value(0), a, aBatch), to3(c.value(1), b, bBatch)],
-        transposeA: c.attrs.bool('adj_x'),
-        transposeB: c.attrs.bool('adj_y'),
-      },
-      { dtype: out.dtype, shape: shape3 },
-    );
-    return [r === 3 ? mm : c.emit({ kind: 'reshape', args: [mm], shape: out.shape }, out)];
+    const v = lowerProduct(c, plan, shapes);
+    // The product lacks the result's size-1 batch dimensions.
+    return [sameDims(plan.outShape, out.shape) ? v : c.emit({ kind: 'reshape', args: [v], shape: out.shape }, out)];
   },
 };
 
@@ -229,20 +252,29 @@ function einsumPlanOf(c: NodeCtx): EinsumPlan {
   return planEinsum(c.attrs.str('equation'), a.shape, b.shape, c.constInput(0) !== undefined, c.constInput(1) !== undefined);
 }
 
-function lowerEinsum(c: LowerCtx): ValueId[] {
-  const p = einsumPlanOf(c);
+/**
+ * The IR of a planned product. `shapes` are the operands as the equation
+ * labels them: the inputs' shapes, or reshapes of them that drop size-1
+ * dimensions (BatchMatMul's broadcasts).
+ */
+function lowerProduct(c: LowerCtx, p: EinsumPlan, shapes: readonly [readonly number[], readonly number[]]): ValueId {
   const out = c.outputs[0]!;
   const dtype = out.dtype;
   const [ix, iy] = p.swap ? [1, 0] : [0, 1];
-  /** Operand i permuted and flattened to `flat`: constants at compile time, values with IR ops. */
+  /** Operand i relabelled, permuted and flattened to `flat`: constants at compile time, values with IR ops. */
   const operand = (i: number, perm: readonly number[], flat: number[]): ValueId => {
+    const labelled = shapes[i]!;
     const v = c.constInput(i);
-    if (v) return c.weight(reshapeConst(isIdentity(perm) ? v : transposeConst(v, perm), flat), `einsum${i}`);
-    const t = c.inputs[i]!;
-    const permuted = perm.map((d) => t.shape[d]!);
+    if (v) {
+      const t = reshapeConst(v, labelled);
+      return c.weight(reshapeConst(isIdentity(perm) ? t : transposeConst(t, perm), flat), `operand${i}`);
+    }
     let id = c.value(i);
+    const reshape = (to: readonly number[]): ValueId => c.emit({ kind: 'reshape', args: [id], shape: [...to] }, { dtype, shape: [...to] });
+    if (!sameDims(c.inputs[i]!.shape, labelled)) id = reshape(labelled);
+    const permuted = perm.map((d) => labelled[d]!);
     if (!isIdentity(perm)) id = c.emit({ kind: 'transpose', args: [id], perm }, { dtype, shape: permuted });
-    return sameDims(permuted, flat) ? id : c.emit({ kind: 'reshape', args: [id], shape: flat }, { dtype, shape: flat });
+    return sameDims(permuted, flat) ? id : reshape(flat);
   };
   let product: ValueId;
   if (p.b === 0) {
@@ -261,7 +293,7 @@ function lowerEinsum(c: LowerCtx): ValueId[] {
   const unflat = sameDims(p.productShape, flatShape)
     ? product
     : c.emit({ kind: 'reshape', args: [product], shape: [...p.productShape] }, { dtype, shape: [...p.productShape] });
-  return [isIdentity(p.outPerm) ? unflat : c.emit({ kind: 'transpose', args: [unflat], perm: [...p.outPerm] }, out)];
+  return isIdentity(p.outPerm) ? unflat : c.emit({ kind: 'transpose', args: [unflat], perm: [...p.outPerm] }, { dtype, shape: [...p.outShape] });
 }
 
 const einsum: TfOpDef = {
@@ -271,7 +303,11 @@ const einsum: TfOpDef = {
     const p = einsumPlanOf(c);
     return [{ dtype: c.inputs[0]!.dtype, shape: [...p.outShape] }];
   },
-  lower: lowerEinsum,
+  lower(c) {
+    const a = c.inputs[0]!;
+    const b = c.inputs[1]!;
+    return [lowerProduct(c, einsumPlanOf(c), [a.shape, b.shape])];
+  },
 };
 
 export const matmulOps: OpTable = {

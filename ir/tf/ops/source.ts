@@ -1,10 +1,26 @@
-// Nodes that only carry values: Const, Placeholder, Identity. Const and
-// Placeholder never join a cluster (their values reach clusters as weights
-// and inputs); Identity joins and costs nothing.
+// Nodes that only carry values: Const, Placeholder, Identity and its kin
+// (StopGradient, PreventGradient, Snapshot, IdentityN: identities at
+// inference). Const and Placeholder never join a cluster (their values reach
+// clusters as weights and inputs); the identities join and cost nothing.
 
 import { tensorFromProto } from '../tensor.js';
-import { Unsupported, type OpTable } from '../registry.js';
+import { Unsupported, type OpTable, type TfOpDef } from '../registry.js';
 import { input } from './common.js';
+
+/** Output i is input i: no code, and constants pass through. */
+function identity(outputs: 'one' | 'all'): TfOpDef {
+  const count = (n: number): number => (outputs === 'one' ? 1 : n);
+  return {
+    category: 'source',
+    free: true,
+    infer: (c) => Array.from({ length: count(c.inputs.length) }, (_, i) => input(c, i)),
+    fold(c) {
+      const vs = Array.from({ length: count(c.inputs.length) }, (_, i) => c.constInput(i));
+      return vs.every((v) => v) ? vs.map((v) => v!) : undefined;
+    },
+    lower: (c) => Array.from({ length: count(c.inputs.length) }, (_, i) => c.value(i)),
+  };
+}
 
 export const sourceOps: OpTable = {
   Const: {
@@ -19,13 +35,9 @@ export const sourceOps: OpTable = {
       return v ? [v] : undefined;
     },
   },
-  Identity: {
-    category: 'source',
-    infer: (c) => [input(c, 0)],
-    fold(c) {
-      const v = c.constInput(0);
-      return v ? [v] : undefined;
-    },
-    lower: (c) => [c.value(0)],
-  },
+  Identity: identity('one'),
+  StopGradient: identity('one'),
+  PreventGradient: identity('one'),
+  Snapshot: identity('one'),
+  IdentityN: identity('all'),
 };
