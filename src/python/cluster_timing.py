@@ -8,9 +8,10 @@ libtvm_runtime.so).
 prints one JSON document:
 
     {"ok", "model", "out", "runs", "warmup", "threads": {...}, "cpu",
-     "clusters": [{"cluster", "shapes", "nodes", "inputs", "tf_ms", "tvm_ms",
-                   "speedup", "max_rel_err", "tf_p10_ms", "tf_p90_ms",
-                   "tvm_p10_ms", "tvm_p90_ms"} or {"cluster", "shapes", "error"}]}
+     "clusters": [{"cluster", "shapes", "nodes", "inputs", "input_shapes",
+                   "tf_ms", "tvm_ms", "speedup", "saved_ms", "max_rel_err",
+                   "tf_p10_ms", "tf_p90_ms", "tvm_p10_ms", "tvm_p90_ms"}
+                  or {"cluster", "shapes", "nodes", "error"}]}
 
 one entry per cluster and compiled shape set. For each:
 
@@ -18,7 +19,9 @@ one entry per cluster and compiled shape set. For each:
     plus the non-member nodes they read that do not depend on a graph input
     (the Const weights and their Identity reads), with every cluster input
     tensor replaced by a Placeholder of the dtype and shape the bridge node
-    declares for that shape set. Control inputs from outside are dropped.
+    declares for that shape set, and each output read through an Identity
+    (as the rest of the model reads it). Control inputs from outside are
+    dropped.
 (b) TVM side: Placeholders -> a copy of the cluster's TF2TVMBridgeOp node
     from OUT/model.pb, artifact_dir set to OUT (as the loader does).
 
@@ -29,7 +32,9 @@ graph has inputs the shape set does not give ("random"). Outputs are
 compared (max_rel_err = max|tvm - tf| / max|tf| over all outputs), then both
 run `runs` times each, interleaved, after `warmup` runs each; times are the
 median and 10th/90th percentiles of one call, in ms, through
-Session.make_callable. Thread settings, the same on both sides: TF
+Session.make_callable. Both sides include one session call's fixed cost
+(a fraction of a millisecond), so for small clusters saved_ms = tf_ms -
+tvm_ms says more than the speedup ratio. Thread settings, the same on both sides: TF
 intra_op_parallelism_threads = threads, inter_op_parallelism_threads = 1,
 TF2TVM_NUM_THREADS = threads (the bridge op's parallel loops on TF's
 intra-op pool; see docs/bridge-op.md "Threads").
@@ -206,16 +211,16 @@ class Model:
 
 
 def bridge_signature(bridge, artifact_path):
-    """Input dtypes, input shapes and output count of one artifact of a bridge node."""
+    """Input dtypes, input shapes and output dtypes of one artifact of a bridge node."""
     tin = list(bridge.attr["Tin"].list.type)
     tout = list(bridge.attr["Tout"].list.type)
     paths = [p.decode() for p in bridge.attr["artifacts"].list.s]
     a = paths.index(artifact_path)
     shapes = [tf.TensorShape(s).as_list() for s in bridge.attr["input_shapes"].list.shape]
-    return tin, shapes[a * len(tin):(a + 1) * len(tin)], len(tout)
+    return tin, shapes[a * len(tin):(a + 1) * len(tin)], tout
 
 
-def tf_subgraph(model, cluster, tin, in_shapes):
+def tf_subgraph(model, cluster, tin, in_shapes, tout):
     """(GraphDef, placeholder names, output tensor names) of a cluster's TF nodes."""
     members = set(cluster["nodes"])
     inputs = {}
@@ -265,10 +270,20 @@ def tf_subgraph(model, cluster, tin, in_shapes):
                                  f"({producer.op}), which is neither a cluster input nor a constant")
             included.add(src)
             queue.append(producer)
-    return gd, [f"tf2tvm_timing/in{i}:0" for i in range(len(tin))], list(cluster["outputs"])
+    # Fetch each output through an Identity, as the rest of the model reads
+    # it: fetching the producer itself lets Grappler's remapper fuse it away
+    # in TF 2.18 (e.g. a BiasAdd that feeds x * sigmoid(x) and is fetched:
+    # "Graph does not contain terminal node ...BiasAdd").
+    fetches = []
+    for o, t in enumerate(cluster["outputs"]):
+        node, index, _ = parse_input(t)
+        out = gd.node.add(name=f"tf2tvm_timing/out{o}", op="Identity", input=[f"{node}:{index}"])
+        out.attr["T"].type = tout[o]
+        fetches.append(f"tf2tvm_timing/out{o}:0")
+    return gd, [f"tf2tvm_timing/in{i}:0" for i in range(len(tin))], fetches
 
 
-def bridge_graph(bridge, tin, in_shapes, n_out):
+def bridge_graph(bridge, tin, in_shapes, tout):
     """Placeholders -> a copy of the bridge node -> its outputs."""
     gd = tf.compat.v1.GraphDef()
     for i, (dtype, shape) in enumerate(zip(tin, in_shapes)):
@@ -281,7 +296,7 @@ def bridge_graph(bridge, tin, in_shapes, n_out):
     del node.input[:]
     node.input.extend(f"tf2tvm_timing/in{i}" for i in range(len(tin)))
     return gd, [f"tf2tvm_timing/in{i}:0" for i in range(len(tin))], \
-        [f"tf2tvm_timing/bridge:{o}" for o in range(n_out)]
+        [f"tf2tvm_timing/bridge:{o}" for o in range(len(tout))]
 
 
 class Callable:
@@ -375,9 +390,10 @@ def time_clusters(model_path, out_dir, clusters=None, runs=50, warmup=5, threads
                 bridge = model.bridges.get(c["name"])
                 if bridge is None:
                     raise ValueError(f"no {BRIDGE_OP} node for cluster {c['name']} in OUT/model.pb")
-                tin, in_shapes, n_out = bridge_signature(bridge, artifact["path"])
-                if len(c["outputs"]) != n_out:
-                    raise ValueError(f"manifest lists {len(c['outputs'])} outputs, the bridge node {n_out}")
+                tin, in_shapes, tout = bridge_signature(bridge, artifact["path"])
+                if len(c["outputs"]) != len(tout):
+                    raise ValueError(f"manifest lists {len(c['outputs'])} outputs, "
+                                     f"the bridge node {len(tout)}")
                 args, source = [], "captured"
                 for t, dtype, shape in zip(c["inputs"], tin, in_shapes):
                     node, index, _ = parse_input(t)
@@ -387,8 +403,8 @@ def time_clusters(model_path, out_dir, clusters=None, runs=50, warmup=5, threads
                     args.append(value)
                 entry["input_shapes"] = in_shapes
                 entry["inputs"] = source if args else "none"
-                tf_gd, tf_feeds, tf_fetches = tf_subgraph(model, c, tin, in_shapes)
-                tvm_gd, tvm_feeds, tvm_fetches = bridge_graph(bridge, tin, in_shapes, n_out)
+                tf_gd, tf_feeds, tf_fetches = tf_subgraph(model, c, tin, in_shapes, tout)
+                tvm_gd, tvm_feeds, tvm_fetches = bridge_graph(bridge, tin, in_shapes, tout)
                 sessions.append(Callable(tf_gd, tf_feeds, tf_fetches, threads))
                 sessions.append(Callable(tvm_gd, tvm_feeds, tvm_fetches, threads))
                 want = sessions[0].call(*args)
@@ -400,6 +416,7 @@ def time_clusters(model_path, out_dir, clusters=None, runs=50, warmup=5, threads
                 entry.update({
                     "tf_ms": tf_ms, "tvm_ms": tvm_ms,
                     "speedup": tf_ms / tvm_ms if tvm_ms > 0 else None,
+                    "saved_ms": tf_ms - tvm_ms,
                     "tf_p10_ms": tf_p10, "tf_p90_ms": tf_p90,
                     "tvm_p10_ms": tvm_p10, "tvm_p90_ms": tvm_p90,
                 })

@@ -22,6 +22,7 @@ export interface ClusterTiming {
   tf_ms?: number;
   tvm_ms?: number;
   speedup?: number | null;
+  saved_ms?: number;
   max_rel_err?: number;
   tf_p10_ms?: number;
   tf_p90_ms?: number;
