@@ -313,8 +313,8 @@ const C = 16;
 /**
  * A ResNet-like graph: blocks of Conv2D/BiasAdd/Relu/Conv2D/BiasAdd/AddV2/Relu
  * with Const weights; every fourth block is followed by ops tf2tvm does not
- * lower (a single Cumsum, or a chain StopGradient -> Cumsum -> StopGradient),
- * every ninth by a fan of alike StopGradients summed back.
+ * lower (a single Cumsum, or a chain Sign -> Cumsum -> Sign),
+ * every ninth by a fan of alike Signs summed back.
  */
 function resnetLike(blocks: number): NodeDef[] {
   const nodes: NodeDef[] = [];
@@ -338,7 +338,7 @@ function resnetLike(blocks: number): NodeDef[] {
     return `${name}/bias`;
   };
   const unary = (name: string, op: string, x: string): string => {
-    nodes.push(makeNode({ name, op, input: [x], attr: { ...t, ...(op === 'StopGradient' ? recorded : {}) } }));
+    nodes.push(makeNode({ name, op, input: [x], attr: { ...t, ...(op === 'Sign' ? recorded : {}) } }));
     return name;
   };
   const cumsum = (name: string, x: string): string => {
@@ -355,10 +355,10 @@ function resnetLike(blocks: number): NodeDef[] {
     nodes.push(makeNode({ name: `${s}/add`, op: 'AddV2', input: [y, h], attr: t }));
     h = unary(`${s}/out`, 'Relu', `${s}/add`);
     if (b % 4 === 3) {
-      h = b % 8 === 3 ? cumsum(`${s}/tf/cumsum`, h) : unary(`${s}/tf/sg2`, 'StopGradient', cumsum(`${s}/tf/cumsum`, unary(`${s}/tf/sg1`, 'StopGradient', h)));
+      h = b % 8 === 3 ? cumsum(`${s}/tf/cumsum`, h) : unary(`${s}/tf/sg2`, 'Sign', cumsum(`${s}/tf/cumsum`, unary(`${s}/tf/sg1`, 'Sign', h)));
     }
     if (b % 9 === 8) {
-      const fan = [0, 1, 2, 3].map((k) => unary(`${s}/fan/sg${k}`, 'StopGradient', h));
+      const fan = [0, 1, 2, 3].map((k) => unary(`${s}/fan/sg${k}`, 'Sign', h));
       let acc = fan[0]!;
       for (const [k, f] of fan.slice(1).entries()) {
         nodes.push(makeNode({ name: `${s}/fan/sum${k}`, op: 'AddV2', input: [acc, f], attr: t }));
