@@ -114,7 +114,7 @@ const batchMatMul: TfOpDef = {
   category: 'matmul',
   compute: true,
   infer(c) {
-    batchMatMulPlan(c);
+    batchMatMulPlan(c); // refuses what the lowering cannot do (dtypes, ranks, K, batches)
     const [a, b] = [c.inputs[0]!, c.inputs[1]!];
     const [ra, rb] = [a.shape.length, b.shape.length];
     const m = c.attrs.bool('adj_x') ? a.shape[ra - 1]! : a.shape[ra - 2]!;
