@@ -49,10 +49,36 @@ export function clusterInterface(state: State, name: string, members: readonly s
   return { name, nodes: members, inputs, outputs, controlInputs };
 }
 
+/**
+ * Whether the final clusters leave the rewritten graph acyclic: contract them
+ * in a graph without the edges the rewrite removes (constants read by members).
+ */
+function rewriteIsAcyclic(state: State, clusters: readonly (readonly string[])[]): boolean {
+  const clusterOf = new Map<string, number>();
+  clusters.forEach((c, i) => c.forEach((m) => clusterOf.set(m, i)));
+  const g = new ContractedGraph(
+    state.view,
+    (t, consumer) => clusterOf.has(consumer.name) && clusterOf.get(t.node) !== clusterOf.get(consumer.name) && hasValueInEverySet(state, t),
+  );
+  for (const c of clusters) for (const m of c.slice(1)) g.contract(g.index.get(c[0]!)!, g.index.get(m)!);
+  return g.isAcyclic();
+}
+
 function formClusters(state: State): State {
+  // Constants read by a member vanish from the rewritten graph, so they need
+  // not block a contraction (Keras' Shape -> StridedSlice -> Pack -> Reshape
+  // around a conv). If dissolving a cluster later brings such an edge back in
+  // a way that closes a cycle, cluster again counting every edge.
+  const optimistic = formClustersWith(state, true);
+  if (rewriteIsAcyclic(state, optimistic.clusters!.map((c) => c.nodes))) return optimistic;
+  return formClustersWith(state, false);
+}
+
+function formClustersWith(state: State, skipConstantEdges: boolean): State {
   const { view, options } = state;
   const marks = state.marks!;
-  const g = new ContractedGraph(view);
+  const candidate = (name: string): boolean => marks.get(name)?.ok === true;
+  const g = new ContractedGraph(view, skipConstantEdges ? (t, consumer) => candidate(consumer.name) && hasValueInEverySet(state, t) : undefined);
   const ok = (name: string): (Mark & { ok: true }) | undefined => {
     const m = marks.get(name);
     return m?.ok ? m : undefined;
@@ -165,13 +191,8 @@ export const formClustersPass: Pass = {
         seen.add(m);
       }
     }
-    // Contract the final clusters afresh and check the result is acyclic.
-    const g = new ContractedGraph(state.view);
-    for (const c of state.clusters!) {
-      const first = g.index.get(c.nodes[0]!)!;
-      for (const m of c.nodes.slice(1)) g.contract(first, g.index.get(m)!);
-    }
-    if (!g.isAcyclic()) problems.push('contracting the clusters makes the graph cyclic');
+    // The rewritten graph (clusters contracted, baked constants gone) must be acyclic.
+    if (!rewriteIsAcyclic(state, state.clusters!.map((c) => c.nodes))) problems.push('contracting the clusters makes the graph cyclic');
     return problems;
   },
   print(state) {

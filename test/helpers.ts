@@ -8,6 +8,16 @@ import { projectPath } from '../src/project.js';
 
 export const CLI = projectPath('bin', 'tf2tvm');
 
+/**
+ * A folder in the per-user cache (generated models, conformance cases), shared
+ * by every clone on the machine so CI runs reuse it; what is stored there is
+ * keyed by the generator's hash, so sharing is safe.
+ */
+export function userCache(...parts: string[]): string {
+  const base = process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache');
+  return path.join(base, 'tf2tvm', ...parts);
+}
+
 export function fixture(name: string): string {
   return projectPath('fixtures', 'models', name, 'model.pb');
 }

@@ -79,6 +79,8 @@ type Proc = ReturnType<typeof spawn>;
 function spawn(python: string, args: string[], env: Record<string, string>) {
   return execa(python, args, {
     env,
+    // TVM's Python package drops a memoization folder in its working directory.
+    cwd: os.tmpdir(),
     stdin: 'pipe',
     stdout: 'pipe',
     stderr: 'pipe',

@@ -4,7 +4,7 @@
 // the reachability check of a contraction only explores vertices ranked between
 // the two ends instead of the whole graph.
 
-import type { GraphView } from './graph.js';
+import type { GNode, GraphView, TensorRef } from './graph.js';
 
 export class ContractedGraph {
   private readonly parent: number[];
@@ -16,7 +16,12 @@ export class ContractedGraph {
   private stamp = 0;
   readonly index = new Map<string, number>();
 
-  constructor(view: GraphView) {
+  /**
+   * `dropsEdge(t, consumer)` names data edges the rewritten graph will not
+   * have (a compile-time constant read by a cluster member is baked into the
+   * artifact), so they cannot close a cycle.
+   */
+  constructor(view: GraphView, dropsEdge?: (t: TensorRef, consumer: GNode) => boolean) {
     const n = view.nodes.length;
     this.parent = Array.from({ length: n }, (_, i) => i);
     this.succ = Array.from({ length: n }, () => new Set<number>());
@@ -27,7 +32,8 @@ export class ContractedGraph {
     view.nodes.forEach((node, i) => this.index.set(node.name, i));
     for (const node of view.nodes) {
       const to = this.index.get(node.name)!;
-      for (const p of [...node.inputs.map((t) => t.node), ...node.controlInputs]) {
+      const data = node.inputs.filter((t) => !dropsEdge?.(t, node)).map((t) => t.node);
+      for (const p of [...data, ...node.controlInputs]) {
         const from = this.index.get(p);
         // Loop back edges (NextIteration -> Merge) point backwards in the order;
         // they never touch clusterable nodes, and keeping them would make the graph cyclic.

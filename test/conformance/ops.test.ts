@@ -12,7 +12,7 @@
 // so the key, and is rebuilt). TF2TVM_CONFORMANCE_FRESH=1 builds everything anew.
 //
 // The graphs are generated once per version of generate_ops.py and of the
-// toolchain pins, into fixtures/cache/ops/<key>/ (ignored by git).
+// toolchain pins, into the per-user cache (~/.cache/tf2tvm/ops/<key>/), shared by clones.
 
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
@@ -20,7 +20,8 @@ import path from 'node:path';
 import { execa } from 'execa';
 import { findToolchain, toolchainLocation } from '../../backends/tvm/toolchain.js';
 import { projectPath } from '../../src/project.js';
-import { tempDir, tf2tvmJson, type CliResult } from '../helpers.js';
+import { tempDir, tf2tvmJson, userCache, type CliResult } from '../helpers.js';
+import { defaultCacheDir } from '../../src/cache.js';
 
 interface Meta {
   name: string;
@@ -54,7 +55,7 @@ const CONCURRENCY = 2;
 
 const script = projectPath('fixtures', 'generate_ops.py');
 const key = createHash('sha256').update(readFileSync(script)).update(toolchainLocation().key).digest('hex').slice(0, 16);
-const casesDir = projectPath('fixtures', 'cache', 'ops', key);
+const casesDir = userCache('ops', key);
 
 /** Generates the cases unless this version of the script already did (atomically: another run may race). */
 async function ensureCases(): Promise<void> {
@@ -86,7 +87,7 @@ const names = readdirSync(casesDir)
 const metas = new Map(names.map((n) => [n, JSON.parse(readFileSync(path.join(casesDir, n, 'meta.json'), 'utf8')) as Meta]));
 
 const work = tempDir('tf2tvm-ops-');
-const buildCache = process.env.TF2TVM_CONFORMANCE_FRESH === '1' ? path.join(work, 'build-cache') : projectPath('fixtures', 'cache', 'ops-builds');
+const buildCache = process.env.TF2TVM_CONFORMANCE_FRESH === '1' ? path.join(work, 'build-cache') : defaultCacheDir();
 const compiled = new Map<string, { r: CliResult; doc: CompileDoc | undefined }>();
 let checked: Record<string, CheckReport> = {};
 const seconds: Record<string, number> = {};

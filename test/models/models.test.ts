@@ -5,14 +5,13 @@
 // stamp of the generator's hash keeps it honest); TVM builds come from the
 // build cache when unchanged.
 
-import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import { findToolchain } from '../../backends/tvm/toolchain.js';
 import { projectPath } from '../../src/project.js';
-import { tempDir, tf2tvmJson } from '../helpers.js';
+import { tempDir, tf2tvmJson, userCache } from '../helpers.js';
 
-const MODELS_DIR = process.env.TF2TVM_MODELS_DIR || path.join(process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache'), 'tf2tvm', 'models');
+const MODELS_DIR = process.env.TF2TVM_MODELS_DIR || userCache('models');
 
 const MODELS: [string, string[]][] = [
   ['mobilenet_v2', []],
