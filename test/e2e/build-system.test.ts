@@ -127,3 +127,38 @@ test('--depfile writes a Make rule for OUT/model.pb', async () => {
     `${path.join(out, 'model.pb')}: ${path.resolve(fixture('conv_mlp'))} ${projectPath('scripts', 'toolchain', 'pins.txt')} ${projectPath('scripts', 'toolchain', 'constraints.txt')}\n`,
   );
 });
+
+test('--select measured times every cluster, keeps the winners and records why', async () => {
+  const dir = tempDir();
+  const out = path.join(dir, 'out');
+  const c = await tf2tvmJson<CompileDoc & { selection: { cluster: string; keep: boolean; why: string; timings: { tf_ms: number; tvm_ms: number; speedup: number }[] }[] }>(
+    ['compile', fixture('two_io'), '-o', out, '--select', 'measured', '--select-runs', '10', '--select-margin', '0.05'],
+  );
+  expect(c.r.exitCode).toBe(0);
+  expect(c.doc.selection.map((s) => s.cluster).sort()).toEqual(c.doc.clusters.map((x) => x.name).sort());
+  const manifest = JSON.parse(readFileSync(path.join(out, 'manifest.json'), 'utf8')) as {
+    clusters: { name: string }[];
+    selection: { mode: string; clusters: { cluster: string; keep: boolean }[] };
+  };
+  expect(manifest.selection.mode).toBe('measured');
+  for (const s of c.doc.selection) {
+    expect(s.timings.length).toBeGreaterThan(0);
+    for (const t of s.timings) {
+      expect(t.tf_ms).toBeGreaterThan(0);
+      expect(t.tvm_ms).toBeGreaterThan(0);
+      // The decision follows the measurement and the margin.
+      if (s.keep) expect(t.speedup).toBeGreaterThanOrEqual(1.05);
+    }
+    if (!s.keep) {
+      expect(s.timings.some((t) => t.speedup < 1.05)).toBe(true);
+      for (const n of c.doc.clusters.find((x) => x.name === s.cluster)!.nodes) {
+        expect(c.doc.unclustered).toContainEqual(expect.objectContaining({ node: n, reason: 'not-faster' }));
+      }
+    }
+  }
+  expect(manifest.clusters.map((x) => x.name).sort()).toEqual(c.doc.selection.filter((s) => s.keep).map((s) => s.cluster).sort());
+  const v = await tf2tvmJson<VerifyDoc>(['verify', fixture('two_io'), out]);
+  expect(v.doc.ok).toBe(true);
+  const bad = await tf2tvm(['compile', fixture('two_io'), '-o', path.join(dir, 'x'), '--select', 'fastest']);
+  expect(bad.exitCode).toBe(2);
+});
