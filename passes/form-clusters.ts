@@ -26,6 +26,25 @@ export function clusterInterface(state: State, name: string, members: readonly s
   const seenIn = new Set<string>();
   const controlInputs: string[] = [];
   const outputs: TensorRef[] = [];
+  // An outside node whose outputs are all compile-time constants and whose only
+  // readers are members (Keras' Shape feeding a folded reshape) is dead once
+  // the cluster bakes its value in: the cluster need not export what it reads,
+  // and the rewrite drops it.
+  const baked = new Set(
+    view.nodes
+      .filter((u) => !inside.has(u.name) && u.op !== 'Const' && view.controlConsumers(u.name).length === 0)
+      .filter((u) => {
+        const users = view.consumers(u.name);
+        const n = state.types![0]!.get(u.name)!.outputs.length;
+        return (
+          users.length > 0 &&
+          users.every((c) => inside.has(c.name)) &&
+          n > 0 &&
+          Array.from({ length: n }, (_, k) => k).every((k) => hasValueInEverySet(state, { node: u.name, index: k }))
+        );
+      })
+      .map((u) => u.name),
+  );
   for (const m of members) {
     const node = view.node(m);
     for (const t of node.inputs) {
@@ -41,12 +60,12 @@ export function clusterInterface(state: State, name: string, members: readonly s
     let upTo = -1;
     if (dataUsers.length === 0 && controlUsers.length === 0) upTo = count - 1; // fetchable graph output
     for (const u of dataUsers) {
-      if (inside.has(u.name)) continue;
+      if (inside.has(u.name) || baked.has(u.name)) continue;
       for (const t of u.inputs) if (t.node === m) upTo = Math.max(upTo, t.index);
     }
     for (let k = 0; k <= upTo; k++) outputs.push({ node: m, index: k });
   }
-  return { name, nodes: members, inputs, outputs, controlInputs };
+  return { name, nodes: members, inputs, outputs, controlInputs, baked: [...baked] };
 }
 
 /**

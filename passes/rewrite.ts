@@ -96,7 +96,7 @@ export function rewriteGraph(state: State, built: readonly BuiltCluster[], opts:
   for (const b of built) {
     const bridge = uniqueName(`tf2tvm/${b.cluster.name}`, taken);
     replacement.set(b.cluster.nodes[0]!, [bridgeNode(state, b, bridge, opts), ...nameKeepers(state, b.cluster, bridge)]);
-    for (const m of b.cluster.nodes) removed.add(m);
+    for (const m of [...b.cluster.nodes, ...b.cluster.baked]) removed.add(m);
   }
   const nodes: NodeDef[] = [];
   for (const n of original) {

@@ -48,6 +48,8 @@ export interface Cluster {
   readonly outputs: readonly TensorRef[];
   /** Nodes outside the cluster that members depend on by control edges. */
   readonly controlInputs: readonly string[];
+  /** Outside nodes of constant value read only by members: dropped by the rewrite. */
+  readonly baked: readonly string[];
 }
 
 export interface UnmergedEdge {
