@@ -10,12 +10,14 @@ import {
   existsSync,
   linkSync,
   mkdirSync,
+  readFileSync,
   readdirSync,
   renameSync,
   rmSync,
   statSync,
   unlinkSync,
   utimesSync,
+  writeFileSync,
 } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -74,23 +76,36 @@ export class BuildCache {
     return existsSync(this.file(key));
   }
 
-  /** Place the cached artifact at `dest`; false when it is not cached. */
-  fetch(key: string, dest: string): boolean {
+  /**
+   * Place the cached artifact at `dest` and return its sha256 (recorded at
+   * store time, so a hit does not re-read a large library); undefined when
+   * it is not cached.
+   */
+  fetch(key: string, dest: string): string | undefined {
     const f = this.file(key);
-    if (!existsSync(f)) return false;
+    if (!existsSync(f)) return undefined;
+    let sha: string;
+    try {
+      sha = readFileSync(`${f}.sha256`, 'utf8').trim();
+    } catch {
+      // An entry from before sidecars existed: hash once and remember.
+      sha = createHash('sha256').update(readFileSync(f)).digest('hex');
+      writeFileSync(`${f}.sha256`, `${sha}\n`);
+    }
     linkOrCopy(f, dest);
     const now = new Date();
     // mtime records the last use: prune removes the least recently used first.
     utimesSync(f, now, now);
-    return true;
+    return sha;
   }
 
   /** Add a freshly built artifact (atomically: readers never see a partial file). */
-  store(key: string, src: string): void {
+  store(key: string, src: string, sha256: string): void {
     const f = this.file(key);
     mkdirSync(path.dirname(f), { recursive: true });
     const tmp = `${f}.tmp-${process.pid}`;
     try {
+      writeFileSync(`${f}.sha256`, `${sha256}\n`);
       linkOrCopy(src, tmp);
       renameSync(tmp, f);
     } finally {
@@ -127,6 +142,7 @@ export class BuildCache {
     for (const x of e) {
       if (total <= maxBytes) break;
       rmSync(x.file, { force: true });
+      rmSync(`${x.file}.sha256`, { force: true });
       total -= x.bytes;
       freed += x.bytes;
       removed++;

@@ -106,6 +106,8 @@ interface Unit {
   /** Path relative to OUT. */
   readonly rel: string;
   readonly job?: BuildJob;
+  /** sha256 of a cached artifact, known without reading it again. */
+  readonly sha256?: string;
 }
 
 /** TVM errors carry a C++ backtrace; the message users need is its last line. */
@@ -161,8 +163,9 @@ export async function compile(req: CompileRequest): Promise<CompileResult> {
         buildScript: scriptHash,
       });
       const rel = path.join(relDir, `${set.key}.so`);
-      if (cache.fetch(key, staging.path(rel))) {
-        units.push({ cluster: f.cluster, shapeSet: f.shapeSet, key, rel });
+      const cachedSha = cache.fetch(key, staging.path(rel));
+      if (cachedSha) {
+        units.push({ cluster: f.cluster, shapeSet: f.shapeSet, key, rel, sha256: cachedSha });
         continue;
       }
       const paramDir = staging.path('.build', f.cluster, set.key);
@@ -207,6 +210,7 @@ export async function compile(req: CompileRequest): Promise<CompileResult> {
     const reports = new Map<string, ArtifactReport[]>(state.clusters!.map((c) => [c.name, []]));
     const failed = new Map<string, { error: string; log: string }>();
     let built = 0;
+    const shaOf = new Map<Unit, string>(units.filter((u) => u.sha256).map((u) => [u, u.sha256!]));
     for (const u of units) {
       const key = state.shapeSets[u.shapeSet]!.key;
       const list = reports.get(u.cluster)!;
@@ -217,7 +221,9 @@ export async function compile(req: CompileRequest): Promise<CompileResult> {
       const r = results[toBuild.indexOf(u)]!;
       if (r.ok) {
         built++;
-        cache.store(u.key, staging.path(u.rel));
+        const sha = await sha256File(staging.path(u.rel));
+        shaOf.set(u, sha);
+        cache.store(u.key, staging.path(u.rel), sha);
         list.push({ shapes: key, path: u.rel, status: 'built', seconds: r.seconds });
       } else {
         const log = r.log ? path.join(req.out, path.relative(staging.dir, r.log)) : 'none';
@@ -242,7 +248,7 @@ export async function compile(req: CompileRequest): Promise<CompileResult> {
       if (failed.has(c.name)) continue;
       const artifacts = [];
       for (const u of units.filter((x) => x.cluster === c.name)) {
-        artifacts.push({ path: u.rel, sha256: await sha256File(staging.path(u.rel)), shapeSet: u.shapeSet });
+        artifacts.push({ path: u.rel, sha256: shaOf.get(u)!, shapeSet: u.shapeSet });
       }
       builtClusters.push({ cluster: c, artifacts });
     }
