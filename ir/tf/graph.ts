@@ -4,6 +4,7 @@
 
 import type { GraphDef, NodeDef } from '../../src/graphdef/io.js';
 import { parseInputRef } from '../../src/graphdef/validate.js';
+import { Heap } from '../../src/heap.js';
 
 export interface TensorRef {
   readonly node: string;
@@ -68,9 +69,8 @@ export class GraphView {
     const ready: number[] = [];
     indegree.forEach((d, i) => d === 0 && ready.push(i));
     const order: number[] = [];
-    // A binary heap would be asymptotically better; file order as a tie-break
-    // only needs the smallest ready index, and graphs are small enough.
-    const heap = new MinHeap();
+    // The smallest ready index first: file order breaks ties.
+    const heap = new Heap<number>((a, b) => a - b);
     ready.forEach((i) => heap.push(i));
     while (heap.size > 0) {
       const i = heap.pop();
@@ -126,42 +126,4 @@ function push<K, V>(m: Map<K, V[]>, k: K, v: V): void {
   const list = m.get(k);
   if (!list) m.set(k, [v]);
   else if (list[list.length - 1] !== v) list.push(v);
-}
-
-class MinHeap {
-  private readonly a: number[] = [];
-  get size(): number {
-    return this.a.length;
-  }
-  push(x: number): void {
-    const a = this.a;
-    a.push(x);
-    let i = a.length - 1;
-    while (i > 0) {
-      const p = (i - 1) >> 1;
-      if (a[p]! <= a[i]!) break;
-      [a[p], a[i]] = [a[i]!, a[p]!];
-      i = p;
-    }
-  }
-  pop(): number {
-    const a = this.a;
-    const top = a[0]!;
-    const last = a.pop()!;
-    if (a.length > 0) {
-      a[0] = last;
-      let i = 0;
-      for (;;) {
-        const l = 2 * i + 1;
-        const r = l + 1;
-        let m = i;
-        if (l < a.length && a[l]! < a[m]!) m = l;
-        if (r < a.length && a[r]! < a[m]!) m = r;
-        if (m === i) break;
-        [a[m], a[i]] = [a[i]!, a[m]!];
-        i = m;
-      }
-    }
-    return top;
-  }
 }

@@ -48,25 +48,14 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
+from tfgraph import graph_outputs  # noqa: E402
+
 import cluster_timing as ct  # noqa: E402
 
-NO_OUTPUT_OPS = {"Placeholder", "PlaceholderV2", "Const", "NoOp", "Assert"}
 
 
 def log(message):
     print(message, file=sys.stderr, flush=True)
-
-
-def graph_outputs(graph):
-    """What a user of the graph fetches (as verify.py): outputs of ops nobody reads."""
-    outs = []
-    for op in graph.get_operations():
-        if op.type in NO_OUTPUT_OPS or op._control_outputs or op._get_control_flow_context() is not None:
-            continue
-        if any(t.consumers() for t in op.outputs):
-            continue
-        outs.extend(t.name for t in op.outputs if t.dtype != tf.resource)
-    return outs
 
 
 def xla_config(threads):

@@ -54,6 +54,8 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
+from tfgraph import load_graph_def, random_input  # noqa: E402
+
 BRIDGE_OP = "TF2TVMBridgeOp"
 # Ops whose value does not come from the data flow of one step: a node
 # reading one of them is not a constant subgraph.
@@ -81,13 +83,6 @@ def cpu_model():
     return None
 
 
-def load_graph_def(path):
-    gd = tf.compat.v1.GraphDef()
-    with open(path, "rb") as f:
-        gd.ParseFromString(f.read())
-    return gd
-
-
 def session_config(threads):
     config = tf.compat.v1.ConfigProto(intra_op_parallelism_threads=threads,
                                       inter_op_parallelism_threads=1)
@@ -111,17 +106,6 @@ def load_runtime(out_dir):
         spec.loader.exec_module(module)
         sys.modules["tf2tvm_runtime"] = module
     return module
-
-
-def random_input(rng, dtype, shape):
-    dtype = tf.as_dtype(dtype)
-    if dtype.is_floating:
-        return rng.standard_normal(shape).astype(dtype.as_numpy_dtype)
-    if dtype.is_integer:
-        return rng.integers(0, 10, size=shape).astype(dtype.as_numpy_dtype)
-    if dtype == tf.bool:
-        return rng.integers(0, 2, size=shape).astype(bool)
-    raise ValueError(f"cannot make a random input of dtype {dtype.name}")
 
 
 def parse_input(name):

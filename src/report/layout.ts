@@ -5,6 +5,8 @@
 // rank). Pure and deterministic: the same nodes and edges give the same
 // coordinates. Sizes are in SVG pixels.
 
+import { Heap } from '../heap.js';
+
 export interface LayoutNode {
   readonly w: number;
   readonly h: number;
@@ -353,7 +355,7 @@ export function layeredLayout(nodes: readonly LayoutNode[], edges: readonly Layo
 function topoOrder(nodes: readonly LayoutNode[], out: number[][], indeg0: number[]): number[] {
   const n = nodes.length;
   const indeg = [...indeg0];
-  const heap = new Heap((p, q) => nodes[p]!.order - nodes[q]!.order || p - q);
+  const heap = new Heap<number>((p, q) => nodes[p]!.order - nodes[q]!.order || p - q);
   for (let i = 0; i < n; i++) if (indeg[i] === 0) heap.push(i);
   const order: number[] = [];
   const done = new Array<boolean>(n).fill(false);
@@ -439,43 +441,4 @@ function range(from: number, to: number, step = 1): number[] {
   const r: number[] = [];
   for (let i = from; step > 0 ? i < to : i > to; i += step) r.push(i);
   return r;
-}
-
-class Heap {
-  private readonly a: number[] = [];
-  constructor(private readonly less: (p: number, q: number) => number) {}
-  get size(): number {
-    return this.a.length;
-  }
-  push(x: number): void {
-    const a = this.a;
-    a.push(x);
-    let i = a.length - 1;
-    while (i > 0) {
-      const p = (i - 1) >> 1;
-      if (this.less(a[p]!, a[i]!) <= 0) break;
-      [a[p], a[i]] = [a[i]!, a[p]!];
-      i = p;
-    }
-  }
-  pop(): number {
-    const a = this.a;
-    const top = a[0]!;
-    const last = a.pop()!;
-    if (a.length > 0) {
-      a[0] = last;
-      let i = 0;
-      for (;;) {
-        const l = 2 * i + 1;
-        const r = l + 1;
-        let m = i;
-        if (l < a.length && this.less(a[l]!, a[m]!) < 0) m = l;
-        if (r < a.length && this.less(a[r]!, a[m]!) < 0) m = r;
-        if (m === i) break;
-        [a[m], a[i]] = [a[i]!, a[m]!];
-        i = m;
-      }
-    }
-    return top;
-  }
 }
