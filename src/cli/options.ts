@@ -1,6 +1,6 @@
 // Option parsers shared by the commands that cluster a graph.
 
-import { InvalidArgumentError } from 'commander';
+import { InvalidArgumentError, type Command } from 'commander';
 import type { ClusterOptions, Policy } from '../pipeline/state.js';
 
 export function positiveInt(value: string): number {
@@ -43,6 +43,18 @@ export interface ClusterFlags {
   maxClusterSize?: number;
   excludeOps?: string[];
   excludeNodes?: string[];
+}
+
+/** The shape and clustering flags `compile` and `inspect` share. */
+export function addGraphOptions(cmd: Command): Command {
+  return cmd
+    .option('--shapes <spec>', 'input shapes, e.g. "x=1x224x224x3,y=1x10"; repeat for several shape sets', collect)
+    .option('--batch <sizes>', 'shorthand for shape sets: dimension 0 of every input whose batch is unknown, e.g. 1,8,32', batchList)
+    .option('--policy <name>', 'clustering policy: compute | all', policy, 'compute')
+    .option('--min-cluster-size <n>', 'smallest cluster, in effective nodes', positiveInt, 1)
+    .option('--max-cluster-size <n>', 'largest cluster, in effective nodes', positiveInt)
+    .option('--exclude-ops <ops>', 'op types to keep in TensorFlow (comma-separated)', commaList)
+    .option('--exclude-nodes <globs>', 'node names or globs to keep in TensorFlow (* stops at /, ** crosses it)', commaList);
 }
 
 export function clusterOptions(o: ClusterFlags): ClusterOptions {

@@ -8,7 +8,7 @@ import { defaultCacheDir } from '../../cache.js';
 import { errors } from '../../diagnostics.js';
 import { printDiagnostic, printJson, runCommand } from '../output.js';
 import { progressReporter } from '../progress.js';
-import { batchList, clusterOptions, collect, commaList, nonNegativeNumber, policy, positiveInt, selectMode, type ClusterFlags } from '../options.js';
+import { addGraphOptions, clusterOptions, commaList, nonNegativeNumber, positiveInt, selectMode, type ClusterFlags } from '../options.js';
 
 interface Flags extends ClusterFlags {
   out: string;
@@ -29,18 +29,12 @@ interface Flags extends ClusterFlags {
 }
 
 export function registerCompile(program: Command): void {
-  program
+  const cmd = program
     .command('compile')
     .description('compile the TVM-friendly parts of a frozen GraphDef and write a rewritten graph')
     .argument('<model>', 'frozen GraphDef (binary .pb)')
-    .requiredOption('-o, --out <dir>', 'output folder (written atomically)')
-    .option('--shapes <spec>', 'input shapes, e.g. "x=1x224x224x3,y=1x10"; repeat for several shape sets', collect)
-    .option('--batch <sizes>', 'shorthand for shape sets: dimension 0 of every input whose batch is unknown, e.g. 1,8,32', batchList)
-    .option('--policy <name>', 'clustering policy: compute | all', policy, 'compute')
-    .option('--min-cluster-size <n>', 'smallest cluster, in effective nodes', positiveInt, 1)
-    .option('--max-cluster-size <n>', 'largest cluster, in effective nodes', positiveInt)
-    .option('--exclude-ops <ops>', 'op types to keep in TensorFlow (comma-separated)', commaList)
-    .option('--exclude-nodes <globs>', 'node names or globs to keep in TensorFlow (* stops at /, ** crosses it)', commaList)
+    .requiredOption('-o, --out <dir>', 'output folder (written atomically)');
+  addGraphOptions(cmd)
     .option('--target <target>', 'TVM target (default: llvm for the host CPU)')
     .option('--opt-level <n>', 'TVM optimisation level', (v) => Number(v), 3)
     .option('-j, --jobs <n>', 'parallel TVM builds', positiveInt)

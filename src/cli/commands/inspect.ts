@@ -8,7 +8,7 @@ import { summarize, summaryLine, type ClusteringSummary } from '../../pipeline/a
 import { REASONS } from '../../pipeline/reasons.js';
 import type { State } from '../../pipeline/state.js';
 import { printJson, runCommand } from '../output.js';
-import { batchList, clusterOptions, collect, commaList, policy, positiveInt, type ClusterFlags } from '../options.js';
+import { addGraphOptions, clusterOptions, type ClusterFlags } from '../options.js';
 import { errors } from '../../diagnostics.js';
 import { renderHtml } from '../../report/html.js';
 import { renameSync, rmSync, writeFileSync } from 'node:fs';
@@ -72,17 +72,11 @@ function writeHtml(file: string, model: string, state: State, r: InspectReport):
 }
 
 export function registerInspect(program: Command): void {
-  program
+  const cmd = program
     .command('inspect')
     .description('dry run: show the clusters tf2tvm would form and why nodes stay in TensorFlow (no TVM build)')
-    .argument('<model>', 'frozen GraphDef (binary .pb)')
-    .option('--shapes <spec>', 'input shapes, e.g. "x=1x224x224x3"; repeat for several shape sets', collect)
-    .option('--batch <sizes>', 'shorthand for shape sets over the batch dimension', batchList)
-    .option('--policy <name>', 'clustering policy: compute | all', policy, 'compute')
-    .option('--min-cluster-size <n>', 'smallest cluster, in effective nodes', positiveInt, 1)
-    .option('--max-cluster-size <n>', 'largest cluster, in effective nodes', positiveInt)
-    .option('--exclude-ops <ops>', 'op types to keep in TensorFlow (comma-separated)', commaList)
-    .option('--exclude-nodes <globs>', 'node names or globs to keep in TensorFlow', commaList)
+    .argument('<model>', 'frozen GraphDef (binary .pb)');
+  addGraphOptions(cmd)
     .option('--explain', 'list every node left out and every edge not merged, with the reason')
     .option('--json', 'print one JSON document on stdout')
     .option('--html <file>', 'also write a self-contained HTML picture of the clustering to <file>')
