@@ -27,7 +27,8 @@ export interface CacheKeyParts {
   readonly params: readonly { name: string; dtype: string; shape: readonly number[]; bytes: Uint8Array }[];
   readonly target: string;
   readonly optLevel: number;
-  readonly convertLayout: boolean;
+  /** Names of the optimisations built without (sorted). */
+  readonly disabled: readonly string[];
   readonly tvmVersion: string;
   readonly buildScript: string;
 }
@@ -47,7 +48,7 @@ export function cacheKey(p: CacheKeyParts): string {
   field('tvm', p.tvmVersion);
   field('target', p.target);
   field('opt-level', String(p.optLevel));
-  field('convert-layout', String(p.convertLayout));
+  field('disabled', p.disabled.join(','));
   field('relay', p.relay);
   for (const w of p.params) {
     field('param', `${w.name}:${w.dtype}:[${w.shape.join(',')}]`);

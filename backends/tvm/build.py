@@ -4,7 +4,7 @@
 Long-running. Reads one JSON job per line on stdin:
 
   {"id": str, "relay": path, "params": {name: .npy path}, "target": str,
-   "opt_level": 3, "out": path of the .so, "convert_layout": bool,
+   "opt_level": 3, "out": path of the .so, "disable": [optimisation names],
    "log": optional path of the job's log (default: <out>.log)}
 
 and answers each with one JSON line on stdout, in order:
@@ -44,9 +44,12 @@ import tvm  # noqa: E402
 from tvm import relay  # noqa: E402
 
 TVM_VERSION = tvm.__version__
-# Layout conversion for x86: TVM's optimised conv2d schedules are NCHW(c);
-# NHWC convolutions are converted and transposes remain at the edges.
-DESIRED_LAYOUTS = {"nn.conv2d": ["NCHW", "default"]}
+
+import optimizations  # noqa: E402
+import relay_passes  # noqa: E402
+import x86_schedules  # noqa: E402
+
+x86_schedules.install()
 
 
 def reply(obj):
@@ -143,10 +146,15 @@ def build(job):
     mod = relay.parse(text, source_name=job["relay"])
     params = load_params(job, mod["main"])
     opt_level = int(job.get("opt_level", 3))
+    disable = job.get("disable", [])
+    if not (isinstance(disable, list) and all(isinstance(n, str) for n in disable)):
+        raise ValueError("job field 'disable' must be a list of optimisation names")
+    optimizations.configure(disable)
+    # Lowered functions are cached per process; a job that switches an
+    # optimisation on or off must not reuse another job's schedules.
+    relay.backend.te_compiler.get().clear()
     with tvm.transform.PassContext(opt_level=opt_level):
-        if job.get("convert_layout", False):
-            mod = relay.transform.InferType()(mod)
-            mod = relay.transform.ConvertLayout(DESIRED_LAYOUTS)(mod)
+        mod = relay_passes.optimize(mod)
         lib = relay.build(mod, target=tvm.target.Target(job["target"]), params=params)
 
     out = os.path.abspath(job["out"])

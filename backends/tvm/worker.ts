@@ -12,7 +12,8 @@
 //   does not import, a protocol error): every queued job of the worker rejects
 //   with errors.toolchainFailed carrying the command line and stderr's tail.
 
-import { existsSync, appendFileSync, mkdirSync, rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, appendFileSync, mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
@@ -33,8 +34,8 @@ export interface BuildJob {
   readonly opt_level?: number;
   /** Path of the .so to write (atomically). */
   readonly out: string;
-  /** Convert conv2d to NCHW before building (default true: much faster code on x86). */
-  readonly convert_layout?: boolean;
+  /** Optimisations to build without (names from src/pipeline/optimizations.ts; default none). */
+  readonly disable?: readonly string[];
   /** Where the job's log goes; default: a fresh file under the worker's logDir. */
   readonly log?: string;
   /** Keep the log when the job succeeds (default: deleted). */
@@ -66,6 +67,25 @@ const DEFAULT_OPT_LEVEL = 3;
  */
 export function buildScript(): string {
   return process.env.TF2TVM_BUILD_SCRIPT || projectFile('backends', 'tvm', 'build.py');
+}
+
+/**
+ * What the cache key knows of the build code: the worker script and every
+ * Python module beside it (the default worker imports its passes and
+ * schedules from there), by name and content.
+ */
+export function buildScriptHash(): string {
+  const script = buildScript();
+  const dir = path.dirname(script);
+  const modules = readdirSync(dir)
+    .filter((f) => f.endsWith('.py') && path.join(dir, f) !== script)
+    .sort();
+  const h = createHash('sha256');
+  for (const [name, file] of [[path.basename(script), script] as const, ...modules.map((m) => [m, path.join(dir, m)] as const)]) {
+    const bytes = readFileSync(file);
+    h.update(`${name}\0${bytes.length}\0`).update(bytes);
+  }
+  return h.digest('hex');
 }
 
 interface Pending {
@@ -197,7 +217,7 @@ export class BuildWorker {
       target: next.job.target,
       opt_level: next.job.opt_level ?? DEFAULT_OPT_LEVEL,
       out: next.job.out,
-      convert_layout: next.job.convert_layout ?? true,
+      disable: next.job.disable ?? [],
       log,
       keep_log: next.job.keep_log ?? false,
     };

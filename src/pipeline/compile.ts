@@ -9,7 +9,7 @@ import path from 'node:path';
 import { emitRelay } from '../../backends/relay/emit.js';
 import { writeNpy } from '../../backends/relay/npy.js';
 import { findToolchain, hostTarget } from '../../backends/tvm/toolchain.js';
-import { buildAll, buildScript, type BuildJob } from '../../backends/tvm/worker.js';
+import { buildAll, buildScriptHash, type BuildJob } from '../../backends/tvm/worker.js';
 import { rewriteGraph, type BuiltCluster } from '../../passes/rewrite.js';
 import { PIPELINE } from '../../passes/index.js';
 import { hasUnknownTypes, inferShapes } from '../../passes/infer-shapes.js';
@@ -35,6 +35,8 @@ export interface CompileRequest {
   readonly cluster: ClusterOptions;
   readonly target?: string;
   readonly optLevel: number;
+  /** Optimisations to build without (validated, sorted: see optimizations.ts). */
+  readonly disableOpts?: readonly string[];
   readonly strict: boolean;
   readonly jobs: number;
   readonly cacheDir: string;
@@ -137,7 +139,7 @@ export async function compile(req: CompileRequest): Promise<CompileResult> {
   const toolchain = await findToolchain();
   const target = req.target ?? hostTarget();
   const tvmVersion = await toolchain.tvmVersion();
-  const scriptHash = createHash('sha256').update(readFileSync(buildScript())).digest('hex');
+  const scriptHash = buildScriptHash();
   const runtimeDir = projectPath('build', 'runtime');
   if (!existsSync(path.join(runtimeDir, 'libtf2tvm_op.so'))) throw errors.runtimeMissing(path.join(runtimeDir, 'libtf2tvm_op.so'));
   const cache = new BuildCache(req.cacheDir);
@@ -158,7 +160,7 @@ export async function compile(req: CompileRequest): Promise<CompileResult> {
         params: emitted.params.map((p) => ({ name: p.name, dtype: p.type.dtype, shape: p.type.shape, bytes: p.bytes })),
         target,
         optLevel: req.optLevel,
-        convertLayout: true,
+        disabled: req.disableOpts ?? [],
         tvmVersion,
         buildScript: scriptHash,
       });
@@ -183,7 +185,7 @@ export async function compile(req: CompileRequest): Promise<CompileResult> {
         target,
         opt_level: req.optLevel,
         out: staging.path(rel),
-        convert_layout: true,
+        disable: req.disableOpts ?? [],
         // A failed build's log is kept in OUT/logs; the worker deletes a successful job's log.
         log: staging.path('logs', `${f.cluster}_${set.key}.log`),
       };

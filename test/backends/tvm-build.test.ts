@@ -11,6 +11,7 @@ import { writeRelayFiles, type RelayFiles } from '../../backends/relay/files.js'
 import { writeNpy } from '../../backends/relay/npy.js';
 import { findToolchain, hostTarget, type Toolchain } from '../../backends/tvm/toolchain.js';
 import { BuildWorker, buildAll, type BuildJob } from '../../backends/tvm/worker.js';
+import { OPTIMIZATIONS } from '../../src/pipeline/optimizations.js';
 import { runPython, smallNet } from './helpers.js';
 
 let tc: Toolchain;
@@ -29,7 +30,7 @@ afterAll(() => {
 });
 
 function job(id: string, extra: Partial<BuildJob> = {}): BuildJob {
-  return { id, relay: files.relay, params: files.params, target, opt_level: 3, out: path.join(dir, 'out', `${id}.so`), convert_layout: true, ...extra };
+  return { id, relay: files.relay, params: files.params, target, opt_level: 3, out: path.join(dir, 'out', `${id}.so`), ...extra };
 }
 
 // Runs a built library on a seeded input and compares it with numpy: conv
@@ -92,6 +93,30 @@ describe('BuildWorker with real TVM', () => {
     expect(w.pid).toBeUndefined();
   });
 
+  test('with every optimisation off the library differs and still computes what numpy computes', async () => {
+    const w = new BuildWorker(tc, { logDir: path.join(dir, 'logs') });
+    try {
+      const all = OPTIMIZATIONS.map((o) => o.name);
+      const [on, off, bad] = await Promise.all([
+        w.build(job('opts_on')),
+        w.build(job('opts_off', { disable: all })),
+        w.build(job('opts_bad', { disable: ['no-such-opt'] })),
+      ]);
+      expect(on).toMatchObject({ ok: true });
+      expect(off).toMatchObject({ ok: true });
+      expect(bad).toMatchObject({ ok: false, error: expect.stringContaining("unknown optimisation(s) no-such-opt") as unknown });
+      const onSo = path.join(dir, 'out', 'opts_on.so');
+      const offSo = path.join(dir, 'out', 'opts_off.so');
+      expect(readFileSync(onSo).equals(readFileSync(offSo))).toBe(false);
+      for (const so of [onSo, offSo]) {
+        const report = await runPython<RunReport>(tc, RUN_AND_COMPARE, { so, params: files.params, seed: 5 });
+        expect(report.max_abs_err).toBeLessThan(1e-5);
+      }
+    } finally {
+      await w.close();
+    }
+  });
+
   test('a failing job answers ok: false with a log, and the same worker builds the next job', async () => {
     const bad = path.join(dir, 'in', 'bad.relay');
     // A type error: the bias has 3 elements, the conv 4 channels.
@@ -106,7 +131,7 @@ describe('BuildWorker with real TVM', () => {
       const [r1, r2, r3] = await Promise.all([
         w.build(job('bad', { relay: bad, params: { ...files.params, w1: badNpy } })),
         w.build(job('missing_weight', { params: { w0: files.params.w0!, w2: files.params.w2! } })),
-        w.build(job('good_after_bad', { convert_layout: false })),
+        w.build(job('good_after_bad', { disable: ['convert-layout'] })),
       ]);
       const pid = w.pid;
       expect(r1).toMatchObject({ id: 'bad', ok: false });
@@ -122,7 +147,7 @@ describe('BuildWorker with real TVM', () => {
       expect(existsSync(path.join(dir, 'out', 'good_after_bad.so'))).toBe(true);
       expect(existsSync(path.join(dir, 'out', 'bad.so'))).toBe(false);
       // Still the same process: the failures did not end it.
-      const r4 = await w.build(job('again', { convert_layout: false, target: 'llvm -mtriple=x86_64-linux-gnu -mcpu=native' }));
+      const r4 = await w.build(job('again', { target: 'llvm -mtriple=x86_64-linux-gnu -mcpu=native' }));
       expect(r4).toMatchObject({ ok: false, error: expect.stringContaining('-mcpu=native') as unknown });
       expect(w.pid).toBe(pid);
     } finally {

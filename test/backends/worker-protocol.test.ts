@@ -29,7 +29,7 @@ readline.createInterface({ input: process.stdin }).on('line', (line) => {
     return;
   }
   fs.rmSync(job.log);
-  process.stdout.write(JSON.stringify({ id: job.id, ok: true, seconds: 0.25, tvm_version: 'fake ' + job.convert_layout + ' ' + job.opt_level }) + '\\n');
+  process.stdout.write(JSON.stringify({ id: job.id, ok: true, seconds: 0.25, tvm_version: 'fake [' + job.disable + '] ' + job.opt_level }) + '\\n');
 });
 `;
 
@@ -65,10 +65,10 @@ function job(id: string): BuildJob {
 
 const opts = () => ({ logDir: path.join(dir, 'logs') });
 
-test('answers come back per job; defaults opt_level 3 and convert_layout true', async () => {
+test('answers come back per job; defaults opt_level 3 and no optimisation disabled', async () => {
   const w = new BuildWorker(fakeToolchain(), opts());
   const [a, b] = await Promise.all([w.build(job('a')), w.build(job('fail'))]);
-  expect(a).toEqual({ id: 'a', ok: true, seconds: 0.25, tvm_version: 'fake true 3' });
+  expect(a).toEqual({ id: 'a', ok: true, seconds: 0.25, tvm_version: 'fake [] 3' });
   expect(b).toMatchObject({ id: 'fail', ok: false, error: 'ValueError: nope' });
   if (!b.ok) expect(readFileSync(b.log!, 'utf8')).toBe('fake build of fail\n');
   await w.close();

@@ -8,6 +8,7 @@ import { defaultCacheDir } from '../../cache.js';
 import { errors } from '../../diagnostics.js';
 import { printDiagnostic, printJson, runCommand } from '../output.js';
 import { progressReporter } from '../progress.js';
+import { OPTIMIZATIONS, disabledOptimizations } from '../../pipeline/optimizations.js';
 import { addGraphOptions, clusterOptions, commaList, nonNegativeNumber, positiveInt, selectMode, type ClusterFlags } from '../options.js';
 
 interface Flags extends ClusterFlags {
@@ -21,6 +22,7 @@ interface Flags extends ClusterFlags {
   selectRuns: number;
   target?: string;
   optLevel: number;
+  disableOpt?: string[];
   strict?: boolean;
   json?: boolean;
   jobs?: number;
@@ -37,6 +39,7 @@ export function registerCompile(program: Command): void {
   addGraphOptions(cmd)
     .option('--target <target>', 'TVM target (default: llvm for the host CPU)')
     .option('--opt-level <n>', 'TVM optimisation level', (v) => Number(v), 3)
+    .option('--disable-opt <names>', `build without these optimisations (comma-separated: ${OPTIMIZATIONS.map((x) => x.name).join(', ')}; see docs/performance.md)`, commaList)
     .option('-j, --jobs <n>', 'parallel TVM builds', positiveInt)
     .option('--cache-dir <dir>', 'content-addressed build cache shared between output folders', defaultCacheDir())
     .option('--depfile <file>', 'write a Make dependency line for OUT/model.pb')
@@ -62,6 +65,7 @@ export function registerCompile(program: Command): void {
           cluster: clusterOptions(o),
           ...(o.target ? { target: o.target } : {}),
           optLevel: o.optLevel,
+          disableOpts: disabledOptimizations(o.disableOpt ?? []),
           strict: Boolean(o.strict),
           jobs: o.jobs ?? os.availableParallelism(),
           printAfter: o.printIrAfter ?? [],
