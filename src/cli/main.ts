@@ -3,6 +3,7 @@
 import { Command, CommanderError } from 'commander';
 import { errors } from '../diagnostics.js';
 import { VERSION } from '../project.js';
+import { printJson } from './output.js';
 import { registerBench } from './commands/bench.js';
 import { registerCache } from './commands/cache.js';
 import { registerCompile } from './commands/compile.js';
@@ -15,6 +16,10 @@ process.stdout.on('error', (e: NodeJS.ErrnoException) => {
   if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
   throw e;
 });
+
+// Under --json a usage error is a JSON document on stdout like any other
+// error (the text still goes to stderr).
+const wantsJson = process.argv.slice(2).includes('--json');
 
 const program = new Command();
 program
@@ -41,5 +46,8 @@ try {
   if (e instanceof CommanderError) {
     // --help and --version exit 0; every other commander error is a usage error.
     process.exitCode = e.exitCode === 0 ? 0 : 2;
+    if (e.exitCode !== 0 && wantsJson) {
+      printJson({ ok: false, error: { code: errors.usage.code, message: e.message.replace(/^error: /, '') } });
+    }
   } else throw e;
 }

@@ -109,6 +109,19 @@ describe('compile refuses bad input', () => {
     expect(bad.stderr).toContain('TF2TVM2001');
   });
 
+  test('under --json a usage error is a JSON document too, with its code', async () => {
+    const missing = await tf2tvm(['compile', fixture('conv_mlp'), '--json']);
+    expect(missing.exitCode).toBe(2);
+    expect(JSON.parse(missing.stdout)).toEqual({ ok: false, error: { code: 'TF2TVM2003', message: expect.stringContaining("'-o, --out <dir>'") as unknown } });
+    const unknownOpt = await tf2tvm(['inspect', fixture('conv_mlp'), '--json', '--no-such-flag']);
+    expect(unknownOpt.exitCode).toBe(2);
+    expect(JSON.parse(unknownOpt.stdout)).toMatchObject({ ok: false, error: { code: 'TF2TVM2003' } });
+    const badOpt = await tf2tvm(['compile', fixture('conv_mlp'), '-o', path.join(dir, 'y'), '--disable-opt', 'fastmath', '--json']);
+    expect(badOpt.exitCode).toBe(2);
+    expect(JSON.parse(badOpt.stdout)).toMatchObject({ ok: false, error: { code: 'TF2TVM2003', message: expect.stringContaining("unknown optimisation 'fastmath'") as unknown } });
+    expect(existsSync(path.join(dir, 'y'))).toBe(false);
+  });
+
   test('--help lists the commands and --version prints the version', async () => {
     const help = await tf2tvm(['--help']);
     expect(help.exitCode).toBe(0);
