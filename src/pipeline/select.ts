@@ -44,7 +44,8 @@ export function decide(clusters: readonly string[], timings: readonly ClusterTim
       return { cluster, keep: false, why: bad?.error ? `timing failed: ${bad.error}` : 'not timed', timings: mine };
     }
     const slow = mine.find((t) => t.speedup! < 1 + margin);
-    const fmt = (t: ClusterTiming): string => `${t.shapes}: TVM ${t.tvm_ms!.toFixed(3)} ms vs TF ${t.tf_ms!.toFixed(3)} ms (${t.speedup!.toFixed(2)}x)`;
+    const fmt = (t: ClusterTiming): string =>
+      `${t.shapes}: TVM ${t.tvm_ms!.toFixed(3)} ms vs TF ${t.tf_ms!.toFixed(3)} ms (${t.speedup!.toFixed(2)}x, median of paired runs)`;
     return slow
       ? { cluster, keep: false, why: `not faster by ${(margin * 100).toFixed(0)}%: ${fmt(slow)}`, timings: mine }
       : { cluster, keep: true, why: mine.map(fmt).join('; '), timings: mine };

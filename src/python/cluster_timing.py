@@ -9,7 +9,8 @@ prints one JSON document:
 
     {"ok", "model", "out", "runs", "warmup", "threads": {...}, "cpu",
      "clusters": [{"cluster", "shapes", "nodes", "inputs", "input_shapes",
-                   "tf_ms", "tvm_ms", "speedup", "saved_ms", "max_rel_err",
+                   "tf_ms", "tvm_ms", "speedup", "speedup_p10", "speedup_p90",
+                   "saved_ms", "max_rel_err",
                    "tf_p10_ms", "tf_p90_ms", "tvm_p10_ms", "tvm_p90_ms"}
                   or {"cluster", "shapes", "nodes", "error"}]}
 
@@ -32,7 +33,10 @@ graph has inputs the shape set does not give ("random"). Outputs are
 compared (max_rel_err = max|tvm - tf| / max|tf| over all outputs), then both
 run `runs` times each, interleaved, after `warmup` runs each; times are the
 median and 10th/90th percentiles of one call, in ms, through
-Session.make_callable. Both sides include one session call's fixed cost
+Session.make_callable; speedup is the median over runs of tf/tvm within one
+run (the two calls of a run are back to back, so they see the same machine:
+steadier than the ratio of the medians when the machine is shared), with
+its 10th/90th percentiles. Both sides include one session call's fixed cost
 (a fraction of a millisecond), so for small clusters saved_ms = tf_ms -
 tvm_ms says more than the speedup ratio. Thread settings, the same on both sides: TF
 intra_op_parallelism_threads = threads, inter_op_parallelism_threads = 1,
@@ -314,8 +318,15 @@ def time_interleaved(callables, args, runs, warmup):
     return times
 
 
-def captured_inputs(model, clusters, shape_set, rng):
-    """Values of the clusters' input tensors when the original graph runs on random inputs."""
+def captured_inputs(model, clusters, shape_set, rng, threads):
+    """Values of the clusters' input tensors when the original graph runs on random inputs.
+
+    The session uses the timed sessions' thread count: TensorFlow sizes its
+    process-wide intra-op pool from the first session a process creates, so a
+    one-thread session here would leave every TF op timed later on one
+    thread (while the bridge op, which runs on the calling thread too, would
+    get two).
+    """
     feeds = model.graph_feeds(shape_set, rng)
     if feeds is None:
         return {}
@@ -334,7 +345,7 @@ def captured_inputs(model, clusters, shape_set, rng):
             wanted.append(name)
     if not wanted:
         return {}
-    with tf.compat.v1.Session(graph=g, config=session_config(1)) as sess:
+    with tf.compat.v1.Session(graph=g, config=session_config(threads)) as sess:
         values = sess.run(wanted, {f"{k}:0": v for k, v in feeds.items()})
     return dict(zip(wanted, values))
 
@@ -359,7 +370,7 @@ def time_clusters(model_path, out_dir, clusters=None, runs=50, warmup=5, threads
         key = shape_set["key"]
         with_set = [c for c in chosen if any(a["shapes"] == key for a in c["artifacts"])]
         try:
-            captured = captured_inputs(model, with_set, shape_set, rng)
+            captured = captured_inputs(model, with_set, shape_set, rng, threads)
         except Exception as e:  # fall back to random inputs
             if log:
                 log(f"cluster_timing: running the original graph for {key} failed ({e}); "
@@ -397,9 +408,15 @@ def time_clusters(model_path, out_dir, clusters=None, runs=50, warmup=5, threads
                 t_tf, t_tvm = time_interleaved([s.call for s in sessions], args, runs, warmup)
                 tf_ms, tf_p10, tf_p90 = percentiles_ms(t_tf)
                 tvm_ms, tvm_p10, tvm_p90 = percentiles_ms(t_tvm)
+                # Each run calls both sides back to back, so a pair shares the
+                # machine's state: the ratio within pairs is far steadier on a
+                # noisy machine than the ratio of the two medians.
+                ratios = [a / b for a, b in zip(t_tf, t_tvm) if b > 0]
                 entry.update({
                     "tf_ms": tf_ms, "tvm_ms": tvm_ms,
-                    "speedup": tf_ms / tvm_ms if tvm_ms > 0 else None,
+                    "speedup": float(np.median(ratios)) if ratios else None,
+                    "speedup_p10": float(np.percentile(ratios, 10)) if ratios else None,
+                    "speedup_p90": float(np.percentile(ratios, 90)) if ratios else None,
                     "saved_ms": tf_ms - tvm_ms,
                     "tf_p10_ms": tf_p10, "tf_p90_ms": tf_p90,
                     "tvm_p10_ms": tvm_p10, "tvm_p90_ms": tvm_p90,

@@ -58,6 +58,9 @@ describe('tf2tvm bench --json', () => {
     positive(c.tf_ms);
     positive(c.tvm_ms);
     positive(c.speedup);
+    // speedup: the median of tf/tvm over back-to-back pairs, inside its own spread.
+    expect(c.speedup_p10!).toBeLessThanOrEqual(c.speedup!);
+    expect(c.speedup!).toBeLessThanOrEqual(c.speedup_p90!);
     expect(c.max_rel_err!).toBeLessThanOrEqual(1e-5);
   });
 });

@@ -21,7 +21,10 @@ export interface ClusterTiming {
   inputs?: string;
   tf_ms?: number;
   tvm_ms?: number;
+  /** Median over back-to-back runs of tf/tvm, with its 10th/90th percentiles. */
   speedup?: number | null;
+  speedup_p10?: number | null;
+  speedup_p90?: number | null;
   saved_ms?: number;
   max_rel_err?: number;
   tf_p10_ms?: number;
