@@ -31,6 +31,8 @@ export interface CacheKeyParts {
   readonly disabled: readonly string[];
   readonly tvmVersion: string;
   readonly buildScript: string;
+  /** AutoTVM trials per task (`--tune`); absent when not tuning. */
+  readonly tune?: number;
 }
 
 export function defaultCacheDir(): string {
@@ -49,6 +51,7 @@ export function cacheKey(p: CacheKeyParts): string {
   field('target', p.target);
   field('opt-level', String(p.optLevel));
   field('disabled', p.disabled.join(','));
+  if (p.tune !== undefined) field('tune', String(p.tune));
   field('relay', p.relay);
   for (const w of p.params) {
     field('param', `${w.name}:${w.dtype}:[${w.shape.join(',')}]`);
@@ -98,6 +101,15 @@ export class BuildCache {
     // mtime records the last use: prune removes the least recently used first.
     utimesSync(f, now, now);
     return sha;
+  }
+
+  /**
+   * Where the AutoTVM log of a tuned build lives (`--tune`): the key is the
+   * artifact's own, so the log is reused whenever that artifact is rebuilt
+   * (after a prune, say). Logs are small and `prune` leaves them.
+   */
+  tuningLog(key: string): string {
+    return path.join(this.dir, 'tuning', `${key}.log`);
   }
 
   /** Add a freshly built artifact (atomically: readers never see a partial file). */

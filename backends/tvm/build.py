@@ -5,11 +5,17 @@ Long-running. Reads one JSON job per line on stdin:
 
   {"id": str, "relay": path, "params": {name: .npy path}, "target": str,
    "opt_level": 3, "out": path of the .so, "disable": [optimisation names],
+   "tune": optional {"trials": N, "log": path of the AutoTVM log},
    "log": optional path of the job's log (default: <out>.log)}
+
+With "tune", the log is reused when it exists, else every task is tuned
+(tuning.py) and the log written; the build then applies it.
 
 and answers each with one JSON line on stdout, in order:
 
-  {"id": ..., "ok": true, "seconds": float, "tvm_version": str}
+  {"id": ..., "ok": true, "seconds": float, "tvm_version": str,
+   "tuning": {"reused": true} or {"reused": false, "tasks": [per-task summary]}
+   (with "tune" only)}
   {"id": ..., "ok": false, "error": short message, "log": path}
 
 While a job runs, this process's stdout and stderr (Python's and TVM's C++
@@ -41,12 +47,13 @@ os.environ.setdefault("TOPHUB_LOCATION", "NONE")
 
 import numpy as np  # noqa: E402
 import tvm  # noqa: E402
-from tvm import relay  # noqa: E402
+from tvm import autotvm, relay  # noqa: E402
 
 TVM_VERSION = tvm.__version__
 
 import optimizations  # noqa: E402
 import relay_passes  # noqa: E402
+import tuning  # noqa: E402
 import x86_schedules  # noqa: E402
 
 x86_schedules.install()
@@ -153,9 +160,28 @@ def build(job):
     # Lowered functions are cached per process; a job that switches an
     # optimisation on or off must not reuse another job's schedules.
     relay.backend.te_compiler.get().clear()
+    target = tvm.target.Target(job["target"])
     with tvm.transform.PassContext(opt_level=opt_level):
-        mod = relay_passes.optimize(mod)
-        lib = relay.build(mod, target=tvm.target.Target(job["target"]), params=params)
+        mod = relay_passes.optimize(mod, params)
+    report = None
+    tune = job.get("tune")
+    if tune is not None:
+        trials, log_path = tune.get("trials"), tune.get("log")
+        if not (isinstance(trials, int) and trials > 0 and isinstance(log_path, str)):
+            raise ValueError("job field 'tune' must be {\"trials\": positive int, \"log\": path}")
+        if os.path.exists(log_path):
+            report = {"reused": True}
+        else:
+            with tvm.transform.PassContext(opt_level=opt_level):
+                summaries = tuning.tune(mod, params, target, trials, log_path, log=lambda m: print(m, file=sys.stderr, flush=True))
+            report = {"reused": False, "tasks": summaries}
+        relay.backend.te_compiler.get().clear()
+        with autotvm.apply_history_best(log_path):
+            with tvm.transform.PassContext(opt_level=opt_level):
+                lib = relay.build(mod, target=target, params=params)
+    else:
+        with tvm.transform.PassContext(opt_level=opt_level):
+            lib = relay.build(mod, target=target, params=params)
 
     out = os.path.abspath(job["out"])
     folder = os.path.dirname(out)
@@ -168,6 +194,7 @@ def build(job):
     finally:
         if os.path.exists(tmp):
             os.remove(tmp)
+    return report
 
 
 def handle(job):
@@ -182,7 +209,7 @@ def handle(job):
                 for key in ("id", "relay", "target", "out"):
                     if not isinstance(job.get(key), str):
                         raise ValueError(f"job field '{key}' must be a string")
-                build(job)
+                tuned = build(job)
                 seconds = time.monotonic() - t0
                 print(f"built {job['out']} in {seconds:.2f} s", file=sys.stderr)
             except Exception as exc:  # a job's failure is reported, never fatal
@@ -200,7 +227,10 @@ def handle(job):
             os.remove(log_path)
         except OSError:
             pass
-    return {"id": job_id, "ok": True, "seconds": round(seconds, 3), "tvm_version": TVM_VERSION}
+    answer = {"id": job_id, "ok": True, "seconds": round(seconds, 3), "tvm_version": TVM_VERSION}
+    if tuned is not None:
+        answer["tuning"] = tuned
+    return answer
 
 
 def main():

@@ -12,6 +12,7 @@ docs/performance.md.
 # name -> one line for `--help` and the docs (kept in the TypeScript table).
 NAMES = (
     # Relay passes (relay_passes.py), in the order they run
+    "expand-pow",
     "fold-pad",
     "convert-layout",
     "canonicalize",

@@ -118,6 +118,64 @@ class _KeepDataScales:
         return Rewriter().visit(func)
 
 
+def _scalar_value(expr, params):
+    """The value of a one-element constant or bound weight, else None."""
+    if isinstance(expr, relay.Constant):
+        data = expr.data.numpy()
+    elif isinstance(expr, relay.Var) and expr.name_hint in params:
+        data = params[expr.name_hint]
+        data = data.numpy() if hasattr(data, "numpy") else data
+    else:
+        return None
+    return float(data.reshape(-1)[0]) if data.size == 1 else None
+
+
+def expand_pow(mod, params):
+    """power(x, c) for a constant c in {1, 2, 3, 4, 0.5, -0.5, -1} as
+    multiplies, sqrt, rsqrt or a division. TVM lowers power to a libm powf
+    call per element, which LLVM does not vectorise (~20 ns per element
+    here); GELU's tanh form has x**3 on the widest tensor of a transformer
+    block. The results differ from powf's by an ulp or so."""
+    power = relay.op.get("power")
+
+    def expand(x, c):
+        if c == 1.0:
+            return x
+        if c == 2.0:
+            return relay.multiply(x, x)
+        if c == 3.0:
+            return relay.multiply(relay.multiply(x, x), x)
+        if c == 4.0:
+            sq = relay.multiply(x, x)
+            return relay.multiply(sq, sq)
+        if c == 0.5:
+            return relay.sqrt(x)
+        if c == -0.5:
+            return relay.rsqrt(x)
+        if c == -1.0:
+            return relay.divide(relay.const(1.0, "float32"), x)
+        return None
+
+    class Rewriter(relay.ExprMutator):
+        def visit_call(self, call):
+            new = super().visit_call(call)
+            if call.op == power and len(call.args) == 2:
+                try:
+                    same = call.checked_type.dtype == "float32" and tvm.ir.structural_equal(call.args[0].checked_type, call.checked_type)
+                except (ValueError, tvm.TVMError):
+                    same = False
+                c = _scalar_value(call.args[1], params) if same else None
+                if c is not None:
+                    expanded = expand(new.args[0], c)
+                    if expanded is not None:
+                        return expanded
+            return new
+
+    mod = relay.transform.InferType()(mod)
+    mod["main"] = Rewriter().visit(mod["main"])
+    return relay.transform.InferType()(mod)
+
+
 def fast_math(mod):
     """exp, tanh, erf, softmax and sigmoid through TVM's polynomial versions
     (vectorised; a few ulp, see docs/performance.md) instead of libm calls."""
@@ -127,8 +185,10 @@ def fast_math(mod):
     return _FastSigmoid()(mod)
 
 
-def optimize(mod):
+def optimize(mod, params=None):
     mod = relay.transform.InferType()(mod)
+    if enabled("expand-pow"):
+        mod = expand_pow(mod, params or {})
     if enabled("fold-pad"):
         # TF's explicit Pad before a VALID convolution (Keras ZeroPadding2D,
         # asymmetric SAME padding for stride 2) becomes the convolution's own

@@ -13,7 +13,7 @@
 //   with errors.toolchainFailed carrying the command line and stderr's tail.
 
 import { createHash } from 'node:crypto';
-import { existsSync, appendFileSync, mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, appendFileSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
@@ -36,14 +36,29 @@ export interface BuildJob {
   readonly out: string;
   /** Optimisations to build without (names from src/pipeline/optimizations.ts; default none). */
   readonly disable?: readonly string[];
+  /** AutoTVM: reuse the log at `log` if it exists, else tune `trials` per task and write it there. */
+  readonly tune?: { readonly trials: number; readonly log: string };
   /** Where the job's log goes; default: a fresh file under the worker's logDir. */
   readonly log?: string;
   /** Keep the log when the job succeeds (default: deleted). */
   readonly keep_log?: boolean;
 }
 
+export interface TuningTask {
+  readonly task: string;
+  readonly workload: string;
+  readonly trials: number;
+  readonly untuned_ms: number | null;
+  readonly best_ms: number | null;
+  /** The best configuration beat the untuned one and went into the log. */
+  readonly kept: boolean;
+  readonly seconds: number;
+}
+
+export type TuningReport = { readonly reused: true } | { readonly reused: false; readonly tasks: readonly TuningTask[] };
+
 export type BuildResult =
-  | { readonly id: string; readonly ok: true; readonly seconds: number; readonly tvm_version: string }
+  | { readonly id: string; readonly ok: true; readonly seconds: number; readonly tvm_version: string; readonly tuning?: TuningReport }
   | { readonly id: string; readonly ok: false; readonly error: string; readonly log?: string };
 
 export interface WorkerOptions {
@@ -69,17 +84,17 @@ export function buildScript(): string {
   return process.env.TF2TVM_BUILD_SCRIPT || projectFile('backends', 'tvm', 'build.py');
 }
 
+/** The modules build.py imports from its own folder (a test checks the list against its imports). */
+export const WORKER_MODULES = ['optimizations.py', 'relay_passes.py', 'tuning.py', 'x86_schedules.py'] as const;
+
 /**
- * What the cache key knows of the build code: the worker script and every
- * Python module beside it (the default worker imports its passes and
- * schedules from there), by name and content.
+ * What the cache key knows of the build code: the worker script and those of
+ * WORKER_MODULES beside it, by name and content.
  */
 export function buildScriptHash(): string {
   const script = buildScript();
   const dir = path.dirname(script);
-  const modules = readdirSync(dir)
-    .filter((f) => f.endsWith('.py') && path.join(dir, f) !== script)
-    .sort();
+  const modules = WORKER_MODULES.filter((m) => existsSync(path.join(dir, m)));
   const h = createHash('sha256');
   for (const [name, file] of [[path.basename(script), script] as const, ...modules.map((m) => [m, path.join(dir, m)] as const)]) {
     const bytes = readFileSync(file);
@@ -218,6 +233,7 @@ export class BuildWorker {
       opt_level: next.job.opt_level ?? DEFAULT_OPT_LEVEL,
       out: next.job.out,
       disable: next.job.disable ?? [],
+      ...(next.job.tune ? { tune: next.job.tune } : {}),
       log,
       keep_log: next.job.keep_log ?? false,
     };
@@ -273,6 +289,7 @@ export class BuildWorker {
         ok: true,
         seconds: typeof r.seconds === 'number' ? r.seconds : NaN,
         tvm_version: typeof r.tvm_version === 'string' ? r.tvm_version : '',
+        ...(typeof r.tuning === 'object' && r.tuning !== null ? { tuning: r.tuning as TuningReport } : {}),
       });
     } else {
       const log = typeof r.log === 'string' && r.log !== '' ? r.log : undefined;

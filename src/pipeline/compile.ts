@@ -9,7 +9,7 @@ import path from 'node:path';
 import { emitRelay } from '../../backends/relay/emit.js';
 import { writeNpy } from '../../backends/relay/npy.js';
 import { findToolchain, hostTarget } from '../../backends/tvm/toolchain.js';
-import { buildAll, buildScriptHash, type BuildJob } from '../../backends/tvm/worker.js';
+import { buildAll, buildScriptHash, type BuildJob, type TuningReport } from '../../backends/tvm/worker.js';
 import { rewriteGraph, type BuiltCluster } from '../../passes/rewrite.js';
 import { PIPELINE } from '../../passes/index.js';
 import { hasUnknownTypes, inferShapes } from '../../passes/infer-shapes.js';
@@ -37,6 +37,8 @@ export interface CompileRequest {
   readonly optLevel: number;
   /** Optimisations to build without (validated, sorted: see optimizations.ts). */
   readonly disableOpts?: readonly string[];
+  /** AutoTVM trials per task; logs kept in the build cache. */
+  readonly tune?: number;
   readonly strict: boolean;
   readonly jobs: number;
   readonly cacheDir: string;
@@ -61,6 +63,8 @@ export interface ArtifactReport {
   readonly path: string | null;
   readonly status: 'built' | 'cached' | 'failed';
   readonly seconds?: number;
+  /** With --tune: the worker's tuning report (reused log, or per-task results). */
+  readonly tuning?: TuningReport;
   readonly error?: string;
   readonly log?: string;
 }
@@ -161,12 +165,14 @@ export async function compile(req: CompileRequest): Promise<CompileResult> {
         target,
         optLevel: req.optLevel,
         disabled: req.disableOpts ?? [],
+        ...(req.tune ? { tune: req.tune } : {}),
         tvmVersion,
         buildScript: scriptHash,
       });
       const rel = path.join(relDir, `${set.key}.so`);
+      const tuningLog = req.tune ? cache.tuningLog(key) : undefined;
       const cachedSha = cache.fetch(key, staging.path(rel));
-      if (cachedSha) {
+      if (cachedSha && (!tuningLog || existsSync(tuningLog))) {
         units.push({ cluster: f.cluster, shapeSet: f.shapeSet, key, rel, sha256: cachedSha });
         continue;
       }
@@ -186,6 +192,7 @@ export async function compile(req: CompileRequest): Promise<CompileResult> {
         opt_level: req.optLevel,
         out: staging.path(rel),
         disable: req.disableOpts ?? [],
+        ...(tuningLog ? { tune: { trials: req.tune!, log: tuningLog } } : {}),
         // A failed build's log is kept in OUT/logs; the worker deletes a successful job's log.
         log: staging.path('logs', `${f.cluster}_${set.key}.log`),
       };
@@ -226,7 +233,7 @@ export async function compile(req: CompileRequest): Promise<CompileResult> {
         const sha = await sha256File(staging.path(u.rel));
         shaOf.set(u, sha);
         cache.store(u.key, staging.path(u.rel), sha);
-        list.push({ shapes: key, path: u.rel, status: 'built', seconds: r.seconds });
+        list.push({ shapes: key, path: u.rel, status: 'built', seconds: r.seconds, ...(r.tuning ? { tuning: r.tuning } : {}) });
       } else {
         const log = r.log ? path.join(req.out, path.relative(staging.dir, r.log)) : 'none';
         list.push({ shapes: key, path: null, status: 'failed', error: r.error, log });
@@ -251,6 +258,10 @@ export async function compile(req: CompileRequest): Promise<CompileResult> {
       const artifacts = [];
       for (const u of units.filter((x) => x.cluster === c.name)) {
         artifacts.push({ path: u.rel, sha256: shaOf.get(u)!, shapeSet: u.shapeSet });
+        if (req.tune) {
+          // The log the artifact was built with, beside it (from the cache).
+          copyFileSync(cache.tuningLog(u.key), staging.path(u.rel.replace(/\.so$/, '.tuning.log')));
+        }
       }
       builtClusters.push({ cluster: c, artifacts });
     }
@@ -273,7 +284,12 @@ export async function compile(req: CompileRequest): Promise<CompileResult> {
           nodes: b.cluster.nodes,
           inputs: b.cluster.inputs.map((x) => `${x.node}:${x.index}`),
           outputs: b.cluster.outputs.map((x) => `${x.node}:${x.index}`),
-          artifacts: b.artifacts.map((a) => ({ shapes: state.shapeSets[a.shapeSet]!.key, path: a.path, sha256: a.sha256 })),
+          artifacts: b.artifacts.map((a) => ({
+            shapes: state.shapeSets[a.shapeSet]!.key,
+            path: a.path,
+            sha256: a.sha256,
+            ...(req.tune ? { tuning: { trials: req.tune, log: a.path.replace(/\.so$/, '.tuning.log') } } : {}),
+          })),
         })),
         failed: [...failed].map(([name, f]) => ({ name, error: f.error })),
         ...(selection ? { selection: { mode: 'measured', margin: req.selectMargin, clusters: selection } } : {}),

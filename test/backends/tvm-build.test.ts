@@ -117,6 +117,39 @@ describe('BuildWorker with real TVM', () => {
     }
   });
 
+  test('tune: every task measured against its untuned configuration, the log written, then reused', async () => {
+    const w = new BuildWorker(tc, { logDir: path.join(dir, 'logs') });
+    const log = path.join(dir, 'tuning', 'small_net.log');
+    try {
+      const first = await w.build(job('tuned', { tune: { trials: 3, log } }));
+      expect(first).toMatchObject({ ok: true, tuning: { reused: false } });
+      if (!first.ok || !first.tuning || first.tuning.reused) return;
+      const tasks = first.tuning.tasks;
+      // The convolution and the dense product.
+      expect(tasks.map((t) => t.task).sort()).toEqual(expect.arrayContaining([expect.stringMatching(/^conv2d_NCHWc/), expect.stringMatching(/^dense/)]));
+      for (const t of tasks) {
+        expect(t.trials).toBeGreaterThan(0);
+        expect(t.trials).toBeLessThanOrEqual(3);
+        expect(t.untuned_ms).toBeGreaterThan(0);
+        // A configuration goes into the log only when it beat the untuned one.
+        if (t.kept) expect(t.best_ms!).toBeLessThan(t.untuned_ms!);
+      }
+      const records = readFileSync(log, 'utf8').split('\n').filter(Boolean);
+      expect(records).toHaveLength(tasks.filter((t) => t.kept).length);
+      for (const line of records) expect(JSON.parse(line)).toHaveProperty('config');
+      const so = path.join(dir, 'out', 'tuned.so');
+      const report = await runPython<RunReport>(tc, RUN_AND_COMPARE, { so, params: files.params, seed: 7 });
+      expect(report.max_abs_err).toBeLessThan(1e-5);
+
+      const again = await w.build(job('tuned_again', { tune: { trials: 3, log } }));
+      expect(again).toMatchObject({ ok: true, tuning: { reused: true } });
+      const bad = await w.build(job('tuned_bad', { tune: { trials: 0, log } }));
+      expect(bad).toMatchObject({ ok: false, error: expect.stringContaining("job field 'tune'") as unknown });
+    } finally {
+      await w.close();
+    }
+  });
+
   test('a failing job answers ok: false with a log, and the same worker builds the next job', async () => {
     const bad = path.join(dir, 'in', 'bad.relay');
     // A type error: the bias has 3 elements, the conv 4 channels.

@@ -8,6 +8,7 @@ import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REAL = os.path.join(HERE, "..", "..", "backends", "tvm", "build.py")
+sys.path.insert(0, os.path.dirname(REAL))  # build.py's own modules
 spec = importlib.util.spec_from_file_location("tf2tvm_build", REAL)
 real = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(real)

@@ -23,6 +23,7 @@ interface Flags extends ClusterFlags {
   target?: string;
   optLevel: number;
   disableOpt?: string[];
+  tune?: number;
   strict?: boolean;
   json?: boolean;
   jobs?: number;
@@ -39,6 +40,7 @@ export function registerCompile(program: Command): void {
   addGraphOptions(cmd)
     .option('--target <target>', 'TVM target (default: llvm for the host CPU)')
     .option('--opt-level <n>', 'TVM optimisation level', (v) => Number(v), 3)
+    .option('--tune <trials>', 'tune every convolution and dense product with AutoTVM, up to N trials each (slow; logs kept in the build cache and beside each .so)', positiveInt)
     .option('--disable-opt <names>', `build without these optimisations (comma-separated: ${OPTIMIZATIONS.map((x) => x.name).join(', ')}; see docs/performance.md)`, commaList)
     .option('-j, --jobs <n>', 'parallel TVM builds', positiveInt)
     .option('--cache-dir <dir>', 'content-addressed build cache shared between output folders', defaultCacheDir())
@@ -66,6 +68,7 @@ export function registerCompile(program: Command): void {
           ...(o.target ? { target: o.target } : {}),
           optLevel: o.optLevel,
           disableOpts: disabledOptimizations(o.disableOpt ?? []),
+          ...(o.tune ? { tune: o.tune } : {}),
           strict: Boolean(o.strict),
           jobs: o.jobs ?? os.availableParallelism(),
           printAfter: o.printIrAfter ?? [],

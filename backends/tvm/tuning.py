@@ -1,0 +1,151 @@
+"""`--tune N`: AutoTVM, measured in this process, never slower than untuned.
+
+For each tunable task of a function (extracted by AutoTVM: the convolutions
+and dense products), the untuned configuration (TVM's fallback, with
+x86_schedules' adjustments) is built and timed first; then a droplet search
+starting from that configuration tries up to N others. A task's best
+configuration is written to the log only when it beats the untuned one, so a
+build under the log is never slower than without it on any task, by
+measurement.
+
+Measurement happens here, not through AutoTVM's RPC runner (which this TVM
+cannot load modules through on x86): each candidate is built with
+tvm.build and timed with time_evaluator on random inputs. This TVM's runtime
+runs parallel loops on one thread, so the candidates are compared on one
+core; the bridge op later runs them on TF's pool.
+
+The log is AutoTVM's JSON-lines format, written atomically; relay.build
+applies it with apply_history_best.
+"""
+
+import os
+import time
+
+import numpy as np
+import tvm
+from tvm import autotvm
+from tvm.autotvm.measure import MeasureInput, MeasureResult
+from tvm.autotvm.task.space import FallbackConfigEntity
+from tvm.autotvm.tuner import DropletTuner
+
+# time_evaluator settings per candidate: enough to rank, short enough to try many.
+_MIN_REPEAT_MS = 20
+_REPEAT = 3
+_BATCH = 8
+
+
+def _random_args(args, rng):
+    arrays = []
+    for t in args:
+        shape = [int(d) for d in t.shape]
+        if t.dtype.startswith("float"):
+            data = rng.uniform(-1, 1, size=shape).astype(t.dtype)
+        else:
+            data = np.zeros(shape, dtype=t.dtype)
+        arrays.append(tvm.nd.array(data))
+    return arrays
+
+
+def _measure(task, config, target, rng):
+    """Median seconds per call of the task built with `config`; None if it
+    does not build or run."""
+    try:
+        with target:
+            sch, args = task.instantiate(config)
+            func = tvm.build(sch, args, target=target)
+        arrays = _random_args(args, rng)
+        timer = func.time_evaluator(func.entry_name, tvm.cpu(), number=1, repeat=_REPEAT, min_repeat_ms=_MIN_REPEAT_MS)
+        return float(np.median(timer(*arrays).results))
+    except Exception:  # a candidate that does not build or run is just a bad candidate
+        return None
+
+
+def _start_position(task, fallback):
+    """The knob indices of the fallback configuration (0 where it is not in the space)."""
+    position = []
+    for name, knob in task.config_space.space_map.items():
+        index = 0
+        chosen = fallback._entity_map.get(name) if hasattr(fallback, "_entity_map") else None
+        if chosen is not None:
+            for i, entity in enumerate(knob.entities):
+                if repr(entity) == repr(chosen):
+                    index = i
+                    break
+        position.append(index)
+    return position
+
+
+def _fallback_config(task, target):
+    """The configuration TVM uses when nothing is tuned (filled in by the template)."""
+    cfg = FallbackConfigEntity()
+    with target:
+        task.instantiate(cfg)
+    return cfg
+
+
+def tune_task(task, target, trials, rng, log):
+    """Returns (record line or None, summary dict)."""
+    t0 = time.monotonic()
+    fallback = _fallback_config(task, target)
+    base = _measure(task, fallback, target, rng)
+    tuner = DropletTuner(task, start_position=_start_position(task, fallback))
+    best = None  # (seconds, MeasureInput, MeasureResult)
+    tried = 0
+    limit = min(trials, len(task.config_space))
+    while tried < limit and tuner.has_next():
+        configs = tuner.next_batch(min(_BATCH, limit - tried))
+        if not configs:
+            break
+        inputs, results = [], []
+        for config in configs:
+            start = time.time()
+            seconds = _measure(task, config, target, rng)
+            inp = MeasureInput(target, task, config)
+            if seconds is None:
+                res = MeasureResult((RuntimeError("build or run failed"),), 4, time.time() - start, time.time())
+            else:
+                res = MeasureResult((seconds,), 0, time.time() - start, time.time())
+                if best is None or seconds < best[0]:
+                    best = (seconds, inp, res)
+            inputs.append(inp)
+            results.append(res)
+        tuner.update(inputs, results)
+        tried += len(configs)
+    summary = {
+        "task": task.name,
+        "workload": str(task.args[0][1]) if task.args else "",
+        "trials": tried,
+        "untuned_ms": None if base is None else round(base * 1e3, 4),
+        "best_ms": None if best is None else round(best[0] * 1e3, 4),
+        "seconds": round(time.monotonic() - t0, 1),
+    }
+    improved = best is not None and (base is None or best[0] < base)
+    summary["kept"] = improved
+    log(
+        f"tune {task.name} {summary['workload']}: {tried} trials, untuned {summary['untuned_ms']} ms, "
+        f"best {summary['best_ms']} ms -> {'tuned' if improved else 'untuned'} ({summary['seconds']} s)"
+    )
+    return (autotvm.record.encode(best[1], best[2]) if improved else None), summary
+
+
+def tune(mod, params, target, trials, log_path, log=print, seed=0):
+    """Tunes every task of mod['main'] and writes the records to log_path
+    (atomically). Returns the per-task summaries."""
+    tasks = autotvm.task.extract_from_program(mod["main"], target=target, params=params)
+    # Heaviest first: a user who stops early has the biggest wins.
+    tasks.sort(key=lambda t: (-(t.flop or 0), str(t.workload)))
+    log(f"tune: {len(tasks)} tasks, up to {trials} trials each")
+    rng = np.random.default_rng(seed)
+    lines, summaries = [], []
+    for task in tasks:
+        line, summary = tune_task(task, target, trials, rng, log)
+        summaries.append(summary)
+        if line is not None:
+            lines.append(line)
+    folder = os.path.dirname(os.path.abspath(log_path))
+    os.makedirs(folder, exist_ok=True)
+    tmp = os.path.join(folder, f".{os.path.basename(log_path)}.{os.getpid()}.tmp")
+    with open(tmp, "w", encoding="utf-8") as f:
+        f.write("".join(line + "\n" for line in lines))
+    os.replace(tmp, log_path)
+    return summaries
