@@ -9,6 +9,7 @@ import { registerCache } from './commands/cache.js';
 import { registerCompile } from './commands/compile.js';
 import { registerDoctor } from './commands/doctor.js';
 import { registerInspect } from './commands/inspect.js';
+import { registerProfile } from './commands/profile.js';
 import { registerVerify } from './commands/verify.js';
 
 // `tf2tvm inspect ... | head` closes stdout early: that is not an error.
@@ -36,6 +37,7 @@ program
 registerCompile(program);
 registerVerify(program);
 registerBench(program);
+registerProfile(program);
 registerInspect(program);
 registerDoctor(program);
 registerCache(program);

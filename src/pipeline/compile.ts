@@ -207,7 +207,8 @@ export async function compile(req: CompileRequest): Promise<CompileResult> {
       toolchain,
       toBuild.map((u) => u.job!),
       {
-        jobs: req.jobs,
+        // Tuning times candidates: two builds at once would time each other.
+        jobs: req.tune ? 1 : req.jobs,
         onResult: (j, r) =>
           req.progress({ kind: 'done', id: j.id, ok: r.ok, ...(r.ok ? { seconds: r.seconds } : {}), done: ++done, total: toBuild.length }),
       },

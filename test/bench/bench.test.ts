@@ -1,12 +1,14 @@
 // tf2tvm bench and cluster_timing.py on conv_mlp: the report's shape, positive
 // times, and that each cluster's bridge op agrees with its TF subgraph.
-// Not a performance test: nothing here asserts one variant is faster.
+// tf2tvm profile on the same output. Not a performance test: nothing here
+// asserts one variant is faster.
 
 import path from 'node:path';
 import { execa } from 'execa';
 import { findToolchain } from '../../backends/tvm/toolchain.js';
 import { projectPath } from '../../src/project.js';
 import type { BenchReport } from '../../src/cli/commands/bench.js';
+import type { ProfileReport } from '../../src/cli/commands/profile.js';
 import { fixture, tempDir, tf2tvm, tf2tvmJson } from '../helpers.js';
 
 const work = tempDir('tf2tvm-bench-');
@@ -97,4 +99,31 @@ test('cluster_timing.py: the bridge op agrees with the TF subgraph, --clusters s
   const bad = await execa(tc.python, [script, '--model', fixture('conv_mlp'), '--out', out, '--clusters', 'nope'], { env: tc.env(), reject: false, stdin: 'ignore' });
   expect(bad.exitCode).toBe(2);
   expect(String(bad.stderr)).toContain('no compiled cluster named nope');
+});
+
+test('tf2tvm profile: every fused operator of the artifact timed, shares that add up', async () => {
+  const { r, doc } = await tf2tvmJson<ProfileReport>(['profile', out, '--runs', '2', '--top', '50']);
+  expect(r.exitCode).toBe(0);
+  expect(doc.ok).toBe(true);
+  expect(doc.artifacts.map((a) => [a.cluster, a.shapes, a.path])).toEqual([['cluster_0', '1x28x28x1', 'clusters/cluster_0/1x28x28x1.so']]);
+  const a = doc.artifacts[0]!;
+  positive(a.total_ms);
+  // conv_mlp's two convolutions (bias and ReLU fused in) and its dense product are there.
+  const convs = a.ops!.filter((op) => /conv2d_NCHWc_add_nn_relu/.test(op.name!));
+  expect(convs).toHaveLength(2);
+  expect(a.ops!.some((op) => /dense/.test(op.name!))).toBe(true);
+  // With --top above the count, ops and groups each cover the whole run.
+  const sum = (xs: { ms: number; share: number }[]): [number, number] => [xs.reduce((s, x) => s + x.ms, 0), xs.reduce((s, x) => s + x.share, 0)];
+  for (const list of [a.ops!, a.groups!]) {
+    const [ms, share] = sum(list);
+    expect(ms).toBeCloseTo(a.total_ms!, 6);
+    expect(share).toBeCloseTo(1, 6);
+  }
+  expect(a.groups!.find((g) => g.kind === 'nn_contrib_conv2d_NCHWc_add_nn_relu')).toMatchObject({ calls: 2 });
+  const text = await tf2tvm(['profile', out, '--runs', '1']);
+  expect(text.exitCode).toBe(0);
+  expect(text.stdout).toMatch(/^cluster_0 1x28x28x1: [\d.]+ ms on one thread$/m);
+  const bad = await tf2tvm(['profile', work, '--json']);
+  expect(bad.exitCode).toBe(1);
+  expect(JSON.parse(bad.stdout)).toMatchObject({ ok: false, error: { code: 'TF2TVM1015' } });
 });
