@@ -136,7 +136,32 @@ const cast: TfOpDef = {
   lower: (c) => [c.emit({ kind: 'cast', args: [c.value(0)], dtype: c.outputs[0]!.dtype }, c.outputs[0]!)],
 };
 
+/** AddN: N tensors of one shape and dtype, summed left to right as TF's kernel does. */
+const addN: TfOpDef = {
+  category: 'elementwise',
+  infer(c) {
+    const first = operand(c, 0, true);
+    for (let i = 1; i < c.inputs.length; i++) {
+      const t = operand(c, i, true);
+      if (t.dtype !== first.dtype) throw new Unsupported(`dtypes ${first.dtype} and ${t.dtype} differ`);
+      if (!sameShape(t.shape, first.shape)) throw new Unsupported(`shapes [${first.shape}] and [${t.shape}] differ`);
+    }
+    return [first];
+  },
+  lower(c) {
+    const out = c.outputs[0]!;
+    let sum = c.value(0);
+    for (let i = 1; i < c.inputs.length; i++) sum = c.emit({ kind: 'binary', fn: 'add', args: [sum, c.value(i)] }, out);
+    return [sum];
+  },
+};
+
+function sameShape(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((d, i) => d === b[i]);
+}
+
 export const elementwiseOps: OpTable = {
+  AddN: addN,
   Add: binary('add', true),
   AddV2: binary('add', true),
   Sub: binary('sub', true),
