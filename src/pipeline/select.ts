@@ -15,6 +15,10 @@ export interface ClusterTiming {
   readonly tf_ms?: number;
   readonly tvm_ms?: number;
   readonly speedup?: number;
+  /** Runs (of `pairs`) in which TVM was faster, and the sign test's p-value for "TVM is faster". */
+  readonly tvm_wins?: number;
+  readonly pairs?: number;
+  readonly p_faster?: number;
   readonly max_rel_err?: number;
   readonly error?: string;
 }
@@ -35,7 +39,15 @@ export async function timeClusters(model: string, out: string, runs: number): Pr
   return (JSON.parse(String(r.stdout)) as { clusters: ClusterTiming[] }).clusters;
 }
 
-/** Keep a cluster only if TVM beats TensorFlow by `margin` in every shape set. */
+/** The sign test's level: TVM must win clearly more runs than chance would give it. */
+export const SELECT_P_VALUE = 0.05;
+
+/**
+ * Keep a cluster only if, in every shape set, TVM beats TensorFlow by
+ * `margin` (median of the paired tf/tvm ratios) and wins clearly more runs
+ * than chance would give it (sign test, p <= SELECT_P_VALUE): on a noisy
+ * machine a median just above the margin is not enough.
+ */
 export function decide(clusters: readonly string[], timings: readonly ClusterTiming[], margin: number): SelectionDecision[] {
   return clusters.map((cluster) => {
     const mine = timings.filter((t) => t.cluster === cluster);
@@ -43,11 +55,13 @@ export function decide(clusters: readonly string[], timings: readonly ClusterTim
     if (mine.length === 0 || bad) {
       return { cluster, keep: false, why: bad?.error ? `timing failed: ${bad.error}` : 'not timed', timings: mine };
     }
-    const slow = mine.find((t) => t.speedup! < 1 + margin);
+    const wins = (t: ClusterTiming): string => (t.pairs !== undefined ? `, TVM faster in ${t.tvm_wins}/${t.pairs} runs, p=${t.p_faster! < 1e-3 ? t.p_faster!.toExponential(1) : t.p_faster!.toPrecision(2)}` : '');
     const fmt = (t: ClusterTiming): string =>
-      `${t.shapes}: TVM ${t.tvm_ms!.toFixed(3)} ms vs TF ${t.tf_ms!.toFixed(3)} ms (${t.speedup!.toFixed(2)}x, median of paired runs)`;
-    return slow
-      ? { cluster, keep: false, why: `not faster by ${(margin * 100).toFixed(0)}%: ${fmt(slow)}`, timings: mine }
-      : { cluster, keep: true, why: mine.map(fmt).join('; '), timings: mine };
+      `${t.shapes}: TVM ${t.tvm_ms!.toFixed(3)} ms vs TF ${t.tf_ms!.toFixed(3)} ms (${t.speedup!.toFixed(2)}x median of paired runs${wins(t)})`;
+    const slow = mine.find((t) => t.speedup! < 1 + margin);
+    if (slow) return { cluster, keep: false, why: `not faster by ${(margin * 100).toFixed(0)}%: ${fmt(slow)}`, timings: mine };
+    const unsure = mine.find((t) => t.p_faster !== undefined && t.p_faster > SELECT_P_VALUE);
+    if (unsure) return { cluster, keep: false, why: `not clearly faster (sign test p > ${SELECT_P_VALUE}): ${fmt(unsure)}`, timings: mine };
+    return { cluster, keep: true, why: mine.map(fmt).join('; '), timings: mine };
   });
 }

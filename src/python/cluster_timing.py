@@ -10,6 +10,7 @@ prints one JSON document:
     {"ok", "model", "out", "runs", "warmup", "threads": {...}, "cpu",
      "clusters": [{"cluster", "shapes", "nodes", "inputs", "input_shapes",
                    "tf_ms", "tvm_ms", "speedup", "speedup_p10", "speedup_p90",
+                   "tvm_wins", "pairs", "p_faster",
                    "saved_ms", "max_rel_err",
                    "tf_p10_ms", "tf_p90_ms", "tvm_p10_ms", "tvm_p90_ms"}
                   or {"cluster", "shapes", "nodes", "error"}]}
@@ -36,7 +37,8 @@ median and 10th/90th percentiles of one call, in ms, through
 Session.make_callable; speedup is the median over runs of tf/tvm within one
 run (the two calls of a run are back to back, so they see the same machine:
 steadier than the ratio of the medians when the machine is shared), with
-its 10th/90th percentiles. Both sides include one session call's fixed cost
+its 10th/90th percentiles; tvm_wins counts the runs TVM was faster in and
+p_faster is the sign test's one-sided p-value for "TVM is faster". Both sides include one session call's fixed cost
 (a fraction of a millisecond), so for small clusters saved_ms = tf_ms -
 tvm_ms says more than the speedup ratio. Thread settings, the same on both sides: TF
 intra_op_parallelism_threads = threads, inter_op_parallelism_threads = 1,
@@ -49,6 +51,7 @@ it. `tf2tvm compile --select measured` is meant to call the CLI.
 
 import argparse
 import json
+import math
 import os
 import sys
 import time
@@ -143,6 +146,14 @@ def max_rel_err(want, got):
         rel = diff / scale if scale > 0 else (0.0 if diff == 0 else float("inf"))
         worst = max(worst, rel)
     return worst
+
+
+def sign_test(wins, n):
+    """P(at least `wins` of `n` pairs go to TVM | both sides equally fast):
+    the one-sided sign test's p-value that TVM is faster."""
+    if n == 0:
+        return 1.0
+    return sum(math.comb(n, k) for k in range(wins, n + 1)) / 2.0**n
 
 
 def percentiles_ms(times):
@@ -412,11 +423,14 @@ def time_clusters(model_path, out_dir, clusters=None, runs=50, warmup=5, threads
                 # machine's state: the ratio within pairs is far steadier on a
                 # noisy machine than the ratio of the two medians.
                 ratios = [a / b for a, b in zip(t_tf, t_tvm) if b > 0]
+                wins = sum(1 for a, b in zip(t_tf, t_tvm) if b < a)
                 entry.update({
                     "tf_ms": tf_ms, "tvm_ms": tvm_ms,
                     "speedup": float(np.median(ratios)) if ratios else None,
                     "speedup_p10": float(np.percentile(ratios, 10)) if ratios else None,
                     "speedup_p90": float(np.percentile(ratios, 90)) if ratios else None,
+                    "tvm_wins": wins, "pairs": len(t_tf),
+                    "p_faster": sign_test(wins, len(t_tf)),
                     "saved_ms": tf_ms - tvm_ms,
                     "tf_p10_ms": tf_p10, "tf_p90_ms": tf_p90,
                     "tvm_p10_ms": tvm_p10, "tvm_p90_ms": tvm_p90,

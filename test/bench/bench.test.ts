@@ -63,6 +63,11 @@ describe('tf2tvm bench --json', () => {
     // speedup: the median of tf/tvm over back-to-back pairs, inside its own spread.
     expect(c.speedup_p10!).toBeLessThanOrEqual(c.speedup!);
     expect(c.speedup!).toBeLessThanOrEqual(c.speedup_p90!);
+    expect(c.pairs).toBe(3);
+    expect(c.tvm_wins).toBeGreaterThanOrEqual(0);
+    expect(c.tvm_wins).toBeLessThanOrEqual(3);
+    // The sign test for 3 runs: P(at least k of 3 | fair coin).
+    expect(c.p_faster).toBeCloseTo([1, 7 / 8, 4 / 8, 1 / 8][c.tvm_wins!]!, 12);
     expect(c.max_rel_err!).toBeLessThanOrEqual(1e-5);
   });
 });

@@ -131,7 +131,7 @@ test('--depfile writes a Make rule for OUT/model.pb', async () => {
 test('--select measured times every cluster, keeps the winners and records why', async () => {
   const dir = tempDir();
   const out = path.join(dir, 'out');
-  const c = await tf2tvmJson<CompileDoc & { selection: { cluster: string; keep: boolean; why: string; timings: { tf_ms: number; tvm_ms: number; speedup: number }[] }[] }>(
+  const c = await tf2tvmJson<CompileDoc & { selection: { cluster: string; keep: boolean; why: string; timings: { tf_ms: number; tvm_ms: number; speedup: number; p_faster: number }[] }[] }>(
     ['compile', fixture('two_io'), '-o', out, '--select', 'measured', '--select-runs', '10', '--select-margin', '0.05'],
   );
   expect(c.r.exitCode).toBe(0);
@@ -148,9 +148,10 @@ test('--select measured times every cluster, keeps the winners and records why',
       expect(t.tvm_ms).toBeGreaterThan(0);
       // The decision follows the measurement and the margin.
       if (s.keep) expect(t.speedup).toBeGreaterThanOrEqual(1.05);
+      if (s.keep) expect(t.p_faster).toBeLessThanOrEqual(0.05);
     }
     if (!s.keep) {
-      expect(s.timings.some((t) => t.speedup < 1.05)).toBe(true);
+      expect(s.timings.some((t) => t.speedup < 1.05 || t.p_faster > 0.05)).toBe(true);
       for (const n of c.doc.clusters.find((x) => x.name === s.cluster)!.nodes) {
         expect(c.doc.unclustered).toContainEqual(expect.objectContaining({ node: n, reason: 'not-faster' }));
       }

@@ -25,6 +25,9 @@ export interface ClusterTiming {
   speedup?: number | null;
   speedup_p10?: number | null;
   speedup_p90?: number | null;
+  tvm_wins?: number;
+  pairs?: number;
+  p_faster?: number;
   saved_ms?: number;
   max_rel_err?: number;
   tf_p10_ms?: number;
