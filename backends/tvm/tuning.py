@@ -25,7 +25,7 @@ import numpy as np
 import tvm
 from tvm import autotvm
 from tvm.autotvm.measure import MeasureInput, MeasureResult
-from tvm.autotvm.task.space import FallbackConfigEntity
+from tvm.autotvm.task.space import FallbackConfigEntity, SplitEntity
 from tvm.autotvm.tuner import DropletTuner
 
 # time_evaluator settings per candidate: enough to rank, short enough to try many.
@@ -60,6 +60,15 @@ def _measure(task, config, target, rng):
         return None
 
 
+def _same_entity(a, b):
+    """Whether two knob values are the same choice. A split in the space
+    leaves its outer factor as -1 ([-1, 16]); the fallback spells it out
+    ([4, 16]): the inner factors decide."""
+    if isinstance(a, SplitEntity) and isinstance(b, SplitEntity):
+        return list(a.size[1:]) == list(b.size[1:])
+    return repr(a) == repr(b)
+
+
 def _start_position(task, fallback):
     """The knob indices of the fallback configuration (0 where it is not in the space)."""
     position = []
@@ -68,7 +77,7 @@ def _start_position(task, fallback):
         chosen = fallback._entity_map.get(name) if hasattr(fallback, "_entity_map") else None
         if chosen is not None:
             for i, entity in enumerate(knob.entities):
-                if repr(entity) == repr(chosen):
+                if _same_entity(entity, chosen):
                     index = i
                     break
         position.append(index)
