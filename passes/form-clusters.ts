@@ -8,7 +8,7 @@
 import type { Pass } from '../src/pipeline/pass-manager.js';
 import type { Cluster, Mark, State, UnmergedEdge } from '../src/pipeline/state.js';
 import type { ReasonCode } from '../src/pipeline/reasons.js';
-import type { GraphView, TensorRef } from '../ir/tf/graph.js';
+import type { TensorRef } from '../ir/tf/graph.js';
 import { OPS } from '../ir/tf/ops/index.js';
 import { ContractedGraph } from '../ir/tf/graph-cycles.js';
 

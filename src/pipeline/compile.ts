@@ -2,8 +2,7 @@
 // the cache) -> rewrite -> write, as one linear function. Per-run state is
 // explicit; everything lands in a staging folder renamed into place at the end.
 
-import { createHash } from 'node:crypto';
-import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { emitRelay } from '../../backends/relay/emit.js';

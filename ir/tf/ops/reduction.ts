@@ -6,7 +6,7 @@
 import type { ReduceFn } from '../../ops.js';
 import type { TensorType } from '../../types.js';
 import { makeConst, stridesOf } from '../consts.js';
-import { Unsupported, type NodeCtx, type OpTable, type TfOpDef } from '../registry.js';
+import type { NodeCtx, OpTable, TfOpDef } from '../registry.js';
 import { axisIn, constIntsOf, floatInput, input } from './common.js';
 
 /** Sorted, deduplicated, non-negative reduction axes (a scalar or a vector input). */
