@@ -132,3 +132,14 @@ test('tf2tvm profile: every fused operator of the artifact timed, shares that ad
   expect(bad.exitCode).toBe(1);
   expect(JSON.parse(bad.stdout)).toMatchObject({ ok: false, error: { code: 'TF2TVM1015' } });
 });
+
+test('scripts/bench-models prints one table row per model, with both builds', async () => {
+  const r = await execa(projectPath('scripts', 'bench-models'), ['--runs', '2', 'conv_mlp'], { reject: false, stdin: 'ignore' });
+  expect(r.exitCode).toBe(0);
+  const out = String(r.stdout);
+  expect(out).toMatch(/threads: TF intra-op \d+, inter-op 1, TVM \d+; 2 runs after 3 warm-up, interleaved/);
+  expect(out).toMatch(/^\| model \| TF \| TF\+XLA \| x TF \| tf2tvm \| x TF \| max rel err \| measured: kept \| TF \| tf2tvm \| x TF \|$/m);
+  // conv_mlp: medians, ratios, its error against TF, and how many clusters measured selection kept.
+  expect(out).toMatch(/^\| conv_mlp \| [\d.]+ \| [\d.]+ \| [\d.]+x \| [\d.]+ \| [\d.]+x \| \d\.\de-\d+ \| [01]\/1 \| [\d.]+ \| [\d.]+ \| [\d.]+x \|$/m);
+  expect(out).toMatch(/^ {2}conv_mlp +cluster_0 +1x28x28x1 +TF +[\d.]+ ms +TVM +[\d.]+ ms +[\d.]+x$/m);
+});
