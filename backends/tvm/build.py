@@ -27,6 +27,7 @@ Imports tvm only (never tensorflow). Run it with TVM_FFI=ctypes and
 TOPHUB_LOCATION=NONE (set here too if missing).
 """
 
+import contextlib
 import json
 import os
 import re
@@ -164,6 +165,7 @@ def build(job):
     with tvm.transform.PassContext(opt_level=opt_level):
         mod = relay_passes.optimize(mod, params)
     report = None
+    history = contextlib.nullcontext()
     tune = job.get("tune")
     if tune is not None:
         trials, log_path = tune.get("trials"), tune.get("log")
@@ -176,12 +178,9 @@ def build(job):
                 summaries = tuning.tune(mod, params, target, trials, log_path, log=lambda m: print(m, file=sys.stderr, flush=True))
             report = {"reused": False, "tasks": summaries}
         relay.backend.te_compiler.get().clear()
-        with autotvm.apply_history_best(log_path):
-            with tvm.transform.PassContext(opt_level=opt_level):
-                lib = relay.build(mod, target=target, params=params)
-    else:
-        with tvm.transform.PassContext(opt_level=opt_level):
-            lib = relay.build(mod, target=target, params=params)
+        history = autotvm.apply_history_best(log_path)
+    with history, tvm.transform.PassContext(opt_level=opt_level):
+        lib = relay.build(mod, target=target, params=params)
 
     out = os.path.abspath(job["out"])
     folder = os.path.dirname(out)

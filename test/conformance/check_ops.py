@@ -20,14 +20,10 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "src", "python"))
+from tfgraph import load_graph_def  # noqa: E402
+
 BRIDGE_OP = "TF2TVMBridgeOp"
-
-
-def load_graph_def(path):
-    gd = tf.compat.v1.GraphDef()
-    with open(path, "rb") as f:
-        gd.ParseFromString(f.read())
-    return gd
 
 
 def rewritten_graph_def(out_dir):
