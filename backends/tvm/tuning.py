@@ -124,10 +124,11 @@ def tune_task(task, target, trials, rng, log):
         "task": task.name,
         "workload": str(task.args[0][1]) if task.args else "",
         "trials": tried,
-        "untuned_ms": None if base is None else round(base * 1e3, 4),
-        "best_ms": None if best is None else round(best[0] * 1e3, 4),
+        "untuned_ms": None if base is None else base * 1e3,
+        "best_ms": None if best is None else best[0] * 1e3,
         "seconds": round(time.monotonic() - t0, 1),
     }
+    # Unrounded: the report must show what the decision compared.
     improved = best is not None and (base is None or best[0] < base)
     summary["kept"] = improved
     log(
