@@ -3,8 +3,8 @@
 // (constants) become weight parameters w0..; members are lowered in
 // topological order through the op tables.
 
-import type { Pass } from '../src/pipeline/pass-manager.js';
-import type { Cluster, ClusterFunction, NodeTypes, State } from '../src/pipeline/state.js';
+import type { Pass } from './pass-manager.js';
+import type { Cluster, ClusterFunction, NodeTypes, State } from './state.js';
 import { FunctionBuilder, type IrFunction } from '../ir/function.js';
 import type { ValueId } from '../ir/ops.js';
 import { printFunction } from '../ir/printer.js';
@@ -14,7 +14,7 @@ import { tensorName } from '../ir/tf/graph.js';
 import { OPS } from '../ir/tf/ops/index.js';
 import type { LowerCtx } from '../ir/tf/registry.js';
 import { nodeCtx } from './infer-shapes.js';
-import { errors } from '../src/diagnostics.js';
+import { errors } from '../ir/support/diagnostics.js';
 
 export function lowerCluster(state: State, cluster: Cluster, setIndex: number): IrFunction {
   const types: ReadonlyMap<string, NodeTypes> = state.types![setIndex]!;

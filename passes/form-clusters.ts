@@ -5,9 +5,9 @@
 // at every contraction; then the
 // policy and size limits dissolve clusters that are not worth a bridge op.
 
-import type { Pass } from '../src/pipeline/pass-manager.js';
-import type { Cluster, Mark, State, UnmergedEdge } from '../src/pipeline/state.js';
-import type { ReasonCode } from '../src/pipeline/reasons.js';
+import type { Pass } from './pass-manager.js';
+import type { Cluster, Mark, State, UnmergedEdge } from './state.js';
+import type { ReasonCode } from '../ir/support/reasons.js';
 import type { TensorRef } from '../ir/tf/graph.js';
 import { OPS } from '../ir/tf/ops/index.js';
 import { ContractedGraph } from '../ir/tf/graph-cycles.js';

@@ -2,7 +2,7 @@
 // what the ones before it produced). `rewrite` runs after the TVM builds, so it
 // is not in this list; see src/pipeline/compile.ts.
 
-import type { Pass } from '../src/pipeline/pass-manager.js';
+import type { Pass } from './pass-manager.js';
 import { encapsulate } from './encapsulate.js';
 import { formClustersPass } from './form-clusters.js';
 import { inferShapes } from './infer-shapes.js';

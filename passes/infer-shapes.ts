@@ -6,8 +6,8 @@
 // state's `hints`, when the driver fetched them) fills it in; a refusal stays a
 // refusal, but the node's consumers get shapes.
 
-import type { Pass } from '../src/pipeline/pass-manager.js';
-import type { NodeTypes, ShapeSet, State } from '../src/pipeline/state.js';
+import type { Pass } from './pass-manager.js';
+import type { NodeTypes, ShapeSet, State } from './state.js';
 import { Attrs } from '../ir/tf/attrs.js';
 import type { ConstTensor } from '../ir/tf/consts.js';
 import type { GNode, GraphView } from '../ir/tf/graph.js';

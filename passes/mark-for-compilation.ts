@@ -1,11 +1,11 @@
 // mark-for-compilation: decides, node by node, whether TVM may take it; every
 // refusal carries a stable reason code and a message a user can act on.
 
-import type { Pass } from '../src/pipeline/pass-manager.js';
-import type { Mark, State } from '../src/pipeline/state.js';
+import type { Pass } from './pass-manager.js';
+import type { Mark, State } from './state.js';
 import type { GraphView } from '../ir/tf/graph.js';
 import { OPS } from '../ir/tf/ops/index.js';
-import { globMatcher } from '../src/glob.js';
+import { globMatcher } from '../ir/support/glob.js';
 
 const CONTROL_FLOW = new Set([
   'Switch', 'RefSwitch', 'Merge', 'RefMerge', 'Enter', 'RefEnter', 'Exit', 'RefExit',

@@ -5,8 +5,8 @@
 // edges becomes a NoOp of the same name. Constants left without consumers are
 // dropped (their values live in the compiled artifacts).
 
-import { makeAttr, makeNode, type GraphDef, type NodeDef } from '../src/graphdef/io.js';
-import type { Cluster, State } from '../src/pipeline/state.js';
+import { makeAttr, makeNode, type GraphDef, type NodeDef } from '../ir/tf/graphdef/io.js';
+import type { Cluster, State } from './state.js';
 import { dtypeToTf } from '../ir/tf/dtypes.js';
 import { tensorName } from '../ir/tf/graph.js';
 import type { TensorType } from '../ir/types.js';

@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { errors } from './diagnostics.js';
+import { errors } from '../ir/support/diagnostics.js';
 
 export class Staging {
   readonly dir: string;

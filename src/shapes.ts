@@ -5,8 +5,8 @@
 // Each --shapes value is one full shape set; a placeholder left out keeps the
 // graph's own shape, which must then be fully known.
 
-import { errors } from './diagnostics.js';
-import type { ShapeSet } from './pipeline/state.js';
+import { errors } from '../ir/support/diagnostics.js';
+import type { ShapeSet } from '../passes/state.js';
 import { Attrs } from '../ir/tf/attrs.js';
 import type { GraphView } from '../ir/tf/graph.js';
 

@@ -4,7 +4,7 @@ import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
-import { projectPath } from '../src/project.js';
+import { projectPath } from '../ir/support/project.js';
 
 export const CLI = projectPath('bin', 'tf2tvm');
 

@@ -8,7 +8,7 @@
 import type { IrFunction } from '../../ir/function.js';
 import type { Op, OpKind, ValueId } from '../../ir/ops.js';
 import type { TensorType } from '../../ir/types.js';
-import { errors } from '../../src/diagnostics.js';
+import { errors } from '../../ir/support/diagnostics.js';
 import { LOWERINGS, type Lowering } from './ops/index.js';
 import { relayType, tuple } from './text.js';
 

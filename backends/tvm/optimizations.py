@@ -5,7 +5,7 @@ Each name can be disabled per job ("disable": [...] in the job,
 `tf2tvm compile --disable-opt NAME,...` on the command line); the names are
 part of the build-cache key, so a library built without one never stands in
 for a library built with it. The list must match OPTIMIZATIONS in
-src/pipeline/optimizations.ts (a test checks it). What each buys:
+backends/tvm/optimizations.ts (a test checks it). What each buys:
 docs/performance.md.
 """
 

@@ -18,9 +18,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { execa } from 'execa';
-import { errors, Tf2tvmError } from '../../src/diagnostics.js';
-import { projectPath as projectFile } from '../../src/project.js';
-import type { Toolchain } from './toolchain.js';
+import { errors, Tf2tvmError } from '../../ir/support/diagnostics.js';
+import { projectPath as projectFile } from '../../ir/support/project.js';
+import type { Toolchain } from '../python/toolchain.js';
 
 /** One build, as sent to build.py (field names are the protocol's). */
 export interface BuildJob {
@@ -34,7 +34,7 @@ export interface BuildJob {
   readonly opt_level?: number;
   /** Path of the .so to write (atomically). */
   readonly out: string;
-  /** Optimisations to build without (names from src/pipeline/optimizations.ts; default none). */
+  /** Optimisations to build without (names from backends/tvm/optimizations.ts; default none). */
   readonly disable?: readonly string[];
   /** AutoTVM: reuse the log at `log` if it exists, else tune `trials` per task and write it there. */
   readonly tune?: { readonly trials: number; readonly log: string };

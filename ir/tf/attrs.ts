@@ -2,7 +2,7 @@
 // (int64); they are converted to numbers only where the value is a size, an
 // axis or a stride, and only when it is exactly representable.
 
-import type { NodeDef } from '../../src/graphdef/io.js';
+import type { NodeDef } from './graphdef/io.js';
 import { dtypeFromTf } from './dtypes.js';
 import type { DType } from '../types.js';
 

@@ -2,9 +2,9 @@
 // topological order, parsed input references, consumers. TensorFlow loop back
 // edges (NextIteration -> Merge) are ignored for the order, as TensorFlow does.
 
-import type { GraphDef, NodeDef } from '../../src/graphdef/io.js';
-import { parseInputRef } from '../../src/graphdef/validate.js';
-import { Heap } from '../../src/heap.js';
+import type { GraphDef, NodeDef } from './graphdef/io.js';
+import { parseInputRef } from './graphdef/validate.js';
+import { Heap } from '../support/heap.js';
 
 export interface TensorRef {
   readonly node: string;

@@ -8,7 +8,7 @@ import type { TensorType } from '../types.js';
 import type { Attrs } from './attrs.js';
 import type { ConstTensor } from './consts.js';
 import type { GNode } from './graph.js';
-import type { ReasonCode } from '../../src/pipeline/reasons.js';
+import type { ReasonCode } from '../support/reasons.js';
 
 export interface NodeCtx {
   readonly node: GNode;

@@ -1,6 +1,6 @@
 // Const nodes -> compile-time constant tensors in IR dtypes.
 
-import { decodeTensor, type NodeDef, type TensorProto } from '../../src/graphdef/io.js';
+import { decodeTensor, type NodeDef, type TensorProto } from './graphdef/io.js';
 import { dtypeFromTf } from './dtypes.js';
 import type { ConstData, ConstTensor } from './consts.js';
 

@@ -1,8 +1,8 @@
 // tf2tvm's command line: one module per command under commands/.
 
 import { Command, CommanderError } from 'commander';
-import { errors } from '../diagnostics.js';
-import { VERSION } from '../project.js';
+import { errors } from '../../ir/support/diagnostics.js';
+import { VERSION } from '../../ir/support/project.js';
 import { printJson } from './output.js';
 import { registerBench } from './commands/bench.js';
 import { registerCache } from './commands/cache.js';

@@ -1,7 +1,7 @@
 // Option parsers shared by the commands that cluster a graph.
 
 import { InvalidArgumentError, type Command } from 'commander';
-import type { ClusterOptions, Policy } from '../pipeline/state.js';
+import type { ClusterOptions, Policy } from '../../passes/state.js';
 
 export function positiveInt(value: string): number {
   const n = Number(value);

@@ -2,7 +2,7 @@
 // document on stdout under --json, exit codes through process.exitCode.
 
 import chalk from 'chalk';
-import { ExitCode, Tf2tvmError, type Diagnostic } from '../diagnostics.js';
+import { ExitCode, Tf2tvmError, type Diagnostic } from '../../ir/support/diagnostics.js';
 
 export function printDiagnostic(d: Diagnostic): void {
   const label = d.severity === 'error' ? chalk.red('error') : chalk.yellow('warning');

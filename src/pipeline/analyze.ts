@@ -1,8 +1,8 @@
 // The clustering summary shared by `compile` and `inspect`: counts, clusters
 // and a reason for every node left in TensorFlow.
 
-import type { ReasonCode } from './reasons.js';
-import type { State } from './state.js';
+import type { ReasonCode } from '../../ir/support/reasons.js';
+import type { State } from '../../passes/state.js';
 
 export interface Unclustered {
   readonly node: string;

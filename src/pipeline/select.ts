@@ -1,13 +1,13 @@
 // --select measured: after the builds, each cluster is timed alone in TVM
 // (its bridge op) and in TensorFlow (its subgraph), on the same inputs and
-// threads (src/python/cluster_timing.py), and only the clusters TVM runs
+// threads (backends/tf/cluster_timing.py), and only the clusters TVM runs
 // faster by the margin, in every shape set, are kept. Timing-dependent, so the
 // one documented exception to byte-identical outputs.
 
 import { execa } from 'execa';
-import { findToolchain } from '../../backends/tvm/toolchain.js';
-import { errors } from '../diagnostics.js';
-import { projectPath } from '../project.js';
+import { findToolchain } from '../../backends/python/toolchain.js';
+import { errors } from '../../ir/support/diagnostics.js';
+import { projectPath } from '../../ir/support/project.js';
 
 export interface ClusterTiming {
   readonly cluster: string;
@@ -32,7 +32,7 @@ export interface SelectionDecision {
 
 export async function timeClusters(model: string, out: string, runs: number): Promise<ClusterTiming[]> {
   const tc = await findToolchain();
-  const script = projectPath('src', 'python', 'cluster_timing.py');
+  const script = projectPath('backends', 'tf', 'cluster_timing.py');
   const args = [script, '--model', model, '--out', out, '--runs', String(runs), '--warmup', String(Math.max(2, Math.floor(runs / 10))), '--quiet'];
   const r = await execa(tc.python, args, { env: tc.env(), reject: false, stdin: 'ignore' });
   if (r.exitCode !== 0) throw errors.toolchainFailed(`cluster timing exited ${r.exitCode}: ${String(r.stderr).split('\n').slice(-5).join(' ')}`);

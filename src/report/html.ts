@@ -23,7 +23,7 @@
 
 import type { GraphView } from '../../ir/tf/graph.js';
 import { summaryLine } from '../pipeline/analyze.js';
-import { REASONS } from '../pipeline/reasons.js';
+import { REASONS } from '../../ir/support/reasons.js';
 import { collapse, MIN_BLOCK, type Block, type CUnit } from './collapse.js';
 import { layeredLayout, type Layout } from './layout.js';
 

@@ -5,7 +5,7 @@
 // rank). Pure and deterministic: the same nodes and edges give the same
 // coordinates. Sizes are in SVG pixels.
 
-import { Heap } from '../heap.js';
+import { Heap } from '../../ir/support/heap.js';
 
 export interface LayoutNode {
   readonly w: number;

@@ -7,7 +7,7 @@ import { inferOpType } from '../../ir/infer.js';
 import type { Op, ValueId } from '../../ir/ops.js';
 import { numElements, type DType, type TensorType } from '../../ir/types.js';
 import { bytesPerElement } from '../../ir/verify.js';
-import type { Toolchain } from '../../backends/tvm/toolchain.js';
+import type { Toolchain } from '../../backends/python/toolchain.js';
 
 /** Deterministic values in [-1, 1) (a small LCG), as raw little-endian bytes of `dtype`. */
 export function weightBytes(type: TensorType, seed: number): Uint8Array {

@@ -6,12 +6,12 @@ import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } 
 import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
-import { findToolchain } from '../../backends/tvm/toolchain.js';
+import { findToolchain } from '../../backends/python/toolchain.js';
 import { WORKER_MODULES, buildScriptHash } from '../../backends/tvm/worker.js';
 import { cacheKey } from '../../src/cache.js';
-import { Tf2tvmError } from '../../src/diagnostics.js';
-import { OPTIMIZATIONS, disabledOptimizations } from '../../src/pipeline/optimizations.js';
-import { projectPath } from '../../src/project.js';
+import { Tf2tvmError } from '../../ir/support/diagnostics.js';
+import { OPTIMIZATIONS, disabledOptimizations } from '../../backends/tvm/optimizations.js';
+import { projectPath } from '../../ir/support/project.js';
 
 test('the Python worker knows the same optimisation names, in the same order', async () => {
   const tc = await findToolchain();

@@ -15,7 +15,7 @@ import { emitRelay, RELAY_HEADER } from '../../backends/relay/emit.js';
 import { writeRelayFiles } from '../../backends/relay/files.js';
 import { decodeNpy, encodeNpy } from '../../backends/relay/npy.js';
 import { LOWERINGS } from '../../backends/relay/ops/index.js';
-import { findToolchain, hostTarget, type Toolchain } from '../../backends/tvm/toolchain.js';
+import { findToolchain, hostTarget, type Toolchain } from '../../backends/python/toolchain.js';
 import { Fn, PY_TYPE_TO_JSON, runPython, smallNet, weightBytes } from './helpers.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));

@@ -6,15 +6,15 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync
 import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
-import { errors } from '../../src/diagnostics.js';
-import { PROJECT_ROOT, projectPath as projectFile } from '../../src/project.js';
+import { errors } from '../../ir/support/diagnostics.js';
+import { PROJECT_ROOT, projectPath as projectFile } from '../../ir/support/project.js';
 import {
   cpuinfoFlags,
   findToolchain,
   hostTarget,
   llvmCpuForFlags,
   toolchainLocation,
-} from '../../backends/tvm/toolchain.js';
+} from '../../backends/python/toolchain.js';
 
 describe('findToolchain', () => {
   test('finds the environment scripts/setup-toolchain reports', async () => {

@@ -9,9 +9,9 @@ import path from 'node:path';
 import { emitRelay } from '../../backends/relay/emit.js';
 import { writeRelayFiles, type RelayFiles } from '../../backends/relay/files.js';
 import { writeNpy } from '../../backends/relay/npy.js';
-import { findToolchain, hostTarget, type Toolchain } from '../../backends/tvm/toolchain.js';
+import { findToolchain, hostTarget, type Toolchain } from '../../backends/python/toolchain.js';
 import { BuildWorker, buildAll, type BuildJob } from '../../backends/tvm/worker.js';
-import { OPTIMIZATIONS } from '../../src/pipeline/optimizations.js';
+import { OPTIMIZATIONS } from '../../backends/tvm/optimizations.js';
 import { runPython, smallNet } from './helpers.js';
 
 let tc: Toolchain;

@@ -7,8 +7,8 @@
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { errors, Tf2tvmError } from '../../src/diagnostics.js';
-import type { Toolchain } from '../../backends/tvm/toolchain.js';
+import { errors, Tf2tvmError } from '../../ir/support/diagnostics.js';
+import type { Toolchain } from '../../backends/python/toolchain.js';
 import { BuildWorker, buildAll, type BuildJob } from '../../backends/tvm/worker.js';
 
 const FAKE = `#!/usr/bin/env node

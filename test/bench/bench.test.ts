@@ -5,8 +5,8 @@
 
 import path from 'node:path';
 import { execa } from 'execa';
-import { findToolchain } from '../../backends/tvm/toolchain.js';
-import { projectPath } from '../../src/project.js';
+import { findToolchain } from '../../backends/python/toolchain.js';
+import { projectPath } from '../../ir/support/project.js';
 import type { BenchReport } from '../../src/cli/commands/bench.js';
 import type { ProfileReport } from '../../src/cli/commands/profile.js';
 import { fixture, tempDir, tf2tvm, tf2tvmJson } from '../helpers.js';
@@ -89,7 +89,7 @@ test('tf2tvm bench on a folder that is not a compile output fails with a code', 
 
 test('cluster_timing.py: the bridge op agrees with the TF subgraph, --clusters selects', async () => {
   const tc = await findToolchain();
-  const script = projectPath('src', 'python', 'cluster_timing.py');
+  const script = projectPath('backends', 'tf', 'cluster_timing.py');
   const args = [script, '--model', fixture('conv_mlp'), '--out', out, '--runs', '3', '--warmup', '1', '--threads', '1', '--clusters', 'cluster_0'];
   const r = await execa(tc.python, args, { env: tc.env(), reject: false, stdin: 'ignore' });
   expect(r.exitCode).toBe(0);

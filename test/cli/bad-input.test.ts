@@ -2,7 +2,7 @@
 
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { encodeGraphDef, makeGraphDef, makeNode, makeAttr } from '../../src/graphdef/io.js';
+import { encodeGraphDef, makeGraphDef, makeNode, makeAttr } from '../../ir/tf/graphdef/io.js';
 import { fixture, tempDir, tf2tvm, tf2tvmJson } from '../helpers.js';
 
 const dir = tempDir();

@@ -3,7 +3,7 @@
 `tf2tvm verify` starts one Python per model (~5 s each, mostly importing
 TensorFlow); the op conformance suite has ~100 tiny models, so it compiles
 them all with `tf2tvm compile` and then checks them here in one go. Same
-comparison as src/python/verify.py (max|got - want| against max|want|), but
+comparison as backends/tf/verify.py (max|got - want| against max|want|), but
 on the inputs stored with each case: they are drawn from each op's domain.
 
 TensorFlow only: never imports tvm. Reads JSON on stdin:
@@ -20,7 +20,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "src", "python"))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "backends", "tf"))
 from tfgraph import load_graph_def  # noqa: E402
 
 BRIDGE_OP = "TF2TVMBridgeOp"

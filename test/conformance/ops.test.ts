@@ -18,8 +18,8 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
-import { findToolchain, toolchainLocation } from '../../backends/tvm/toolchain.js';
-import { projectPath } from '../../src/project.js';
+import { findToolchain, toolchainLocation } from '../../backends/python/toolchain.js';
+import { projectPath } from '../../ir/support/project.js';
 import { tempDir, tf2tvmJson, userCache, type CliResult } from '../helpers.js';
 import { defaultCacheDir } from '../../src/cache.js';
 

@@ -4,7 +4,7 @@
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
-import { projectPath } from '../../src/project.js';
+import { projectPath } from '../../ir/support/project.js';
 import { CLI, fixture, tempDir, tf2tvm, tf2tvmJson } from '../helpers.js';
 
 interface CompileDoc {

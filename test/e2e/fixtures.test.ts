@@ -5,8 +5,8 @@
 import { cpSync, existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
-import { findToolchain } from '../../backends/tvm/toolchain.js';
-import { readGraphDef } from '../../src/graphdef/io.js';
+import { findToolchain } from '../../backends/python/toolchain.js';
+import { readGraphDef } from '../../ir/tf/graphdef/io.js';
 import { fixture, tempDir, tf2tvmJson } from '../helpers.js';
 
 interface CompileDoc {

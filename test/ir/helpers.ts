@@ -1,11 +1,11 @@
 // Small GraphDefs built in code and run through the compile passes (no
 // TensorFlow, no TVM): for the op tables' type rules, folds and lowerings.
 
-import { encodeTensor, makeAttr, makeConst, makeGraphDef, makeNode, type AttrValue, type NodeDef } from '../../src/graphdef/io.js';
+import { encodeTensor, makeAttr, makeConst, makeGraphDef, makeNode, type AttrValue, type NodeDef } from '../../ir/tf/graphdef/io.js';
 import { GraphView } from '../../ir/tf/graph.js';
 import { PIPELINE } from '../../passes/index.js';
-import { runPasses } from '../../src/pipeline/pass-manager.js';
-import type { NodeTypes, State } from '../../src/pipeline/state.js';
+import { runPasses } from '../../passes/pass-manager.js';
+import type { NodeTypes, State } from '../../passes/state.js';
 import { resolveShapeSets } from '../../src/shapes.js';
 import type { ConstTensor } from '../../ir/tf/consts.js';
 import type { Instr } from '../../ir/function.js';

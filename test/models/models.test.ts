@@ -7,8 +7,8 @@
 
 import path from 'node:path';
 import { execa } from 'execa';
-import { findToolchain } from '../../backends/tvm/toolchain.js';
-import { projectPath } from '../../src/project.js';
+import { findToolchain } from '../../backends/python/toolchain.js';
+import { projectPath } from '../../ir/support/project.js';
 import { tempDir, tf2tvmJson, userCache } from '../helpers.js';
 
 const MODELS_DIR = process.env.TF2TVM_MODELS_DIR || userCache('models');

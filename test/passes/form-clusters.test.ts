@@ -1,7 +1,7 @@
 // The cycle check: a naive merge of the trap graph's supported nodes would
 // create a path cluster -> Cumsum -> cluster; form-clusters must refuse it.
 
-import { readGraphDef } from '../../src/graphdef/io.js';
+import { readGraphDef } from '../../ir/tf/graphdef/io.js';
 import { GraphView } from '../../ir/tf/graph.js';
 import { ContractedGraph } from '../../passes/form-clusters.js';
 import { analyzeModel } from '../../src/pipeline/compile.js';

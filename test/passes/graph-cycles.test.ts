@@ -2,7 +2,7 @@
 // contraction tryContract accepts leaves the graph acyclic, and every one it
 // refuses would have created a cycle.
 
-import { makeAttr, makeGraphDef, makeNode } from '../../src/graphdef/io.js';
+import { makeAttr, makeGraphDef, makeNode } from '../../ir/tf/graphdef/io.js';
 import { GraphView } from '../../ir/tf/graph.js';
 import { ContractedGraph } from '../../ir/tf/graph-cycles.js';
 

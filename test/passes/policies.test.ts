@@ -1,8 +1,8 @@
 // Policies, size limits and exclusions, on the bundled fixtures.
 
-import { globToRegExp } from '../../src/glob.js';
+import { globToRegExp } from '../../ir/support/glob.js';
 import { analyzeModel } from '../../src/pipeline/compile.js';
-import type { ClusterOptions } from '../../src/pipeline/state.js';
+import type { ClusterOptions } from '../../passes/state.js';
 import { fixture } from '../helpers.js';
 
 const base: ClusterOptions = { policy: 'compute', minClusterSize: 1, maxClusterSize: Number.MAX_SAFE_INTEGER, excludeOps: [], excludeNodes: [] };

@@ -11,7 +11,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { inflateSync } from 'node:zlib';
 import { execa } from 'execa';
-import { DataType, encodeGraphDef, encodeTensor, makeAttr, makeConst, makeGraphDef, makeNode, type NodeDef } from '../../src/graphdef/io.js';
+import { DataType, encodeGraphDef, encodeTensor, makeAttr, makeConst, makeGraphDef, makeNode, type NodeDef } from '../../ir/tf/graphdef/io.js';
 import { collapse, type CUnit } from '../../src/report/collapse.js';
 import { fixture, tempDir, tf2tvm } from '../helpers.js';
 

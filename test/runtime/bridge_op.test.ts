@@ -3,8 +3,8 @@
 // It builds tiny TVM libraries and runs them through TF2TVMBridgeOp in TF.
 
 import { execa } from 'execa';
-import { findToolchain } from '../../backends/tvm/toolchain.js';
-import { projectPath } from '../../src/project.js';
+import { findToolchain } from '../../backends/python/toolchain.js';
+import { projectPath } from '../../ir/support/project.js';
 import { tempDir } from '../helpers.js';
 
 test('bridge op test script passes', async () => {

@@ -1,16 +1,16 @@
 // tf2tvm bench MODEL OUT: the original graph in TensorFlow, the same with XLA
 // JIT, and the rewritten graph with its bridge ops, timed in one TF-only
 // process on the same inputs and thread settings; then each cluster alone
-// (src/python/bench.py, src/python/cluster_timing.py).
+// (backends/tf/bench.py, backends/tf/cluster_timing.py).
 
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { execa } from 'execa';
-import { findToolchain } from '../../../backends/tvm/toolchain.js';
-import { errors } from '../../diagnostics.js';
-import { projectPath } from '../../project.js';
+import { findToolchain } from '../../../backends/python/toolchain.js';
+import { errors } from '../../../ir/support/diagnostics.js';
+import { projectPath } from '../../../ir/support/project.js';
 import { printJson, runCommand } from '../output.js';
 import { positiveInt } from '../options.js';
 
@@ -87,7 +87,7 @@ export async function bench(model: string, out: string, o: Flags): Promise<Bench
   const threads = o.threads ?? os.availableParallelism();
   const tc = await findToolchain();
   const args = [
-    projectPath('src', 'python', 'bench.py'),
+    projectPath('backends', 'tf', 'bench.py'),
     '--model', model,
     '--out', out,
     '--runs', String(o.runs),

@@ -3,7 +3,7 @@
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
 import { BuildCache, defaultCacheDir } from '../../cache.js';
-import { errors } from '../../diagnostics.js';
+import { errors } from '../../../ir/support/diagnostics.js';
 import { printJson, runCommand } from '../output.js';
 
 function bytes(value: string): number {

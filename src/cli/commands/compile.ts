@@ -5,10 +5,10 @@ import type { Command } from 'commander';
 import { compile } from '../../pipeline/compile.js';
 import { summaryLine } from '../../pipeline/analyze.js';
 import { defaultCacheDir } from '../../cache.js';
-import { errors } from '../../diagnostics.js';
+import { errors } from '../../../ir/support/diagnostics.js';
 import { printDiagnostic, printJson, runCommand } from '../output.js';
 import { progressReporter } from '../progress.js';
-import { OPTIMIZATIONS, disabledOptimizations } from '../../pipeline/optimizations.js';
+import { OPTIMIZATIONS, disabledOptimizations } from '../../../backends/tvm/optimizations.js';
 import { addGraphOptions, clusterOptions, commaList, nonNegativeNumber, positiveInt, selectMode, type ClusterFlags } from '../options.js';
 
 interface Flags extends ClusterFlags {

@@ -2,8 +2,8 @@
 
 import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
-import { findToolchain } from '../../../backends/tvm/toolchain.js';
-import { projectPath } from '../../project.js';
+import { findToolchain } from '../../../backends/python/toolchain.js';
+import { projectPath } from '../../../ir/support/project.js';
 import { printJson, runCommand } from '../output.js';
 
 export function registerDoctor(program: Command): void {

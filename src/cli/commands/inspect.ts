@@ -5,11 +5,11 @@
 import type { Command } from 'commander';
 import { analyzeModel } from '../../pipeline/compile.js';
 import { summarize, summaryLine, type ClusteringSummary } from '../../pipeline/analyze.js';
-import { REASONS } from '../../pipeline/reasons.js';
-import type { State } from '../../pipeline/state.js';
+import { REASONS } from '../../../ir/support/reasons.js';
+import type { State } from '../../../passes/state.js';
 import { printJson, runCommand } from '../output.js';
 import { addGraphOptions, clusterOptions, type ClusterFlags } from '../options.js';
-import { errors } from '../../diagnostics.js';
+import { errors } from '../../../ir/support/diagnostics.js';
 import { renderHtml } from '../../report/html.js';
 import { renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';

@@ -4,9 +4,9 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { execa } from 'execa';
-import { findToolchain } from '../../../backends/tvm/toolchain.js';
-import { errors } from '../../diagnostics.js';
-import { projectPath } from '../../project.js';
+import { findToolchain } from '../../../backends/python/toolchain.js';
+import { errors } from '../../../ir/support/diagnostics.js';
+import { projectPath } from '../../../ir/support/project.js';
 import { positiveInt } from '../options.js';
 import { printJson, runCommand } from '../output.js';
 
@@ -40,7 +40,7 @@ export async function profile(out: string, o: Flags): Promise<ProfileReport> {
     throw errors.badOutDir(out, 'no readable manifest.json: is this a tf2tvm compile output?');
   }
   const tc = await findToolchain();
-  const args = [projectPath('src', 'python', 'tvm_profile.py'), '--out', out, '--runs', String(o.runs), '--top', String(o.top)];
+  const args = [projectPath('backends', 'tvm', 'profile.py'), '--out', out, '--runs', String(o.runs), '--top', String(o.top)];
   const r = await execa(tc.python, args, { env: tc.env({ threads: 1 }), reject: false, stdin: 'ignore' });
   if (r.exitCode !== 0) {
     throw errors.toolchainFailed(`${tc.python} ${args.join(' ')} exited ${r.exitCode}:\n${String(r.stderr).split('\n').slice(-15).join('\n')}`);

@@ -5,10 +5,10 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { execa } from 'execa';
-import { findToolchain } from '../../../backends/tvm/toolchain.js';
-import { errors } from '../../diagnostics.js';
-import { readGraphDef } from '../../graphdef/io.js';
-import { projectPath } from '../../project.js';
+import { findToolchain } from '../../../backends/python/toolchain.js';
+import { errors } from '../../../ir/support/diagnostics.js';
+import { readGraphDef } from '../../../ir/tf/graphdef/io.js';
+import { projectPath } from '../../../ir/support/project.js';
 import { resolveShapeSets } from '../../shapes.js';
 import { GraphView } from '../../../ir/tf/graph.js';
 import { printJson, runCommand } from '../output.js';
@@ -49,7 +49,7 @@ export async function verify(model: string, out: string, o: Flags): Promise<Veri
     sets = resolveShapeSets(view, o.shapes).map((s) => ({ key: s.key, shapes: Object.fromEntries(s.shapes) as Record<string, number[]> }));
   }
   const tc = await findToolchain();
-  const args = [projectPath('src', 'python', 'verify.py'), '--model', model, '--out', out, '--shape-sets', JSON.stringify(sets), '--rtol', String(o.rtol), '--atol', String(o.atol), '--seed', String(o.seed)];
+  const args = [projectPath('backends', 'tf', 'verify.py'), '--model', model, '--out', out, '--shape-sets', JSON.stringify(sets), '--rtol', String(o.rtol), '--atol', String(o.atol), '--seed', String(o.seed)];
   const r = await execa(tc.python, args, { env: tc.env(), reject: false, stdin: 'ignore' });
   if (r.exitCode !== 0) {
     throw errors.toolchainFailed(`${tc.python} ${args.join(' ')} exited ${r.exitCode}:\n${String(r.stderr).split('\n').slice(-15).join('\n')}`);

@@ -5,7 +5,7 @@
 import { existsSync, readFileSync, statSync, writeFileSync, type Stats } from 'node:fs';
 import { readFile, stat, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { errors, Tf2tvmError } from '../diagnostics.js';
+import { errors, Tf2tvmError } from '../../support/diagnostics.js';
 import { GraphDefType } from './schema.js';
 import { checkEncodable, checkWire } from './wire.js';
 import type { GraphDef } from './types.js';

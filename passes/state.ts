@@ -1,12 +1,12 @@
 // The per-run state the passes hand to each other. Each pass reads what the
 // passes before it left and adds its own part; nothing here is global.
 
-import type { GraphDef } from '../graphdef/io.js';
-import type { IrFunction } from '../../ir/function.js';
-import type { TensorType } from '../../ir/types.js';
-import type { ConstTensor } from '../../ir/tf/consts.js';
-import type { GraphView, TensorRef } from '../../ir/tf/graph.js';
-import type { ReasonCode } from './reasons.js';
+import type { GraphDef } from '../ir/tf/graphdef/io.js';
+import type { IrFunction } from '../ir/function.js';
+import type { TensorType } from '../ir/types.js';
+import type { ConstTensor } from '../ir/tf/consts.js';
+import type { GraphView, TensorRef } from '../ir/tf/graph.js';
+import type { ReasonCode } from '../ir/support/reasons.js';
 
 /** One full set of input shapes: placeholder name -> concrete shape. */
 export interface ShapeSet {

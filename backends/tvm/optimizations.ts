@@ -6,7 +6,7 @@
 // (backends/tvm/optimizations.py) keeps the same list; a test checks both.
 // What each buys, measured: docs/performance.md.
 
-import { errors } from '../diagnostics.js';
+import { errors } from '../../ir/support/diagnostics.js';
 
 export interface Optimization {
   readonly name: string;

@@ -16,7 +16,7 @@ import {
   type AttrValue,
   type GraphDef,
   type NodeDef,
-} from '../../src/graphdef/io.js';
+} from '../../../../ir/tf/graphdef/io.js';
 import { VECTORS } from './helpers.js';
 
 const I64_MAX = (1n << 63n) - 1n;

@@ -8,8 +8,8 @@ import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { errors } from '../../src/diagnostics.js';
-import { projectPath as projectFile } from '../../src/project.js';
+import { errors } from '../../ir/support/diagnostics.js';
+import { projectPath as projectFile } from '../../ir/support/project.js';
 
 export interface Toolchain {
   /** The virtual environment folder. */

@@ -2,7 +2,7 @@
 runs every artifact of a tf2tvm output folder on random inputs and times
 each fused operator. Imports tvm only (never tensorflow).
 
-    tvm_profile.py --out OUT [--runs N] [--top K]
+    profile.py --out OUT [--runs N] [--top K]
 
 prints one JSON document:
 

@@ -14,8 +14,8 @@ import {
   makeShape,
   shapeDims,
   shapeDimsNumber,
-} from '../../src/graphdef/io.js';
-import { root } from '../../src/graphdef/schema.js';
+} from '../../../../ir/tf/graphdef/io.js';
+import { root } from '../../../../ir/tf/graphdef/schema.js';
 
 const I64_MAX = (1n << 63n) - 1n;
 const I64_MIN = -(1n << 63n);

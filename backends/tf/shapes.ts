@@ -4,17 +4,25 @@
 // and consumers downstream can then be compiled. Runs in a TF-only process.
 
 import { execa } from 'execa';
-import { findToolchain } from '../../backends/tvm/toolchain.js';
+import { findToolchain } from '../python/toolchain.js';
 import { dtypeFromTf } from '../../ir/tf/dtypes.js';
 import type { TensorType } from '../../ir/types.js';
-import { errors } from '../diagnostics.js';
-import { projectPath } from '../project.js';
-import type { ShapeHints, ShapeSet } from './state.js';
+import { errors } from '../../ir/support/diagnostics.js';
+import { projectPath } from '../../ir/support/project.js';
 
-export async function tensorflowShapes(model: string, sets: readonly ShapeSet[]): Promise<ShapeHints> {
+/** One full set of input shapes (placeholder name -> shape), as the passes' ShapeSet. */
+export interface InputShapes {
+  readonly key: string;
+  readonly shapes: ReadonlyMap<string, readonly number[]>;
+}
+
+/** Per shape set, node -> output types from TensorFlow's own shape inference. */
+export type TfShapeHints = readonly ReadonlyMap<string, readonly (TensorType | undefined)[]>[];
+
+export async function tensorflowShapes(model: string, sets: readonly InputShapes[]): Promise<TfShapeHints> {
   const tc = await findToolchain();
   const arg = JSON.stringify(sets.map((s) => ({ key: s.key, shapes: Object.fromEntries(s.shapes) })));
-  const script = projectPath('src', 'python', 'tf_shapes.py');
+  const script = projectPath('backends', 'tf', 'tf_shapes.py');
   const r = await execa(tc.python, [script, '--model', model, '--shape-sets', arg], { env: tc.env(), reject: false, stdin: 'ignore' });
   if (r.exitCode !== 0) {
     throw errors.toolchainFailed(`TensorFlow shape inference (${tc.python} ${script}) exited ${r.exitCode}: ${String(r.stderr).split('\n').slice(-5).join(' ')}`);

@@ -12,8 +12,8 @@ import {
   makeNode,
   makeVersionDef,
   type GraphDef,
-} from '../../src/graphdef/io.js';
-import { Tf2tvmError } from '../../src/diagnostics.js';
+} from '../../../../ir/tf/graphdef/io.js';
+import { Tf2tvmError } from '../../../../ir/support/diagnostics.js';
 import { fixtureModels, VECTORS } from './helpers.js';
 
 function roundTrip(bytes: Uint8Array): { first: GraphDef; encoded: Uint8Array; second: GraphDef } {

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
-import { errors, Tf2tvmError } from '../../src/diagnostics.js';
-import { decodeGraphDef, makeGraphDef, makeNode, type NodeDef } from '../../src/graphdef/io.js';
-import { graphProblems, parseInputRef, validateGraph } from '../../src/graphdef/validate.js';
+import { errors, Tf2tvmError } from '../../../../ir/support/diagnostics.js';
+import { decodeGraphDef, makeGraphDef, makeNode, type NodeDef } from '../../../../ir/tf/graphdef/io.js';
+import { graphProblems, parseInputRef, validateGraph } from '../../../../ir/tf/graphdef/validate.js';
 import { fixtureModels } from './helpers.js';
 
 function node(name: string, op: string, ...input: string[]): NodeDef {

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
 export const REPO = resolve(process.cwd());
-export const VECTORS = join(REPO, 'test', 'graphdef', 'vectors');
+export const VECTORS = join(REPO, 'test', 'ir', 'tf', 'graphdef', 'vectors');
 export const FIXTURES = join(REPO, 'fixtures', 'models');
 
 /** fixtures/models/<name>/model.pb files, by name. */

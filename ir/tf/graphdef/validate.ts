@@ -1,7 +1,7 @@
 // Structural checks of a decoded graph: unique names, every input produced by
 // a node of the graph, no cycle except TensorFlow loop back edges.
 
-import { errors, type Tf2tvmError } from '../diagnostics.js';
+import { errors, type Tf2tvmError } from '../../support/diagnostics.js';
 import type { GraphDef } from './types.js';
 
 export interface InputRef {

@@ -2,7 +2,7 @@
 // under `verify` the IR verifier runs after each pass and names the pass that
 // broke an invariant; `printAfter` dumps the state after the chosen passes.
 
-import { errors } from '../diagnostics.js';
+import { errors } from '../ir/support/diagnostics.js';
 import type { State } from './state.js';
 
 export interface Pass {

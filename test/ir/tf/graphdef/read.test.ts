@@ -1,6 +1,6 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { errors, Tf2tvmError } from '../../src/diagnostics.js';
+import { errors, Tf2tvmError } from '../../../../ir/support/diagnostics.js';
 import {
   decodeGraphDef,
   encodeGraphDef,
@@ -10,7 +10,7 @@ import {
   readGraphDef,
   readGraphDefSync,
   writeGraphDef,
-} from '../../src/graphdef/io.js';
+} from '../../../../ir/tf/graphdef/io.js';
 import { randomBytes, tempDir, VECTORS } from './helpers.js';
 
 const readers: [string, (p: string) => Promise<unknown>][] = [

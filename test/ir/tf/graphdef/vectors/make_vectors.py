@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
-"""Write the GraphDef test vectors of test/graphdef with TensorFlow's own protobuf code.
+"""Write the GraphDef test vectors of test/ir/tf/graphdef with TensorFlow's own protobuf code.
 
-    /path/to/python-with-tensorflow test/graphdef/vectors/make_vectors.py
+    /path/to/python-with-tensorflow test/ir/tf/graphdef/vectors/make_vectors.py
 
 Outputs (next to this script):
   all_fields.pb        a GraphDef that sets every field of every message our

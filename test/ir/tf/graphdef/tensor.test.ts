@@ -13,7 +13,7 @@ import {
   makeShape,
   type TensorData,
   type TensorProto,
-} from '../../src/graphdef/io.js';
+} from '../../../../ir/tf/graphdef/io.js';
 import { VECTORS } from './helpers.js';
 
 interface Expectation {
