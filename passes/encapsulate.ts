@@ -4,7 +4,7 @@
 // topological order through the op tables.
 
 import type { Pass } from './pass-manager.js';
-import type { Cluster, ClusterFunction, NodeTypes, State } from './state.js';
+import type { Cluster, ClusterFunction, ClusteredState, EncapsulatedState, NodeTypes, TypedState } from './state.js';
 import { FunctionBuilder, type IrFunction } from '../ir/function.js';
 import type { ValueId } from '../ir/ops.js';
 import { printFunction } from '../ir/printer.js';
@@ -16,8 +16,8 @@ import type { LowerCtx } from '../ir/tf/registry.js';
 import { nodeCtx } from './infer-shapes.js';
 import { errors } from '../ir/support/diagnostics.js';
 
-export function lowerCluster(state: State, cluster: Cluster, setIndex: number): IrFunction {
-  const types: ReadonlyMap<string, NodeTypes> = state.types![setIndex]!;
+function lowerCluster(state: TypedState, cluster: Cluster, setIndex: number): IrFunction {
+  const types: ReadonlyMap<string, NodeTypes> = state.types[setIndex]!;
   const b = new FunctionBuilder(cluster.name);
   const values = new Map<string, ValueId>();
   cluster.inputs.forEach((t, j) => {
@@ -72,18 +72,17 @@ export function lowerCluster(state: State, cluster: Cluster, setIndex: number): 
   return b.finish(results);
 }
 
-export const encapsulate: Pass = {
+export const encapsulatePass: Pass<ClusteredState, EncapsulatedState> = {
   name: 'encapsulate',
-  requires: ['clusters', 'types'],
   run(state) {
     const functions: ClusterFunction[] = [];
-    for (const c of state.clusters!) {
+    for (const c of state.clusters) {
       state.shapeSets.forEach((_, s) => functions.push({ cluster: c.name, shapeSet: s, fn: lowerCluster(state, c, s) }));
     }
     return { ...state, functions };
   },
   verify: (state) =>
-    state.functions!.flatMap((f) => verifyFunction(f.fn).map((p) => `${f.cluster} (shape set ${f.shapeSet}): ${p}`)),
+    state.functions.flatMap((f) => verifyFunction(f.fn).map((p) => `${f.cluster} (shape set ${f.shapeSet}): ${p}`)),
   print: (state) =>
-    state.functions!.map((f) => `; shape set ${state.shapeSets[f.shapeSet]!.key}\n${printFunction(f.fn)}`).join('\n'),
+    state.functions.map((f) => `; shape set ${state.shapeSets[f.shapeSet]!.key}\n${printFunction(f.fn)}`).join('\n'),
 };

@@ -6,7 +6,7 @@
 // policy and size limits dissolve clusters that are not worth a bridge op.
 
 import type { Pass } from './pass-manager.js';
-import type { Cluster, Mark, State, UnmergedEdge } from './state.js';
+import type { Cluster, ClusteredState, Mark, MarkedState, TypedState, UnmergedEdge } from './state.js';
 import type { ReasonCode } from '../ir/support/reasons.js';
 import type { TensorRef } from '../ir/tf/graph.js';
 import { OPS } from '../ir/tf/ops/index.js';
@@ -14,12 +14,12 @@ import { ContractedGraph } from '../ir/tf/graph-cycles.js';
 
 export { ContractedGraph };
 
-function hasValueInEverySet(state: State, t: TensorRef): boolean {
-  return state.types!.every((m) => m.get(t.node)?.values?.[t.index] !== undefined);
+function hasValueInEverySet(state: TypedState, t: TensorRef): boolean {
+  return state.types.every((m) => m.get(t.node)?.values?.[t.index] !== undefined);
 }
 
 /** Bridge inputs, outputs and control inputs of a set of member nodes. */
-export function clusterInterface(state: State, name: string, members: readonly string[]): Cluster {
+function clusterInterface(state: TypedState, name: string, members: readonly string[]): Cluster {
   const { view } = state;
   const inside = new Set(members);
   const inputs: TensorRef[] = [];
@@ -35,7 +35,7 @@ export function clusterInterface(state: State, name: string, members: readonly s
       .filter((u) => !inside.has(u.name) && u.op !== 'Const' && view.controlConsumers(u.name).length === 0)
       .filter((u) => {
         const users = view.consumers(u.name);
-        const n = state.types![0]!.get(u.name)!.outputs.length;
+        const n = state.types[0]!.get(u.name)!.outputs.length;
         return (
           users.length > 0 &&
           users.every((c) => inside.has(c.name)) &&
@@ -56,7 +56,7 @@ export function clusterInterface(state: State, name: string, members: readonly s
     for (const c of node.controlInputs) if (!inside.has(c) && !controlInputs.includes(c)) controlInputs.push(c);
     const dataUsers = view.consumers(m);
     const controlUsers = view.controlConsumers(m);
-    const count = state.types![0]!.get(m)!.outputs.length;
+    const count = state.types[0]!.get(m)!.outputs.length;
     let upTo = -1;
     if (dataUsers.length === 0 && controlUsers.length === 0) upTo = count - 1; // fetchable graph output
     for (const u of dataUsers) {
@@ -72,7 +72,7 @@ export function clusterInterface(state: State, name: string, members: readonly s
  * Whether the final clusters leave the rewritten graph acyclic: contract them
  * in a graph without the edges the rewrite removes (constants read by members).
  */
-function rewriteIsAcyclic(state: State, clusters: readonly (readonly string[])[]): boolean {
+function rewriteIsAcyclic(state: TypedState, clusters: readonly (readonly string[])[]): boolean {
   const clusterOf = new Map<string, number>();
   clusters.forEach((c, i) => c.forEach((m) => clusterOf.set(m, i)));
   const g = new ContractedGraph(
@@ -83,19 +83,18 @@ function rewriteIsAcyclic(state: State, clusters: readonly (readonly string[])[]
   return g.isAcyclic();
 }
 
-function formClusters(state: State): State {
+function formClusters(state: MarkedState): ClusteredState {
   // Constants read by a member vanish from the rewritten graph, so they need
   // not block a contraction (Keras' Shape -> StridedSlice -> Pack -> Reshape
   // around a conv). If dissolving a cluster later brings such an edge back in
   // a way that closes a cycle, cluster again counting every edge.
   const optimistic = formClustersWith(state, true);
-  if (rewriteIsAcyclic(state, optimistic.clusters!.map((c) => c.nodes))) return optimistic;
+  if (rewriteIsAcyclic(state, optimistic.clusters.map((c) => c.nodes))) return optimistic;
   return formClustersWith(state, false);
 }
 
-function formClustersWith(state: State, skipConstantEdges: boolean): State {
-  const { view, options } = state;
-  const marks = state.marks!;
+function formClustersWith(state: MarkedState, skipConstantEdges: boolean): ClusteredState {
+  const { view, options, marks } = state;
   const candidate = (name: string): boolean => marks.get(name)?.ok === true;
   const g = new ContractedGraph(view, skipConstantEdges ? (t, consumer) => candidate(consumer.name) && hasValueInEverySet(state, t) : undefined);
   const ok = (name: string): (Mark & { ok: true }) | undefined => {
@@ -165,12 +164,12 @@ const SEPARATING = new Set<ReasonCode>(['excluded-op', 'excluded-node', 'device'
  * user exclusion or device, or the policy dissolving a cluster.
  */
 function explainEdges(
-  state: State,
+  state: MarkedState,
   clusterOf: ReadonlyMap<string, string>,
   refused: readonly UnmergedEdge[],
   dropped: ReadonlyMap<string, { reason: ReasonCode }>,
 ): UnmergedEdge[] {
-  const marks = state.marks!;
+  const { marks } = state;
   const refusedReason = new Map(refused.map((e) => [`${e.from}\0${e.to}`, e.reason]));
   const supported = (name: string): boolean => {
     const m = marks.get(name);
@@ -197,33 +196,32 @@ function explainEdges(
   return out;
 }
 
-export const formClustersPass: Pass = {
+export const formClustersPass: Pass<MarkedState, ClusteredState> = {
   name: 'form-clusters',
-  requires: ['marks'],
   run: formClusters,
   verify(state) {
     const problems: string[] = [];
     const seen = new Set<string>();
-    for (const c of state.clusters!) {
+    for (const c of state.clusters) {
       for (const m of c.nodes) {
         if (seen.has(m)) problems.push(`node ${m} is in two clusters`);
         seen.add(m);
       }
     }
     // The rewritten graph (clusters contracted, baked constants gone) must be acyclic.
-    if (!rewriteIsAcyclic(state, state.clusters!.map((c) => c.nodes))) problems.push('contracting the clusters makes the graph cyclic');
+    if (!rewriteIsAcyclic(state, state.clusters.map((c) => c.nodes))) problems.push('contracting the clusters makes the graph cyclic');
     return problems;
   },
   print(state) {
     const lines: string[] = [];
-    for (const c of state.clusters!) {
+    for (const c of state.clusters) {
       lines.push(`${c.name}: ${c.nodes.length} nodes`);
       lines.push(`  nodes: ${c.nodes.join(', ')}`);
       lines.push(`  inputs: ${c.inputs.map((t) => `${t.node}:${t.index}`).join(', ') || '-'}`);
       lines.push(`  outputs: ${c.outputs.map((t) => `${t.node}:${t.index}`).join(', ')}`);
       if (c.controlInputs.length) lines.push(`  control inputs: ${c.controlInputs.join(', ')}`);
     }
-    for (const e of state.unmergedEdges!) lines.push(`not merged: ${e.from} -> ${e.to}: ${e.reason}`);
+    for (const e of state.unmergedEdges) lines.push(`not merged: ${e.from} -> ${e.to}: ${e.reason}`);
     return lines.join('\n') + '\n';
   },
 };

@@ -7,7 +7,7 @@
 // refusal, but the node's consumers get shapes.
 
 import type { Pass } from './pass-manager.js';
-import type { NodeTypes, ShapeSet, State } from './state.js';
+import type { InputState, NodeTypes, ShapeSet, TypedState } from './state.js';
 import { Attrs } from '../ir/tf/attrs.js';
 import type { ConstTensor } from '../ir/tf/consts.js';
 import type { GNode, GraphView } from '../ir/tf/graph.js';
@@ -111,16 +111,15 @@ function withHints(t: NodeTypes, hint: readonly (TensorType | undefined)[] | und
  * Whether a node tf2tvm could compile reads a tensor left without a static
  * type: only then can TensorFlow's own inference (a Python start) help.
  */
-export function hasUnknownTypes(state: State): boolean {
-  return state.types!.some((m) =>
+export function hasUnknownTypes(state: TypedState): boolean {
+  return state.types.some((m) =>
     state.view.nodes.some((n) => OPS.get(n.op)?.lower !== undefined && n.inputs.some((t) => !m.get(t.node)?.outputs[t.index])),
   );
 }
 
-export const inferShapes: Pass = {
+export const inferShapesPass: Pass<InputState, TypedState> = {
   name: 'infer-shapes',
-  requires: [],
-  run(state: State): State {
+  run(state) {
     const types = state.shapeSets.map((set, s) => {
       const m = new Map<string, NodeTypes>();
       const hints = state.hints?.[s];
@@ -134,7 +133,7 @@ export const inferShapes: Pass = {
     state.shapeSets.forEach((set, i) => {
       lines.push(`shape set ${set.key}:`);
       for (const n of state.view.nodes) {
-        const t = state.types![i]!.get(n.name)!;
+        const t = state.types[i]!.get(n.name)!;
         const outs = t.outputs.length ? t.outputs.map((o) => (o ? formatType(o) : '?')).join(', ') : '?';
         const why = t.refusal ? `  ; ${t.refusal.reason}: ${t.refusal.message}` : '';
         lines.push(`  ${n.name} = ${n.op} : ${outs}${t.values?.some((v) => v) ? ' const' : ''}${why}`);

@@ -2,7 +2,7 @@
 // refusal carries a stable reason code and a message a user can act on.
 
 import type { Pass } from './pass-manager.js';
-import type { Mark, State } from './state.js';
+import type { Mark, MarkedState, TypedState } from './state.js';
 import type { GraphView } from '../ir/tf/graph.js';
 import { OPS } from '../ir/tf/ops/index.js';
 import { globMatcher } from '../ir/support/glob.js';
@@ -35,9 +35,8 @@ export function loopFrameNodes(view: GraphView): Set<string> {
   return inFrame;
 }
 
-function markAll(state: State): Map<string, Mark> {
-  const { view, options } = state;
-  const types = state.types!;
+function markAll(state: TypedState): Map<string, Mark> {
+  const { view, options, types } = state;
   const frames = loopFrameNodes(view);
   const excludedNode = globMatcher(options.excludeNodes);
   const excludedOps = new Set(options.excludeOps);
@@ -62,7 +61,7 @@ function markAll(state: State): Map<string, Mark> {
   return marks;
 }
 
-function checkTypes(state: State, name: string, constInputs: readonly number[], types: NonNullable<State['types']>): Mark | undefined {
+function checkTypes(state: TypedState, name: string, constInputs: readonly number[], types: TypedState['types']): Mark | undefined {
   const n = state.view.node(name);
   for (let s = 0; s < types.length; s++) {
     const t = types[s]!;
@@ -83,13 +82,12 @@ function checkTypes(state: State, name: string, constInputs: readonly number[], 
   return undefined;
 }
 
-export const markForCompilation: Pass = {
+export const markForCompilationPass: Pass<TypedState, MarkedState> = {
   name: 'mark-for-compilation',
-  requires: ['types'],
   run: (state) => ({ ...state, marks: markAll(state) }),
   print(state) {
     const lines = state.view.nodes.map((n) => {
-      const m = state.marks!.get(n.name)!;
+      const m = state.marks.get(n.name)!;
       return m.ok ? `  ${n.name} (${n.op}): yes${m.compute ? ', compute' : ''}` : `  ${n.name} (${n.op}): no, ${m.reason}: ${m.message}`;
     });
     return lines.join('\n') + '\n';

@@ -1,18 +1,18 @@
-// Runs named passes in order. Each pass declares what it needs from the state;
-// under `verify` the IR verifier runs after each pass and names the pass that
-// broke an invariant; `printAfter` dumps the state after the chosen passes.
+// Runs named passes. A pass is typed by the state it takes and the state it
+// returns (passes/state.ts), so a pipeline that runs a pass before what it
+// needs does not compile. Under `verify` the pass's own invariants are checked
+// after it runs, naming the pass that broke one; `printAfter` dumps the state
+// after the chosen passes.
 
 import { errors } from '../ir/support/diagnostics.js';
-import type { State } from './state.js';
 
-export interface Pass {
+export interface Pass<In, Out extends In> {
   readonly name: string;
-  readonly requires: readonly (keyof State)[];
-  run(state: State): State;
+  run(state: In): Out;
   /** Invariants of what this pass produced; returns problems. */
-  verify?(state: State): string[];
+  verify?(state: Out): string[];
   /** Deterministic text of what this pass produced. */
-  print?(state: State): string;
+  print?(state: Out): string;
 }
 
 export interface PassManagerOptions {
@@ -20,30 +20,33 @@ export interface PassManagerOptions {
   /** Pass names (or 'all') after which to print. */
   readonly printAfter: readonly string[];
   readonly print: (pass: string, text: string) => void;
-  readonly disabled?: readonly string[];
 }
 
-export function runPasses(passes: readonly Pass[], state: State, opts: PassManagerOptions): State {
-  const known = new Set(passes.map((p) => p.name));
-  for (const name of [...opts.printAfter, ...(opts.disabled ?? [])]) {
-    if (name !== 'all' && !known.has(name)) {
-      throw errors.badFlag('pass name', `unknown pass '${name}' (passes: ${[...known].join(', ')})`);
+export class PassManager {
+  /** `known` lists every pass name of the pipeline, for checking --print-ir-after. */
+  constructor(
+    known: readonly string[],
+    private readonly opts: PassManagerOptions,
+  ) {
+    for (const name of opts.printAfter) {
+      if (name !== 'all' && !known.includes(name)) {
+        throw errors.badFlag('pass name', `unknown pass '${name}' (passes: ${known.join(', ')})`);
+      }
     }
   }
-  let s = state;
-  for (const p of passes) {
-    if (opts.disabled?.includes(p.name)) continue;
-    for (const r of p.requires) {
-      if (s[r] === undefined) throw errors.internal(`pass ${p.name} needs '${String(r)}', which no earlier pass produced`);
-    }
-    s = p.run(s);
-    if (opts.verify && p.verify) {
-      const problems = p.verify(s);
-      if (problems.length) throw errors.irInvalid(p.name, problems.slice(0, 5).join('; '));
-    }
-    if (p.print && (opts.printAfter.includes('all') || opts.printAfter.includes(p.name))) {
-      opts.print(p.name, p.print(s));
-    }
+
+  run<In, Out extends In>(pass: Pass<In, Out>, state: In): Out {
+    return this.after(pass, pass.run(state));
   }
-  return s;
+
+  /** Verifies and prints what `pass` produced, for a driver that ran it itself. */
+  after<In, Out extends In>(pass: Pass<In, Out>, out: Out): Out {
+    if (this.opts.verify && pass.verify) {
+      const problems = pass.verify(out);
+      if (problems.length) throw errors.irInvalid(pass.name, problems.slice(0, 5).join('; '));
+    }
+    const { printAfter } = this.opts;
+    if (pass.print && (printAfter.includes('all') || printAfter.includes(pass.name))) this.opts.print(pass.name, pass.print(out));
+    return out;
+  }
 }

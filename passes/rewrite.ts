@@ -6,7 +6,7 @@
 // dropped (their values live in the compiled artifacts).
 
 import { makeAttr, makeNode, type GraphDef, type NodeDef } from '../ir/tf/graphdef/io.js';
-import type { Cluster, State } from './state.js';
+import type { Cluster, TypedState } from './state.js';
 import { dtypeToTf } from '../ir/tf/dtypes.js';
 import { tensorName } from '../ir/tf/graph.js';
 import type { TensorType } from '../ir/types.js';
@@ -40,10 +40,10 @@ function uniqueName(base: string, taken: Set<string>): string {
   return name;
 }
 
-function bridgeNode(state: State, built: BuiltCluster, name: string, opts: RewriteOptions): NodeDef {
+function bridgeNode(state: TypedState, built: BuiltCluster, name: string, opts: RewriteOptions): NodeDef {
   const { cluster, artifacts } = built;
   const typeOf = (set: number, t: { node: string; index: number }): TensorType => {
-    const type = state.types![set]!.get(t.node)?.outputs[t.index];
+    const type = state.types[set]!.get(t.node)?.outputs[t.index];
     if (!type) throw new Error(`no type for ${tensorName(t)}`);
     return type;
   };
@@ -69,17 +69,17 @@ function bridgeNode(state: State, built: BuiltCluster, name: string, opts: Rewri
 }
 
 /** Nodes named like the members whose outputs or control edges are used outside. */
-function nameKeepers(state: State, cluster: Cluster, bridge: string): NodeDef[] {
+function nameKeepers(state: TypedState, cluster: Cluster, bridge: string): NodeDef[] {
   const keepers: NodeDef[] = [];
   const inside = new Set(cluster.nodes);
   for (const m of cluster.nodes) {
     const exported = cluster.outputs.map((t, j) => ({ t, j })).filter((o) => o.t.node === m);
     if (exported.length === 1 && exported[0]!.t.index === 0) {
       const { t, j } = exported[0]!;
-      const dtype = state.types![0]!.get(t.node)!.outputs[t.index]!.dtype;
+      const dtype = state.types[0]!.get(t.node)!.outputs[t.index]!.dtype;
       keepers.push(makeNode({ name: m, op: 'Identity', input: [`${bridge}:${j}`], attr: { T: makeAttr.type(dtypeToTf(dtype)) } }));
     } else if (exported.length > 0) {
-      const dtypes = exported.map((o) => dtypeToTf(state.types![0]!.get(m)!.outputs[o.t.index]!.dtype));
+      const dtypes = exported.map((o) => dtypeToTf(state.types[0]!.get(m)!.outputs[o.t.index]!.dtype));
       keepers.push(makeNode({ name: m, op: 'IdentityN', input: exported.map((o) => `${bridge}:${o.j}`), attr: { T: makeAttr.listType(dtypes) } }));
     } else if (state.view.controlConsumers(m).some((c) => !inside.has(c.name))) {
       keepers.push(makeNode({ name: m, op: 'NoOp', input: [`^${bridge}`] }));
@@ -88,7 +88,7 @@ function nameKeepers(state: State, cluster: Cluster, bridge: string): NodeDef[] 
   return keepers;
 }
 
-export function rewriteGraph(state: State, built: readonly BuiltCluster[], opts: RewriteOptions): GraphDef {
+export function rewriteGraph(state: TypedState, built: readonly BuiltCluster[], opts: RewriteOptions): GraphDef {
   const original = state.graph.node ?? [];
   const taken = new Set(original.map((n) => n.name));
   const replacement = new Map<string, NodeDef[]>();

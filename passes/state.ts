@@ -1,5 +1,6 @@
-// The per-run state the passes hand to each other. Each pass reads what the
-// passes before it left and adds its own part; nothing here is global.
+// The per-run state the passes hand to each other, one type per stage: each
+// pass takes the state the passes before it left and returns it with its own
+// part added, so the types say what is there. Nothing here is global.
 
 import type { GraphDef } from '../ir/tf/graphdef/io.js';
 import type { IrFunction } from '../ir/function.js';
@@ -67,22 +68,38 @@ export interface ClusterFunction {
 /** Per shape set, node -> output types from TensorFlow's own shape inference. */
 export type ShapeHints = readonly ReadonlyMap<string, readonly (TensorType | undefined)[]>[];
 
-export interface State {
+/**
+ * What the driver hands the pipeline: the graph, the shape sets to compile
+ * for, the clustering options, and TensorFlow's shape hints when fetched.
+ */
+export interface InputState {
   readonly graph: GraphDef;
-  /** Fallback types for tensors tf2tvm's own rules leave unknown (see tf-shapes.ts). */
+  /** Fallback types for tensors tf2tvm's own rules leave unknown (backends/tf/shapes.ts). */
   readonly hints?: ShapeHints;
   readonly view: GraphView;
   readonly shapeSets: readonly ShapeSet[];
   readonly options: ClusterOptions;
-  /** infer-shapes: per shape set, node name -> types. */
-  readonly types?: readonly ReadonlyMap<string, NodeTypes>[];
-  /** mark-for-compilation */
-  readonly marks?: ReadonlyMap<string, Mark>;
-  /** form-clusters */
-  readonly clusters?: readonly Cluster[];
-  readonly unmergedEdges?: readonly UnmergedEdge[];
+}
+
+/** After infer-shapes: per shape set, node name -> types. */
+export interface TypedState extends InputState {
+  readonly types: readonly ReadonlyMap<string, NodeTypes>[];
+}
+
+/** After mark-for-compilation: yes or no (with a reason) per node. */
+export interface MarkedState extends TypedState {
+  readonly marks: ReadonlyMap<string, Mark>;
+}
+
+/** After form-clusters. */
+export interface ClusteredState extends MarkedState {
+  readonly clusters: readonly Cluster[];
+  readonly unmergedEdges: readonly UnmergedEdge[];
   /** Nodes that were candidates but ended outside every cluster, with why. */
-  readonly dropped?: ReadonlyMap<string, { reason: ReasonCode; message: string }>;
-  /** encapsulate */
-  readonly functions?: readonly ClusterFunction[];
+  readonly dropped: ReadonlyMap<string, { reason: ReasonCode; message: string }>;
+}
+
+/** After encapsulate: one IR function per cluster and shape set. */
+export interface EncapsulatedState extends ClusteredState {
+  readonly functions: readonly ClusterFunction[];
 }

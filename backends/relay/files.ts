@@ -12,20 +12,29 @@ export interface RelayFiles {
   readonly params: Record<string, string>;
 }
 
-/** Writes `<dir>/<stem>.relay` and `<dir>/<stem>.params/<name>.npy`. */
-export function writeRelayFiles(dir: string, stem: string, emitted: EmittedRelay): RelayFiles {
+/** Writes `<dir>/<stem>.relay`; returns its path. */
+export function writeRelayText(dir: string, stem: string, emitted: EmittedRelay): string {
   mkdirSync(dir, { recursive: true });
   const relay = path.join(dir, `${stem}.relay`);
   writeFileSync(relay, emitted.text);
+  return relay;
+}
+
+/** Writes `<dir>/<name>.npy` per weight (no folder when there are none); returns name -> path. */
+export function writeParamFiles(dir: string, emitted: EmittedRelay): Record<string, string> {
   const params: Record<string, string> = {};
-  if (emitted.params.length > 0) {
-    const pdir = path.join(dir, `${stem}.params`);
-    mkdirSync(pdir, { recursive: true });
-    for (const p of emitted.params) {
-      const file = path.join(pdir, `${p.name}.npy`);
-      writeNpy(file, p.type, p.bytes);
-      params[p.name] = file;
-    }
+  if (emitted.params.length === 0) return params;
+  mkdirSync(dir, { recursive: true });
+  for (const p of emitted.params) {
+    const file = path.join(dir, `${p.name}.npy`);
+    writeNpy(file, p.type, p.bytes);
+    params[p.name] = file;
   }
-  return { relay, params };
+  return params;
+}
+
+/** Writes `<dir>/<stem>.relay` and `<dir>/<stem>.params/<name>.npy`. */
+export function writeRelayFiles(dir: string, stem: string, emitted: EmittedRelay): RelayFiles {
+  const relay = writeRelayText(dir, stem, emitted);
+  return { relay, params: writeParamFiles(path.join(dir, `${stem}.params`), emitted) };
 }

@@ -1,7 +1,7 @@
 // Build progress on stderr: a one-line bar redrawn in place on a TTY, one line
 // per finished build otherwise (logs stay readable in CI).
 
-import type { ProgressEvent } from '../pipeline/compile.js';
+import type { ProgressEvent } from '../pipeline/build.js';
 
 export function progressReporter(quiet: boolean): (e: ProgressEvent) => void {
   const tty = process.stderr.isTTY === true;

@@ -1,8 +1,34 @@
-// The clustering summary shared by `compile` and `inspect`: counts, clusters
-// and a reason for every node left in TensorFlow.
+// The analyze stage shared by `compile` and `inspect`: read and validate the
+// GraphDef, resolve the shape sets, run the passes (asking TensorFlow for
+// shapes only where tf2tvm's own rules leave a gap); and the clustering
+// summary: counts, clusters and a reason for every node left in TensorFlow.
 
+import { tensorflowShapes } from '../../backends/tf/shapes.js';
+import { readGraphDef } from '../../ir/tf/graphdef/io.js';
+import { validateGraph } from '../../ir/tf/graphdef/validate.js';
+import { GraphView } from '../../ir/tf/graph.js';
 import type { ReasonCode } from '../../ir/support/reasons.js';
-import type { State } from '../../passes/state.js';
+import { PASS_NAMES, clusterTyped, inferTypes } from '../../passes/index.js';
+import { PassManager } from '../../passes/pass-manager.js';
+import type { ClusterOptions, ClusteredState, EncapsulatedState } from '../../passes/state.js';
+import { resolveShapeSets, type ShapeRequest } from '../shapes.js';
+
+export interface AnalyzeOptions {
+  readonly printAfter: readonly string[];
+  readonly verifyIr: boolean;
+  readonly print: (pass: string, text: string) => void;
+}
+
+/** Read, validate, run the passes: the state every later stage reads. */
+export async function analyzeModel(model: string, shapes: ShapeRequest, cluster: ClusterOptions, opts: AnalyzeOptions): Promise<EncapsulatedState> {
+  const graph = await readGraphDef(model);
+  validateGraph(graph);
+  const pm = new PassManager(PASS_NAMES, { verify: opts.verifyIr, printAfter: opts.printAfter, print: opts.print });
+  const view = new GraphView(graph);
+  const shapeSets = resolveShapeSets(view, shapes);
+  const typed = await inferTypes({ graph, view, shapeSets, options: cluster }, pm, (sets) => tensorflowShapes(model, sets));
+  return clusterTyped(typed, pm);
+}
 
 export interface Unclustered {
   readonly node: string;
@@ -20,9 +46,9 @@ export interface ClusteringSummary {
 /** Why a formed cluster was not kept after all (its build failed, or it measured slower). */
 export type RemovedClusters = ReadonlyMap<string, { readonly reason: ReasonCode; readonly message: string }>;
 
-export function summarize(state: State, keptClusters: ReadonlySet<string>, removed: RemovedClusters = new Map()): ClusteringSummary {
+export function summarize(state: ClusteredState, keptClusters: ReadonlySet<string>, removed: RemovedClusters = new Map()): ClusteringSummary {
   const clusterOf = new Map<string, string>();
-  for (const c of state.clusters ?? []) for (const m of c.nodes) clusterOf.set(m, c.name);
+  for (const c of state.clusters) for (const m of c.nodes) clusterOf.set(m, c.name);
   const unclustered: Unclustered[] = [];
   let clustered = 0;
   for (const n of state.view.nodes) {
@@ -36,8 +62,8 @@ export function summarize(state: State, keptClusters: ReadonlySet<string>, remov
       unclustered.push({ node: n.name, op: n.op, reason: gone.reason, message: `cluster ${c}: ${gone.message}` });
       continue;
     }
-    const mark = state.marks?.get(n.name);
-    const dropped = state.dropped?.get(n.name);
+    const mark = state.marks.get(n.name);
+    const dropped = state.dropped.get(n.name);
     if (dropped) unclustered.push({ node: n.name, op: n.op, ...dropped });
     else if (mark && !mark.ok) unclustered.push({ node: n.name, op: n.op, reason: mark.reason, message: mark.message });
   }

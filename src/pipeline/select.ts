@@ -4,10 +4,13 @@
 // faster by the margin, in every shape set, are kept. Timing-dependent, so the
 // one documented exception to byte-identical outputs.
 
+import { rmSync } from 'node:fs';
 import { execa } from 'execa';
 import { findToolchain } from '../../backends/python/toolchain.js';
 import { errors } from '../../ir/support/diagnostics.js';
 import { projectPath } from '../../ir/support/project.js';
+import type { BuiltCluster } from '../../passes/rewrite.js';
+import type { Staging } from '../output.js';
 
 export interface ClusterTiming {
   readonly cluster: string;
@@ -64,4 +67,26 @@ export function decide(clusters: readonly string[], timings: readonly ClusterTim
     if (unsure) return { cluster, keep: false, why: `not clearly faster (sign test p > ${SELECT_P_VALUE}): ${fmt(unsure)}`, timings: mine };
     return { cluster, keep: true, why: mine.map(fmt).join('; '), timings: mine };
   });
+}
+
+/**
+ * The select stage: time every built cluster from the provisional output in
+ * `staging` (written with all of them), keep the winners, and remove the
+ * artifacts of the others.
+ */
+export async function selectMeasured(
+  model: string,
+  staging: Staging,
+  built: readonly BuiltCluster[],
+  opts: { readonly runs: number; readonly margin: number },
+): Promise<{ kept: BuiltCluster[]; decisions: SelectionDecision[] }> {
+  const timings = await timeClusters(model, staging.dir, opts.runs);
+  const decisions = decide(
+    built.map((b) => b.cluster.name),
+    timings,
+    opts.margin,
+  );
+  const lost = new Set(decisions.filter((d) => !d.keep).map((d) => d.cluster));
+  for (const c of lost) rmSync(staging.path('clusters', c), { recursive: true, force: true });
+  return { kept: built.filter((b) => !lost.has(b.cluster.name)), decisions };
 }

@@ -3,9 +3,9 @@
 
 import { encodeTensor, makeAttr, makeConst, makeGraphDef, makeNode, type AttrValue, type NodeDef } from '../../ir/tf/graphdef/io.js';
 import { GraphView } from '../../ir/tf/graph.js';
-import { PIPELINE } from '../../passes/index.js';
-import { runPasses } from '../../passes/pass-manager.js';
-import type { NodeTypes, State } from '../../passes/state.js';
+import { PASS_NAMES, runPipeline } from '../../passes/index.js';
+import { PassManager } from '../../passes/pass-manager.js';
+import type { EncapsulatedState, Mark, NodeTypes } from '../../passes/state.js';
 import { resolveShapeSets } from '../../src/shapes.js';
 import type { ConstTensor } from '../../ir/tf/consts.js';
 import type { Instr } from '../../ir/function.js';
@@ -49,25 +49,24 @@ export class G {
   analyze(policy: 'all' | 'compute' = 'all'): Analysis {
     const graph = makeGraphDef({ node: this.nodes });
     const view = new GraphView(graph);
-    const state = runPasses(
-      PIPELINE,
+    const state = runPipeline(
       {
         graph,
         view,
         shapeSets: resolveShapeSets(view, []),
         options: { policy, minClusterSize: 1, maxClusterSize: Number.MAX_SAFE_INTEGER, excludeOps: [], excludeNodes: [] },
       },
-      { verify: true, printAfter: [], print: () => undefined },
+      new PassManager(PASS_NAMES, { verify: true, printAfter: [], print: () => undefined }),
     );
     return new Analysis(state);
   }
 }
 
 export class Analysis {
-  constructor(readonly state: State) {}
+  constructor(readonly state: EncapsulatedState) {}
 
   types(name: string): NodeTypes {
-    const t = this.state.types![0]!.get(name);
+    const t = this.state.types[0]!.get(name);
     if (!t) throw new Error(`no types for ${name}`);
     return t;
   }
@@ -81,17 +80,17 @@ export class Analysis {
   }
 
   /** The node's mark: { ok: true, ... } or its refusal. */
-  mark(name: string): NonNullable<State['marks']> extends ReadonlyMap<string, infer M> ? M : never {
-    return this.state.marks!.get(name)!;
+  mark(name: string): Mark {
+    return this.state.marks.get(name)!;
   }
 
   clustered(name: string): boolean {
-    return (this.state.clusters ?? []).some((c) => c.nodes.includes(name));
+    return this.state.clusters.some((c) => c.nodes.includes(name));
   }
 
   /** The IR instructions lowered from `node`, over every function. */
   instrs(node: string): Instr[] {
-    return (this.state.functions ?? []).flatMap((f) => f.fn.body.filter((i) => i.origin === node));
+    return this.state.functions.flatMap((f) => f.fn.body.filter((i) => i.origin === node));
   }
 
   kinds(node: string): string[] {

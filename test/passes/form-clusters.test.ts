@@ -4,7 +4,7 @@
 import { readGraphDef } from '../../ir/tf/graphdef/io.js';
 import { GraphView } from '../../ir/tf/graph.js';
 import { ContractedGraph } from '../../passes/form-clusters.js';
-import { analyzeModel } from '../../src/pipeline/compile.js';
+import { analyzeModel } from '../../src/pipeline/analyze.js';
 import { fixture } from '../helpers.js';
 
 const options = { policy: 'compute' as const, minClusterSize: 1, maxClusterSize: Number.MAX_SAFE_INTEGER, excludeOps: [], excludeNodes: [] };

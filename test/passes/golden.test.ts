@@ -5,7 +5,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { emitRelay } from '../../backends/relay/emit.js';
-import { analyzeModel } from '../../src/pipeline/compile.js';
+import { analyzeModel } from '../../src/pipeline/analyze.js';
 import { projectPath } from '../../ir/support/project.js';
 import { PIPELINE } from '../../passes/index.js';
 import { fixture } from '../helpers.js';

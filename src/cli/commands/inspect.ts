@@ -3,10 +3,10 @@
 // left out and every edge between two supported nodes that was not merged.
 
 import type { Command } from 'commander';
-import { analyzeModel } from '../../pipeline/compile.js';
+import { analyzeModel } from '../../pipeline/analyze.js';
 import { summarize, summaryLine, type ClusteringSummary } from '../../pipeline/analyze.js';
 import { REASONS } from '../../../ir/support/reasons.js';
-import type { State } from '../../../passes/state.js';
+import type { ClusteredState } from '../../../passes/state.js';
 import { printJson, runCommand } from '../output.js';
 import { addGraphOptions, clusterOptions, type ClusterFlags } from '../options.js';
 import { errors } from '../../../ir/support/diagnostics.js';
@@ -27,8 +27,8 @@ export interface InspectReport extends ClusteringSummary {
   readonly unmerged_edges: readonly { from: string; to: string; reason: string }[];
 }
 
-export function inspectReport(state: State): InspectReport {
-  const clusters = state.clusters ?? [];
+export function inspectReport(state: ClusteredState): InspectReport {
+  const { clusters } = state;
   const summary = summarize(state, new Set(clusters.map((c) => c.name)));
   return {
     ...summary,
@@ -38,7 +38,7 @@ export function inspectReport(state: State): InspectReport {
       inputs: c.inputs.map((t) => `${t.node}:${t.index}`),
       outputs: c.outputs.map((t) => `${t.node}:${t.index}`),
     })),
-    unmerged_edges: state.unmergedEdges ?? [],
+    unmerged_edges: state.unmergedEdges,
   };
 }
 
@@ -57,7 +57,7 @@ function histogram(r: InspectReport): [string, [string, number][]][] {
 const sum = (xs: [string, number][]): number => xs.reduce((n, [, c]) => n + c, 0);
 
 /** Write the HTML report atomically: a temp file beside it, then a rename. */
-function writeHtml(file: string, model: string, state: State, r: InspectReport): void {
+function writeHtml(file: string, model: string, state: ClusteredState, r: InspectReport): void {
   const title = path.join(path.basename(path.dirname(path.resolve(model))), path.basename(model));
   const html = renderHtml(r, state.view, { title });
   const target = path.resolve(file);

@@ -1,0 +1,67 @@
+// The write stage: into the staging folder, the runtime the rewritten graph
+// needs (op library, TVM runtime, loader), the rewritten GraphDef and the
+// manifest; and, after the commit, the depfile for build systems.
+
+import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { encodeGraphDef } from '../../ir/tf/graphdef/io.js';
+import { projectPath } from '../../ir/support/project.js';
+import { rewriteGraph, type BuiltCluster } from '../../passes/rewrite.js';
+import type { TypedState } from '../../passes/state.js';
+import type { Staging } from '../output.js';
+import type { SelectionDecision } from './select.js';
+
+export const RUNTIME_LIBRARIES = ['libtf2tvm_op.so', 'libtvm_runtime.so'] as const;
+
+/** OUT/runtime/: the op library and TVM runtime from `runtimeDir`, and the loader. */
+export function writeRuntime(staging: Staging, runtimeDir: string): void {
+  mkdirSync(staging.path('runtime'));
+  for (const f of RUNTIME_LIBRARIES) copyFileSync(path.join(runtimeDir, f), staging.path('runtime', f));
+  copyFileSync(projectPath('runtime', 'tf2tvm_runtime.py'), staging.path('runtime', 'tf2tvm_runtime.py'));
+  // OUT/logs holds failed builds' logs only.
+  if (existsSync(staging.path('logs')) && readdirSync(staging.path('logs')).length === 0) rmSync(staging.path('logs'), { recursive: true });
+}
+
+export interface GraphOutput {
+  /** The model's file name, as the manifest records it. */
+  readonly model: string;
+  readonly target: string;
+  readonly tvmVersion: string;
+  readonly tune?: number;
+  readonly failed: ReadonlyMap<string, { readonly error: string }>;
+  readonly selection?: { readonly margin: number; readonly clusters: readonly SelectionDecision[] };
+}
+
+/** OUT/model.pb with `clusters` replaced by bridge nodes, and OUT/manifest.json. */
+export function writeGraph(staging: Staging, state: TypedState, clusters: readonly BuiltCluster[], o: GraphOutput): void {
+  writeFileSync(staging.path('model.pb'), encodeGraphDef(rewriteGraph(state, clusters, { tvmVersion: o.tvmVersion, target: o.target })));
+  const manifest = {
+    tf2tvm: 1,
+    model: o.model,
+    target: o.target,
+    tvm_version: o.tvmVersion,
+    shape_sets: state.shapeSets.map((s) => ({ key: s.key, shapes: Object.fromEntries(s.shapes) })),
+    clusters: clusters.map((b) => ({
+      name: b.cluster.name,
+      nodes: b.cluster.nodes,
+      inputs: b.cluster.inputs.map((x) => `${x.node}:${x.index}`),
+      outputs: b.cluster.outputs.map((x) => `${x.node}:${x.index}`),
+      artifacts: b.artifacts.map((a) => ({
+        shapes: state.shapeSets[a.shapeSet]!.key,
+        path: a.path,
+        sha256: a.sha256,
+        ...(o.tune ? { tuning: { trials: o.tune, log: a.path.replace(/\.so$/, '.tuning.log') } } : {}),
+      })),
+    })),
+    failed: [...o.failed].map(([name, f]) => ({ name, error: f.error })),
+    ...(o.selection ? { selection: { mode: 'measured', margin: o.selection.margin, clusters: o.selection.clusters } } : {}),
+  };
+  writeFileSync(staging.path('manifest.json'), JSON.stringify(manifest, null, 2) + '\n');
+}
+
+/** A make depfile: OUT/model.pb depends on the model and the toolchain pins. */
+export function writeDepfile(file: string, out: string, model: string): void {
+  const esc = (p: string): string => p.replace(/([ #$])/g, '\\$1');
+  const deps = [model, projectPath('scripts', 'toolchain', 'pins.txt'), projectPath('scripts', 'toolchain', 'constraints.txt')];
+  writeFileSync(file, `${esc(path.join(out, 'model.pb'))}: ${deps.map((d) => esc(path.resolve(d))).join(' ')}\n`);
+}
