@@ -1,5 +1,6 @@
-// Where tf2tvm's own files are: the folder holding package.json, found from
-// this module whether it runs compiled (dist/src) or under ts-jest (src).
+// Where tf2tvm's own files are: the first folder above this module holding
+// both package.json and scripts/, so it is found whether the module runs
+// compiled (dist/ir/support) or under ts-jest (ir/support).
 
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
