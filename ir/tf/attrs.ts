@@ -8,7 +8,7 @@ import type { DType } from '../types.js';
 
 type Int64Like = number | { toString(): string };
 
-export function toSafeNumber(v: Int64Like): number {
+function toSafeNumber(v: Int64Like): number {
   const n = typeof v === 'number' ? v : Number(v.toString());
   if (!Number.isSafeInteger(n)) throw new Error(`integer ${v.toString()} is too large`);
   return n;

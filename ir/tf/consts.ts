@@ -93,7 +93,7 @@ export function stridesOf(shape: readonly number[]): number[] {
  * moves elements (transpose, slices, concat, stack); constants are small or
  * folded once, so clarity wins over speed.
  */
-export function gatherConst(c: ConstTensor, shape: readonly number[], src: (idx: readonly number[]) => number): ConstTensor {
+function gatherConst(c: ConstTensor, shape: readonly number[], src: (idx: readonly number[]) => number): ConstTensor {
   const n = shape.reduce((a, b) => a * b, 1);
   const dst = emptyLike(c, n) as unknown as Cells;
   const from = c.data as unknown as Cells;

@@ -117,7 +117,7 @@ function pad(cells: string[], widths: number[], left = 1): string {
     .trimEnd();
 }
 
-export function benchTable(r: BenchReport): string {
+function benchTable(r: BenchReport): string {
   const lines: string[] = [];
   const t = r.threads;
   lines.push(`model ${r.model}, output ${r.out}`);

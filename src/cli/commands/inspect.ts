@@ -27,7 +27,7 @@ export interface InspectReport extends ClusteringSummary {
   readonly unmerged_edges: readonly { from: string; to: string; reason: string }[];
 }
 
-export function inspectReport(state: State): InspectReport {
+function inspectReport(state: State): InspectReport {
   const clusters = state.clusters ?? [];
   const summary = summarize(state, new Set(clusters.map((c) => c.name)));
   return {

@@ -46,7 +46,7 @@ export async function profile(out: string, o: Flags): Promise<ProfileReport> {
   });
 }
 
-export function profileTable(r: ProfileReport): string {
+function profileTable(r: ProfileReport): string {
   const lines = [`${r.out}: TVM's debug executor, ${r.runs} runs, one thread (shares are what to read; tf2tvm bench times a call)`];
   for (const a of r.artifacts) {
     lines.push('', `${a.cluster} ${a.shapes}${a.total_ms !== undefined ? `: ${a.total_ms.toFixed(2)} ms on one thread` : ''}`);
