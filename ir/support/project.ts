@@ -5,13 +5,14 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { errors } from './diagnostics.js';
 
 function findRoot(): string {
   let dir = path.dirname(fileURLToPath(import.meta.url));
   for (;;) {
     if (existsSync(path.join(dir, 'package.json')) && existsSync(path.join(dir, 'scripts'))) return dir;
     const up = path.dirname(dir);
-    if (up === dir) throw new Error('cannot find the tf2tvm project folder');
+    if (up === dir) throw errors.internal(`cannot find the tf2tvm project folder (package.json and scripts/) above ${path.dirname(fileURLToPath(import.meta.url))}`);
     dir = up;
   }
 }
