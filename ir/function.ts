@@ -3,6 +3,7 @@
 
 import type { Op, ValueId } from './ops.js';
 import type { TensorType } from './types.js';
+import { errors } from './support/diagnostics.js';
 
 /** Raw little-endian bytes of a constant tensor, kept out of the text form. */
 export interface WeightData {
@@ -67,7 +68,7 @@ export class FunctionBuilder {
 
   typeOf(id: ValueId): TensorType {
     const t = this.types[id];
-    if (!t) throw new Error(`unknown value %${id}`);
+    if (!t) throw errors.internal(`unknown IR value %${id}`);
     return t;
   }
 

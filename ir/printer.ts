@@ -1,5 +1,5 @@
-// The one text form of the IR: used by --print-ir-after, dump files and the
-// golden files of pass tests, so it must be deterministic (attribute keys are
+// The one text form of the IR: used by --print-ir-after and the golden
+// files of pass tests, so it must be deterministic (attribute keys are
 // printed in sorted order, numbers in a fixed spelling).
 
 import type { IrFunction } from './function.js';
@@ -12,7 +12,7 @@ function formatAttr(v: unknown): string {
   return String(v);
 }
 
-export function formatOp(op: Op): string {
+function formatOp(op: Op): string {
   const attrs = Object.entries(op)
     .filter(([k]) => k !== 'kind' && k !== 'args' && k !== 'fn')
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))

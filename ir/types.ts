@@ -1,16 +1,12 @@
 // Static types of the mid-level IR. Every value has a dtype and a fully known
 // shape: a function is compiled for one concrete set of input shapes.
 
-export const DTYPES = ['float32', 'float16', 'float64', 'int8', 'uint8', 'int32', 'int64', 'bool'] as const;
+const DTYPES = ['float32', 'float16', 'float64', 'int8', 'uint8', 'int32', 'int64', 'bool'] as const;
 export type DType = (typeof DTYPES)[number];
 
 export interface TensorType {
   readonly dtype: DType;
   readonly shape: readonly number[];
-}
-
-export function tensorType(dtype: DType, shape: readonly number[]): TensorType {
-  return { dtype, shape: [...shape] };
 }
 
 export function numElements(shape: readonly number[]): number {

@@ -21,7 +21,7 @@ function isStateful(op: string): boolean {
 }
 
 /** Nodes inside a TensorFlow v1 loop frame: reachable from an Enter before its Exit. */
-export function loopFrameNodes(view: GraphView): Set<string> {
+function loopFrameNodes(view: GraphView): Set<string> {
   const inFrame = new Set<string>();
   const stack = view.nodes.filter((n) => n.op === 'Enter' || n.op === 'RefEnter').map((n) => n.name);
   while (stack.length) {

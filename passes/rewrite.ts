@@ -10,6 +10,7 @@ import type { Cluster, TypedState } from './state.js';
 import { dtypeToTf } from '../ir/tf/dtypes.js';
 import { tensorName } from '../ir/tf/graph.js';
 import type { TensorType } from '../ir/types.js';
+import { errors } from '../ir/support/diagnostics.js';
 
 export interface BuiltArtifact {
   /** Path relative to the output folder. */
@@ -44,7 +45,7 @@ function bridgeNode(state: TypedState, built: BuiltCluster, name: string, opts: 
   const { cluster, artifacts } = built;
   const typeOf = (set: number, t: { node: string; index: number }): TensorType => {
     const type = state.types[set]!.get(t.node)?.outputs[t.index];
-    if (!type) throw new Error(`no type for ${tensorName(t)}`);
+    if (!type) throw errors.internal(`rewrite: no type for ${tensorName(t)}`);
     return type;
   };
   const inputTypes = cluster.inputs.map((t) => typeOf(0, t));

@@ -1,7 +1,7 @@
 // The content-addressed build cache. An artifact's key hashes everything that
 // determines it: the Relay text, every weight (name, dtype, shape, bytes), the
-// target, the opt level, the layout option, the TVM version and the build
-// script itself. A hit is hard-linked into the output (copied across file
+// target, the opt level, the optimisations switched off, --tune, the TVM
+// version and the build worker's code. A hit is hard-linked into the output (copied across file
 // systems), so unchanged models rebuild nothing.
 
 import { createHash } from 'node:crypto';

@@ -10,7 +10,7 @@ import type { ShapeSet } from '../passes/state.js';
 import { Attrs } from '../ir/tf/attrs.js';
 import type { GraphView } from '../ir/tf/graph.js';
 
-export function parseShapesFlag(value: string): Map<string, number[]> {
+function parseShapesFlag(value: string): Map<string, number[]> {
   const out = new Map<string, number[]>();
   for (const part of value.split(',')) {
     const eq = part.indexOf('=');
@@ -46,7 +46,7 @@ export function placeholders(view: GraphView): PlaceholderInfo[] {
 const fmt = (s: readonly number[] | undefined): string => (s ? `[${s.map((d) => (d < 0 ? '?' : d)).join(',')}]` : '<unknown rank>');
 
 /** The key that names a shape set in file names: dims joined by 'x', inputs by '_'. */
-export function shapeKey(phs: readonly PlaceholderInfo[], shapes: ReadonlyMap<string, readonly number[]>): string {
+function shapeKey(phs: readonly PlaceholderInfo[], shapes: ReadonlyMap<string, readonly number[]>): string {
   const parts = phs.map((p) => {
     const s = shapes.get(p.name)!;
     return s.length === 0 ? 'scalar' : s.join('x');

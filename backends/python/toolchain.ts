@@ -9,7 +9,7 @@ import { readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { errors } from '../../ir/support/diagnostics.js';
-import { projectPath as projectFile } from '../../ir/support/project.js';
+import { projectPath } from '../../ir/support/project.js';
 
 export interface Toolchain {
   /** The virtual environment folder. */
@@ -45,7 +45,7 @@ function nonEmpty(v: string | undefined): string | undefined {
 
 /** Where scripts/setup-toolchain puts (or put) the environment, and its key. */
 export function toolchainLocation(env: Env = process.env): ToolchainLocation {
-  const dir = projectFile('scripts', 'toolchain');
+  const dir = projectPath('scripts', 'toolchain');
   let key: string;
   try {
     const h = createHash('sha256');

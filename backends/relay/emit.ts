@@ -36,7 +36,7 @@ export interface EmittedRelay {
 const IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /** Relay expression of one op, given its operands' Relay names and types. */
-export function lowerOp(op: Op, args: readonly string[], result: TensorType, argTypes: readonly TensorType[]): string {
+function lowerOp(op: Op, args: readonly string[], result: TensorType, argTypes: readonly TensorType[]): string {
   const lowering = LOWERINGS[op.kind] as unknown as Lowering<OpKind>;
   return lowering(op, args, result, argTypes);
 }

@@ -15,7 +15,7 @@ export function floatAttr(v: number): string {
 }
 
 /** An integer attribute value. */
-export function intAttr(v: number): string {
+function intAttr(v: number): string {
   if (!Number.isSafeInteger(v)) throw new RangeError(`expected an integer attribute, got ${v}`);
   return String(v);
 }

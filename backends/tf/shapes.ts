@@ -3,11 +3,9 @@
 // refuses), TensorFlow's rules (which cover every op) usually still know it,
 // and consumers downstream can then be compiled. Runs in a TF-only process.
 
-import { execa } from 'execa';
-import { findToolchain } from '../python/toolchain.js';
+import { runPythonStep } from '../python/step.js';
 import { dtypeFromTf } from '../../ir/tf/dtypes.js';
 import type { TensorType } from '../../ir/types.js';
-import { errors } from '../../ir/support/diagnostics.js';
 import { projectPath } from '../../ir/support/project.js';
 
 /** One full set of input shapes (placeholder name -> shape), as the passes' ShapeSet. */
@@ -20,14 +18,12 @@ export interface InputShapes {
 export type TfShapeHints = readonly ReadonlyMap<string, readonly (TensorType | undefined)[]>[];
 
 export async function tensorflowShapes(model: string, sets: readonly InputShapes[]): Promise<TfShapeHints> {
-  const tc = await findToolchain();
   const arg = JSON.stringify(sets.map((s) => ({ key: s.key, shapes: Object.fromEntries(s.shapes) })));
-  const script = projectPath('backends', 'tf', 'tf_shapes.py');
-  const r = await execa(tc.python, [script, '--model', model, '--shape-sets', arg], { env: tc.env(), reject: false, stdin: 'ignore' });
-  if (r.exitCode !== 0) {
-    throw errors.toolchainFailed(`TensorFlow shape inference (${tc.python} ${script}) exited ${r.exitCode}: ${String(r.stderr).split('\n').slice(-5).join(' ')}`);
-  }
-  const doc = JSON.parse(String(r.stdout)) as { sets: Record<string, [number, number[] | null][]>[] };
+  const doc = await runPythonStep<{ sets: Record<string, [number, number[] | null][]>[] }>({
+    script: projectPath('backends', 'tf', 'tf_shapes.py'),
+    args: ['--model', model, '--shape-sets', arg],
+    what: 'TensorFlow shape inference',
+  });
   return doc.sets.map((set) => {
     const m = new Map<string, (TensorType | undefined)[]>();
     for (const [node, outs] of Object.entries(set)) {

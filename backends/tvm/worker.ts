@@ -19,7 +19,7 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { execa } from 'execa';
 import { errors, Tf2tvmError } from '../../ir/support/diagnostics.js';
-import { projectPath as projectFile } from '../../ir/support/project.js';
+import { projectPath } from '../../ir/support/project.js';
 import type { Toolchain } from '../python/toolchain.js';
 
 /** One build, as sent to build.py (field names are the protocol's). */
@@ -81,7 +81,7 @@ const DEFAULT_OPT_LEVEL = 3;
  * part of every cache key, so a replaced script never shares cached builds.
  */
 export function buildScript(): string {
-  return process.env.TF2TVM_BUILD_SCRIPT || projectFile('backends', 'tvm', 'build.py');
+  return process.env.TF2TVM_BUILD_SCRIPT || projectPath('backends', 'tvm', 'build.py');
 }
 
 /** The modules build.py imports from its own folder (a test checks the list against its imports). */

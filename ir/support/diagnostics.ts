@@ -54,7 +54,8 @@ function familyExit(code: number): ExitCode {
 
 const seen = new Set<number>();
 function code(n: number): string {
-  if (seen.has(n)) throw new Error(`duplicate diagnostic code ${n}`);
+  // The catalogue is still being built here, so errors.internal does not exist yet.
+  if (seen.has(n)) throw new Tf2tvmError('TF2TVM7001', `internal error: duplicate diagnostic code ${n}`, ExitCode.internal);
   seen.add(n);
   return `TF2TVM${n}`;
 }
@@ -124,6 +125,20 @@ export const errors = {
   ),
   badOutDir: errorFactory(1015, (path: string, why: string) => `cannot write output folder ${path}: ${why}`),
   outIsInput: errorFactory(1016, (path: string) => `the output folder ${path} would overwrite the input model`),
+  attrMissing: errorFactory(
+    1017,
+    (node: string, op: string, attr: string) => `node '${node}' (${op}) has no attribute '${attr}'`,
+  ),
+  attrWrongKind: errorFactory(
+    1018,
+    (node: string, op: string, attr: string, expected: string, got: string) =>
+      `node '${node}' (${op}): attribute '${attr}' must be ${expected}, but is ${got}`,
+  ),
+  attrIntRange: errorFactory(
+    1019,
+    (node: string, op: string, attr: string, value: string) =>
+      `node '${node}' (${op}): attribute '${attr}' holds ${value}, beyond the integers tf2tvm reads exactly (2^53)`,
+  ),
 
   // 2xxx: the command line itself is wrong.
   badShapesFlag: errorFactory(2001, (value: string, why: string) => `bad --shapes value '${value}': ${why}`),
@@ -135,6 +150,7 @@ export const errors = {
   toolchainFailed: errorFactory(3002, (what: string) => `toolchain step failed: ${what}`),
   buildFailed: errorFactory(3003, (cluster: string, why: string) => `TVM build of cluster '${cluster}' failed: ${why}`),
   runtimeMissing: errorFactory(3004, (path: string) => `runtime op library not built: ${path}; run npm run setup`),
+  unsupportedHost: errorFactory(3005, (what: string) => `tf2tvm does not run on this host: ${what}`),
 
   // 4xxx: verification.
   verifyMismatch: errorFactory(4001, (summary: string) => `rewritten graph differs from the original: ${summary}`),

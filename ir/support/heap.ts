@@ -2,6 +2,8 @@
 // graph view and the report layout (ties broken by the comparator, so orders
 // depend only on the graph).
 
+import { errors } from './diagnostics.js';
+
 export class Heap<T> {
   private readonly a: T[] = [];
 
@@ -25,7 +27,7 @@ export class Heap<T> {
 
   pop(): T {
     const a = this.a;
-    if (a.length === 0) throw new Error('pop from an empty heap');
+    if (a.length === 0) throw errors.internal('pop from an empty heap');
     const top = a[0]!;
     const last = a.pop()!;
     if (a.length > 0) {

@@ -1,16 +1,18 @@
-// Where tf2tvm's own files are: the folder holding package.json, found from
-// this module whether it runs compiled (dist/src) or under ts-jest (src).
+// Where tf2tvm's own files are: the first folder above this module holding
+// both package.json and scripts/, so it is found whether the module runs
+// compiled (dist/ir/support) or under ts-jest (ir/support).
 
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { errors } from './diagnostics.js';
 
 function findRoot(): string {
   let dir = path.dirname(fileURLToPath(import.meta.url));
   for (;;) {
     if (existsSync(path.join(dir, 'package.json')) && existsSync(path.join(dir, 'scripts'))) return dir;
     const up = path.dirname(dir);
-    if (up === dir) throw new Error('cannot find the tf2tvm project folder');
+    if (up === dir) throw errors.internal(`cannot find the tf2tvm project folder (package.json and scripts/) above ${path.dirname(fileURLToPath(import.meta.url))}`);
     dir = up;
   }
 }

@@ -1,18 +1,28 @@
 // Typed access to a NodeDef's attributes. Integers arrive as protobufjs Long
 // (int64); they are converted to numbers only where the value is a size, an
-// axis or a stride, and only when it is exactly representable.
+// axis or a stride, and only when it is exactly representable. An attribute
+// that is missing, of another kind, or an integer beyond 2^53 is bad input:
+// a diagnostic naming the node and the attribute.
 
-import type { NodeDef } from './graphdef/io.js';
+import { attrKind, type AttrKind, type AttrValue, type NodeDef } from './graphdef/io.js';
 import { dtypeFromTf } from './dtypes.js';
 import type { DType } from '../types.js';
+import { errors, type Tf2tvmError } from '../support/diagnostics.js';
 
 type Int64Like = number | { toString(): string };
 
-export function toSafeNumber(v: Int64Like): number {
-  const n = typeof v === 'number' ? v : Number(v.toString());
-  if (!Number.isSafeInteger(n)) throw new Error(`integer ${v.toString()} is too large`);
-  return n;
-}
+const KIND_NAMES: Readonly<Record<AttrKind, string>> = {
+  s: 'a string (s)',
+  i: 'an int (i)',
+  f: 'a float (f)',
+  b: 'a bool (b)',
+  type: 'a type',
+  shape: 'a shape',
+  tensor: 'a tensor',
+  list: 'a list',
+  func: 'a function',
+  placeholder: 'a placeholder',
+};
 
 interface RawAttr {
   s?: Uint8Array;
@@ -42,6 +52,20 @@ const decoder = new TextDecoder();
 export class Attrs {
   constructor(private readonly node: NodeDef) {}
 
+  /** An integer attribute value as a number, if exactly representable. */
+  private num(name: string, v: Int64Like): number {
+    const n = typeof v === 'number' ? v : Number(v.toString());
+    if (!Number.isSafeInteger(n)) throw errors.attrIntRange(this.node.name, this.node.op, name, v.toString());
+    return n;
+  }
+
+  /** Why attribute `name` cannot be read as `expected`: missing, or another kind. */
+  private bad(name: string, expected: string, a: RawAttr | undefined): Tf2tvmError {
+    if (a === undefined) return errors.attrMissing(this.node.name, this.node.op, name);
+    const kind = attrKind(a as AttrValue);
+    return errors.attrWrongKind(this.node.name, this.node.op, name, expected, kind === undefined ? 'empty' : KIND_NAMES[kind]);
+  }
+
   has(name: string): boolean {
     return raw(this.node, name) !== undefined;
   }
@@ -50,15 +74,15 @@ export class Attrs {
     const a = raw(this.node, name);
     if (has(a, 's')) return decoder.decode(a.s);
     if (fallback !== undefined) return fallback;
-    throw new Error(`attr ${name} missing`);
+    throw this.bad(name, 'a string (s)', a);
   }
 
   int(name: string, fallback?: number): number {
     const a = raw(this.node, name);
-    if (has(a, 'i')) return toSafeNumber(a.i);
+    if (has(a, 'i')) return this.num(name, a.i);
     if (a && !has(a, 'list') && fallback === undefined) return 0;
     if (fallback !== undefined) return fallback;
-    throw new Error(`attr ${name} missing`);
+    throw this.bad(name, 'an int (i)', a);
   }
 
   float(name: string, fallback?: number): number {
@@ -66,7 +90,7 @@ export class Attrs {
     if (has(a, 'f')) return a.f;
     if (fallback !== undefined) return fallback;
     if (a) return 0;
-    throw new Error(`attr ${name} missing`);
+    throw this.bad(name, 'a float (f)', a);
   }
 
   bool(name: string, fallback = false): boolean {
@@ -76,9 +100,9 @@ export class Attrs {
 
   ints(name: string, fallback?: number[]): number[] {
     const a = raw(this.node, name);
-    if (a?.list) return (a.list.i ?? []).map(toSafeNumber);
+    if (a?.list) return (a.list.i ?? []).map((v) => this.num(name, v));
     if (fallback !== undefined) return fallback;
-    throw new Error(`attr ${name} missing`);
+    throw this.bad(name, 'a list of ints (list.i)', a);
   }
 
   /** The TF dtype attr mapped to an IR dtype; undefined when IR has no such dtype. */
@@ -100,11 +124,11 @@ export class Attrs {
   shape(name: string): number[] | undefined {
     const a = raw(this.node, name);
     if (!has(a, 'shape') || a.shape.unknown_rank) return undefined;
-    return (a.shape.dim ?? []).map((d) => (d.size === undefined ? 0 : toSafeNumber(d.size)));
+    return (a.shape.dim ?? []).map((d) => (d.size === undefined ? 0 : this.num(name, d.size)));
   }
 
   shapes(name: string): (number[] | undefined)[] {
     const list = raw(this.node, name)?.list?.shape ?? [];
-    return list.map((s) => (s.unknown_rank ? undefined : (s.dim ?? []).map((d) => (d.size === undefined ? 0 : toSafeNumber(d.size)))));
+    return list.map((s) => (s.unknown_rank ? undefined : (s.dim ?? []).map((d) => (d.size === undefined ? 0 : this.num(name, d.size)))));
   }
 }

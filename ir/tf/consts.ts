@@ -3,6 +3,8 @@
 // known when compiling (shapes, axes, paddings, perms) and become weights.
 
 import type { DType } from '../types.js';
+import { errors } from '../support/diagnostics.js';
+import { Unsupported } from './registry.js';
 
 export type ConstData = Float32Array | Float64Array | Int32Array | BigInt64Array | Uint8Array | Int8Array | Uint16Array;
 
@@ -18,12 +20,12 @@ export function constBytes(c: ConstTensor): Uint8Array {
   return new Uint8Array(c.data.buffer, c.data.byteOffset, c.data.byteLength);
 }
 
-/** Integer contents as numbers (shapes, axes, perms); throws on values beyond 2^53. */
+/** Integer contents as numbers (shapes, axes, perms); a value beyond 2^53 refuses the node (Unsupported). */
 export function constInts(c: ConstTensor): number[] {
   const out: number[] = [];
   for (const v of c.data as Iterable<number | bigint>) {
     const n = Number(v);
-    if (!Number.isSafeInteger(n)) throw new Error(`constant ${String(v)} is not a safe integer`);
+    if (!Number.isSafeInteger(n)) throw new Unsupported(`the constant ${String(v)} is beyond the integers tf2tvm reads exactly (2^53)`);
     out.push(n);
   }
   return out;
@@ -57,7 +59,7 @@ export function makeConst(dtype: DType, shape: readonly number[], values: readon
       break;
     case 'float16':
       // Would need a float -> half conversion; nothing folds to float16.
-      throw new Error('makeConst: float16 constants are not built from numbers');
+      throw errors.internal('makeConst: float16 constants are not built from numbers');
   }
   return { dtype, shape: [...shape], data };
 }
@@ -93,7 +95,7 @@ export function stridesOf(shape: readonly number[]): number[] {
  * moves elements (transpose, slices, concat, stack); constants are small or
  * folded once, so clarity wins over speed.
  */
-export function gatherConst(c: ConstTensor, shape: readonly number[], src: (idx: readonly number[]) => number): ConstTensor {
+function gatherConst(c: ConstTensor, shape: readonly number[], src: (idx: readonly number[]) => number): ConstTensor {
   const n = shape.reduce((a, b) => a * b, 1);
   const dst = emptyLike(c, n) as unknown as Cells;
   const from = c.data as unknown as Cells;

@@ -2,6 +2,7 @@
 // compile are mapped; anything else is a reason to keep a node in TensorFlow.
 
 import type { DType } from '../types.js';
+import { errors } from '../support/diagnostics.js';
 
 const TF_TO_IR: ReadonlyMap<number, DType> = new Map<number, DType>([
   [1, 'float32'],
@@ -22,6 +23,6 @@ export function dtypeFromTf(t: number): DType | undefined {
 
 export function dtypeToTf(d: DType): number {
   const t = IR_TO_TF.get(d);
-  if (t === undefined) throw new Error(`no TensorFlow dtype for ${d}`);
+  if (t === undefined) throw errors.internal(`no TensorFlow dtype for ${d}`);
   return t;
 }

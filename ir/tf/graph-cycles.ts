@@ -5,6 +5,7 @@
 // the two ends instead of the whole graph.
 
 import type { GNode, GraphView, TensorRef } from './graph.js';
+import { errors } from '../support/diagnostics.js';
 
 export class ContractedGraph {
   private readonly parent: number[];
@@ -103,7 +104,7 @@ export class ContractedGraph {
     // Pearce-Kelly: the vertices after y that precede x, and those before x
     // that follow y, swap places; their ranks are reused in sorted order.
     const fwd = this.forward(y, rx, x);
-    if (fwd === 'reached') throw new Error('ContractedGraph: edge would create a cycle');
+    if (fwd === 'reached') throw errors.internal('ContractedGraph: edge would create a cycle');
     const bwd = this.backward(x, ry);
     const byRank = (a: number, b: number): number => this.rank[a]! - this.rank[b]!;
     fwd.sort(byRank);

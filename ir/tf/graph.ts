@@ -5,6 +5,7 @@
 import type { GraphDef, NodeDef } from './graphdef/io.js';
 import { parseInputRef } from './graphdef/validate.js';
 import { Heap } from '../support/heap.js';
+import { errors } from '../support/diagnostics.js';
 
 export interface TensorRef {
   readonly node: string;
@@ -78,7 +79,7 @@ export class GraphView {
       for (const j of succ[i]!) if (--indegree[j]! === 0) heap.push(j);
     }
     if (order.length !== defs.length) {
-      throw new Error('GraphView: graph has a cycle; validate the graph before building a view');
+      throw errors.internal('GraphView: graph has a cycle; validate the graph before building a view');
     }
     const nodes: GNode[] = [];
     order.forEach((i, k) => {
@@ -104,7 +105,7 @@ export class GraphView {
 
   node(name: string): GNode {
     const n = this.byName.get(name);
-    if (!n) throw new Error(`no node named ${name}`);
+    if (!n) throw errors.internal(`GraphView: no node named ${name}`);
     return n;
   }
 

@@ -1,6 +1,7 @@
-// The TensorFlow op tables: for each supported op, its category, its
-// constraints, its type rule (static shapes) and its lowering to IR. One file
-// per category in ops/; this module only gathers them.
+// What an entry of the TensorFlow op tables is: for each supported op, its
+// category, its constraints, its type rule (static shapes) and its lowering
+// to IR, and the contexts those see. The tables themselves are in ops/, one
+// file per category, joined by ops/index.ts.
 
 import type { FunctionBuilder } from '../function.js';
 import type { ValueId } from '../ops.js';

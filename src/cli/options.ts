@@ -1,4 +1,5 @@
-// Option parsers shared by the commands that cluster a graph.
+// Option parsers shared by the commands, and the shape and clustering options
+// that compile and inspect both take.
 
 import { InvalidArgumentError, type Command } from 'commander';
 import type { ClusterOptions, Policy } from '../../passes/state.js';
@@ -15,7 +16,7 @@ export function nonNegativeNumber(value: string): number {
   return n;
 }
 
-export function batchList(value: string): number[] {
+function batchList(value: string): number[] {
   return value.split(',').map((v) => positiveInt(v.trim()));
 }
 

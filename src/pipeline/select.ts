@@ -5,9 +5,7 @@
 // one documented exception to byte-identical outputs.
 
 import { rmSync } from 'node:fs';
-import { execa } from 'execa';
-import { findToolchain } from '../../backends/python/toolchain.js';
-import { errors } from '../../ir/support/diagnostics.js';
+import { runPythonStep } from '../../backends/python/step.js';
 import { projectPath } from '../../ir/support/project.js';
 import type { BuiltCluster } from '../../passes/rewrite.js';
 import type { Staging } from '../output.js';
@@ -34,12 +32,12 @@ export interface SelectionDecision {
 }
 
 export async function timeClusters(model: string, out: string, runs: number): Promise<ClusterTiming[]> {
-  const tc = await findToolchain();
-  const script = projectPath('backends', 'tf', 'cluster_timing.py');
-  const args = [script, '--model', model, '--out', out, '--runs', String(runs), '--warmup', String(Math.max(2, Math.floor(runs / 10))), '--quiet'];
-  const r = await execa(tc.python, args, { env: tc.env(), reject: false, stdin: 'ignore' });
-  if (r.exitCode !== 0) throw errors.toolchainFailed(`cluster timing exited ${r.exitCode}: ${String(r.stderr).split('\n').slice(-5).join(' ')}`);
-  return (JSON.parse(String(r.stdout)) as { clusters: ClusterTiming[] }).clusters;
+  const doc = await runPythonStep<{ clusters: ClusterTiming[] }>({
+    script: projectPath('backends', 'tf', 'cluster_timing.py'),
+    args: ['--model', model, '--out', out, '--runs', String(runs), '--warmup', String(Math.max(2, Math.floor(runs / 10))), '--quiet'],
+    what: 'cluster timing',
+  });
+  return doc.clusters;
 }
 
 /** The sign test's level: TVM must win clearly more runs than chance would give it. */

@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import { errors } from '../../ir/support/diagnostics.js';
-import { PROJECT_ROOT, projectPath as projectFile } from '../../ir/support/project.js';
+import { PROJECT_ROOT, projectPath } from '../../ir/support/project.js';
 import {
   cpuinfoFlags,
   findToolchain,
@@ -19,7 +19,7 @@ import {
 describe('findToolchain', () => {
   test('finds the environment scripts/setup-toolchain reports', async () => {
     const tc = await findToolchain();
-    const r = await execa(projectFile('scripts', 'setup-toolchain'), [], { stdin: 'ignore' });
+    const r = await execa(projectPath('scripts', 'setup-toolchain'), [], { stdin: 'ignore' });
     expect(tc.venv).toBe(String(r.stdout).trim());
     expect(tc.key).toBe(readFileSync(path.join(tc.venv, '.tf2tvm-complete'), 'utf8').trim());
     expect(existsSync(tc.python)).toBe(true);
@@ -29,7 +29,7 @@ describe('findToolchain', () => {
 
   test('reads the TVM and TensorFlow versions from package metadata', async () => {
     const tc = await findToolchain();
-    const pins = readFileSync(projectFile('scripts', 'toolchain', 'pins.txt'), 'utf8');
+    const pins = readFileSync(projectPath('scripts', 'toolchain', 'pins.txt'), 'utf8');
     const [, tvmDist, tvmPin] = /^tvm:(\S+)==(\S+)$/m.exec(pins) ?? [];
     const tfPin = /^tensorflow(?:-cpu)?==(\S+)$/m.exec(pins)?.[1];
     const tvm = await tc.tvmVersion();
@@ -97,7 +97,7 @@ describe('hostTarget', () => {
   });
 });
 
-test('projectRoot is the folder of package.json, build.py is under it', () => {
+test('PROJECT_ROOT is the folder of package.json, build.py is under it', () => {
   expect(existsSync(path.join(PROJECT_ROOT, 'package.json'))).toBe(true);
-  expect(existsSync(projectFile('backends', 'tvm', 'build.py'))).toBe(true);
+  expect(existsSync(projectPath('backends', 'tvm', 'build.py'))).toBe(true);
 });

@@ -2,7 +2,7 @@
 // op kind in ir/ops.ts that no table covers is a compile error here.
 
 import type { OpKind } from '../../../ir/ops.js';
-import type { Lowering, LoweringTable, OpOf } from './lowering.js';
+import type { Lowering, LoweringTable } from './lowering.js';
 import { convolution } from './convolution.js';
 import { elementwise } from './elementwise.js';
 import { matmul } from './matmul.js';
@@ -21,8 +21,4 @@ export const LOWERINGS: LoweringTable<OpKind> = {
   ...shape,
 };
 
-export function loweringFor<K extends OpKind>(kind: K): Lowering<K> {
-  return LOWERINGS[kind] as Lowering<K>;
-}
-
-export type { Lowering, LoweringTable, OpOf };
+export type { Lowering };

@@ -3,6 +3,7 @@
 
 import type { Op, OpKind } from '../../../ir/ops.js';
 import type { TensorType } from '../../../ir/types.js';
+import { errors } from '../../../ir/support/diagnostics.js';
 
 export type OpOf<K extends OpKind> = Extract<Op, { kind: K }>;
 
@@ -22,18 +23,18 @@ export type LoweringTable<K extends OpKind> = { readonly [P in K]: Lowering<P> }
 /** Operand `i`, or an internal error when the op was built with too few. */
 export function arg(args: readonly string[], i: number, kind: string): string {
   const a = args[i];
-  if (a === undefined) throw new Error(`${kind}: missing operand ${i}`);
+  if (a === undefined) throw errors.internal(`${kind}: missing operand ${i}`);
   return a;
 }
 
 export function argType(types: readonly TensorType[], i: number, kind: string): TensorType {
   const t = types[i];
-  if (t === undefined) throw new Error(`${kind}: missing type of operand ${i}`);
+  if (t === undefined) throw errors.internal(`${kind}: missing type of operand ${i}`);
   return t;
 }
 
 export function dim(t: TensorType, i: number, kind: string): number {
   const d = t.shape[i];
-  if (d === undefined) throw new Error(`${kind}: operand has no dimension ${i}`);
+  if (d === undefined) throw errors.internal(`${kind}: operand has no dimension ${i}`);
   return d;
 }

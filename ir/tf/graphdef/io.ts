@@ -2,7 +2,7 @@
 // graphdef layer: it re-exports the message types, builders and tensor
 // helpers, so callers import from io.js only.
 
-import { existsSync, readFileSync, statSync, writeFileSync, type Stats } from 'node:fs';
+import { existsSync, readFileSync, statSync, type Stats } from 'node:fs';
 import { readFile, stat, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { errors, Tf2tvmError } from '../../support/diagnostics.js';
@@ -26,10 +26,6 @@ const INPUT_RE = new RegExp(`^\\^?${NODE_NAME}(?::\\d+)?$`);
 const OP_RE = /^[A-Za-z0-9_.\-/>]+$/;
 const PRINTABLE_RE = /^[\x20-\x7e]*$/;
 const ATTR_NAME_RE = /^[\x21-\x7e]+$/;
-
-export function isValidNodeName(name: string): boolean {
-  return NODE_NAME_RE.test(name);
-}
 
 function quote(s: string): string {
   return JSON.stringify(s.length > 40 ? `${s.slice(0, 40)}...` : s);
@@ -166,8 +162,4 @@ export function readGraphDefSync(path: string): GraphDef {
 
 export async function writeGraphDef(path: string, g: GraphDef): Promise<void> {
   await writeFile(path, encodeGraphDef(g));
-}
-
-export function writeGraphDefSync(path: string, g: GraphDef): void {
-  writeFileSync(path, encodeGraphDef(g));
 }

@@ -22,7 +22,7 @@
 
 import protobuf from 'protobufjs';
 
-export const GRAPHDEF_PROTO = `
+const GRAPHDEF_PROTO = `
 syntax = "proto3";
 package tensorflow;
 
@@ -403,7 +403,7 @@ function fixDefaults(ns: protobuf.NamespaceBase): void {
 }
 fixDefaults(root);
 
-export function lookupType(name: string): protobuf.Type {
+function lookupType(name: string): protobuf.Type {
   return root.lookupType(`tensorflow.${name}`);
 }
 

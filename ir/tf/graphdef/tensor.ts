@@ -16,10 +16,11 @@ import {
   type Int64,
   type TensorProto,
 } from './types.js';
+import { errors } from '../../support/diagnostics.js';
 
 // tensor_content is little-endian; reading it through typed arrays needs a
 // little-endian host, which every platform TensorFlow ships for is.
-if (endianness() !== 'LE') throw new Error('tf2tvm needs a little-endian host');
+if (endianness() !== 'LE') throw errors.unsupportedHost('it is big-endian; TensorFlow tensor contents and .npy weights are read and written little-endian');
 
 export type TensorData =
   | Float32Array

@@ -7,6 +7,7 @@
 // reject random bytes and refuse to silently drop data.
 
 import protobuf from 'protobufjs';
+import { errors } from '../../support/diagnostics.js';
 
 const VARINT = 0;
 const I64 = 1;
@@ -128,7 +129,7 @@ function checkValue(
 ): Frame | null {
   const isMessage = resolved instanceof protobuf.Type;
   const expected = isMessage ? LEN : resolved instanceof protobuf.Enum ? VARINT : SCALAR_WIRE[valueType];
-  if (expected === undefined) throw new Error(`unsupported schema type ${valueType}`);
+  if (expected === undefined) throw errors.internal(`wire walk: unsupported schema type ${valueType}`);
   const valueAt = cur.pos;
   const is32 = resolved instanceof protobuf.Enum || VARINT32.has(valueType);
   if (wt !== expected) {
@@ -287,7 +288,7 @@ function scalarCheck(field: protobuf.Field): Pick<FieldCheck, 'ok' | 'expected'>
     case 'bytes':
       return { ok: (v) => v instanceof Uint8Array, expected: 'a Uint8Array' };
     default:
-      throw new Error(`unsupported schema type ${field.type}`);
+      throw errors.internal(`encode check: unsupported schema type ${field.type}`);
   }
 }
 

@@ -10,6 +10,7 @@ import { poolingOps } from './pooling.js';
 import { reductionOps } from './reduction.js';
 import { shapeOps } from './shape.js';
 import { sourceOps } from './source.js';
+import { errors } from '../../support/diagnostics.js';
 
 const TABLES: readonly OpTable[] = [
   sourceOps,
@@ -27,7 +28,7 @@ export const OPS: ReadonlyMap<string, TfOpDef> = (() => {
   const m = new Map<string, TfOpDef>();
   for (const t of TABLES) {
     for (const [name, def] of Object.entries(t)) {
-      if (m.has(name)) throw new Error(`op ${name} is defined in two tables`);
+      if (m.has(name)) throw errors.internal(`op ${name} is defined in two tables`);
       m.set(name, def);
     }
   }

@@ -7,8 +7,7 @@ import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { execa } from 'execa';
-import { findToolchain } from '../../../backends/python/toolchain.js';
+import { runPythonStep } from '../../../backends/python/step.js';
 import { errors } from '../../../ir/support/diagnostics.js';
 import { projectPath } from '../../../ir/support/project.js';
 import { printJson, runCommand } from '../output.js';
@@ -85,9 +84,7 @@ export async function bench(model: string, out: string, o: Flags): Promise<Bench
     throw errors.badOutDir(out, 'no readable manifest.json: is this a tf2tvm compile output?');
   }
   const threads = o.threads ?? os.availableParallelism();
-  const tc = await findToolchain();
   const args = [
-    projectPath('backends', 'tf', 'bench.py'),
     '--model', model,
     '--out', out,
     '--runs', String(o.runs),
@@ -97,23 +94,15 @@ export async function bench(model: string, out: string, o: Flags): Promise<Bench
     ...(o.clusterRuns ? ['--cluster-runs', String(o.clusterRuns)] : []),
     ...(o.clusters ? [] : ['--no-clusters']),
   ];
-  const child = execa(tc.python, args, { env: tc.env({ threads }), reject: false, stdin: 'ignore' });
   // Progress lines of the Python side go straight to the user; the rest of
   // its stderr (TensorFlow's chatter) only into an error report.
-  let pending = '';
-  child.stderr?.on('data', (chunk: Buffer) => {
-    pending += chunk.toString();
-    const lines = pending.split('\n');
-    pending = lines.pop() ?? '';
-    for (const line of lines) {
-      if (/^(bench|cluster_timing): /.test(line)) process.stderr.write(line + '\n');
-    }
+  return runPythonStep<BenchReport>({
+    script: projectPath('backends', 'tf', 'bench.py'),
+    args,
+    what: 'benchmark',
+    threads,
+    progress: /^(bench|cluster_timing): /,
   });
-  const r = await child;
-  if (r.exitCode !== 0) {
-    throw errors.toolchainFailed(`${tc.python} ${args.join(' ')} exited ${r.exitCode}:\n${String(r.stderr).split('\n').slice(-15).join('\n')}`);
-  }
-  return JSON.parse(String(r.stdout)) as BenchReport;
 }
 
 const ms = (v: number | null | undefined): string => (v === null || v === undefined ? '-' : v < 10 ? v.toFixed(3) : v.toFixed(1));
@@ -128,7 +117,7 @@ function pad(cells: string[], widths: number[], left = 1): string {
     .trimEnd();
 }
 
-export function benchTable(r: BenchReport): string {
+function benchTable(r: BenchReport): string {
   const lines: string[] = [];
   const t = r.threads;
   lines.push(`model ${r.model}, output ${r.out}`);

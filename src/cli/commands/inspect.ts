@@ -27,7 +27,7 @@ export interface InspectReport extends ClusteringSummary {
   readonly unmerged_edges: readonly { from: string; to: string; reason: string }[];
 }
 
-export function inspectReport(state: ClusteredState): InspectReport {
+function inspectReport(state: ClusteredState): InspectReport {
   const { clusters } = state;
   const summary = summarize(state, new Set(clusters.map((c) => c.name)));
   return {

@@ -3,8 +3,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { execa } from 'execa';
-import { findToolchain } from '../../../backends/python/toolchain.js';
+import { runPythonStep } from '../../../backends/python/step.js';
 import { errors } from '../../../ir/support/diagnostics.js';
 import { projectPath } from '../../../ir/support/project.js';
 import { positiveInt } from '../options.js';
@@ -39,16 +38,15 @@ export async function profile(out: string, o: Flags): Promise<ProfileReport> {
   } catch {
     throw errors.badOutDir(out, 'no readable manifest.json: is this a tf2tvm compile output?');
   }
-  const tc = await findToolchain();
-  const args = [projectPath('backends', 'tvm', 'profile.py'), '--out', out, '--runs', String(o.runs), '--top', String(o.top)];
-  const r = await execa(tc.python, args, { env: tc.env({ threads: 1 }), reject: false, stdin: 'ignore' });
-  if (r.exitCode !== 0) {
-    throw errors.toolchainFailed(`${tc.python} ${args.join(' ')} exited ${r.exitCode}:\n${String(r.stderr).split('\n').slice(-15).join('\n')}`);
-  }
-  return JSON.parse(String(r.stdout)) as ProfileReport;
+  return runPythonStep<ProfileReport>({
+    script: projectPath('backends', 'tvm', 'profile.py'),
+    args: ['--out', out, '--runs', String(o.runs), '--top', String(o.top)],
+    what: 'profiling',
+    threads: 1,
+  });
 }
 
-export function profileTable(r: ProfileReport): string {
+function profileTable(r: ProfileReport): string {
   const lines = [`${r.out}: TVM's debug executor, ${r.runs} runs, one thread (shares are what to read; tf2tvm bench times a call)`];
   for (const a of r.artifacts) {
     lines.push('', `${a.cluster} ${a.shapes}${a.total_ms !== undefined ? `: ${a.total_ms.toFixed(2)} ms on one thread` : ''}`);

@@ -4,8 +4,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { execa } from 'execa';
-import { findToolchain } from '../../../backends/python/toolchain.js';
+import { runPythonStep } from '../../../backends/python/step.js';
 import { errors } from '../../../ir/support/diagnostics.js';
 import { readGraphDef } from '../../../ir/tf/graphdef/io.js';
 import { projectPath } from '../../../ir/support/project.js';
@@ -48,13 +47,13 @@ export async function verify(model: string, out: string, o: Flags): Promise<Veri
     const view = new GraphView(await readGraphDef(model));
     sets = resolveShapeSets(view, o.shapes).map((s) => ({ key: s.key, shapes: Object.fromEntries(s.shapes) as Record<string, number[]> }));
   }
-  const tc = await findToolchain();
-  const args = [projectPath('backends', 'tf', 'verify.py'), '--model', model, '--out', out, '--shape-sets', JSON.stringify(sets), '--rtol', String(o.rtol), '--atol', String(o.atol), '--seed', String(o.seed)];
-  const r = await execa(tc.python, args, { env: tc.env(), reject: false, stdin: 'ignore' });
-  if (r.exitCode !== 0) {
-    throw errors.toolchainFailed(`${tc.python} ${args.join(' ')} exited ${r.exitCode}:\n${String(r.stderr).split('\n').slice(-15).join('\n')}`);
-  }
-  return JSON.parse(String(r.stdout)) as VerifyReport;
+  // verify.py reports a mismatch in its document (ok: false, exit 4 below);
+  // it exits non-zero only when it could not compare.
+  return runPythonStep<VerifyReport>({
+    script: projectPath('backends', 'tf', 'verify.py'),
+    args: ['--model', model, '--out', out, '--shape-sets', JSON.stringify(sets), '--rtol', String(o.rtol), '--atol', String(o.atol), '--seed', String(o.seed)],
+    what: 'verification',
+  });
 }
 
 export function registerVerify(program: Command): void {

@@ -1,3 +1,7 @@
+// Attributes and every other field of the GraphDef schema: the vector
+// TensorFlow wrote with every field set decodes to its values, and every
+// AttrValue kind built with makeAttr round-trips.
+
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {

@@ -1,3 +1,6 @@
+// The int64 policy: int64 fields are long.js Longs, never lossy numbers; the
+// conversion helpers are exact or refuse; extremes survive a write and a read.
+
 import {
   DataType,
   baseDtype,

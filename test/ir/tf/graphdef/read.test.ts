@@ -1,3 +1,6 @@
+// Reading a model file: a good GraphDef, and every kind of bad path or bad
+// bytes refused with its own diagnostic code, by the async and sync readers.
+
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { errors, Tf2tvmError } from '../../../../ir/support/diagnostics.js';

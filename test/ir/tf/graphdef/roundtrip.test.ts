@@ -1,3 +1,6 @@
+// Byte-exact round trips: graphs TensorFlow wrote decode and encode to the
+// same bytes; graphs built with our builders encode as TensorFlow would.
+
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {

@@ -1,3 +1,6 @@
+// TensorProto decoding against what TensorFlow itself reads (vectors/tensors.pb),
+// malformed tensors refused, and encodeTensor.
+
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {

@@ -1,3 +1,6 @@
+// Structural validation: input references, dangling inputs, duplicate
+// names, cycles (TensorFlow loop back edges excepted).
+
 import { readFileSync } from 'node:fs';
 import { errors, Tf2tvmError } from '../../../../ir/support/diagnostics.js';
 import { decodeGraphDef, makeGraphDef, makeNode, type NodeDef } from '../../../../ir/tf/graphdef/io.js';
