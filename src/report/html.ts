@@ -18,14 +18,16 @@
 //     both its ends already show it.
 // The layered layout (layout.ts) is computed here, so the page needs no
 // script to show the drawing; the script adds zoom, search, hover and the
-// detail panel. Pure and deterministic: the same report and graph give the
-// same string.
+// detail panel. The page's skeleton, style sheet and script are files in
+// assets/, put together by page.ts. Deterministic: the same report and graph
+// give the same string.
 
 import type { GraphView } from '../../ir/tf/graph.js';
 import { summaryLine } from '../pipeline/analyze.js';
 import { REASONS } from '../../ir/support/reasons.js';
 import { collapse, MIN_BLOCK, type Block, type CUnit } from './collapse.js';
 import { layeredLayout, type Layout } from './layout.js';
+import { renderPage } from './page.js';
 
 /** What the page needs from `inspect` (InspectReport satisfies it). */
 export interface HtmlReportInput {
@@ -443,34 +445,14 @@ export function renderHtml(report: HtmlReportInput, view: GraphView, options: Ht
   const data = { nodes: search, boxes: main.boxes.length };
   const json = JSON.stringify(data).replace(/</g, '\\u003c');
 
-  return [
-    '<!DOCTYPE html>',
-    '<html lang="en">',
-    '<head>',
-    '<meta charset="utf-8">',
-    '<meta name="viewport" content="width=device-width, initial-scale=1">',
-    `<title>${esc(title)}</title>`,
-    `<style>${CSS}</style>`,
-    '</head>',
-    '<body>',
-    '<header>',
-    `<h1>${esc(title)}</h1>`,
-    `<p class="summary" id="summary">${esc(summary)}</p>`,
-    '<div class="tools"><button type="button" id="zoom-out" title="zoom out">−</button><button type="button" id="zoom-in" title="zoom in">+</button><button type="button" id="zoom-fit" title="fit the graph in the window">fit</button><button type="button" id="zoom-1" title="actual size">1:1</button>' +
-      '<input id="search" type="search" placeholder="find a node…" list="names" autocomplete="off"><span id="status"></span></div>',
-    '</header>',
-    '<main>',
-    `<aside id="legend">${legend}</aside>`,
-    `<section id="canvas">${mainSvg}</section>`,
-    '</main>',
-    '<div id="panel" hidden><div class="panel-bar"><span id="panel-title"></span><button type="button" id="panel-close" title="close (Esc)">×</button></div><div id="panel-body"></div></div>',
-    templates.join('\n'),
-    `<script type="application/json" id="report-data">${json}</script>`,
-    `<script>${SCRIPT}</script>`,
-    '</body>',
-    '</html>',
-    '',
-  ].join('\n');
+  return renderPage({
+    title: esc(title),
+    summary: esc(summary),
+    legend,
+    graph: mainSvg,
+    templates: templates.join('\n'),
+    data: json,
+  });
 }
 
 /** A scope most node names share (e.g. "resnet50_1/"), shown once instead of on every box. */
@@ -819,187 +801,3 @@ function legendHtml(report: HtmlReportInput, main: Drawing, scope: string): stri
     '</ul>',
   ].join('\n');
 }
-
-// ---------------------------------------------------------------------------
-
-const CSS = `
-*{box-sizing:border-box}
-html,body{margin:0;height:100%}
-body{font:14px/1.4 "DejaVu Sans","Liberation Sans",Arial,sans-serif;color:#1b1b1b;background:#f6f7f9;display:flex;flex-direction:column}
-header{padding:10px 16px 8px;background:#fff;border-bottom:1px solid #d9dce1;display:flex;flex-wrap:wrap;align-items:baseline;gap:6px 18px}
-h1{font-size:17px;margin:0;font-weight:600}
-.summary{margin:0;font-size:17px;font-weight:600;color:#174ea6}
-.tools{margin-left:auto;display:flex;gap:6px;align-items:center}
-.tools button{font:inherit;min-width:34px;padding:2px 8px;border:1px solid #b8bdc6;background:#fff;border-radius:4px;cursor:pointer}
-.tools input{font:inherit;width:240px;padding:2px 6px;border:1px solid #b8bdc6;border-radius:4px}
-#status{color:#5f6368;font-size:12px;min-width:120px}
-main{flex:1;display:flex;min-height:0}
-#legend{width:330px;flex:none;overflow:auto;padding:4px 14px 14px;background:#fff;border-right:1px solid #d9dce1;font-size:13px}
-#legend h2{font-size:13px;text-transform:uppercase;letter-spacing:.04em;color:#5f6368;margin:14px 0 6px}
-table.legend{border-collapse:collapse;width:100%}
-table.legend td{padding:2px 4px;vertical-align:top}
-table.legend .desc{color:#5f6368;font-size:12px}
-table.legend tr td{border-bottom:1px solid #f0f1f3}
-.ln.short{width:14px;border-top-style:dashed;border-top-width:2.5px;margin:0}
-td.num{text-align:right;font-weight:600}
-.mono,code{font-family:"DejaVu Sans Mono","Liberation Mono",monospace;font-size:12px}
-.sw{display:inline-block;width:12px;height:12px;border-radius:3px;vertical-align:-1px;margin-right:6px}
-.sw.hollow{border:1.5px solid #777;background:#fff}
-.ln{display:inline-block;width:26px;border-top:2px solid #7b818c;vertical-align:middle;margin:0 4px}
-.ln.ctl{border-top-style:dashed}
-ul.clusters,ul.notes{list-style:none;padding:0;margin:0}
-ul.clusters li,ul.notes li{margin:3px 0}
-ul.clusters a{color:inherit;text-decoration:none;font-family:"DejaVu Sans Mono",monospace;font-size:12px}
-.dim{color:#80868b}
-#canvas{flex:1;overflow:auto;padding:12px;min-width:0}
-svg text{font:12px "DejaVu Sans Mono","Liberation Mono",monospace;fill:#202124;white-space:pre}
-svg text.hd{font-weight:bold}
-svg text.hr{font-size:11px}
-svg text.op{fill:#5f6368}
-svg text.dim,svg text.hint{fill:#80868b;font-size:11px}
-svg text.io{fill:#3c4043}
-svg text.why{font-weight:bold}
-svg .box{cursor:pointer}
-svg .box:hover .frame,svg .box.hl .frame{filter:drop-shadow(0 0 3px #1a73e8)}
-svg .box.found .frame{stroke:#1a73e8 !important;stroke-width:4px !important}
-svg .edge{fill:none;stroke:#9aa0a6;stroke-width:1.4}
-svg .edge.ctl{stroke-dasharray:4 3}
-svg .edge.unmerged{stroke-width:2.4;stroke-dasharray:7 4}
-svg .edge.hl{stroke:#1a73e8;stroke-width:2.6}
-svg .elabel rect{fill:#fff;stroke-width:1.5}
-svg .elabel text{font-size:11px;font-weight:bold}
-svg.main{background:#fff;border:1px solid #e0e3e7;border-radius:6px}
-#panel{position:fixed;top:56px;left:12px;right:12px;bottom:12px;background:#fff;border:1px solid #b8bdc6;border-radius:8px;box-shadow:0 6px 28px rgba(0,0,0,.25);display:flex;flex-direction:column;z-index:5}
-#panel[hidden]{display:none}
-.panel-bar{display:flex;align-items:center;padding:6px 12px;border-bottom:1px solid #e0e3e7;font-weight:600}
-#panel-title{flex:1}
-#panel-close{font-size:20px;border:none;background:none;cursor:pointer;line-height:1}
-#panel-body{overflow:auto;padding:4px 16px 16px}
-#panel-body h2{font-size:16px;margin:10px 0 4px}
-#panel-body p{margin:4px 0}
-.hist span{display:inline-block;background:#eef1f4;border-radius:3px;padding:0 5px;margin:1px 2px;font-family:"DejaVu Sans Mono",monospace;font-size:12px}
-.sub{margin:10px 0;overflow:auto}
-table.nodes{border-collapse:collapse;font-size:13px}
-table.nodes th,table.nodes td{border-bottom:1px solid #eceff1;padding:2px 8px;text-align:left;vertical-align:top}
-.code{border-radius:3px;padding:0 5px;font-family:"DejaVu Sans Mono",monospace;font-size:12px}
-`;
-
-// The page script: zoom, search, hover and the detail panel. No template
-// literals, so it sits in this file as plain text.
-const SCRIPT = `
-(function () {
-  'use strict';
-  var data = JSON.parse(document.getElementById('report-data').textContent);
-  var svg = document.getElementById('graph');
-  var canvas = document.getElementById('canvas');
-  var panel = document.getElementById('panel');
-  var panelBody = document.getElementById('panel-body');
-  var panelTitle = document.getElementById('panel-title');
-  var status = document.getElementById('status');
-  var scales = new WeakMap();
-  // Zoom acts on the drawing in view: the panel's when it is open.
-  function current() { return (!panel.hidden && panelBody.querySelector('svg')) || svg; }
-  function zoom(s, target) {
-    var g = target || current();
-    var v = Math.max(0.05, Math.min(4, s));
-    scales.set(g, v);
-    g.setAttribute('width', Math.round(+g.getAttribute('data-w') * v));
-    g.setAttribute('height', Math.round(+g.getAttribute('data-h') * v));
-    status.textContent = Math.round(v * 100) + '%';
-  }
-  function scale() { return scales.get(current()) || 1; }
-  function fit() {
-    var g = current(), box = g === svg ? canvas : panelBody;
-    var w = box.clientWidth - 26, h = box.clientHeight - 26;
-    zoom(Math.min(1, w / +g.getAttribute('data-w'), h / +g.getAttribute('data-h')));
-  }
-  document.getElementById('zoom-in').onclick = function () { zoom(scale() * 1.25); };
-  document.getElementById('zoom-out').onclick = function () { zoom(scale() / 1.25); };
-  document.getElementById('zoom-fit').onclick = fit;
-  document.getElementById('zoom-1').onclick = function () { zoom(1); };
-
-  function edgesOf(root, id, on) {
-    var list = root.querySelectorAll('path.edge[data-from="' + id + '"], path.edge[data-to="' + id + '"]');
-    for (var i = 0; i < list.length; i++) list[i].classList.toggle('hl', on);
-  }
-  function hover(root) {
-    root.addEventListener('mouseover', function (e) {
-      var b = e.target.closest && e.target.closest('.box');
-      if (b) edgesOf(root, b.id, true);
-    });
-    root.addEventListener('mouseout', function (e) {
-      var b = e.target.closest && e.target.closest('.box');
-      if (b) edgesOf(root, b.id, false);
-    });
-  }
-  hover(svg);
-
-  function open(boxId, member) {
-    var box = document.getElementById(boxId);
-    var tpl = box && document.getElementById(box.getAttribute('data-detail') || '');
-    if (!tpl) return false;
-    panelBody.textContent = '';
-    panelBody.appendChild(tpl.content.cloneNode(true));
-    panelTitle.textContent = box.getAttribute('data-key');
-    panel.hidden = false;
-    var sub = panelBody.querySelector('svg');
-    if (sub) hover(sub);
-    if (member) {
-      var m = document.getElementById(member);
-      if (m) { m.classList.add('found'); m.scrollIntoView({ block: 'center', inline: 'center' }); }
-    }
-    return true;
-  }
-  function close() { panel.hidden = true; panelBody.textContent = ''; }
-  document.getElementById('panel-close').onclick = close;
-  document.addEventListener('keydown', function (e) { if (e.key === 'Escape') close(); });
-  svg.addEventListener('click', function (e) {
-    var b = e.target.closest && e.target.closest('.box');
-    if (b) open(b.id);
-  });
-  var links = document.querySelectorAll('#legend a[data-open]');
-  for (var i = 0; i < links.length; i++) {
-    links[i].addEventListener('click', function (e) {
-      e.preventDefault();
-      var id = this.getAttribute('data-open');
-      document.getElementById(id).scrollIntoView({ block: 'center', inline: 'center' });
-      open(id);
-    });
-  }
-
-  var found = null;
-  function find(name) {
-    var hit = data.nodes[name];
-    if (!hit) {
-      var names = Object.keys(data.nodes), q = name.toLowerCase();
-      for (var i = 0; i < names.length; i++) if (names[i].toLowerCase().indexOf(q) >= 0) { name = names[i]; hit = data.nodes[name]; break; }
-    }
-    if (found) found.classList.remove('found');
-    if (!hit) { status.textContent = 'no node matches'; return; }
-    if (!hit[0]) { status.textContent = name + ': not drawn (' + hit[1] + ')'; return; }
-    found = document.getElementById(hit[0]);
-    found.classList.add('found');
-    found.scrollIntoView({ block: 'center', inline: 'center' });
-    status.textContent = name;
-    if (hit[1]) open(hit[0], hit[1]);
-  }
-  var search = document.getElementById('search');
-  search.addEventListener('change', function () { if (search.value) find(search.value); });
-
-  // #KEY opens a box (a cluster name, a node name or a box id); #zoom=S or #fit sets the zoom.
-  var hs = decodeURIComponent(location.hash.slice(1)).split('&');
-  for (var k = 0; k < hs.length; k++) {
-    var h = hs[k];
-    if (!h) continue;
-    if (h === 'fit') { fit(); continue; }
-    if (h.indexOf('zoom=') === 0) { zoom(parseFloat(h.slice(5)) || 1); continue; }
-    var target = document.getElementById(h);
-    var boxes = svg.querySelectorAll('.box');
-    for (var j = 0; !target && j < boxes.length; j++) if (boxes[j].getAttribute('data-key') === h) target = boxes[j];
-    if (target && target.closest('#graph')) open(target.id);
-    else if (data.nodes[h]) find(h);
-  }
-  if (!status.textContent) status.textContent = data.boxes + ' boxes';
-  document.documentElement.setAttribute('data-ready', String(svg.querySelectorAll('.box').length));
-})();
-`;
