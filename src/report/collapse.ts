@@ -51,109 +51,145 @@ export const SMALL = 16;
 export const MIN_BLOCK = 3;
 
 export function collapse(units: readonly CUnit[], edges: readonly CEdge[], o: CollapseOptions = {}): Collapsed {
-  const n = units.length;
   const byOrder = units.map((_, i) => i).sort((a, b) => units[a]!.order - units[b]!.order || a - b);
-  if (units.filter((u) => u.collapsible).length <= SMALL) return finish(units, edges, byOrder.map((u) => [u]), []);
-
-  // Union-find over units; a set's root is its representative.
-  const parent = units.map((_, i) => i);
-  const find = (x: number): number => {
-    while (parent[x] !== x) x = parent[x] = parent[parent[x]!]!;
-    return x;
-  };
-  const size = new Array<number>(n).fill(1);
-  const union = (a: number, b: number): void => {
-    const ra = find(a);
-    const rb = find(b);
-    if (ra === rb) return;
-    const [big, small] = ra < rb ? [ra, rb] : [rb, ra];
-    parent[small] = big;
-    size[big]! += size[small]!;
-  };
-
-  interface Q {
-    roots: number[];
-    succ: Map<number, number[]>;
-    pred: Map<number, number[]>;
-    order: Map<number, number>;
-    coll: Map<number, boolean>;
-  }
-  const quotient = (): Q => {
-    const order = new Map<number, number>();
-    const coll = new Map<number, boolean>();
-    for (const u of byOrder) {
-      const r = find(u);
-      if (!order.has(r)) order.set(r, units[u]!.order);
-      coll.set(r, (coll.get(r) ?? true) && units[u]!.collapsible);
-    }
-    const roots = [...order.keys()];
-    const succ = new Map<number, number[]>(roots.map((r) => [r, []]));
-    const pred = new Map<number, number[]>(roots.map((r) => [r, []]));
-    const seen = new Set<string>();
-    for (const e of edges) {
-      const a = find(e.from);
-      const b = find(e.to);
-      if (a === b || seen.has(`${a}>${b}`)) continue;
-      seen.add(`${a}>${b}`);
-      succ.get(a)!.push(b);
-      pred.get(b)!.push(a);
-    }
-    const ord = (x: number, y: number): number => order.get(x)! - order.get(y)! || x - y;
-    for (const l of succ.values()) l.sort(ord);
-    for (const l of pred.values()) l.sort(ord);
-    return { roots, succ, pred, order, coll };
-  };
+  const collapsibleUnits = units.filter((u) => u.collapsible).length;
+  if (collapsibleUnits <= SMALL) return finish(units, edges, byOrder.map((u) => [u]), []);
+  const uf = new UnionFind(units.length);
+  const quotient = (): Quotient => quotientOf(uf, units, edges, byOrder);
 
   // Level 1: chains.
-  {
-    const q = quotient();
-    for (const r of q.roots) {
-      const s = q.succ.get(r)!;
-      if (!q.coll.get(r) || s.length !== 1) continue;
-      const t = s[0]!;
-      if (q.coll.get(t) && q.pred.get(t)!.length === 1) union(r, t);
-    }
-  }
-  let sets = setsOf(find, byOrder);
+  mergeChains(uf, quotient());
+  let sets = uf.sets(byOrder);
   let groups = findGroups(units, edges, sets);
-  const count = (): number => drawnSets(sets).length - groups.reduce((k, g) => k + g.length - 1, 0);
+  const count = drawnSets(sets).length - groups.reduce((k, g) => k + g.length - 1, 0);
 
   // Level 2: regions and chains to a fixpoint, when still too many boxes.
-  if (o.regionsAbove !== undefined && count() > o.regionsAbove) {
-    const collapsibleUnits = units.filter((u) => u.collapsible).length;
+  if (o.regionsAbove !== undefined && count > o.regionsAbove) {
     const cap = Math.max(24, Math.ceil(collapsibleUnits / 12));
-    for (let round = 0; round < 64; round++) {
-      const q = quotient();
-      const touched = new Set<number>();
-      let changed = false;
-      const free = (x: number): boolean => q.coll.get(x)! && !touched.has(x);
-      for (const r of q.roots) {
-        if (!free(r)) continue;
-        const s = q.succ.get(r)!;
-        if (s.length === 1) {
-          const t = s[0]!;
-          if (free(t) && q.pred.get(t)!.length === 1 && size[r]! + size[t]! <= cap) {
-            union(r, t);
-            touched.add(r).add(t);
-            changed = true;
-          }
-          continue;
-        }
-        if (s.length < 2) continue;
-        const region = grow(r, q, free, (x) => size[x]!, cap);
-        if (!region) continue;
-        for (const x of region) {
-          union(r, x);
-          touched.add(x);
-        }
-        changed = true;
-      }
-      if (!changed) break;
-    }
-    sets = setsOf(find, byOrder);
+    for (let round = 0; round < 64; round++) if (!mergeRegions(uf, quotient(), cap)) break;
+    sets = uf.sets(byOrder);
     groups = findGroups(units, edges, sets);
   }
   return finish(units, edges, sets, groups);
+}
+
+/** Union-find over units; a set's root is its smallest unit index. */
+class UnionFind {
+  private readonly parent: number[];
+  /** Units in the set, at its root. */
+  readonly size: number[];
+
+  constructor(n: number) {
+    this.parent = Array.from({ length: n }, (_, i) => i);
+    this.size = new Array<number>(n).fill(1);
+  }
+
+  find(x: number): number {
+    const parent = this.parent;
+    while (parent[x] !== x) x = parent[x] = parent[parent[x]!]!;
+    return x;
+  }
+
+  union(a: number, b: number): void {
+    const ra = this.find(a);
+    const rb = this.find(b);
+    if (ra === rb) return;
+    const [big, small] = ra < rb ? [ra, rb] : [rb, ra];
+    this.parent[small] = big;
+    this.size[big]! += this.size[small]!;
+  }
+
+  /** The sets, each in `byOrder` order, ordered by their first unit. */
+  sets(byOrder: readonly number[]): number[][] {
+    const m = new Map<number, number[]>();
+    for (const u of byOrder) {
+      const r = this.find(u);
+      const l = m.get(r);
+      if (l) l.push(u);
+      else m.set(r, [u]);
+    }
+    return [...m.values()];
+  }
+}
+
+/** The graph of the current sets, by root; neighbour lists in order. */
+interface Quotient {
+  readonly roots: readonly number[];
+  readonly succ: ReadonlyMap<number, readonly number[]>;
+  readonly pred: ReadonlyMap<number, readonly number[]>;
+  /** A set's order: its first unit's. */
+  readonly order: ReadonlyMap<number, number>;
+  /** Whether every unit of the set is collapsible. */
+  readonly coll: ReadonlyMap<number, boolean>;
+}
+
+function quotientOf(uf: UnionFind, units: readonly CUnit[], edges: readonly CEdge[], byOrder: readonly number[]): Quotient {
+  const order = new Map<number, number>();
+  const coll = new Map<number, boolean>();
+  for (const u of byOrder) {
+    const r = uf.find(u);
+    if (!order.has(r)) order.set(r, units[u]!.order);
+    coll.set(r, (coll.get(r) ?? true) && units[u]!.collapsible);
+  }
+  const roots = [...order.keys()];
+  const succ = new Map<number, number[]>(roots.map((r) => [r, []]));
+  const pred = new Map<number, number[]>(roots.map((r) => [r, []]));
+  const seen = new Set<string>();
+  for (const e of edges) {
+    const a = uf.find(e.from);
+    const b = uf.find(e.to);
+    if (a === b || seen.has(`${a}>${b}`)) continue;
+    seen.add(`${a}>${b}`);
+    succ.get(a)!.push(b);
+    pred.get(b)!.push(a);
+  }
+  const ord = (x: number, y: number): number => order.get(x)! - order.get(y)! || x - y;
+  for (const l of succ.values()) l.sort(ord);
+  for (const l of pred.values()) l.sort(ord);
+  return { roots, succ, pred, order, coll };
+}
+
+/** Joins each link that is the only edge out of its source and the only edge into its target. */
+function mergeChains(uf: UnionFind, q: Quotient): void {
+  for (const r of q.roots) {
+    const s = q.succ.get(r)!;
+    if (!q.coll.get(r) || s.length !== 1) continue;
+    const t = s[0]!;
+    if (q.coll.get(t) && q.pred.get(t)!.length === 1) uf.union(r, t);
+  }
+}
+
+/**
+ * One round of level 2: chain links and single-entry regions, each set
+ * joined at most once a round and none past `cap` units. Whether anything
+ * was joined.
+ */
+function mergeRegions(uf: UnionFind, q: Quotient, cap: number): boolean {
+  const touched = new Set<number>();
+  let changed = false;
+  const free = (x: number): boolean => q.coll.get(x)! && !touched.has(x);
+  for (const r of q.roots) {
+    if (!free(r)) continue;
+    const s = q.succ.get(r)!;
+    if (s.length === 1) {
+      const t = s[0]!;
+      if (free(t) && q.pred.get(t)!.length === 1 && uf.size[r]! + uf.size[t]! <= cap) {
+        uf.union(r, t);
+        touched.add(r).add(t);
+        changed = true;
+      }
+      continue;
+    }
+    if (s.length < 2) continue;
+    const region = grow(r, q, free, (x) => uf.size[x]!, cap);
+    if (!region) continue;
+    for (const x of region) {
+      uf.union(r, x);
+      touched.add(x);
+    }
+    changed = true;
+  }
+  return changed;
 }
 
 /**
@@ -167,7 +203,7 @@ export function collapse(units: readonly CUnit[], edges: readonly CEdge[], o: Co
  */
 function grow(
   entry: number,
-  q: { succ: Map<number, number[]>; pred: Map<number, number[]>; order: Map<number, number> },
+  q: Pick<Quotient, 'succ' | 'pred' | 'order'>,
   free: (x: number) => boolean,
   weight: (x: number) => number,
   cap: number,
@@ -193,17 +229,6 @@ function grow(
     open.delete(pick);
     for (const s of q.succ.get(pick)!) if (!inside.has(s)) open.add(s);
   }
-}
-
-function setsOf(find: (x: number) => number, byOrder: readonly number[]): number[][] {
-  const m = new Map<number, number[]>();
-  for (const u of byOrder) {
-    const r = find(u);
-    const l = m.get(r);
-    if (l) l.push(u);
-    else m.set(r, [u]);
-  }
-  return [...m.values()];
 }
 
 /** Sets as drawn: a set of fewer than MIN_BLOCK units is split into its units. */

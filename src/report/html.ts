@@ -18,14 +18,16 @@
 //     both its ends already show it.
 // The layered layout (layout.ts) is computed here, so the page needs no
 // script to show the drawing; the script adds zoom, search, hover and the
-// detail panel. Pure and deterministic: the same report and graph give the
-// same string.
+// detail panel. The page's skeleton, style sheet and script are files in
+// assets/, put together by page.ts. Deterministic: the same report and graph
+// give the same string.
 
 import type { GraphView } from '../../ir/tf/graph.js';
 import { summaryLine } from '../pipeline/analyze.js';
 import { REASONS } from '../../ir/support/reasons.js';
 import { collapse, MIN_BLOCK, type Block, type CUnit } from './collapse.js';
-import { layeredLayout, type Layout } from './layout.js';
+import { layeredLayout, type Layout, type RoutedEdge } from './layout.js';
+import { renderPage } from './page.js';
 
 /** What the page needs from `inspect` (InspectReport satisfies it). */
 export interface HtmlReportInput {
@@ -244,37 +246,13 @@ function renderSvg(d: Drawing, id: string, cls: string): string {
   );
   out.push('<g class="edges">');
   const labels: string[] = [];
-  const placed: { x: number; y: number; w: number }[] = [];
+  const placed: LabelSpot[] = [];
   edges.forEach((e, i) => {
     const r = layout.edges[i]!;
     if (!r.d) return;
-    const a = boxes[e.from]!.id;
-    const b = boxes[e.to]!.id;
-    if (e.reasons.length) {
-      const color = reasonColor(e.reasons[0]!);
-      out.push(
-        `<path class="edge unmerged" d="${r.d}" data-from="${a}" data-to="${b}" data-reason="${esc(e.reasons.join(' '))}" style="stroke:${color}" marker-end="url(#${cls}-arrow-${esc(e.reasons[0]!)})"><title>${esc(e.tip)}</title></path>`,
-      );
-      // An edge between two boxes that already show its reason needs no label.
-      const shown = (bx: Box): boolean => e.reasons.every((x) => bx.reasons?.includes(x));
-      if (shown(boxes[e.from]!) && shown(boxes[e.to]!)) return;
-      const text = `✕ ${e.reasons.join(', ')}`;
-      const w = Math.round(text.length * 6.7 + 10);
-      // Move a label that would cover an earlier one.
-      let y = r.mid.y;
-      for (const dy of [0, 20, -20, 40, -40, 60]) {
-        y = r.mid.y + dy;
-        if (!placed.some((q) => Math.abs(q.x - r.mid.x) < (q.w + w) / 2 + 2 && Math.abs(q.y - y) < 20)) break;
-      }
-      placed.push({ x: r.mid.x, y, w });
-      labels.push(
-        `<g class="elabel" data-reason="${esc(e.reasons.join(' '))}" transform="translate(${r.mid.x},${y})"><rect x="${-w / 2}" y="-9" width="${w}" height="18" rx="9" style="stroke:${color}"/><text y="4" text-anchor="middle" style="fill:${reasonInk(e.reasons[0]!)}">${esc(text)}</text></g>`,
-      );
-    } else {
-      out.push(
-        `<path class="edge${e.control ? ' ctl' : ''}" d="${r.d}" data-from="${a}" data-to="${b}" marker-end="url(#${cls}-arrow)"><title>${esc(e.tip)}</title></path>`,
-      );
-    }
+    out.push(edgeSvg(e, r, boxes, cls));
+    const label = e.reasons.length ? edgeLabel(e, r, boxes, placed) : '';
+    if (label) labels.push(label);
   });
   out.push('</g><g class="boxes">');
   boxes.forEach((b, i) => {
@@ -283,12 +261,55 @@ function renderSvg(d: Drawing, id: string, cls: string): string {
   });
   out.push('</g>');
   if (labels.length) out.push(`<g class="elabels">${labels.join('')}</g>`);
+  out.push(arrowDefs(edges, cls));
+  out.push('</svg>');
+  return out.join('\n');
+}
+
+type DrawnEdge = Drawing['edges'][number];
+
+function edgeSvg(e: DrawnEdge, r: RoutedEdge, boxes: readonly Box[], cls: string): string {
+  const a = boxes[e.from]!.id;
+  const b = boxes[e.to]!.id;
+  if (!e.reasons.length) {
+    return `<path class="edge${e.control ? ' ctl' : ''}" d="${r.d}" data-from="${a}" data-to="${b}" marker-end="url(#${cls}-arrow)"><title>${esc(e.tip)}</title></path>`;
+  }
+  const color = reasonColor(e.reasons[0]!);
+  return `<path class="edge unmerged" d="${r.d}" data-from="${a}" data-to="${b}" data-reason="${esc(e.reasons.join(' '))}" style="stroke:${color}" marker-end="url(#${cls}-arrow-${esc(e.reasons[0]!)})"><title>${esc(e.tip)}</title></path>`;
+}
+
+/** Where an edge label went (its centre and width). */
+interface LabelSpot {
+  readonly x: number;
+  readonly y: number;
+  readonly w: number;
+}
+
+/**
+ * The reason label of an unmerged edge, moved off the labels `placed` before
+ * it (and added to them); none when both ends already show the reason.
+ */
+function edgeLabel(e: DrawnEdge, r: RoutedEdge, boxes: readonly Box[], placed: LabelSpot[]): string {
+  const shown = (bx: Box): boolean => e.reasons.every((x) => bx.reasons?.includes(x));
+  if (shown(boxes[e.from]!) && shown(boxes[e.to]!)) return '';
+  const text = `✕ ${e.reasons.join(', ')}`;
+  const w = Math.round(text.length * 6.7 + 10);
+  let y = r.mid.y;
+  for (const dy of [0, 20, -20, 40, -40, 60]) {
+    y = r.mid.y + dy;
+    if (!placed.some((q) => Math.abs(q.x - r.mid.x) < (q.w + w) / 2 + 2 && Math.abs(q.y - y) < 20)) break;
+  }
+  placed.push({ x: r.mid.x, y, w });
+  const color = reasonColor(e.reasons[0]!);
+  return `<g class="elabel" data-reason="${esc(e.reasons.join(' '))}" transform="translate(${r.mid.x},${y})"><rect x="${-w / 2}" y="-9" width="${w}" height="18" rx="9" style="stroke:${color}"/><text y="4" text-anchor="middle" style="fill:${reasonInk(e.reasons[0]!)}">${esc(text)}</text></g>`;
+}
+
+/** Arrow heads: the plain one and one per reason colour in use. */
+function arrowDefs(edges: readonly DrawnEdge[], cls: string): string {
   const marker = (name: string, color: string): string =>
     `<marker id="${cls}-arrow${name}" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto"><path d="M0,1L9,5L0,9z" fill="${color}"/></marker>`;
   const used = [...new Set(edges.filter((e) => e.reasons.length).map((e) => e.reasons[0]!))].sort();
-  out.push(`<defs>${marker('', '#7b818c')}${used.map((r) => marker(`-${esc(r)}`, reasonColor(r))).join('')}</defs>`);
-  out.push('</svg>');
-  return out.join('\n');
+  return `<defs>${marker('', '#7b818c')}${used.map((r) => marker(`-${esc(r)}`, reasonColor(r))).join('')}</defs>`;
 }
 
 function boxSvg(b: Box, x: number, y: number): string {
@@ -416,18 +437,7 @@ interface NodeInfo {
 }
 
 export function renderHtml(report: HtmlReportInput, view: GraphView, options: HtmlOptions = {}): string {
-  const clusterIndex = new Map<string, number>();
-  report.clusters.forEach((c, i) => c.nodes.forEach((m) => clusterIndex.set(m, i)));
-  const left = new Map(report.unclustered.map((u) => [u.node, u]));
-  const info = new Map<string, NodeInfo>();
-  for (const n of view.nodes) {
-    const cluster = clusterIndex.get(n.name) ?? -1;
-    const u = left.get(n.name);
-    const preds = [...n.inputs.map((t) => t.node), ...n.controlInputs];
-    const constLike = n.op === 'Const' || (n.op !== 'Placeholder' && preds.length > 0 && preds.every((p) => info.get(p)?.hidden === true));
-    const hidden = cluster >= 0 ? constLike : u ? u.reason === 'constant' : n.op === 'Const';
-    info.set(n.name, { op: n.op, cluster, hidden, ...(cluster < 0 ? { reason: u?.reason ?? NO_REASON, message: u?.message ?? '' } : {}) });
-  }
+  const info = nodeInfos(report, view);
   const scope = commonScope(view.nodes.map((n) => n.name));
   const show = (name: string): string => (scope && name.startsWith(scope) ? name.slice(scope.length) : name);
 
@@ -443,34 +453,31 @@ export function renderHtml(report: HtmlReportInput, view: GraphView, options: Ht
   const data = { nodes: search, boxes: main.boxes.length };
   const json = JSON.stringify(data).replace(/</g, '\\u003c');
 
-  return [
-    '<!DOCTYPE html>',
-    '<html lang="en">',
-    '<head>',
-    '<meta charset="utf-8">',
-    '<meta name="viewport" content="width=device-width, initial-scale=1">',
-    `<title>${esc(title)}</title>`,
-    `<style>${CSS}</style>`,
-    '</head>',
-    '<body>',
-    '<header>',
-    `<h1>${esc(title)}</h1>`,
-    `<p class="summary" id="summary">${esc(summary)}</p>`,
-    '<div class="tools"><button type="button" id="zoom-out" title="zoom out">−</button><button type="button" id="zoom-in" title="zoom in">+</button><button type="button" id="zoom-fit" title="fit the graph in the window">fit</button><button type="button" id="zoom-1" title="actual size">1:1</button>' +
-      '<input id="search" type="search" placeholder="find a node…" list="names" autocomplete="off"><span id="status"></span></div>',
-    '</header>',
-    '<main>',
-    `<aside id="legend">${legend}</aside>`,
-    `<section id="canvas">${mainSvg}</section>`,
-    '</main>',
-    '<div id="panel" hidden><div class="panel-bar"><span id="panel-title"></span><button type="button" id="panel-close" title="close (Esc)">×</button></div><div id="panel-body"></div></div>',
-    templates.join('\n'),
-    `<script type="application/json" id="report-data">${json}</script>`,
-    `<script>${SCRIPT}</script>`,
-    '</body>',
-    '</html>',
-    '',
-  ].join('\n');
+  return renderPage({
+    title: esc(title),
+    summary: esc(summary),
+    legend,
+    graph: mainSvg,
+    templates: templates.join('\n'),
+    data: json,
+  });
+}
+
+/** Every node's op, cluster, reason, and whether it is drawn; in the view's topological order, so "computed only from constants" sees the inputs first. */
+function nodeInfos(report: HtmlReportInput, view: GraphView): Map<string, NodeInfo> {
+  const clusterIndex = new Map<string, number>();
+  report.clusters.forEach((c, i) => c.nodes.forEach((m) => clusterIndex.set(m, i)));
+  const left = new Map(report.unclustered.map((u) => [u.node, u]));
+  const info = new Map<string, NodeInfo>();
+  for (const n of view.nodes) {
+    const cluster = clusterIndex.get(n.name) ?? -1;
+    const u = left.get(n.name);
+    const preds = [...n.inputs.map((t) => t.node), ...n.controlInputs];
+    const constLike = n.op === 'Const' || (n.op !== 'Placeholder' && preds.length > 0 && preds.every((p) => info.get(p)?.hidden === true));
+    const hidden = cluster >= 0 ? constLike : u ? u.reason === 'constant' : n.op === 'Const';
+    info.set(n.name, { op: n.op, cluster, hidden, ...(cluster < 0 ? { reason: u?.reason ?? NO_REASON, message: u?.message ?? '' } : {}) });
+  }
+  return info;
 }
 
 /** A scope most node names share (e.g. "resnet50_1/"), shown once instead of on every box. */
@@ -567,7 +574,7 @@ interface Row {
 
 /** A box of nodes left in TensorFlow: one node, a chain, a region or a group. */
 function tfBox(ctx: Ctx, id: string, b: Block, units: readonly Unit[], withDetail: boolean): Box {
-  const { info, show } = ctx;
+  const { info } = ctx;
   const names = b.units.map((u) => units[u]!.nodes[0]!);
   const order = Math.min(...b.units.map((u) => units[u]!.order));
   const rows: Row[] = names.map((n) => {
@@ -576,62 +583,83 @@ function tfBox(ctx: Ctx, id: string, b: Block, units: readonly Unit[], withDetai
   });
   const reasons = histogram(rows.map((r) => r.reason));
   const detail = withDetail ? `t-${id}` : undefined;
-  const listTip = (max: number): string =>
-    rows
-      .slice(0, max)
-      .map((r) => `${r.name} (${r.op}): ${r.reason}`)
-      .join('\n') + (rows.length > max ? `\n… ${rows.length - max} more` : '');
-  const reasonLines: Line[] = reasons.slice(0, 3).map(([r, k]) => ({ text: `■ ${r} ×${k}`, color: reasonInk(r), cls: 'why' }));
-  if (reasons.length > 3) reasonLines.push({ text: `+${plural(reasons.length - 3, 'more reason')}`, cls: 'dim' });
-  const oneColor = reasons.length === 1 ? reasonColor(reasons[0]![0]) : '#5f6368';
   const base = { id, key: names[0]!, fill: '#ffffff', strokeWidth: 1.5, order, nodes: names, reasons: reasons.map(([r]) => r), w: 0, h: 0, ...(detail ? { detail } : {}) };
-  let box: Box;
-  if (b.kind === 'single') {
-    const r = rows[0]!;
-    box = {
-      ...base,
-      kind: 'tf',
-      header: { text: r.reason, fill: reasonColor(r.reason) },
-      lines: [
-        { text: show(r.name), cls: 'name' },
-        { text: r.op, cls: 'op' },
-      ],
-      stroke: reasonColor(r.reason),
-      tip: `${r.name} (${r.op}) stays in TensorFlow\n${r.reason}: ${r.message}`,
-    };
-  } else if (b.kind === 'chain' || b.kind === 'region') {
-    const ops = rows.map((r) => r.op);
-    box = {
-      ...base,
-      kind: `tf ${b.kind}`,
-      header: { text: b.kind === 'chain' ? 'TF chain' : 'TF region', right: plural(names.length, 'node'), fill: oneColor },
-      lines: [
-        { text: show(names[0]!), cls: 'name' },
-        ...(b.kind === 'chain' ? opSummary(ops, 36) : opHistogram(ops)).map((t) => ({ text: t, cls: 'op' })),
-        { text: `→ ${show(names[names.length - 1]!)}`, cls: 'name' },
-        ...reasonLines,
-      ],
-      stroke: oneColor,
-      dashed: true,
-      tip: `${b.kind === 'chain' ? 'a chain' : 'a region'} of ${names.length} nodes left in TensorFlow\n${listTip(30)}`,
-    };
-  } else {
-    const parts = b.parts!;
-    const partOps = parts[0]!.map((u) => info.get(units[u]!.nodes[0]!)!.op);
-    const what = partOps.length === 1 ? partOps[0]! : `${partOps[0]}→…→${partOps[partOps.length - 1]}`;
-    box = {
-      ...base,
-      kind: 'tf group',
-      header: { text: `${parts.length} × ${what}`, fill: oneColor },
-      lines: [{ text: `${show(names[0]!)} …`, cls: 'name' }, ...reasonLines],
-      stroke: oneColor,
-      dashed: true,
-      tip: `${parts.length} alike parts left in TensorFlow, with the same inputs and consumers\n${listTip(30)}`,
-    };
-  }
+  const look = b.kind === 'single' ? tfSingleLook(ctx, rows[0]!) : b.kind === 'group' ? tfGroupLook(ctx, b, units, rows, reasons) : tfSpanLook(ctx, b.kind, rows, reasons);
+  const box: Box = { ...base, ...look };
   sizeBox(box, 150, 290);
   if (detail) ctx.templates.push(tfTemplate(ctx, detail, id, b, rows));
   return box;
+}
+
+/** What tells the kinds of TensorFlow boxes apart. */
+type TfLook = Pick<Box, 'kind' | 'header' | 'lines' | 'stroke' | 'dashed' | 'tip'>;
+
+function tfSingleLook(ctx: Ctx, r: Row): TfLook {
+  return {
+    kind: 'tf',
+    header: { text: r.reason, fill: reasonColor(r.reason) },
+    lines: [
+      { text: ctx.show(r.name), cls: 'name' },
+      { text: r.op, cls: 'op' },
+    ],
+    stroke: reasonColor(r.reason),
+    tip: `${r.name} (${r.op}) stays in TensorFlow\n${r.reason}: ${r.message}`,
+  };
+}
+
+/** A chain or a region: first node, its ops, last node, reasons. */
+function tfSpanLook(ctx: Ctx, kind: 'chain' | 'region', rows: readonly Row[], reasons: readonly [string, number][]): TfLook {
+  const { show } = ctx;
+  const ops = rows.map((r) => r.op);
+  const color = reasonsColor(reasons);
+  return {
+    kind: `tf ${kind}`,
+    header: { text: kind === 'chain' ? 'TF chain' : 'TF region', right: plural(rows.length, 'node'), fill: color },
+    lines: [
+      { text: show(rows[0]!.name), cls: 'name' },
+      ...(kind === 'chain' ? opSummary(ops, 36) : opHistogram(ops)).map((t) => ({ text: t, cls: 'op' })),
+      { text: `→ ${show(rows[rows.length - 1]!.name)}`, cls: 'name' },
+      ...reasonLines(reasons),
+    ],
+    stroke: color,
+    dashed: true,
+    tip: `${kind === 'chain' ? 'a chain' : 'a region'} of ${rows.length} nodes left in TensorFlow\n${rowsTip(rows, 30)}`,
+  };
+}
+
+function tfGroupLook(ctx: Ctx, b: Block, units: readonly Unit[], rows: readonly Row[], reasons: readonly [string, number][]): TfLook {
+  const parts = b.parts!;
+  const partOps = parts[0]!.map((u) => ctx.info.get(units[u]!.nodes[0]!)!.op);
+  const what = partOps.length === 1 ? partOps[0]! : `${partOps[0]}→…→${partOps[partOps.length - 1]}`;
+  const color = reasonsColor(reasons);
+  return {
+    kind: 'tf group',
+    header: { text: `${parts.length} × ${what}`, fill: color },
+    lines: [{ text: `${ctx.show(rows[0]!.name)} …`, cls: 'name' }, ...reasonLines(reasons)],
+    stroke: color,
+    dashed: true,
+    tip: `${parts.length} alike parts left in TensorFlow, with the same inputs and consumers\n${rowsTip(rows, 30)}`,
+  };
+}
+
+/** The colour of a box of nodes with these reasons: the reason's if only one. */
+function reasonsColor(reasons: readonly [string, number][]): string {
+  return reasons.length === 1 ? reasonColor(reasons[0]![0]) : '#5f6368';
+}
+
+function reasonLines(reasons: readonly [string, number][]): Line[] {
+  const lines: Line[] = reasons.slice(0, 3).map(([r, k]) => ({ text: `■ ${r} ×${k}`, color: reasonInk(r), cls: 'why' }));
+  if (reasons.length > 3) lines.push({ text: `+${plural(reasons.length - 3, 'more reason')}`, cls: 'dim' });
+  return lines;
+}
+
+function rowsTip(rows: readonly Row[], max: number): string {
+  return (
+    rows
+      .slice(0, max)
+      .map((r) => `${r.name} (${r.op}): ${r.reason}`)
+      .join('\n') + (rows.length > max ? `\n… ${rows.length - max} more` : '')
+  );
 }
 
 function tfTemplate(ctx: Ctx, id: string, boxId: string, b: Block, rows: readonly Row[]): string {
@@ -703,9 +731,22 @@ function clusterTemplate(ctx: Ctx, id: string, boxId: string, ci: number, ops: r
 
 /** A cluster's own drawing: its members (chains and groups collapsed), input and output ports. */
 function clusterDrawing(ctx: Ctx, boxId: string, ci: number): Drawing {
+  const { units, es } = clusterUnits(ctx, ci);
+  const { blocks, blockOf } = collapse(units, es.list);
+  const boxes: Box[] = blocks.map((b, k) => {
+    const id = `${boxId}-${k}`;
+    const first = units[b.units[0]!]!;
+    const order = Math.min(...b.units.map((u) => units[u]!.order));
+    return first.kind === 'port' ? portBox(id, first.label!, order) : memberBox(ctx, id, ci, b, units, order);
+  });
+  const edges = es.lift(blockOf).map((e) => ({ ...e, tip: edgeTip(boxes, e) }));
+  return { boxes, edges, layout: layeredLayout(boxes, edges, SUB_LAYOUT) };
+}
+
+/** A cluster's drawn members and its ports (inputs first, outputs last), with the edges between them. */
+function clusterUnits(ctx: Ctx, ci: number): { units: Unit[]; es: EdgeSet } {
   const { report, view, info, show } = ctx;
   const c = report.clusters[ci]!;
-  const color = clusterColor(ci);
   const units: Unit[] = [];
   const unitOf = new Map<string, number>();
   const inputs = new Map<string, number>();
@@ -736,45 +777,45 @@ function clusterDrawing(ctx: Ctx, boxId: string, ci: number): Drawing {
     units.push({ kind: 'port', nodes: [], order: (view.has(producer) ? view.node(producer).order : 0) + 0.5, collapsible: false, signature: t, label: `out ${show(t)}` });
     if (p !== undefined) es.add(p, k, t, false);
   }
-  const { blocks, blockOf } = collapse(units, es.list);
-  const fill = mix(color, 0.88);
-  const boxes: Box[] = blocks.map((b, k) => {
-    const id = `${boxId}-${k}`;
-    const first = units[b.units[0]!]!;
-    const order = Math.min(...b.units.map((u) => units[u]!.order));
-    if (first.kind === 'port') {
-      const box: Box = { id, kind: 'port', key: first.label!, lines: [{ text: first.label! }], fill: '#ffffff', stroke: '#3c4043', strokeWidth: 1.2, pill: true, tip: first.label!, order, nodes: [], w: 0, h: 0 };
-      sizeBox(box, 80, 260);
-      return box;
-    }
-    const names = b.units.map((u) => units[u]!.nodes[0]!);
-    for (const nm of names) ctx.subBox.set(nm, id);
-    const opsOf = names.map((nm) => info.get(nm)!.op);
-    const tip = names.slice(0, 40).map((nm) => `${nm} (${info.get(nm)!.op})`).join('\n') + (names.length > 40 ? `\n… ${names.length - 40} more` : '');
-    const base = { id, key: names[0]!, fill, stroke: color, strokeWidth: 1.2, tip, order, nodes: names, w: 0, h: 0 };
-    let box: Box;
-    if (b.kind === 'single') {
-      box = { ...base, kind: 'member', lines: [{ text: show(names[0]!), cls: 'name' }, { text: opsOf[0]!, cls: 'op' }] };
-    } else if (b.kind === 'group') {
-      const parts = b.parts!;
-      box = { ...base, kind: 'member group', header: { text: `${parts.length} × ${opsOf[0]}${parts[0]!.length > 1 ? '→…' : ''}`, fill: color }, lines: [{ text: `${show(names[0]!)} …`, cls: 'name' }] };
-    } else {
-      box = {
-        ...base,
-        kind: `member ${b.kind}`,
-        header: { text: b.kind, right: plural(names.length, 'op'), fill: color },
-        lines: [
-          { text: show(names[0]!), cls: 'name' },
-          ...(b.kind === 'chain' ? opSummary(opsOf, 36) : opHistogram(opsOf)).map((t) => ({ text: t, cls: 'op' })),
-          { text: `→ ${show(names[names.length - 1]!)}`, cls: 'name' },
-        ],
-      };
-    }
-    sizeBox(box, 140, 290);
-    return box;
-  });
-  const edges = es.lift(blockOf).map((e) => ({ ...e, tip: edgeTip(boxes, e) }));
-  return { boxes, edges, layout: layeredLayout(boxes, edges, SUB_LAYOUT) };
+  return { units, es };
+}
+
+/** A cluster input or output, as a pill. */
+function portBox(id: string, label: string, order: number): Box {
+  const box: Box = { id, kind: 'port', key: label, lines: [{ text: label }], fill: '#ffffff', stroke: '#3c4043', strokeWidth: 1.2, pill: true, tip: label, order, nodes: [], w: 0, h: 0 };
+  sizeBox(box, 80, 260);
+  return box;
+}
+
+/** Cluster members: one node, a chain, a region or a group; records where each member is drawn. */
+function memberBox(ctx: Ctx, id: string, ci: number, b: Block, units: readonly Unit[], order: number): Box {
+  const { info, show } = ctx;
+  const color = clusterColor(ci);
+  const names = b.units.map((u) => units[u]!.nodes[0]!);
+  for (const nm of names) ctx.subBox.set(nm, id);
+  const opsOf = names.map((nm) => info.get(nm)!.op);
+  const tip = names.slice(0, 40).map((nm) => `${nm} (${info.get(nm)!.op})`).join('\n') + (names.length > 40 ? `\n… ${names.length - 40} more` : '');
+  const base = { id, key: names[0]!, fill: mix(color, 0.88), stroke: color, strokeWidth: 1.2, tip, order, nodes: names, w: 0, h: 0 };
+  let box: Box;
+  if (b.kind === 'single') {
+    box = { ...base, kind: 'member', lines: [{ text: show(names[0]!), cls: 'name' }, { text: opsOf[0]!, cls: 'op' }] };
+  } else if (b.kind === 'group') {
+    const parts = b.parts!;
+    box = { ...base, kind: 'member group', header: { text: `${parts.length} × ${opsOf[0]}${parts[0]!.length > 1 ? '→…' : ''}`, fill: color }, lines: [{ text: `${show(names[0]!)} …`, cls: 'name' }] };
+  } else {
+    box = {
+      ...base,
+      kind: `member ${b.kind}`,
+      header: { text: b.kind, right: plural(names.length, 'op'), fill: color },
+      lines: [
+        { text: show(names[0]!), cls: 'name' },
+        ...(b.kind === 'chain' ? opSummary(opsOf, 36) : opHistogram(opsOf)).map((t) => ({ text: t, cls: 'op' })),
+        { text: `→ ${show(names[names.length - 1]!)}`, cls: 'name' },
+      ],
+    };
+  }
+  sizeBox(box, 140, 290);
+  return box;
 }
 
 function legendHtml(report: HtmlReportInput, main: Drawing, scope: string): string {
@@ -819,187 +860,3 @@ function legendHtml(report: HtmlReportInput, main: Drawing, scope: string): stri
     '</ul>',
   ].join('\n');
 }
-
-// ---------------------------------------------------------------------------
-
-const CSS = `
-*{box-sizing:border-box}
-html,body{margin:0;height:100%}
-body{font:14px/1.4 "DejaVu Sans","Liberation Sans",Arial,sans-serif;color:#1b1b1b;background:#f6f7f9;display:flex;flex-direction:column}
-header{padding:10px 16px 8px;background:#fff;border-bottom:1px solid #d9dce1;display:flex;flex-wrap:wrap;align-items:baseline;gap:6px 18px}
-h1{font-size:17px;margin:0;font-weight:600}
-.summary{margin:0;font-size:17px;font-weight:600;color:#174ea6}
-.tools{margin-left:auto;display:flex;gap:6px;align-items:center}
-.tools button{font:inherit;min-width:34px;padding:2px 8px;border:1px solid #b8bdc6;background:#fff;border-radius:4px;cursor:pointer}
-.tools input{font:inherit;width:240px;padding:2px 6px;border:1px solid #b8bdc6;border-radius:4px}
-#status{color:#5f6368;font-size:12px;min-width:120px}
-main{flex:1;display:flex;min-height:0}
-#legend{width:330px;flex:none;overflow:auto;padding:4px 14px 14px;background:#fff;border-right:1px solid #d9dce1;font-size:13px}
-#legend h2{font-size:13px;text-transform:uppercase;letter-spacing:.04em;color:#5f6368;margin:14px 0 6px}
-table.legend{border-collapse:collapse;width:100%}
-table.legend td{padding:2px 4px;vertical-align:top}
-table.legend .desc{color:#5f6368;font-size:12px}
-table.legend tr td{border-bottom:1px solid #f0f1f3}
-.ln.short{width:14px;border-top-style:dashed;border-top-width:2.5px;margin:0}
-td.num{text-align:right;font-weight:600}
-.mono,code{font-family:"DejaVu Sans Mono","Liberation Mono",monospace;font-size:12px}
-.sw{display:inline-block;width:12px;height:12px;border-radius:3px;vertical-align:-1px;margin-right:6px}
-.sw.hollow{border:1.5px solid #777;background:#fff}
-.ln{display:inline-block;width:26px;border-top:2px solid #7b818c;vertical-align:middle;margin:0 4px}
-.ln.ctl{border-top-style:dashed}
-ul.clusters,ul.notes{list-style:none;padding:0;margin:0}
-ul.clusters li,ul.notes li{margin:3px 0}
-ul.clusters a{color:inherit;text-decoration:none;font-family:"DejaVu Sans Mono",monospace;font-size:12px}
-.dim{color:#80868b}
-#canvas{flex:1;overflow:auto;padding:12px;min-width:0}
-svg text{font:12px "DejaVu Sans Mono","Liberation Mono",monospace;fill:#202124;white-space:pre}
-svg text.hd{font-weight:bold}
-svg text.hr{font-size:11px}
-svg text.op{fill:#5f6368}
-svg text.dim,svg text.hint{fill:#80868b;font-size:11px}
-svg text.io{fill:#3c4043}
-svg text.why{font-weight:bold}
-svg .box{cursor:pointer}
-svg .box:hover .frame,svg .box.hl .frame{filter:drop-shadow(0 0 3px #1a73e8)}
-svg .box.found .frame{stroke:#1a73e8 !important;stroke-width:4px !important}
-svg .edge{fill:none;stroke:#9aa0a6;stroke-width:1.4}
-svg .edge.ctl{stroke-dasharray:4 3}
-svg .edge.unmerged{stroke-width:2.4;stroke-dasharray:7 4}
-svg .edge.hl{stroke:#1a73e8;stroke-width:2.6}
-svg .elabel rect{fill:#fff;stroke-width:1.5}
-svg .elabel text{font-size:11px;font-weight:bold}
-svg.main{background:#fff;border:1px solid #e0e3e7;border-radius:6px}
-#panel{position:fixed;top:56px;left:12px;right:12px;bottom:12px;background:#fff;border:1px solid #b8bdc6;border-radius:8px;box-shadow:0 6px 28px rgba(0,0,0,.25);display:flex;flex-direction:column;z-index:5}
-#panel[hidden]{display:none}
-.panel-bar{display:flex;align-items:center;padding:6px 12px;border-bottom:1px solid #e0e3e7;font-weight:600}
-#panel-title{flex:1}
-#panel-close{font-size:20px;border:none;background:none;cursor:pointer;line-height:1}
-#panel-body{overflow:auto;padding:4px 16px 16px}
-#panel-body h2{font-size:16px;margin:10px 0 4px}
-#panel-body p{margin:4px 0}
-.hist span{display:inline-block;background:#eef1f4;border-radius:3px;padding:0 5px;margin:1px 2px;font-family:"DejaVu Sans Mono",monospace;font-size:12px}
-.sub{margin:10px 0;overflow:auto}
-table.nodes{border-collapse:collapse;font-size:13px}
-table.nodes th,table.nodes td{border-bottom:1px solid #eceff1;padding:2px 8px;text-align:left;vertical-align:top}
-.code{border-radius:3px;padding:0 5px;font-family:"DejaVu Sans Mono",monospace;font-size:12px}
-`;
-
-// The page script: zoom, search, hover and the detail panel. No template
-// literals, so it sits in this file as plain text.
-const SCRIPT = `
-(function () {
-  'use strict';
-  var data = JSON.parse(document.getElementById('report-data').textContent);
-  var svg = document.getElementById('graph');
-  var canvas = document.getElementById('canvas');
-  var panel = document.getElementById('panel');
-  var panelBody = document.getElementById('panel-body');
-  var panelTitle = document.getElementById('panel-title');
-  var status = document.getElementById('status');
-  var scales = new WeakMap();
-  // Zoom acts on the drawing in view: the panel's when it is open.
-  function current() { return (!panel.hidden && panelBody.querySelector('svg')) || svg; }
-  function zoom(s, target) {
-    var g = target || current();
-    var v = Math.max(0.05, Math.min(4, s));
-    scales.set(g, v);
-    g.setAttribute('width', Math.round(+g.getAttribute('data-w') * v));
-    g.setAttribute('height', Math.round(+g.getAttribute('data-h') * v));
-    status.textContent = Math.round(v * 100) + '%';
-  }
-  function scale() { return scales.get(current()) || 1; }
-  function fit() {
-    var g = current(), box = g === svg ? canvas : panelBody;
-    var w = box.clientWidth - 26, h = box.clientHeight - 26;
-    zoom(Math.min(1, w / +g.getAttribute('data-w'), h / +g.getAttribute('data-h')));
-  }
-  document.getElementById('zoom-in').onclick = function () { zoom(scale() * 1.25); };
-  document.getElementById('zoom-out').onclick = function () { zoom(scale() / 1.25); };
-  document.getElementById('zoom-fit').onclick = fit;
-  document.getElementById('zoom-1').onclick = function () { zoom(1); };
-
-  function edgesOf(root, id, on) {
-    var list = root.querySelectorAll('path.edge[data-from="' + id + '"], path.edge[data-to="' + id + '"]');
-    for (var i = 0; i < list.length; i++) list[i].classList.toggle('hl', on);
-  }
-  function hover(root) {
-    root.addEventListener('mouseover', function (e) {
-      var b = e.target.closest && e.target.closest('.box');
-      if (b) edgesOf(root, b.id, true);
-    });
-    root.addEventListener('mouseout', function (e) {
-      var b = e.target.closest && e.target.closest('.box');
-      if (b) edgesOf(root, b.id, false);
-    });
-  }
-  hover(svg);
-
-  function open(boxId, member) {
-    var box = document.getElementById(boxId);
-    var tpl = box && document.getElementById(box.getAttribute('data-detail') || '');
-    if (!tpl) return false;
-    panelBody.textContent = '';
-    panelBody.appendChild(tpl.content.cloneNode(true));
-    panelTitle.textContent = box.getAttribute('data-key');
-    panel.hidden = false;
-    var sub = panelBody.querySelector('svg');
-    if (sub) hover(sub);
-    if (member) {
-      var m = document.getElementById(member);
-      if (m) { m.classList.add('found'); m.scrollIntoView({ block: 'center', inline: 'center' }); }
-    }
-    return true;
-  }
-  function close() { panel.hidden = true; panelBody.textContent = ''; }
-  document.getElementById('panel-close').onclick = close;
-  document.addEventListener('keydown', function (e) { if (e.key === 'Escape') close(); });
-  svg.addEventListener('click', function (e) {
-    var b = e.target.closest && e.target.closest('.box');
-    if (b) open(b.id);
-  });
-  var links = document.querySelectorAll('#legend a[data-open]');
-  for (var i = 0; i < links.length; i++) {
-    links[i].addEventListener('click', function (e) {
-      e.preventDefault();
-      var id = this.getAttribute('data-open');
-      document.getElementById(id).scrollIntoView({ block: 'center', inline: 'center' });
-      open(id);
-    });
-  }
-
-  var found = null;
-  function find(name) {
-    var hit = data.nodes[name];
-    if (!hit) {
-      var names = Object.keys(data.nodes), q = name.toLowerCase();
-      for (var i = 0; i < names.length; i++) if (names[i].toLowerCase().indexOf(q) >= 0) { name = names[i]; hit = data.nodes[name]; break; }
-    }
-    if (found) found.classList.remove('found');
-    if (!hit) { status.textContent = 'no node matches'; return; }
-    if (!hit[0]) { status.textContent = name + ': not drawn (' + hit[1] + ')'; return; }
-    found = document.getElementById(hit[0]);
-    found.classList.add('found');
-    found.scrollIntoView({ block: 'center', inline: 'center' });
-    status.textContent = name;
-    if (hit[1]) open(hit[0], hit[1]);
-  }
-  var search = document.getElementById('search');
-  search.addEventListener('change', function () { if (search.value) find(search.value); });
-
-  // #KEY opens a box (a cluster name, a node name or a box id); #zoom=S or #fit sets the zoom.
-  var hs = decodeURIComponent(location.hash.slice(1)).split('&');
-  for (var k = 0; k < hs.length; k++) {
-    var h = hs[k];
-    if (!h) continue;
-    if (h === 'fit') { fit(); continue; }
-    if (h.indexOf('zoom=') === 0) { zoom(parseFloat(h.slice(5)) || 1); continue; }
-    var target = document.getElementById(h);
-    var boxes = svg.querySelectorAll('.box');
-    for (var j = 0; !target && j < boxes.length; j++) if (boxes[j].getAttribute('data-key') === h) target = boxes[j];
-    if (target && target.closest('#graph')) open(target.id);
-    else if (data.nodes[h]) find(h);
-  }
-  if (!status.textContent) status.textContent = data.boxes + ' boxes';
-  document.documentElement.setAttribute('data-ready', String(svg.querySelectorAll('.box').length));
-})();
-`;
