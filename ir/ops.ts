@@ -100,6 +100,3 @@ export type Op =
   | { readonly kind: 'stack'; readonly args: readonly ValueId[]; readonly axis: number };
 
 export type OpKind = Op['kind'];
-
-/** The compute-intensive kinds: a cluster under the `compute` policy needs one. */
-export const COMPUTE_KINDS: ReadonlySet<OpKind> = new Set<OpKind>(['conv2d', 'dense', 'batch_matmul']);

@@ -57,3 +57,8 @@ export function broadcastShapes(a: readonly number[], b: readonly number[]): num
   }
   return out;
 }
+
+/** An axis in [-rank, rank) made non-negative (no range check: callers that take user input check first). */
+export function normAxis(axis: number, rank: number): number {
+  return axis < 0 ? axis + rank : axis;
+}

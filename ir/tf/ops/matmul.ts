@@ -6,7 +6,7 @@
 // which turns any batch broadcast into free dimensions.
 
 import type { ValueId } from '../../ops.js';
-import { broadcastShapes, type TensorType } from '../../types.js';
+import { broadcastShapes, sameShape, type TensorType } from '../../types.js';
 import { reshapeConst, transpose2d, transposeConst } from '../consts.js';
 import { Unsupported, type LowerCtx, type NodeCtx, type OpTable, type TfOpDef } from '../registry.js';
 import { floatInput } from './common.js';
@@ -127,7 +127,7 @@ const batchMatMul: TfOpDef = {
     const out = c.outputs[0]!;
     const v = lowerProduct(c, plan, shapes);
     // The product lacks the result's size-1 batch dimensions.
-    return [sameDims(plan.outShape, out.shape) ? v : c.emit({ kind: 'reshape', args: [v], shape: out.shape }, out)];
+    return [sameShape(plan.outShape, out.shape) ? v : c.emit({ kind: 'reshape', args: [v], shape: out.shape }, out)];
   },
 };
 
@@ -166,7 +166,6 @@ export interface EinsumPlan {
 }
 
 const isIdentity = (p: readonly number[]): boolean => p.every((v, i) => v === i);
-const sameDims = (a: readonly number[], b: readonly number[]): boolean => a.length === b.length && a.every((d, i) => d === b[i]);
 
 export function planEinsum(
   equation: string,
@@ -271,10 +270,10 @@ function lowerProduct(c: LowerCtx, p: EinsumPlan, shapes: readonly [readonly num
     }
     let id = c.value(i);
     const reshape = (to: readonly number[]): ValueId => c.emit({ kind: 'reshape', args: [id], shape: [...to] }, { dtype, shape: [...to] });
-    if (!sameDims(c.inputs[i]!.shape, labelled)) id = reshape(labelled);
+    if (!sameShape(c.inputs[i]!.shape, labelled)) id = reshape(labelled);
     const permuted = perm.map((d) => labelled[d]!);
     if (!isIdentity(perm)) id = c.emit({ kind: 'transpose', args: [id], perm }, { dtype, shape: permuted });
-    return sameDims(permuted, flat) ? id : reshape(flat);
+    return sameShape(permuted, flat) ? id : reshape(flat);
   };
   let product: ValueId;
   if (p.b === 0) {
@@ -290,7 +289,7 @@ function lowerProduct(c: LowerCtx, p: EinsumPlan, shapes: readonly [readonly num
     );
   }
   const flatShape = p.b === 0 ? [p.m, p.n] : [p.b, p.m, p.n];
-  const unflat = sameDims(p.productShape, flatShape)
+  const unflat = sameShape(p.productShape, flatShape)
     ? product
     : c.emit({ kind: 'reshape', args: [product], shape: [...p.productShape] }, { dtype, shape: [...p.productShape] });
   return isIdentity(p.outPerm) ? unflat : c.emit({ kind: 'transpose', args: [unflat], perm: [...p.outPerm] }, { dtype, shape: [...p.outShape] });
