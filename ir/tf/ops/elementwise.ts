@@ -103,6 +103,10 @@ function castNumber(v: number, to: DType): number | undefined {
 
 const cast: TfOpDef = {
   category: 'elementwise',
+  refuses: [
+    { variant: 'a target dtype the IR lacks', reason: 'unsupported-dtype' },
+    { variant: 'Truncate=true between float dtypes', reason: 'unsupported-variant' },
+  ],
   infer(c) {
     const x = input(c, 0);
     const to = c.attrs.dtype('DstT');

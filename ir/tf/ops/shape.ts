@@ -21,14 +21,19 @@ import {
   type ConstTensor,
 } from '../consts.js';
 import { resolveStridedSlice, SliceSpecError, type DenseSlice } from '../slice-spec.js';
-import { Unsupported, type LowerCtx, type NodeCtx, type OpTable, type TfOpDef } from '../registry.js';
+import { Unsupported, type LowerCtx, type NodeCtx, type OpTable, type Refusal, type TfOpDef } from '../registry.js';
 import { allConst, axisIn, constIntsOf, input, irType } from './common.js';
 
 /** An op that only changes the shape: lowered to reshape, folded by relabelling. */
-function reshapeLike(constInputs: readonly number[], shapeOf: (c: NodeCtx, x: TensorType) => number[]): TfOpDef {
+function reshapeLike(
+  constInputs: readonly number[],
+  shapeOf: (c: NodeCtx, x: TensorType) => number[],
+  refuses: readonly Refusal[],
+): TfOpDef {
   return {
     category: 'shape',
     constInputs,
+    refuses,
     infer(c) {
       const x = input(c, 0);
       return [{ dtype: x.dtype, shape: shapeOf(c, x) }];
@@ -127,6 +132,19 @@ function padOp(mode: 'constant' | 'mirror', withValue: boolean): TfOpDef {
   return {
     category: 'shape',
     constInputs: withValue ? [1, 2] : [1],
+    refuses: [
+      { variant: 'paddings not of shape [rank, 2]', reason: 'unsupported-variant' },
+      { variant: 'negative paddings (cropping)', reason: 'unsupported-variant' },
+      ...(mode === 'mirror'
+        ? [
+            { variant: 'a mode other than REFLECT or SYMMETRIC', reason: 'unsupported-variant' } as const,
+            { variant: 'a padding beyond the dimension (REFLECT: beyond its size - 1)', reason: 'unsupported-variant' } as const,
+          ]
+        : []),
+      ...(withValue
+        ? [{ variant: 'constant_values of another dtype than the data, or float16', reason: 'unsupported-variant' } as const]
+        : []),
+    ],
     infer(c) {
       const x = input(c, 0);
       const pads = paddingsOf(c, x);
@@ -186,10 +204,11 @@ function sliceSpec(c: NodeCtx): DenseSlice {
   return { begin, end, strides: begin.map(() => 1), sliceShape, finalShape: sliceShape };
 }
 
-function sliceOp(spec: (c: NodeCtx) => DenseSlice, constInputs: readonly number[]): TfOpDef {
+function sliceOp(spec: (c: NodeCtx) => DenseSlice, constInputs: readonly number[], refuses: readonly Refusal[]): TfOpDef {
   return {
     category: 'shape',
     constInputs,
+    refuses: [...refuses, { variant: 'an empty slice (TVM has no zero-size tensors)', reason: 'unsupported-variant' }],
     infer(c) {
       const x = input(c, 0);
       const s = spec(c);
@@ -235,12 +254,22 @@ function lowerConcat(c: LowerCtx): number[] {
 }
 
 export const shapeOps: OpTable = {
-  Reshape: reshapeLike([1], reshapeShape),
-  Squeeze: reshapeLike([], squeezeShape),
-  ExpandDims: reshapeLike([1], expandDimsShape),
+  Reshape: reshapeLike([1], reshapeShape, [
+    { variant: 'more than one -1 in the new shape', reason: 'unsupported-variant' },
+    { variant: 'a new shape of another element count', reason: 'unsupported-variant' },
+  ]),
+  Squeeze: reshapeLike([], squeezeShape, [
+    { variant: 'a squeeze dimension out of range', reason: 'unsupported-variant' },
+    { variant: 'squeezing a dimension whose size is not 1', reason: 'unsupported-variant' },
+  ]),
+  ExpandDims: reshapeLike([1], expandDimsShape, [
+    { variant: 'dim of more than one value', reason: 'unsupported-variant' },
+    { variant: 'dim out of range', reason: 'unsupported-variant' },
+  ]),
   Transpose: {
     category: 'shape',
     constInputs: [1],
+    refuses: [{ variant: 'perm that is not a permutation of the dimensions', reason: 'unsupported-variant' }],
     infer(c) {
       const x = input(c, 0);
       return [irType({ kind: 'transpose', args: [0], perm: permOf(c, x.shape.length) }, [x])];
@@ -255,6 +284,11 @@ export const shapeOps: OpTable = {
   },
   ConcatV2: {
     category: 'shape',
+    refuses: [
+      { variant: 'an axis that is not a compile-time constant', reason: 'needs-constant' },
+      { variant: 'an axis out of range', reason: 'unsupported-variant' },
+      { variant: 'inputs that differ in dtype, rank or size off the axis', reason: 'unsupported-variant' },
+    ],
     // The axis is the last input (its position varies with N, so the type
     // rule checks it is constant rather than `constInputs`).
     infer(c) {
@@ -271,6 +305,10 @@ export const shapeOps: OpTable = {
   },
   Pack: {
     category: 'shape',
+    refuses: [
+      { variant: 'an axis out of range', reason: 'unsupported-variant' },
+      { variant: 'inputs that differ in dtype or shape', reason: 'unsupported-variant' },
+    ],
     infer(c) {
       const inputs = c.inputs.map((_, i) => input(c, i));
       return [irType(stackIr(c, placeholders(inputs.length)), inputs)];
@@ -284,8 +322,13 @@ export const shapeOps: OpTable = {
   Pad: padOp('constant', false),
   PadV2: padOp('constant', true),
   MirrorPad: padOp('mirror', false),
-  StridedSlice: sliceOp(stridedSliceSpec, [1, 2, 3]),
-  Slice: sliceOp(sliceSpec, [1, 2]),
+  StridedSlice: sliceOp(stridedSliceSpec, [1, 2, 3], [
+    { variant: 'a slice TensorFlow rejects (zero stride, index out of bounds, two ellipses)', reason: 'unsupported-variant' },
+  ]),
+  Slice: sliceOp(sliceSpec, [1, 2], [
+    { variant: 'begin or size without one entry per dimension', reason: 'unsupported-variant' },
+    { variant: 'a slice out of bounds', reason: 'unsupported-variant' },
+  ]),
   Shape: {
     category: 'shape',
     infer(c) {
