@@ -3,7 +3,7 @@
 // every instruction's type with them, so both agree by construction.
 
 import type { Op } from './ops.js';
-import { broadcastShapes, type TensorType, formatType, sameShape } from './types.js';
+import { broadcastShapes, type TensorType, formatType, normAxis, sameShape } from './types.js';
 
 export class TypeRuleError extends Error {}
 
@@ -11,14 +11,31 @@ function fail(op: Op, why: string): never {
   throw new TypeRuleError(`${op.kind}: ${why}`);
 }
 
-function convOut(inp: number, k: number, stride: number, dil: number, padA: number, padB: number): number {
-  const eff = (k - 1) * dil + 1;
-  return Math.floor((inp + padA + padB - eff) / stride) + 1;
+/** The extent of a window of `k` taps spread `dilation` apart. */
+export function dilatedWindow(k: number, dilation: number): number {
+  return (k - 1) * dilation + 1;
 }
 
-function normAxis(axis: number, rank: number): number {
-  return axis < 0 ? axis + rank : axis;
+/**
+ * The output size of a windowed op (convolution, pooling) along one dimension:
+ * how many window positions fit the input padded by `padA` before and `padB`
+ * after. Zero or less means the window is larger than the padded input.
+ */
+export function windowedOutputSize(size: number, k: number, stride: number, dilation: number, padA: number, padB: number): number {
+  return Math.floor((size + padA + padB - dilatedWindow(k, dilation)) / stride) + 1;
 }
+
+/** The shape a reduction over non-negative `axes` leaves: the axes dropped, or kept as 1. */
+export function reducedShape(shape: readonly number[], axes: readonly number[], keepDims: boolean): number[] {
+  const out: number[] = [];
+  shape.forEach((d, i) => {
+    if (!axes.includes(i)) out.push(d);
+    else if (keepDims) out.push(1);
+  });
+  return out;
+}
+
+const EMPTY_WINDOW = 'the window is larger than the padded input';
 
 export function inferOpType(op: Op, args: readonly TensorType[]): TensorType {
   const a0 = args[0];
@@ -36,9 +53,9 @@ export function inferOpType(op: Op, args: readonly TensorType[]): TensorType {
       const outC = op.kernelLayout === 'HWIO' ? co : ci * co;
       const inC = op.kernelLayout === 'HWIO' ? ci * op.groups : ci;
       if (inC !== c) fail(op, `weight expects ${inC} input channels, data has ${c}`);
-      const oh = convOut(h, kh, op.strides[0], op.dilations[0], op.pads[0], op.pads[2]);
-      const ow = convOut(wd, kw, op.strides[1], op.dilations[1], op.pads[1], op.pads[3]);
-      if (oh <= 0 || ow <= 0) fail(op, 'output would be empty');
+      const oh = windowedOutputSize(h, kh, op.strides[0], op.dilations[0], op.pads[0], op.pads[2]);
+      const ow = windowedOutputSize(wd, kw, op.strides[1], op.dilations[1], op.pads[1], op.pads[3]);
+      if (oh <= 0 || ow <= 0) fail(op, EMPTY_WINDOW);
       return { dtype: a0.dtype, shape: op.dataLayout === 'NHWC' ? [n, oh, ow, outC] : [n, outC, oh, ow] };
     }
     case 'dense': {
@@ -90,20 +107,16 @@ export function inferOpType(op: Op, args: readonly TensorType[]): TensorType {
     case 'cast':
       return { dtype: op.dtype, shape: a0.shape };
     case 'reduce': {
-      const axes = new Set(op.axes.map((a) => normAxis(a, a0.shape.length)));
-      const shape: number[] = [];
-      a0.shape.forEach((d, i) => {
-        if (!axes.has(i)) shape.push(d);
-        else if (op.keepDims) shape.push(1);
-      });
-      return { dtype: a0.dtype, shape };
+      const axes = op.axes.map((a) => normAxis(a, a0.shape.length));
+      return { dtype: a0.dtype, shape: reducedShape(a0.shape, axes, op.keepDims) };
     }
     case 'pool2d': {
       if (a0.shape.length !== 4) fail(op, 'data must be rank 4');
       const [hi, wi] = op.layout === 'NHWC' ? [1, 2] : [2, 3];
       const shape = [...a0.shape];
-      shape[hi] = convOut(a0.shape[hi]!, op.size[0], op.strides[0], 1, op.pads[0], op.pads[2]);
-      shape[wi] = convOut(a0.shape[wi]!, op.size[1], op.strides[1], 1, op.pads[1], op.pads[3]);
+      shape[hi] = windowedOutputSize(a0.shape[hi]!, op.size[0], op.strides[0], 1, op.pads[0], op.pads[2]);
+      shape[wi] = windowedOutputSize(a0.shape[wi]!, op.size[1], op.strides[1], 1, op.pads[1], op.pads[3]);
+      if (shape[hi]! <= 0 || shape[wi]! <= 0) fail(op, EMPTY_WINDOW);
       return { dtype: a0.dtype, shape };
     }
     case 'concat': {
@@ -111,7 +124,7 @@ export function inferOpType(op: Op, args: readonly TensorType[]): TensorType {
       const shape = [...a0.shape];
       shape[axis] = 0;
       for (const t of args) {
-        if (t.shape.length !== a0.shape.length || t.shape.some((d, i) => i !== axis && d !== a0.shape[i])) {
+        if (t.dtype !== a0.dtype || t.shape.length !== a0.shape.length || t.shape.some((d, i) => i !== axis && d !== a0.shape[i])) {
           fail(op, `operand ${formatType(t)} does not match ${formatType(a0)} off axis ${axis}`);
         }
         shape[axis] += t.shape[axis]!;
@@ -119,7 +132,7 @@ export function inferOpType(op: Op, args: readonly TensorType[]): TensorType {
       return { dtype: a0.dtype, shape };
     }
     case 'stack': {
-      for (const t of args) if (!sameShape(t.shape, a0.shape)) fail(op, 'operands differ in shape');
+      for (const t of args) if (t.dtype !== a0.dtype || !sameShape(t.shape, a0.shape)) fail(op, `operand ${formatType(t)} differs from ${formatType(a0)}`);
       const shape = [...a0.shape];
       shape.splice(normAxis(op.axis, a0.shape.length + 1), 0, args.length);
       return { dtype: a0.dtype, shape };

@@ -1,7 +1,7 @@
 // Static types of the mid-level IR. Every value has a dtype and a fully known
 // shape: a function is compiled for one concrete set of input shapes.
 
-const DTYPES = ['float32', 'float16', 'float64', 'int8', 'uint8', 'int32', 'int64', 'bool'] as const;
+export const DTYPES = ['float32', 'float16', 'float64', 'int8', 'uint8', 'int32', 'int64', 'bool'] as const;
 export type DType = (typeof DTYPES)[number];
 
 export interface TensorType {
@@ -52,4 +52,9 @@ export function broadcastShapes(a: readonly number[], b: readonly number[]): num
     out.push(da === 1 ? db : da);
   }
   return out;
+}
+
+/** An axis in [-rank, rank) made non-negative (no range check: callers that take user input check first). */
+export function normAxis(axis: number, rank: number): number {
+  return axis < 0 ? axis + rank : axis;
 }

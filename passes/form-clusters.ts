@@ -9,7 +9,7 @@ import type { Pass } from './pass-manager.js';
 import type { Cluster, ClusteredState, Mark, MarkedState, TypedState, UnmergedEdge } from './state.js';
 import type { ReasonCode } from '../ir/support/reasons.js';
 import type { TensorRef } from '../ir/tf/graph.js';
-import { OPS } from '../ir/tf/ops/index.js';
+import { COMPUTE_OPS_TEXT, OPS } from '../ir/tf/ops/index.js';
 import { ContractedGraph } from '../ir/tf/graph-cycles.js';
 
 export { ContractedGraph };
@@ -142,7 +142,7 @@ function formClustersWith(state: MarkedState, skipConstantEdges: boolean): Clust
   for (const members of groups.values()) {
     const eff = members.filter((m) => ok(m)!.effective).length;
     if (options.policy === 'compute' && !members.some((m) => ok(m)!.compute)) {
-      for (const m of members) dropped.set(m, { reason: 'no-compute-op', message: 'no Conv2D, DepthwiseConv2dNative, MatMul or BatchMatMul in reach (policy compute)' });
+      for (const m of members) dropped.set(m, { reason: 'no-compute-op', message: `no ${COMPUTE_OPS_TEXT} in reach (policy compute)` });
     } else if (eff < options.minClusterSize || eff === 0) {
       for (const m of members) dropped.set(m, { reason: 'below-min-size', message: `cluster of ${eff} effective nodes is below --min-cluster-size ${options.minClusterSize}` });
     } else kept.push(members);

@@ -69,8 +69,3 @@ export function scalar(v: number, dtype: DType): string {
 export function tuple(items: readonly string[]): string {
   return items.length === 1 ? `(${items[0]},)` : `(${items.join(', ')})`;
 }
-
-/** Normalises possibly negative axes to 0..rank-1. */
-export function normAxis(axis: number, rank: number): number {
-  return axis < 0 ? axis + rank : axis;
-}

@@ -3,6 +3,8 @@
 // digit tells the family (1 bad input, 2 usage, 3 toolchain, 4 verification,
 // 7 internal). Messages are built by functions with typed parameters, so a
 // call site cannot forget a detail, and a duplicated code fails at load time.
+// Each entry also says what it means and what to do about it: docs/diagnostics.md
+// is generated from this file (npm run docs).
 
 export const ExitCode = {
   ok: 0,
@@ -60,26 +62,52 @@ function code(n: number): string {
   return `TF2TVM${n}`;
 }
 
-function errorFactory<A extends unknown[]>(n: number, message: (...a: A) => string) {
+/** What a code means and what a user does about it, a sentence each. */
+export interface DiagnosticDoc {
+  readonly meaning: string;
+  readonly action: string;
+}
+
+/** One catalogue entry as the docs list it. */
+export interface CatalogueEntry extends DiagnosticDoc {
+  readonly code: string;
+  readonly severity: Severity;
+  /** The exit code of the command it ends (a warning ends none: 0). */
+  readonly exitCode: ExitCode;
+}
+
+function errorFactory<A extends unknown[]>(n: number, message: (...a: A) => string, doc: DiagnosticDoc) {
   const c = code(n);
   const exit = familyExit(n);
   const make = (...a: A): Tf2tvmError => new Tf2tvmError(c, message(...a), exit);
-  return Object.assign(make, { code: c });
+  const entry: CatalogueEntry = { code: c, severity: 'error', exitCode: exit, ...doc };
+  return Object.assign(make, { code: c, entry });
 }
 
-function warningFactory<A extends unknown[]>(n: number, message: (...a: A) => string) {
+function warningFactory<A extends unknown[]>(n: number, message: (...a: A) => string, doc: DiagnosticDoc) {
   const c = code(n);
   const make = (...a: A): Diagnostic => ({ code: c, severity: 'warning', message: message(...a) });
-  return Object.assign(make, { code: c });
+  const entry: CatalogueEntry = { code: c, severity: 'warning', exitCode: ExitCode.ok, ...doc };
+  return Object.assign(make, { code: c, entry });
 }
 
 export const errors = {
   // 1xxx: the input model or a value given for it is wrong.
-  fileNotFound: errorFactory(1001, (path: string) => `model file not found: ${path}`),
-  fileEmpty: errorFactory(1002, (path: string) => `model file is empty: ${path}`),
+  fileNotFound: errorFactory(1001, (path: string) => `model file not found: ${path}`, {
+    meaning: 'The model path given does not exist.',
+    action: 'Check the path (a relative path is taken from the current folder).',
+  }),
+  fileEmpty: errorFactory(1002, (path: string) => `model file is empty: ${path}`, {
+    meaning: 'The model file has no bytes.',
+    action: 'Export the frozen GraphDef again; an interrupted write leaves an empty file.',
+  }),
   notAGraphDef: errorFactory(
     1003,
     (path: string, why: string) => `not a binary TensorFlow GraphDef: ${path} (${why})`,
+    {
+      meaning: 'The file does not parse as a binary GraphDef protobuf.',
+      action: 'Give a frozen binary GraphDef (.pb); text protos, SavedModels and checkpoints are not read.',
+    },
   ),
   savedModelDir: errorFactory(
     1004,
@@ -87,77 +115,166 @@ export const errors = {
       `${path} is a SavedModel folder, not a frozen GraphDef; freeze it first, e.g. with ` +
       `tensorflow.python.framework.convert_to_constants.convert_variables_to_constants_v2 on its ` +
       `serving function, and write graph_def.SerializeToString() to a .pb file`,
+    {
+      meaning: 'The path is a SavedModel folder, not a frozen graph.',
+      action: 'Freeze its serving function to a GraphDef as the message shows and give the .pb file.',
+    },
   ),
-  isDirectory: errorFactory(1005, (path: string) => `expected a GraphDef file, got a folder: ${path}`),
+  isDirectory: errorFactory(1005, (path: string) => `expected a GraphDef file, got a folder: ${path}`, {
+    meaning: 'A folder was given where a GraphDef file was expected.',
+    action: 'Give the .pb file inside the folder.',
+  }),
   danglingInput: errorFactory(
     1006,
     (node: string, input: string) => `node '${node}' reads '${input}', which no node in the graph produces`,
+    {
+      meaning: 'A node reads a tensor that no node of the graph produces.',
+      action: 'Export the graph again; a pruned or hand-edited GraphDef can lose a producer.',
+    },
   ),
   cycle: errorFactory(
     1007,
     (path: readonly string[]) =>
       `the graph has a cycle that is not a TensorFlow loop back edge: ${path.join(' -> ')}`,
+    {
+      meaning: 'The graph has a cycle that is not a TensorFlow loop back edge.',
+      action: 'Export the graph again; TensorFlow cannot run such a graph either.',
+    },
   ),
-  duplicateNode: errorFactory(1008, (name: string) => `two nodes are named '${name}'`),
+  duplicateNode: errorFactory(1008, (name: string) => `two nodes are named '${name}'`, {
+    meaning: 'Two nodes have the same name.',
+    action: 'Export the graph again; node names are unique in a valid GraphDef.',
+  }),
   unknownInput: errorFactory(
     1010,
     (name: string, known: readonly string[]) =>
       `--shapes names '${name}', which is not a placeholder of the graph (placeholders: ${known.join(', ') || 'none'})`,
+    {
+      meaning: '--shapes names something that is not a placeholder of the graph.',
+      action: 'Use one of the placeholder names the message lists.',
+    },
   ),
   shapeRank: errorFactory(
     1011,
     (name: string, given: string, graph: string) =>
       `shape ${given} for '${name}' contradicts the graph's shape ${graph} (rank differs)`,
+    {
+      meaning: "A shape given with --shapes has another rank than the graph's placeholder.",
+      action: 'Give as many dimensions as the placeholder has.',
+    },
   ),
   shapeDim: errorFactory(
     1012,
     (name: string, given: string, graph: string, dim: number) =>
       `shape ${given} for '${name}' contradicts the graph's shape ${graph} (dimension ${dim} is fixed)`,
+    {
+      meaning: 'A shape given with --shapes changes a dimension the graph fixes.',
+      action: "Keep the graph's fixed dimensions; give values only for the unknown ones.",
+    },
   ),
   shapeMissing: errorFactory(
     1013,
     (name: string, graph: string) =>
       `placeholder '${name}' has unknown dimensions ${graph}; give them with --shapes "${name}=..."`,
+    {
+      meaning: 'A placeholder has unknown dimensions and no shape was given for it.',
+      action: 'Give its shape with --shapes "NAME=d0,d1,...".',
+    },
   ),
   shapeConflict: errorFactory(
     1014,
     (node: string, why: string) => `shapes do not agree at node '${node}': ${why}`,
+    {
+      meaning: 'Shapes do not agree at a node (the given shapes and the graph contradict each other).',
+      action: 'Check the --shapes values against what the model expects at the named node.',
+    },
   ),
-  badOutDir: errorFactory(1015, (path: string, why: string) => `cannot write output folder ${path}: ${why}`),
-  outIsInput: errorFactory(1016, (path: string) => `the output folder ${path} would overwrite the input model`),
+  badOutDir: errorFactory(1015, (path: string, why: string) => `cannot write output folder ${path}: ${why}`, {
+    meaning: 'The output folder cannot be created or written.',
+    action: 'Choose a writable folder, or fix its permissions.',
+  }),
+  outIsInput: errorFactory(1016, (path: string) => `the output folder ${path} would overwrite the input model`, {
+    meaning: 'The output folder would overwrite the input model.',
+    action: 'Choose another output folder.',
+  }),
   attrMissing: errorFactory(
     1017,
     (node: string, op: string, attr: string) => `node '${node}' (${op}) has no attribute '${attr}'`,
+    {
+      meaning: 'A node lacks an attribute its op requires.',
+      action: 'Re-export the model with TensorFlow; a hand-edited or crafted GraphDef must give every required attribute.',
+    },
   ),
   attrWrongKind: errorFactory(
     1018,
     (node: string, op: string, attr: string, expected: string, got: string) =>
       `node '${node}' (${op}): attribute '${attr}' must be ${expected}, but is ${got}`,
+    {
+      meaning: 'An attribute holds a value of another kind than its op defines (e.g. an int where a string belongs).',
+      action: 'Re-export the model with TensorFlow; the GraphDef does not match the op definition.',
+    },
   ),
   attrIntRange: errorFactory(
     1019,
     (node: string, op: string, attr: string, value: string) =>
       `node '${node}' (${op}): attribute '${attr}' holds ${value}, beyond the integers tf2tvm reads exactly (2^53)`,
+    {
+      meaning: 'An integer attribute is beyond 2^53, which tf2tvm cannot read exactly.',
+      action: 'Check the attribute: no real model needs such a value there.',
+    },
   ),
 
   // 2xxx: the command line itself is wrong.
-  badShapesFlag: errorFactory(2001, (value: string, why: string) => `bad --shapes value '${value}': ${why}`),
-  badFlag: errorFactory(2002, (flag: string, why: string) => `bad ${flag}: ${why}`),
-  usage: errorFactory(2003, (message: string) => message),
+  badShapesFlag: errorFactory(2001, (value: string, why: string) => `bad --shapes value '${value}': ${why}`, {
+    meaning: 'A --shapes value does not parse.',
+    action: 'Write it as the message and tf2tvm COMMAND --help describe.',
+  }),
+  badFlag: errorFactory(2002, (flag: string, why: string) => `bad ${flag}: ${why}`, {
+    meaning: 'A flag has a value outside what it takes.',
+    action: 'See tf2tvm COMMAND --help for the values the flag takes.',
+  }),
+  usage: errorFactory(2003, (message: string) => message, {
+    meaning: 'The command line does not name a valid command, argument or flag.',
+    action: 'See tf2tvm --help.',
+  }),
 
   // 3xxx: the Python/TVM toolchain.
-  toolchainMissing: errorFactory(3001, (what: string) => `Python toolchain not ready: ${what}; run scripts/setup-toolchain`),
-  toolchainFailed: errorFactory(3002, (what: string) => `toolchain step failed: ${what}`),
-  buildFailed: errorFactory(3003, (cluster: string, why: string) => `TVM build of cluster '${cluster}' failed: ${why}`),
-  runtimeMissing: errorFactory(3004, (path: string) => `runtime op library not built: ${path}; run npm run setup`),
-  unsupportedHost: errorFactory(3005, (what: string) => `tf2tvm does not run on this host: ${what}`),
+  toolchainMissing: errorFactory(3001, (what: string) => `Python toolchain not ready: ${what}; run scripts/setup-toolchain`, {
+    meaning: 'The Python environment with TensorFlow and TVM is not ready.',
+    action: 'Run scripts/setup-toolchain; tf2tvm doctor shows what is missing.',
+  }),
+  toolchainFailed: errorFactory(3002, (what: string) => `toolchain step failed: ${what}`, {
+    meaning: 'A Python step (TensorFlow or TVM) failed.',
+    action: "Read the detail lines (the step's stderr); tf2tvm doctor checks the toolchain.",
+  }),
+  buildFailed: errorFactory(3003, (cluster: string, why: string) => `TVM build of cluster '${cluster}' failed: ${why}`, {
+    meaning: 'TVM failed to build a cluster.',
+    action: "Keep the cluster's ops in TensorFlow with --exclude-ops, and report the log.",
+  }),
+  runtimeMissing: errorFactory(3004, (path: string) => `runtime op library not built: ${path}; run npm run setup`, {
+    meaning: 'The runtime op library TensorFlow loads for the bridge op is not built.',
+    action: 'Run npm run setup.',
+  }),
+  unsupportedHost: errorFactory(3005, (what: string) => `tf2tvm does not run on this host: ${what}`, {
+    meaning: 'The host lacks something tf2tvm needs to run at all (e.g. a little-endian CPU).',
+    action: 'Run tf2tvm on a little-endian x86-64 or AArch64 host.',
+  }),
 
   // 4xxx: verification.
-  verifyMismatch: errorFactory(4001, (summary: string) => `rewritten graph differs from the original: ${summary}`),
+  verifyMismatch: errorFactory(4001, (summary: string) => `rewritten graph differs from the original: ${summary}`, {
+    meaning: 'The rewritten graph computes other values than the original.',
+    action: "Report it with the model; meanwhile --exclude-ops on the differing cluster's ops keeps them in TensorFlow.",
+  }),
 
   // 7xxx: a bug in tf2tvm.
-  internal: errorFactory(7001, (message: string) => `internal error: ${message}`),
-  irInvalid: errorFactory(7002, (pass: string, why: string) => `IR invalid after pass '${pass}': ${why}`),
+  internal: errorFactory(7001, (message: string) => `internal error: ${message}`, {
+    meaning: 'A bug in tf2tvm.',
+    action: 'Report it with the command line and the model.',
+  }),
+  irInvalid: errorFactory(7002, (pass: string, why: string) => `IR invalid after pass '${pass}': ${why}`, {
+    meaning: 'A pass produced invalid IR (found by --verify-ir).',
+    action: 'Report it with the command line and the model.',
+  }),
 };
 
 export const warnings = {
@@ -165,5 +282,14 @@ export const warnings = {
     3101,
     (cluster: string, why: string, log: string) =>
       `TVM build of cluster '${cluster}' failed; its nodes stay in TensorFlow (${why}; full log: ${log})`,
+    {
+      meaning: 'TVM failed to build a cluster, so the output keeps its nodes in TensorFlow.',
+      action: 'Nothing is needed to run the output; read the log to see why, and report it if the ops should compile.',
+    },
   ),
 };
+
+/** Every catalogue entry, errors and warnings, in code order. */
+export const CATALOGUE: readonly CatalogueEntry[] = [...Object.values(errors), ...Object.values(warnings)]
+  .map((f) => f.entry)
+  .sort((a, b) => a.code.localeCompare(b.code));

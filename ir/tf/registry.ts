@@ -5,7 +5,7 @@
 
 import type { FunctionBuilder } from '../function.js';
 import type { ValueId } from '../ops.js';
-import type { TensorType } from '../types.js';
+import type { DType, TensorType } from '../types.js';
 import type { Attrs } from './attrs.js';
 import type { ConstTensor } from './consts.js';
 import type { GNode } from './graph.js';
@@ -47,8 +47,26 @@ export class Unsupported extends Error {
   }
 }
 
+/** A variant of a supported op that stays in TensorFlow, and the reason code it is refused with. */
+export interface Refusal {
+  /** What is refused, as a user would put it ("padding other than SAME, VALID or EXPLICIT"). */
+  readonly variant: string;
+  readonly reason: ReasonCode;
+}
+
 export interface TfOpDef {
   readonly category: string;
+  /**
+   * The dtypes of the data input(s) the op is compiled for; any other is
+   * refused (unsupported-dtype). Absent: every dtype the IR has.
+   */
+  readonly dtypes?: readonly DType[];
+  /**
+   * The variants the type rule or check refuses beyond a dtype, an unknown
+   * shape or a non-constant constInput (those apply to every op). Listed in
+   * docs/ops.md; test/ir/tf/ops checks each one happens.
+   */
+  readonly refuses?: readonly Refusal[];
   /** Compute-intensive: a cluster under the `compute` policy needs one of these. */
   readonly compute?: boolean;
   /** Lowers to no code (Identity and its kin): not counted toward a cluster's size. */

@@ -3,7 +3,8 @@
 
 import type { LoweringTable } from './lowering.js';
 import { arg, argType } from './lowering.js';
-import { boolAttr, intList, normAxis } from '../text.js';
+import { boolAttr, intList } from '../text.js';
+import { normAxis } from '../../../ir/types.js';
 
 export const reduction: LoweringTable<'reduce'> = {
   reduce: (op, args, _result, types) => {

@@ -2,7 +2,8 @@
 
 import type { LoweringTable } from './lowering.js';
 import { arg, argType } from './lowering.js';
-import { intList, normAxis, scalar, strAttr, tuple } from '../text.js';
+import { intList, scalar, strAttr, tuple } from '../text.js';
+import { normAxis } from '../../../ir/types.js';
 
 function padWidth(pads: readonly (readonly [number, number])[]): string {
   return `[${pads.map(([b, a]) => intList([b, a])).join(', ')}]`;

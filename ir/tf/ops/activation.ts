@@ -3,11 +3,12 @@
 
 import type { UnaryFn } from '../../ops.js';
 import type { OpTable, TfOpDef } from '../registry.js';
-import { floatInput } from './common.js';
+import { FLOAT_DTYPES, floatInput } from './common.js';
 
 function unary(fn: UnaryFn): TfOpDef {
   return {
     category: 'activation',
+    dtypes: FLOAT_DTYPES,
     infer: (c) => [floatInput(c, 0)],
     lower: (c) => [c.emit({ kind: 'unary', fn, args: [c.value(0)] }, c.outputs[0]!)],
   };
@@ -30,11 +31,13 @@ export const activationOps: OpTable = {
   Selu: unary('selu'),
   Relu6: {
     category: 'activation',
+    dtypes: FLOAT_DTYPES,
     infer: (c) => [floatInput(c, 0)],
     lower: (c) => [c.emit({ kind: 'clip', args: [c.value(0)], min: 0, max: 6 }, c.outputs[0]!)],
   },
   LeakyRelu: {
     category: 'activation',
+    dtypes: FLOAT_DTYPES,
     infer: (c) => [floatInput(c, 0)],
     lower: (c) => [
       c.emit({ kind: 'leaky_relu', args: [c.value(0)], alpha: c.attrs.float('alpha', 0.2) }, c.outputs[0]!),

@@ -5,20 +5,13 @@
 // constant arithmetic is left to TVM's own constant folding of the bound
 // weights, which computes it in the tensor's precision as TensorFlow would.
 
-import type { BinaryFn } from '../../ops.js';
-import { broadcastShapes, isFloat, type DType, type TensorType } from '../../types.js';
+import type { BinaryFn, Op, ValueId } from '../../ops.js';
+import { broadcastShapes, isFloat, sameShape, type DType } from '../../types.js';
 import { constNumbers, makeConst, stridesOf, type ConstTensor } from '../consts.js';
 import { Unsupported, type NodeCtx, type OpTable, type TfOpDef } from '../registry.js';
-import { floatInput, input, spatial } from './common.js';
+import { FLOAT_AND_INDEX_DTYPES, FLOAT_DTYPES, floatInput, input, inputOf, irType, spatial } from './common.js';
 
 const INT_OK: ReadonlySet<DType> = new Set<DType>(['int32', 'int64']);
-
-function operand(c: NodeCtx, i: number, ints: boolean): TensorType {
-  if (!ints) return floatInput(c, i);
-  const t = input(c, i);
-  if (!isFloat(t.dtype) && !INT_OK.has(t.dtype)) throw new Unsupported(`dtype ${t.dtype} is not supported`, 'unsupported-dtype');
-  return t;
-}
 
 /** Exact integer arithmetic with TensorFlow's two's-complement wrap-around. */
 const INT_FNS: Partial<Record<BinaryFn, (a: bigint, b: bigint) => bigint>> = {
@@ -64,16 +57,15 @@ function foldIntBinary(fn: BinaryFn, a: ConstTensor, b: ConstTensor, shape: read
 }
 
 function binary(fn: BinaryFn, ints = false): TfOpDef {
+  const dtypes = ints ? FLOAT_AND_INDEX_DTYPES : FLOAT_DTYPES;
   return {
     category: 'elementwise',
-    infer(c) {
-      const a = operand(c, 0, ints);
-      const b = operand(c, 1, ints);
-      if (a.dtype !== b.dtype) throw new Unsupported(`dtypes ${a.dtype} and ${b.dtype} differ`);
-      const shape = broadcastShapes(a.shape, b.shape);
-      if (!shape) throw new Unsupported(`shapes [${a.shape}] and [${b.shape}] do not broadcast`);
-      return [{ dtype: a.dtype, shape }];
-    },
+    dtypes,
+    refuses: [
+      { variant: 'operands of different dtypes', reason: 'unsupported-variant' },
+      { variant: 'shapes that do not broadcast', reason: 'unsupported-variant' },
+    ],
+    infer: (c) => [irType({ kind: 'binary', fn, args: [0, 1] }, [inputOf(c, 0, dtypes), inputOf(c, 1, dtypes)])],
     fold(c) {
       const a = c.constInput(0);
       const b = c.constInput(1);
@@ -111,6 +103,10 @@ function castNumber(v: number, to: DType): number | undefined {
 
 const cast: TfOpDef = {
   category: 'elementwise',
+  refuses: [
+    { variant: 'a target dtype the IR lacks', reason: 'unsupported-dtype' },
+    { variant: 'Truncate=true between float dtypes', reason: 'unsupported-variant' },
+  ],
   infer(c) {
     const x = input(c, 0);
     const to = c.attrs.dtype('DstT');
@@ -139,10 +135,15 @@ const cast: TfOpDef = {
 /** AddN: N tensors of one shape and dtype, summed left to right as TF's kernel does. */
 const addN: TfOpDef = {
   category: 'elementwise',
+  dtypes: FLOAT_AND_INDEX_DTYPES,
+  refuses: [
+    { variant: 'operands of different dtypes', reason: 'unsupported-variant' },
+    { variant: 'operands of different shapes', reason: 'unsupported-variant' },
+  ],
   infer(c) {
-    const first = operand(c, 0, true);
+    const first = inputOf(c, 0, FLOAT_AND_INDEX_DTYPES);
     for (let i = 1; i < c.inputs.length; i++) {
-      const t = operand(c, i, true);
+      const t = inputOf(c, i, FLOAT_AND_INDEX_DTYPES);
       if (t.dtype !== first.dtype) throw new Unsupported(`dtypes ${first.dtype} and ${t.dtype} differ`);
       if (!sameShape(t.shape, first.shape)) throw new Unsupported(`shapes [${first.shape}] and [${t.shape}] differ`);
     }
@@ -156,8 +157,12 @@ const addN: TfOpDef = {
   },
 };
 
-function sameShape(a: readonly number[], b: readonly number[]): boolean {
-  return a.length === b.length && a.every((d, i) => d === b[i]);
+/** BiasAdd's IR op: the bias runs along the channel axis of data_format (NHWC: the last axis). */
+function biasAddOp(c: NodeCtx, args: readonly [ValueId, ValueId]): Op {
+  const rank = input(c, 0).shape.length;
+  const format = c.attrs.str('data_format', 'NHWC');
+  const axis = format === 'NHWC' ? rank - 1 : spatial(format).c;
+  return { kind: 'bias_add', args, axis };
 }
 
 export const elementwiseOps: OpTable = {
@@ -174,19 +179,16 @@ export const elementwiseOps: OpTable = {
   Cast: cast,
   BiasAdd: {
     category: 'elementwise',
+    dtypes: FLOAT_DTYPES,
+    refuses: [
+      { variant: 'data_format other than NHWC or NCHW', reason: 'unsupported-variant' },
+      { variant: 'a bias that is not a vector of the channel count', reason: 'unsupported-variant' },
+    ],
     infer(c) {
       const x = floatInput(c, 0);
       const b = floatInput(c, 1);
-      const format = c.attrs.str('data_format', 'NHWC');
-      const axis = format === 'NHWC' ? x.shape.length - 1 : spatial(format).c;
-      if (b.shape.length !== 1 || b.shape[0] !== x.shape[axis]) throw new Unsupported('bias does not match channels');
-      return [x];
+      return [irType(biasAddOp(c, [0, 1]), [x, b])];
     },
-    lower(c) {
-      const x = c.inputs[0]!;
-      const format = c.attrs.str('data_format', 'NHWC');
-      const axis = format === 'NHWC' ? x.shape.length - 1 : 1;
-      return [c.emit({ kind: 'bias_add', args: [c.value(0), c.value(1)], axis }, c.outputs[0]!)];
-    },
+    lower: (c) => [c.emit(biasAddOp(c, [c.value(0), c.value(1)]), c.outputs[0]!)],
   },
 };

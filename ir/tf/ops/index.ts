@@ -1,4 +1,5 @@
 // All op tables, one per category. An op name may appear in one table only.
+// Lists derived from the tables' flags (the compute ops) are made here, once.
 
 import type { OpTable, TfOpDef } from '../registry.js';
 import { activationOps } from './activation.js';
@@ -34,3 +35,9 @@ export const OPS: ReadonlyMap<string, TfOpDef> = (() => {
   }
   return m;
 })();
+
+/** The compute-intensive ops (the `compute` flag of their entry), in table order. */
+export const COMPUTE_OPS: readonly string[] = [...OPS].filter(([, def]) => def.compute).map(([name]) => name);
+
+/** COMPUTE_OPS as a phrase for messages: "Conv2D, ..., BatchMatMulV3 or Einsum". */
+export const COMPUTE_OPS_TEXT = `${COMPUTE_OPS.slice(0, -1).join(', ')} or ${COMPUTE_OPS[COMPUTE_OPS.length - 1]}`;

@@ -6,10 +6,10 @@
 // which turns any batch broadcast into free dimensions.
 
 import type { ValueId } from '../../ops.js';
-import { broadcastShapes, type TensorType } from '../../types.js';
+import { broadcastShapes, sameShape, type TensorType } from '../../types.js';
 import { reshapeConst, transpose2d, transposeConst } from '../consts.js';
 import { Unsupported, type LowerCtx, type NodeCtx, type OpTable, type TfOpDef } from '../registry.js';
-import { floatInput } from './common.js';
+import { FLOAT_DTYPES, floatInput } from './common.js';
 
 function transposed(c: LowerCtx, v: ValueId, t: TensorType): ValueId {
   return c.emit({ kind: 'transpose', args: [v], perm: [1, 0] }, { dtype: t.dtype, shape: [t.shape[1]!, t.shape[0]!] });
@@ -18,6 +18,11 @@ function transposed(c: LowerCtx, v: ValueId, t: TensorType): ValueId {
 const matMul: TfOpDef = {
   category: 'matmul',
   compute: true,
+  dtypes: FLOAT_DTYPES,
+  refuses: [
+    { variant: 'operands not of rank 2', reason: 'unsupported-variant' },
+    { variant: 'inner dimensions that differ', reason: 'unsupported-variant' },
+  ],
   infer(c) {
     const a = floatInput(c, 0);
     const b = floatInput(c, 1);
@@ -113,6 +118,14 @@ function batchMatMulPlan(c: NodeCtx): { plan: EinsumPlan; shapes: [number[], num
 const batchMatMul: TfOpDef = {
   category: 'matmul',
   compute: true,
+  dtypes: FLOAT_DTYPES,
+  refuses: [
+    { variant: 'operands of different dtypes', reason: 'unsupported-variant' },
+    { variant: 'an operand of rank below 2', reason: 'unsupported-variant' },
+    { variant: 'inner dimensions that differ', reason: 'unsupported-variant' },
+    { variant: 'batch dimensions that do not broadcast', reason: 'unsupported-variant' },
+    { variant: 'more than 20 batch dimensions', reason: 'unsupported-variant' },
+  ],
   infer(c) {
     batchMatMulPlan(c); // refuses what the lowering cannot do (dtypes, ranks, K, batches)
     const [a, b] = [c.inputs[0]!, c.inputs[1]!];
@@ -127,7 +140,7 @@ const batchMatMul: TfOpDef = {
     const out = c.outputs[0]!;
     const v = lowerProduct(c, plan, shapes);
     // The product lacks the result's size-1 batch dimensions.
-    return [sameDims(plan.outShape, out.shape) ? v : c.emit({ kind: 'reshape', args: [v], shape: out.shape }, out)];
+    return [sameShape(plan.outShape, out.shape) ? v : c.emit({ kind: 'reshape', args: [v], shape: out.shape }, out)];
   },
 };
 
@@ -166,7 +179,6 @@ export interface EinsumPlan {
 }
 
 const isIdentity = (p: readonly number[]): boolean => p.every((v, i) => v === i);
-const sameDims = (a: readonly number[], b: readonly number[]): boolean => a.length === b.length && a.every((d, i) => d === b[i]);
 
 export function planEinsum(
   equation: string,
@@ -271,10 +283,10 @@ function lowerProduct(c: LowerCtx, p: EinsumPlan, shapes: readonly [readonly num
     }
     let id = c.value(i);
     const reshape = (to: readonly number[]): ValueId => c.emit({ kind: 'reshape', args: [id], shape: [...to] }, { dtype, shape: [...to] });
-    if (!sameDims(c.inputs[i]!.shape, labelled)) id = reshape(labelled);
+    if (!sameShape(c.inputs[i]!.shape, labelled)) id = reshape(labelled);
     const permuted = perm.map((d) => labelled[d]!);
     if (!isIdentity(perm)) id = c.emit({ kind: 'transpose', args: [id], perm }, { dtype, shape: permuted });
-    return sameDims(permuted, flat) ? id : reshape(flat);
+    return sameShape(permuted, flat) ? id : reshape(flat);
   };
   let product: ValueId;
   if (p.b === 0) {
@@ -290,7 +302,7 @@ function lowerProduct(c: LowerCtx, p: EinsumPlan, shapes: readonly [readonly num
     );
   }
   const flatShape = p.b === 0 ? [p.m, p.n] : [p.b, p.m, p.n];
-  const unflat = sameDims(p.productShape, flatShape)
+  const unflat = sameShape(p.productShape, flatShape)
     ? product
     : c.emit({ kind: 'reshape', args: [product], shape: [...p.productShape] }, { dtype, shape: [...p.productShape] });
   return isIdentity(p.outPerm) ? unflat : c.emit({ kind: 'transpose', args: [unflat], perm: [...p.outPerm] }, { dtype, shape: [...p.outShape] });
@@ -299,6 +311,18 @@ function lowerProduct(c: LowerCtx, p: EinsumPlan, shapes: readonly [readonly num
 const einsum: TfOpDef = {
   category: 'matmul',
   compute: true,
+  dtypes: FLOAT_DTYPES,
+  refuses: [
+    { variant: 'other than two operands', reason: 'unsupported-variant' },
+    { variant: 'operands of different dtypes', reason: 'unsupported-variant' },
+    { variant: 'an equation with an ellipsis (...)', reason: 'unsupported-variant' },
+    { variant: 'an equation without an explicit output (x,y->z)', reason: 'unsupported-variant' },
+    { variant: 'an operand whose rank differs from its labels', reason: 'unsupported-variant' },
+    { variant: 'a repeated label (a diagonal)', reason: 'unsupported-variant' },
+    { variant: 'a label of two different sizes', reason: 'unsupported-variant' },
+    { variant: 'an output label in no operand', reason: 'unsupported-variant' },
+    { variant: 'a label summed over one operand only', reason: 'unsupported-variant' },
+  ],
   infer(c) {
     const p = einsumPlanOf(c);
     return [{ dtype: c.inputs[0]!.dtype, shape: [...p.outShape] }];

@@ -5,11 +5,13 @@ import type { ValueId } from '../../ops.js';
 import type { TensorType } from '../../types.js';
 import { constNumbers, makeConst, type ConstTensor } from '../consts.js';
 import { Unsupported, type LowerCtx, type NodeCtx, type OpTable, type TfOpDef } from '../registry.js';
-import { floatInput, input, spatial } from './common.js';
+import { FLOAT_DTYPES, floatInput, input, spatial } from './common.js';
 
 function softmax(log: boolean): TfOpDef {
   return {
     category: 'normalization',
+    dtypes: FLOAT_DTYPES,
+    refuses: [{ variant: 'a scalar input', reason: 'unsupported-variant' }],
     infer(c) {
       const x = floatInput(c, 0);
       if (x.shape.length < 1) throw new Unsupported('softmax of a scalar');
@@ -81,6 +83,14 @@ function lowerBatchNorm(c: LowerCtx): ValueId[] {
 function fusedBatchNorm(outputs: number): TfOpDef {
   return {
     category: 'normalization',
+    dtypes: ['float32'],
+    refuses: [
+      { variant: 'is_training=true (the default): batch statistics', reason: 'unsupported-variant' },
+      { variant: 'an output other than y (batch_mean, ...) read by another node', reason: 'unsupported-variant' },
+      { variant: 'input not of rank 4', reason: 'unsupported-variant' },
+      { variant: 'data_format other than NHWC or NCHW', reason: 'unsupported-variant' },
+      { variant: 'scale, offset, mean or variance not a float32 vector of the channel count', reason: 'unsupported-variant' },
+    ],
     infer(c) {
       const x = floatInput(c, 0);
       if (x.dtype !== 'float32') throw new Unsupported(`dtype ${x.dtype} (only float32 is supported)`, 'unsupported-dtype');

@@ -1,56 +1,38 @@
 // MaxPool / AvgPool (and MaxPoolV2, whose ksize and strides are inputs): TF
 // padding modes become explicit pads, data_format stays explicit. AvgPool with
 // SAME padding averages only the real elements, as the IR's pool2d avg does.
+// The output type is the IR pool2d's own type rule applied to the op the node
+// lowers to.
 
-import type { Layout2d } from '../../ops.js';
+import type { Op, ValueId } from '../../ops.js';
 import { Unsupported, type NodeCtx, type OpTable, type TfOpDef } from '../registry.js';
-import { constIntsOf, floatInput, padding, spatial } from './common.js';
+import { constIntsOf, dataFormat, FLOAT_DTYPES, floatInput, irType, spatialPair, windowPads } from './common.js';
 
-interface PoolGeometry {
-  size: [number, number];
-  strides: [number, number];
-  pads: [number, number, number, number];
-  layout: Layout2d;
-}
-
-function geometry(c: NodeCtx, fromInputs: boolean): PoolGeometry {
-  const format = c.attrs.str('data_format', 'NHWC');
-  const { h, w, c: ch } = spatial(format);
+/** The IR pool2d a pooling node lowers to. */
+function poolOp(c: NodeCtx, fn: 'max' | 'avg', fromInputs: boolean, arg: ValueId): Extract<Op, { kind: 'pool2d' }> {
+  const layout = dataFormat(c);
   const x = floatInput(c, 0);
   if (x.shape.length !== 4) throw new Unsupported('input must be rank 4');
-  const k = fromInputs ? constIntsOf(c, 1) : c.attrs.ints('ksize');
-  const s = fromInputs ? constIntsOf(c, 2) : c.attrs.ints('strides');
-  if (k.length !== 4 || s.length !== 4) throw new Unsupported('ksize and strides must have 4 entries');
-  if (k[0] !== 1 || k[ch] !== 1 || s[0] !== 1 || s[ch] !== 1) {
-    throw new Unsupported('pooling across the batch or channel dimension');
-  }
-  const mode = c.attrs.str('padding');
-  const ex = c.attrs.has('explicit_paddings') ? c.attrs.ints('explicit_paddings') : [];
-  const exAt = (dim: number): [number, number] | undefined => (ex.length === 8 ? [ex[2 * dim]!, ex[2 * dim + 1]!] : undefined);
-  const ph = padding(mode, x.shape[h]!, k[h]!, s[h]!, 1, exAt(h));
-  const pw = padding(mode, x.shape[w]!, k[w]!, s[w]!, 1, exAt(w));
-  return { size: [k[h]!, k[w]!], strides: [s[h]!, s[w]!], pads: [ph[0], pw[0], ph[1], pw[1]], layout: format as Layout2d };
+  const size = spatialPair(fromInputs ? constIntsOf(c, 1) : c.attrs.ints('ksize'), layout, 'ksize');
+  const strides = spatialPair(fromInputs ? constIntsOf(c, 2) : c.attrs.ints('strides'), layout, 'strides');
+  const pads = windowPads(c, x, layout, size, strides);
+  return { kind: 'pool2d', fn, args: [arg], size, strides, pads, layout };
 }
 
 function pool(fn: 'max' | 'avg', fromInputs = false): TfOpDef {
   return {
     category: 'pooling',
+    dtypes: FLOAT_DTYPES,
+    refuses: [
+      { variant: 'input not of rank 4', reason: 'unsupported-variant' },
+      { variant: 'data_format other than NHWC or NCHW', reason: 'unsupported-variant' },
+      { variant: 'ksize or strides on the batch or channel dimension', reason: 'unsupported-variant' },
+      { variant: 'padding other than SAME, VALID or EXPLICIT', reason: 'unsupported-variant' },
+      { variant: 'a window larger than the padded input', reason: 'unsupported-variant' },
+    ],
     constInputs: fromInputs ? [1, 2] : [],
-    infer(c) {
-      const x = floatInput(c, 0);
-      const g = geometry(c, fromInputs);
-      const { h, w } = spatial(g.layout);
-      const out = (size: number, k: number, s: number, a: number, b: number): number => Math.floor((size + a + b - k) / s) + 1;
-      const shape = [...x.shape];
-      shape[h] = out(x.shape[h]!, g.size[0], g.strides[0], g.pads[0], g.pads[2]);
-      shape[w] = out(x.shape[w]!, g.size[1], g.strides[1], g.pads[1], g.pads[3]);
-      if (shape[h]! <= 0 || shape[w]! <= 0) throw new Unsupported('the window is larger than the padded input');
-      return [{ dtype: x.dtype, shape }];
-    },
-    lower(c) {
-      const g = geometry(c, fromInputs);
-      return [c.emit({ kind: 'pool2d', fn, args: [c.value(0)], ...g }, c.outputs[0]!)];
-    },
+    infer: (c) => [irType(poolOp(c, fn, fromInputs, 0), [floatInput(c, 0)])],
+    lower: (c) => [c.emit(poolOp(c, fn, fromInputs, c.value(0)), c.outputs[0]!)],
   };
 }
 

@@ -3,11 +3,11 @@
 // a static shape's tail), integer tensors stay in TensorFlow (TF's integer
 // Mean divides with truncation, which the IR's mean does not promise).
 
-import type { ReduceFn } from '../../ops.js';
-import type { TensorType } from '../../types.js';
+import { reducedShape } from '../../infer.js';
+import type { Op, ReduceFn, ValueId } from '../../ops.js';
 import { makeConst, stridesOf } from '../consts.js';
 import type { NodeCtx, OpTable, TfOpDef } from '../registry.js';
-import { axisIn, constIntsOf, floatInput, input } from './common.js';
+import { axisIn, constIntsOf, FLOAT_DTYPES, floatInput, input, irType } from './common.js';
 
 /** Sorted, deduplicated, non-negative reduction axes (a scalar or a vector input). */
 function axesOf(c: NodeCtx, rank: number): number[] {
@@ -15,13 +15,9 @@ function axesOf(c: NodeCtx, rank: number): number[] {
   return [...new Set(raw.map((a) => axisIn(a, rank, 'reduction axis')))].sort((a, b) => a - b);
 }
 
-function reducedShape(x: TensorType, axes: readonly number[], keepDims: boolean): number[] {
-  const out: number[] = [];
-  x.shape.forEach((d, i) => {
-    if (!axes.includes(i)) out.push(d);
-    else if (keepDims) out.push(1);
-  });
-  return out;
+/** The IR reduce the node lowers to (and whose type rule types it, integer data included). */
+function reduceOp(c: NodeCtx, fn: ReduceFn, arg: ValueId): Op {
+  return { kind: 'reduce', fn, args: [arg], axes: axesOf(c, input(c, 0).shape.length), keepDims: c.attrs.bool('keep_dims') };
 }
 
 const INT_REDUCE: Partial<Record<ReduceFn, { init: bigint; f: (a: bigint, b: bigint) => bigint }>> = {
@@ -35,12 +31,10 @@ function reduce(fn: ReduceFn): TfOpDef {
   return {
     category: 'reduction',
     constInputs: [1],
-    infer(c) {
-      const x = input(c, 0);
-      const axes = axesOf(c, x.shape.length);
-      // Integer inputs are typed (so constants can fold) but only float data is lowered: see check.
-      return [{ dtype: x.dtype, shape: reducedShape(x, axes, c.attrs.bool('keep_dims')) }];
-    },
+    dtypes: FLOAT_DTYPES,
+    refuses: [{ variant: 'a reduction axis out of range', reason: 'unsupported-variant' }],
+    // Integer inputs are typed (so constants can fold) but only float data is lowered: see check.
+    infer: (c) => [irType(reduceOp(c, fn, 0), [input(c, 0)])],
     check(c) {
       floatInput(c, 0);
       return undefined;
@@ -51,7 +45,7 @@ function reduce(fn: ReduceFn): TfOpDef {
       if (!v || !op || (v.dtype !== 'int32' && v.dtype !== 'int64')) return undefined;
       const axes = axesOf(c, v.shape.length);
       const keep = c.attrs.bool('keep_dims');
-      const outShape = reducedShape({ dtype: v.dtype, shape: v.shape }, axes, keep);
+      const outShape = reducedShape(v.shape, axes, keep);
       // Accumulate every input element into the output cell it reduces to.
       const keptDims = v.shape.map((_, i) => i).filter((i) => !axes.includes(i));
       const keptShape = keptDims.map((i) => v.shape[i]!);
@@ -69,15 +63,7 @@ function reduce(fn: ReduceFn): TfOpDef {
       if (out.some((n) => !Number.isSafeInteger(n))) return undefined;
       return [makeConst(v.dtype, outShape, out)];
     },
-    lower(c) {
-      const x = c.inputs[0]!;
-      return [
-        c.emit(
-          { kind: 'reduce', fn, args: [c.value(0)], axes: axesOf(c, x.shape.length), keepDims: c.attrs.bool('keep_dims') },
-          c.outputs[0]!,
-        ),
-      ];
-    },
+    lower: (c) => [c.emit(reduceOp(c, fn, c.value(0)), c.outputs[0]!)],
   };
 }
 

@@ -7,7 +7,8 @@
 // computations Keras graphs freeze to (Shape -> StridedSlice -> Pack ->
 // Reshape) become constants and the Reshape they feed can be compiled.
 
-import { numElements, type TensorType } from '../../types.js';
+import type { Op, ValueId } from '../../ops.js';
+import { numElements, sameShape, type TensorType } from '../../types.js';
 import {
   concatConsts,
   constInts,
@@ -20,14 +21,19 @@ import {
   type ConstTensor,
 } from '../consts.js';
 import { resolveStridedSlice, SliceSpecError, type DenseSlice } from '../slice-spec.js';
-import { Unsupported, type LowerCtx, type NodeCtx, type OpTable, type TfOpDef } from '../registry.js';
-import { allConst, axisIn, constIntsOf, input } from './common.js';
+import { Unsupported, type LowerCtx, type NodeCtx, type OpTable, type Refusal, type TfOpDef } from '../registry.js';
+import { allConst, axisIn, constIntsOf, input, irType } from './common.js';
 
 /** An op that only changes the shape: lowered to reshape, folded by relabelling. */
-function reshapeLike(constInputs: readonly number[], shapeOf: (c: NodeCtx, x: TensorType) => number[]): TfOpDef {
+function reshapeLike(
+  constInputs: readonly number[],
+  shapeOf: (c: NodeCtx, x: TensorType) => number[],
+  refuses: readonly Refusal[],
+): TfOpDef {
   return {
     category: 'shape',
     constInputs,
+    refuses,
     infer(c) {
       const x = input(c, 0);
       return [{ dtype: x.dtype, shape: shapeOf(c, x) }];
@@ -115,9 +121,30 @@ function padOp(mode: 'constant' | 'mirror', withValue: boolean): TfOpDef {
     if (m === 'SYMMETRIC') return 'symmetric';
     throw new Unsupported(`MirrorPad mode ${m} is not supported`);
   };
+  /** The IR pad the node lowers to (after infer has checked the mode and value). */
+  const padIr = (c: NodeCtx, arg: ValueId): Op => ({
+    kind: 'pad',
+    args: [arg],
+    pads: paddingsOf(c, input(c, 0)),
+    mode: mode === 'mirror' ? mirrorMode(c) : 'constant',
+    value: withValue ? constNumbers(c.constInput(2)!)[0]! : 0,
+  });
   return {
     category: 'shape',
     constInputs: withValue ? [1, 2] : [1],
+    refuses: [
+      { variant: 'paddings not of shape [rank, 2]', reason: 'unsupported-variant' },
+      { variant: 'negative paddings (cropping)', reason: 'unsupported-variant' },
+      ...(mode === 'mirror'
+        ? [
+            { variant: 'a mode other than REFLECT or SYMMETRIC', reason: 'unsupported-variant' } as const,
+            { variant: 'a padding beyond the dimension (REFLECT: beyond its size - 1)', reason: 'unsupported-variant' } as const,
+          ]
+        : []),
+      ...(withValue
+        ? [{ variant: 'constant_values of another dtype than the data, or float16', reason: 'unsupported-variant' } as const]
+        : []),
+    ],
     infer(c) {
       const x = input(c, 0);
       const pads = paddingsOf(c, x);
@@ -135,15 +162,9 @@ function padOp(mode: 'constant' | 'mirror', withValue: boolean): TfOpDef {
         // float16 constants are kept as raw bits: no number to put in the IR.
         if (v.dtype !== x.dtype || v.dtype === 'float16') throw new Unsupported(`constant_values of dtype ${v.dtype} on ${x.dtype} data`);
       }
-      return [{ dtype: x.dtype, shape: x.shape.map((d, i) => d + pads[i]![0] + pads[i]![1]) }];
+      return [irType(padIr(c, 0), [x])];
     },
-    lower(c) {
-      const x = c.inputs[0]!;
-      const pads = paddingsOf(c, x);
-      const value = withValue ? constNumbers(c.constInput(2)!)[0]! : 0;
-      const irMode = mode === 'mirror' ? mirrorMode(c) : 'constant';
-      return [c.emit({ kind: 'pad', args: [c.value(0)], pads, mode: irMode, value }, c.outputs[0]!)];
-    },
+    lower: (c) => [c.emit(padIr(c, c.value(0)), c.outputs[0]!)],
   };
 }
 
@@ -183,10 +204,11 @@ function sliceSpec(c: NodeCtx): DenseSlice {
   return { begin, end, strides: begin.map(() => 1), sliceShape, finalShape: sliceShape };
 }
 
-function sliceOp(spec: (c: NodeCtx) => DenseSlice, constInputs: readonly number[]): TfOpDef {
+function sliceOp(spec: (c: NodeCtx) => DenseSlice, constInputs: readonly number[], refuses: readonly Refusal[]): TfOpDef {
   return {
     category: 'shape',
     constInputs,
+    refuses: [...refuses, { variant: 'an empty slice (TVM has no zero-size tensors)', reason: 'unsupported-variant' }],
     infer(c) {
       const x = input(c, 0);
       const s = spec(c);
@@ -208,33 +230,49 @@ function sliceOp(spec: (c: NodeCtx) => DenseSlice, constInputs: readonly number[
         { dtype: x.dtype, shape: s.sliceShape },
       );
       const out = c.outputs[0]!;
-      return [sameDims(s.sliceShape, out.shape) ? sliced : c.emit({ kind: 'reshape', args: [sliced], shape: out.shape }, out)];
+      return [sameShape(s.sliceShape, out.shape) ? sliced : c.emit({ kind: 'reshape', args: [sliced], shape: out.shape }, out)];
     },
   };
 }
 
-function sameDims(a: readonly number[], b: readonly number[]): boolean {
-  return a.length === b.length && a.every((d, i) => d === b[i]);
+/** The IR concat of ConcatV2's N data inputs (the axis input is last). */
+function concatIr(c: NodeCtx, args: readonly ValueId[]): Op {
+  return { kind: 'concat', args, axis: concatAxis(c, input(c, 0).shape.length) };
 }
+
+/** The IR stack of Pack's inputs. */
+function stackIr(c: NodeCtx, args: readonly ValueId[]): Op {
+  return { kind: 'stack', args, axis: packAxis(c, input(c, 0).shape.length) };
+}
+
+/** Value ids 0..n-1: the operands of an op built only to be typed. */
+const placeholders = (n: number): ValueId[] => Array.from({ length: n }, (_, i) => i);
 
 function lowerConcat(c: LowerCtx): number[] {
   const n = c.inputs.length - 1;
-  const axis = concatAxis(c, c.inputs[0]!.shape.length);
-  const args = Array.from({ length: n }, (_, i) => c.value(i));
-  return [c.emit({ kind: 'concat', args, axis }, c.outputs[0]!)];
+  return [c.emit(concatIr(c, Array.from({ length: n }, (_, i) => c.value(i))), c.outputs[0]!)];
 }
 
 export const shapeOps: OpTable = {
-  Reshape: reshapeLike([1], reshapeShape),
-  Squeeze: reshapeLike([], squeezeShape),
-  ExpandDims: reshapeLike([1], expandDimsShape),
+  Reshape: reshapeLike([1], reshapeShape, [
+    { variant: 'more than one -1 in the new shape', reason: 'unsupported-variant' },
+    { variant: 'a new shape of another element count', reason: 'unsupported-variant' },
+  ]),
+  Squeeze: reshapeLike([], squeezeShape, [
+    { variant: 'a squeeze dimension out of range', reason: 'unsupported-variant' },
+    { variant: 'squeezing a dimension whose size is not 1', reason: 'unsupported-variant' },
+  ]),
+  ExpandDims: reshapeLike([1], expandDimsShape, [
+    { variant: 'dim of more than one value', reason: 'unsupported-variant' },
+    { variant: 'dim out of range', reason: 'unsupported-variant' },
+  ]),
   Transpose: {
     category: 'shape',
     constInputs: [1],
+    refuses: [{ variant: 'perm that is not a permutation of the dimensions', reason: 'unsupported-variant' }],
     infer(c) {
       const x = input(c, 0);
-      const perm = permOf(c, x.shape.length);
-      return [{ dtype: x.dtype, shape: perm.map((p) => x.shape[p]!) }];
+      return [irType({ kind: 'transpose', args: [0], perm: permOf(c, x.shape.length) }, [x])];
     },
     fold(c) {
       const v = c.constInput(0);
@@ -246,24 +284,18 @@ export const shapeOps: OpTable = {
   },
   ConcatV2: {
     category: 'shape',
+    refuses: [
+      { variant: 'an axis that is not a compile-time constant', reason: 'needs-constant' },
+      { variant: 'an axis out of range', reason: 'unsupported-variant' },
+      { variant: 'inputs that differ in dtype, rank or size off the axis', reason: 'unsupported-variant' },
+    ],
     // The axis is the last input (its position varies with N, so the type
     // rule checks it is constant rather than `constInputs`).
     infer(c) {
       const n = c.inputs.length - 1;
       if (n < 1) throw new Unsupported('nothing to concatenate');
-      const first = input(c, 0);
-      const rank = first.shape.length;
-      const axis = concatAxis(c, rank);
-      const shape = [...first.shape];
-      shape[axis] = 0;
-      for (let i = 0; i < n; i++) {
-        const t = input(c, i);
-        if (t.dtype !== first.dtype || t.shape.length !== rank || t.shape.some((d, k) => k !== axis && d !== first.shape[k])) {
-          throw new Unsupported(`input ${i} [${t.shape}] does not match [${first.shape}] off axis ${axis}`);
-        }
-        shape[axis] = shape[axis]! + t.shape[axis]!;
-      }
-      return [{ dtype: first.dtype, shape }];
+      const op = concatIr(c, placeholders(n));
+      return [irType(op, Array.from({ length: n }, (_, i) => input(c, i)))];
     },
     fold(c) {
       const vs = allConst(c, c.inputs.length - 1);
@@ -273,32 +305,30 @@ export const shapeOps: OpTable = {
   },
   Pack: {
     category: 'shape',
+    refuses: [
+      { variant: 'an axis out of range', reason: 'unsupported-variant' },
+      { variant: 'inputs that differ in dtype or shape', reason: 'unsupported-variant' },
+    ],
     infer(c) {
-      const first = input(c, 0);
-      for (let i = 1; i < c.inputs.length; i++) {
-        const t = input(c, i);
-        if (t.dtype !== first.dtype || !sameDims(t.shape, first.shape)) {
-          throw new Unsupported(`input ${i} [${t.shape}] differs from input 0 [${first.shape}]`);
-        }
-      }
-      const shape = [...first.shape];
-      shape.splice(packAxis(c, first.shape.length), 0, c.inputs.length);
-      return [{ dtype: first.dtype, shape }];
+      const inputs = c.inputs.map((_, i) => input(c, i));
+      return [irType(stackIr(c, placeholders(inputs.length)), inputs)];
     },
     fold(c) {
       const vs = allConst(c, c.inputs.length);
       return vs && vs.length > 0 ? [stackConsts(vs, packAxis(c, vs[0]!.shape.length))] : undefined;
     },
-    lower(c) {
-      const args = c.inputs.map((_, i) => c.value(i));
-      return [c.emit({ kind: 'stack', args, axis: packAxis(c, c.inputs[0]!.shape.length) }, c.outputs[0]!)];
-    },
+    lower: (c) => [c.emit(stackIr(c, c.inputs.map((_, i) => c.value(i))), c.outputs[0]!)],
   },
   Pad: padOp('constant', false),
   PadV2: padOp('constant', true),
   MirrorPad: padOp('mirror', false),
-  StridedSlice: sliceOp(stridedSliceSpec, [1, 2, 3]),
-  Slice: sliceOp(sliceSpec, [1, 2]),
+  StridedSlice: sliceOp(stridedSliceSpec, [1, 2, 3], [
+    { variant: 'a slice TensorFlow rejects (zero stride, index out of bounds, two ellipses)', reason: 'unsupported-variant' },
+  ]),
+  Slice: sliceOp(sliceSpec, [1, 2], [
+    { variant: 'begin or size without one entry per dimension', reason: 'unsupported-variant' },
+    { variant: 'a slice out of bounds', reason: 'unsupported-variant' },
+  ]),
   Shape: {
     category: 'shape',
     infer(c) {

@@ -25,6 +25,7 @@ function identity(outputs: 'one' | 'all'): TfOpDef {
 export const sourceOps: OpTable = {
   Const: {
     category: 'source',
+    refuses: [{ variant: 'a constant of a dtype the IR lacks (left untyped, so its readers stay in TensorFlow too)', reason: 'unsupported-variant' }],
     infer(c) {
       const v = tensorFromProto(c.node.def);
       if (!v) throw new Unsupported('constant of an unsupported dtype');

@@ -1,0 +1,122 @@
+// The convolution table (ir/tf/ops/convolution.ts): Conv2D and
+// DepthwiseConv2dNative output types under SAME, VALID and EXPLICIT padding,
+// NHWC and NCHW, strides and dilations, and the explicit pads, groups and
+// layouts of the IR conv2d they lower to. Sizes are worked out by hand from
+// TensorFlow's rules: SAME gives ceil(in / stride) with the odd padding pixel
+// at the end; VALID gives floor((in - dilated window) / stride) + 1.
+
+import { convolutionOps } from '../../../../ir/tf/ops/convolution.js';
+import { attr, DT, G, type Analysis } from '../../helpers.js';
+import { dtypeContract, refusalContract } from './contract.js';
+
+interface ConvCase {
+  readonly x: readonly number[];
+  readonly w: readonly number[];
+  readonly strides?: readonly number[];
+  readonly dilations?: readonly number[];
+  padding?: string;
+  readonly explicit?: readonly number[];
+  format?: string;
+  op?: string;
+}
+
+function conv(g: G, c: ConvCase, dt: number = DT.float): string {
+  const x = g.ph('x', c.x, dt);
+  const w = dt === DT.float ? g.weight('w', c.w) : g.ph('w', c.w, dt);
+  return g.op('conv', c.op ?? 'Conv2D', [x, w], {
+    T: attr.type(dt),
+    strides: attr.listI(c.strides ?? [1, 1, 1, 1]),
+    padding: attr.s(c.padding ?? 'SAME'),
+    ...(c.dilations ? { dilations: attr.listI(c.dilations) } : {}),
+    ...(c.explicit ? { explicit_paddings: attr.listI(c.explicit) } : {}),
+    ...(c.format ? { data_format: attr.s(c.format) } : {}),
+  });
+}
+
+function analyze(c: ConvCase): Analysis {
+  const g = new G();
+  conv(g, c);
+  return g.analyze();
+}
+
+describe('Conv2D output shapes and pads', () => {
+  test.each([
+    // name, case, output shape, IR pads [top, left, bottom, right]
+    ['SAME, stride 1', { x: [1, 5, 5, 3], w: [3, 3, 3, 4] }, [1, 5, 5, 4], [1, 1, 1, 1]],
+    ['SAME, stride 2, odd input: even split', { x: [1, 5, 5, 3], w: [3, 3, 3, 4], strides: [1, 2, 2, 1] }, [1, 3, 3, 4], [1, 1, 1, 1]],
+    ['SAME, stride 2, even input: the odd pixel goes at the end', { x: [1, 6, 6, 3], w: [3, 3, 3, 4], strides: [1, 2, 2, 1] }, [1, 3, 3, 4], [0, 0, 1, 1]],
+    ['SAME, 1x1 kernel, stride 2: no padding', { x: [1, 6, 6, 3], w: [1, 1, 3, 4], strides: [1, 2, 2, 1] }, [1, 3, 3, 4], [0, 0, 0, 0]],
+    ['VALID, stride 1', { x: [1, 5, 5, 3], w: [3, 3, 3, 4], padding: 'VALID' }, [1, 3, 3, 4], [0, 0, 0, 0]],
+    ['VALID, stride 2 drops the last column', { x: [1, 6, 6, 3], w: [3, 3, 3, 4], strides: [1, 2, 2, 1], padding: 'VALID' }, [1, 2, 2, 4], [0, 0, 0, 0]],
+    ['VALID, unequal strides and kernel', { x: [2, 7, 9, 3], w: [3, 2, 3, 5], strides: [1, 2, 3, 1], padding: 'VALID' }, [2, 3, 3, 5], [0, 0, 0, 0]],
+    ['EXPLICIT pads per dimension (NHWC pairs)', { x: [1, 5, 5, 3], w: [3, 3, 3, 4], padding: 'EXPLICIT', explicit: [0, 0, 1, 2, 2, 1, 0, 0] }, [1, 6, 6, 4], [1, 2, 2, 1]],
+    ['EXPLICIT with stride 2', { x: [1, 5, 5, 3], w: [3, 3, 3, 4], strides: [1, 2, 2, 1], padding: 'EXPLICIT', explicit: [0, 0, 0, 1, 3, 0, 0, 0] }, [1, 2, 3, 4], [0, 3, 1, 0]],
+    ['VALID, dilation 2: the window spans 5', { x: [1, 7, 7, 1], w: [3, 3, 1, 2], dilations: [1, 2, 2, 1], padding: 'VALID' }, [1, 3, 3, 2], [0, 0, 0, 0]],
+    ['SAME, dilation 2: pads 2 each side', { x: [1, 7, 7, 1], w: [3, 3, 1, 2], dilations: [1, 2, 2, 1] }, [1, 7, 7, 2], [2, 2, 2, 2]],
+    ['SAME, dilation 3 on h only', { x: [1, 8, 8, 1], w: [2, 2, 1, 1], dilations: [1, 3, 1, 1] }, [1, 8, 8, 1], [1, 0, 2, 1]],
+    ['NCHW, SAME, stride 2 in NCHW order', { x: [1, 3, 6, 5], w: [3, 3, 3, 4], strides: [1, 1, 2, 2], format: 'NCHW' }, [1, 4, 3, 3], [0, 1, 1, 1]],
+    ['NCHW, EXPLICIT pads in NCHW order', { x: [1, 3, 5, 5], w: [3, 3, 3, 4], padding: 'EXPLICIT', explicit: [0, 0, 0, 0, 1, 0, 0, 2], format: 'NCHW' }, [1, 4, 4, 5], [1, 0, 0, 2]],
+  ] as const)('%s', (_name, c, shape, pads) => {
+    const a = analyze(c as ConvCase);
+    expect(a.shape('conv')).toEqual(shape);
+    expect(a.instrs('conv').map((i) => i.op)).toEqual([
+      expect.objectContaining({
+        kind: 'conv2d',
+        pads,
+        groups: 1,
+        dataLayout: (c as ConvCase).format ?? 'NHWC',
+        kernelLayout: 'HWIO',
+      }),
+    ]);
+    expect(a.mark('conv')).toMatchObject({ ok: true, compute: true });
+  });
+
+  test('strides and dilations reach the IR as [h, w]', () => {
+    const a = analyze({ x: [1, 3, 9, 9], w: [3, 3, 3, 2], strides: [1, 1, 2, 3], dilations: [1, 1, 2, 1], padding: 'VALID', format: 'NCHW' });
+    expect(a.instrs('conv')[0]?.op).toMatchObject({ strides: [2, 3], dilations: [2, 1] });
+    // h: floor((9 - 5) / 2) + 1 = 3; w: floor((9 - 3) / 3) + 1 = 3.
+    expect(a.shape('conv')).toEqual([1, 2, 3, 3]);
+  });
+
+  test('grouped Conv2D: a filter of C / g input channels gives g groups', () => {
+    const a = analyze({ x: [1, 5, 5, 4], w: [3, 3, 2, 6] });
+    expect(a.shape('conv')).toEqual([1, 5, 5, 6]);
+    expect(a.instrs('conv')[0]?.op).toMatchObject({ groups: 2, kernelLayout: 'HWIO' });
+  });
+});
+
+describe('DepthwiseConv2dNative', () => {
+  test('C x multiplier output channels, groups = C, kernel HWOI', () => {
+    const a = analyze({ op: 'DepthwiseConv2dNative', x: [1, 6, 6, 3], w: [3, 3, 3, 2], strides: [1, 2, 2, 1] });
+    expect(a.shape('conv')).toEqual([1, 3, 3, 6]);
+    expect(a.instrs('conv')[0]?.op).toMatchObject({ groups: 3, kernelLayout: 'HWOI', pads: [0, 0, 1, 1] });
+  });
+
+  test('NCHW with VALID padding', () => {
+    const a = analyze({ op: 'DepthwiseConv2dNative', x: [2, 4, 5, 5], w: [3, 3, 4, 1], padding: 'VALID', format: 'NCHW' });
+    expect(a.shape('conv')).toEqual([2, 4, 3, 3]);
+    expect(a.instrs('conv')[0]?.op).toMatchObject({ groups: 4, dataLayout: 'NCHW' });
+  });
+});
+
+const base: ConvCase = { x: [1, 5, 5, 3], w: [3, 3, 3, 4] };
+const refusals = (op: string): Record<string, (g: G) => string> => ({
+  'input or filter not of rank 4': (g) => conv(g, { op, x: [5, 5, 3], w: [3, 3, 3, 4] }),
+  'data_format other than NHWC or NCHW': (g) => conv(g, { ...base, op, format: 'NCDHW' }),
+  'strides or dilations on the batch or channel dimension': (g) => conv(g, { ...base, op, strides: [1, 1, 1, 2] }),
+  'padding other than SAME, VALID or EXPLICIT': (g) => conv(g, { ...base, op, padding: 'FULL' }),
+  'EXPLICIT padding without 8 explicit_paddings': (g) => conv(g, { ...base, op, padding: 'EXPLICIT', explicit: [1, 1, 1, 1] }),
+  'a filter whose input channels do not fit the data': (g) => conv(g, { op, x: [1, 5, 5, 3], w: [3, 3, 2, 4] }),
+  'a window larger than the padded input': (g) => conv(g, { op, x: [1, 2, 2, 3], w: [3, 3, 3, 4], padding: 'VALID' }),
+});
+
+test('dilations on the channel dimension are refused too', () => {
+  const a = analyze({ ...base, dilations: [1, 1, 1, 2] });
+  expect(a.mark('conv')).toMatchObject({ ok: false, reason: 'unsupported-variant', message: 'dilations on the batch or channel dimension' });
+});
+
+refusalContract(convolutionOps, { Conv2D: refusals('Conv2D'), DepthwiseConv2dNative: refusals('DepthwiseConv2dNative') });
+dtypeContract(convolutionOps, {
+  Conv2D: (g, dt) => conv(g, base, dt),
+  DepthwiseConv2dNative: (g, dt) => conv(g, { ...base, op: 'DepthwiseConv2dNative' }, dt),
+});

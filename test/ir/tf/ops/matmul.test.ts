@@ -1,0 +1,126 @@
+// The matmul table (ir/tf/ops/matmul.ts): MatMul with its transposes,
+// BatchMatMul's adjoints and batch broadcasting, and two-operand Einsum; the
+// output types and the dense / batch_matmul products they lower to.
+
+import { matmulOps } from '../../../../ir/tf/ops/matmul.js';
+import { attr, DT, G } from '../../helpers.js';
+import { dtypeContract, refusalContract, type Build } from './contract.js';
+
+const mm = (g: G, a: number[], b: number[], ta = false, tb = false, dt: number = DT.float): string =>
+  g.op('mm', 'MatMul', [g.ph('a', a, dt), g.ph('b', b, dt)], { T: attr.type(dt), transpose_a: attr.b(ta), transpose_b: attr.b(tb) });
+
+const bmm = (g: G, a: number[], b: number[], adjX = false, adjY = false, op = 'BatchMatMulV2', dt: number = DT.float, dtB = dt): string =>
+  g.op('mm', op, [g.ph('a', a, dt), g.ph('b', b, dtB)], { T: attr.type(dt), adj_x: attr.b(adjX), adj_y: attr.b(adjY) });
+
+const einsum = (g: G, equation: string, shapes: number[][], dts: number[] = shapes.map(() => DT.float)): string =>
+  g.op('e', 'Einsum', shapes.map((s, i) => g.ph(`in${i}`, s, dts[i])), { equation: attr.s(equation), N: attr.i(shapes.length), T: attr.type(dts[0]!) });
+
+describe('MatMul', () => {
+  test.each([
+    ['no transpose', [2, 3], [3, 4], false, false, ['transpose', 'dense']],
+    ['transpose_a', [3, 2], [3, 4], true, false, ['transpose', 'transpose', 'dense']],
+    ['transpose_b', [2, 3], [4, 3], false, true, ['dense']],
+    ['both', [3, 2], [4, 3], true, true, ['transpose', 'dense']],
+  ] as const)('%s: [2, 4]', (_name, a, b, ta, tb, kinds) => {
+    const g = new G();
+    mm(g, [...a], [...b], ta, tb);
+    const r = g.analyze();
+    expect(r.shape('mm')).toEqual([2, 4]);
+    // dense wants its weight [units, in]: a run-time B without transpose_b is transposed in the IR.
+    expect(r.kinds('mm')).toEqual(kinds);
+    expect(r.mark('mm')).toMatchObject({ ok: true, compute: true });
+  });
+
+  test('a constant B is transposed once at compile time into a [units, in] weight', () => {
+    const g = new G();
+    g.op('mm', 'MatMul', [g.ph('a', [2, 3]), g.const('w', [3, 2], [1, 2, 3, 4, 5, 6])]);
+    const a = g.analyze();
+    expect(a.kinds('mm')).toEqual(['dense']);
+    const dense = a.instrs('mm')[0]!;
+    const w = a.state.functions![0]!.fn.params.find((p) => p.id === dense.op.args[1]);
+    expect(w?.type.shape).toEqual([2, 3]);
+    expect(w && w.kind === 'weight' ? Array.from(new Float32Array(w.data.bytes.slice().buffer)) : undefined).toEqual([1, 3, 5, 2, 4, 6]);
+  });
+});
+
+describe('BatchMatMul', () => {
+  test.each([
+    ['equal batches', [4, 2, 3], [4, 3, 5], false, false, [4, 2, 5]],
+    ['adj_x', [4, 3, 2], [4, 3, 5], true, false, [4, 2, 5]],
+    ['adj_y', [4, 2, 3], [4, 5, 3], false, true, [4, 2, 5]],
+    ['adj_x and adj_y', [4, 3, 2], [4, 5, 3], true, true, [4, 2, 5]],
+    ['rank 2 operands', [2, 3], [3, 5], false, false, [2, 5]],
+    ['a batch of 1 broadcasts', [1, 2, 3], [4, 3, 5], false, false, [4, 2, 5]],
+    ['a missing batch dimension broadcasts', [2, 6, 2, 3], [3, 5], false, false, [2, 6, 2, 5]],
+    ['[3,1] x [1,3] broadcasts both ways', [3, 1, 4, 5], [1, 3, 5, 6], false, false, [3, 3, 4, 6]],
+    ['rank 4 against rank 3', [1, 3, 4, 5], [3, 5, 6], false, false, [1, 3, 4, 6]],
+  ] as const)('%s', (_name, a, b, adjX, adjY, out) => {
+    const g = new G();
+    bmm(g, [...a], [...b], adjX, adjY);
+    expect(g.analyze().shape('mm')).toEqual(out);
+  });
+
+  test('equal batches lower to one batch_matmul with the adjoint as a transpose flag', () => {
+    const g = new G();
+    bmm(g, [4, 2, 3], [4, 5, 3], false, true);
+    const a = g.analyze();
+    expect(a.instrs('mm').map((i) => i.op)).toEqual([{ kind: 'batch_matmul', args: [expect.any(Number), expect.any(Number)], transposeA: false, transposeB: true }]);
+  });
+
+  test.each(['BatchMatMul', 'BatchMatMulV2', 'BatchMatMulV3'])('%s is a compute op', (op) => {
+    const g = new G();
+    bmm(g, [2, 2, 3], [2, 3, 4], false, false, op);
+    expect(g.analyze().mark('mm')).toMatchObject({ ok: true, compute: true });
+  });
+});
+
+describe('Einsum', () => {
+  test.each([
+    ['abc,cd->abd', [[2, 3, 4], [4, 5]], [2, 3, 5]],
+    ['abcd,aecd->acbe', [[2, 3, 4, 5], [2, 6, 4, 5]], [2, 4, 3, 6]],
+    ['ij,kj->ik', [[2, 3], [4, 3]], [2, 4]],
+    ['bij,bjk->bki', [[2, 3, 4], [2, 4, 5]], [2, 5, 3]],
+  ] as const)('%s', (eq, shapes, out) => {
+    const g = new G();
+    einsum(g, eq, shapes.map((s) => [...s]));
+    const a = g.analyze();
+    expect(a.shape('e')).toEqual(out);
+    expect(a.mark('e')).toMatchObject({ ok: true, compute: true });
+  });
+});
+
+const bmmRefusals = (op: string): Record<string, Build> => ({
+  'operands of different dtypes': (g) => bmm(g, [2, 2, 3], [2, 3, 4], false, false, op, DT.float, DT.double),
+  'an operand of rank below 2': (g) => bmm(g, [3], [3, 4], false, false, op),
+  'inner dimensions that differ': (g) => bmm(g, [2, 2, 3], [2, 4, 4], false, false, op),
+  'batch dimensions that do not broadcast': (g) => bmm(g, [2, 4, 5], [3, 5, 6], false, false, op),
+  'more than 20 batch dimensions': (g) => bmm(g, [...new Array<number>(21).fill(1), 2, 3], [3, 4], false, false, op),
+});
+
+refusalContract(matmulOps, {
+  MatMul: {
+    'operands not of rank 2': (g) => mm(g, [2, 2, 3], [3, 4]),
+    'inner dimensions that differ': (g) => mm(g, [2, 3], [4, 4]),
+  },
+  BatchMatMul: bmmRefusals('BatchMatMul'),
+  BatchMatMulV2: bmmRefusals('BatchMatMulV2'),
+  BatchMatMulV3: bmmRefusals('BatchMatMulV3'),
+  Einsum: {
+    'other than two operands': (g) => einsum(g, 'ij,jk,kl->il', [[2, 3], [3, 4], [4, 5]]),
+    'operands of different dtypes': (g) => einsum(g, 'ij,jk->ik', [[2, 3], [3, 4]], [DT.float, DT.double]),
+    'an equation with an ellipsis (...)': (g) => einsum(g, '...ij,jk->...ik', [[2, 3], [3, 4]]),
+    'an equation without an explicit output (x,y->z)': (g) => einsum(g, 'ij,jk', [[2, 3], [3, 4]]),
+    'an operand whose rank differs from its labels': (g) => einsum(g, 'ijk,jk->ik', [[2, 3], [3, 4]]),
+    'a repeated label (a diagonal)': (g) => einsum(g, 'ij,jj->i', [[2, 3], [3, 3]]),
+    'a label of two different sizes': (g) => einsum(g, 'ij,jk->ik', [[2, 3], [4, 5]]),
+    'an output label in no operand': (g) => einsum(g, 'ij,jk->iz', [[2, 3], [3, 4]]),
+    'a label summed over one operand only': (g) => einsum(g, 'ij,jk->k', [[2, 3], [3, 4]]),
+  },
+});
+dtypeContract(matmulOps, {
+  MatMul: (g, dt) => mm(g, [2, 3], [3, 4], false, false, dt),
+  BatchMatMul: (g, dt) => bmm(g, [2, 2, 3], [2, 3, 4], false, false, 'BatchMatMul', dt),
+  BatchMatMulV2: (g, dt) => bmm(g, [2, 2, 3], [2, 3, 4], false, false, 'BatchMatMulV2', dt),
+  BatchMatMulV3: (g, dt) => bmm(g, [2, 2, 3], [2, 3, 4], false, false, 'BatchMatMulV3', dt),
+  Einsum: (g, dt) => einsum(g, 'ij,jk->ik', [[2, 3], [3, 4]], [dt, dt]),
+});

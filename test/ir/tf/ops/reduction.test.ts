@@ -1,0 +1,82 @@
+// The reduction table (ir/tf/ops/reduction.ts): Mean, Sum, Max, Min and Prod
+// over constant axes (scalar or vector, negative, repeated), with and without
+// keep_dims; integer constants fold exactly, integer tensors stay in TensorFlow.
+
+import { reductionOps } from '../../../../ir/tf/ops/reduction.js';
+import { attr, DT, G, values } from '../../helpers.js';
+import { dtypeContract, refusalContract } from './contract.js';
+
+function reduce(g: G, op: string, shape: number[], axes: number[] | number, keep = false, dt: number = DT.float): string {
+  const x = g.ph('x', shape, dt);
+  const ax = Array.isArray(axes) ? g.const('axes', [axes.length], axes, DT.int32) : g.const('axes', [], [axes], DT.int32);
+  return g.op('r', op, [x, ax], { T: attr.type(dt), Tidx: attr.type(DT.int32), keep_dims: attr.b(keep) });
+}
+
+test.each([
+  // op, input shape, axes, keep_dims, output shape, IR axes
+  ['Mean', [2, 3, 4], [1], false, [2, 4], [1]],
+  ['Mean', [2, 3, 4], [1], true, [2, 1, 4], [1]],
+  ['Sum', [2, 3, 4], -1, false, [2, 3], [2]],
+  ['Sum', [2, 3, 4], [-1, 0], true, [1, 3, 1], [0, 2]],
+  ['Max', [2, 3, 4], [2, -1, 2], false, [2, 3], [2]],
+  ['Min', [2, 3, 4], [0, 1, 2], false, [], [0, 1, 2]],
+  ['Prod', [2, 3, 4], [0, 1, 2], true, [1, 1, 1], [0, 1, 2]],
+  ['Mean', [5], [], false, [5], []],
+] as const)('%s over %j of %j (axes %j, keep_dims %s)', (op, shape, axes, keep, out, irAxes) => {
+  const g = new G();
+  reduce(g, op, [...shape], Array.isArray(axes) ? [...axes] : (axes as number), keep);
+  const a = g.analyze();
+  expect(a.shape('r')).toEqual(out);
+  expect(a.instrs('r').map((i) => i.op)).toEqual([
+    { kind: 'reduce', fn: op === 'Mean' ? 'mean' : op.toLowerCase(), args: [expect.any(Number)], axes: irAxes, keepDims: keep },
+  ]);
+});
+
+describe('integer constants fold', () => {
+  const fold = (op: string, axes: number[], keep = false): { shape?: readonly number[]; values?: number[] } => {
+    const g = new G();
+    g.const('v', [2, 3], [1, -2, 3, 4, 5, -6], DT.int32);
+    g.op('r', op, ['v', g.const('axes', [axes.length], axes, DT.int32)], { T: attr.type(DT.int32), Tidx: attr.type(DT.int32), keep_dims: attr.b(keep) });
+    const a = g.analyze();
+    return { shape: a.shape('r'), values: values(a.value('r')) };
+  };
+  test.each([
+    ['Sum', [1], false, [2], [2, 3]],
+    ['Sum', [0], true, [1, 3], [5, 3, -3]],
+    ['Prod', [-1], false, [2], [-6, -120]],
+    ['Max', [0, 1], false, [], [5]],
+    ['Min', [1], true, [2, 1], [-2, -6]],
+  ] as const)('%s over %j (keep_dims %s)', (op, axes, keep, shape, vals) => {
+    expect(fold(op, [...axes], keep)).toEqual({ shape, values: vals });
+  });
+
+  test('integer Mean is typed but not folded (TensorFlow truncates)', () => {
+    expect(fold('Mean', [1])).toEqual({ shape: [2], values: undefined });
+  });
+
+  test('int32 Sum wraps around as TensorFlow does; an int64 beyond 2^53 is left unfolded', () => {
+    const g = new G();
+    g.const('v', [2], [2 ** 31 - 1, 1], DT.int32);
+    g.op('r', 'Sum', ['v', g.const('axes', [1], [0], DT.int32)], { T: attr.type(DT.int32), Tidx: attr.type(DT.int32) });
+    g.const('w', [2], [2 ** 52, 2 ** 52], DT.int64);
+    g.op('big', 'Sum', ['w', 'axes'], { T: attr.type(DT.int64), Tidx: attr.type(DT.int32) });
+    const a = g.analyze();
+    expect(values(a.value('r'))).toEqual([-(2 ** 31)]);
+    expect(a.shape('big')).toEqual([]);
+    expect(a.value('big')).toBeUndefined();
+  });
+});
+
+test('run-time axes need a constant', () => {
+  const g = new G();
+  g.op('r', 'Sum', [g.ph('x', [2, 3]), g.ph('axes', [1], DT.int32)], { Tidx: attr.type(DT.int32) });
+  expect(g.analyze().mark('r')).toMatchObject({ ok: false, reason: 'needs-constant' });
+});
+
+refusalContract(
+  reductionOps,
+  Object.fromEntries(
+    Object.keys(reductionOps).map((op) => [op, { 'a reduction axis out of range': (g: G) => reduce(g, op, [2, 3], [2]) }]),
+  ),
+);
+dtypeContract(reductionOps, Object.fromEntries(Object.keys(reductionOps).map((op) => [op, (g: G, dt: number) => reduce(g, op, [2, 3], [1], false, dt)])));
