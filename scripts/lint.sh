@@ -57,7 +57,7 @@ if (( fix )); then
   # Fixes before formatting, so the formatters have the last word.
   step "eslint --fix" node_modules/.bin/eslint --fix "${ts_files[@]}"
   step "prettier --write" node_modules/.bin/prettier --write --log-level warn "${prettier_files[@]}"
-  step "ruff check --fix" "$ruff" check --fix --quiet "${py_files[@]}"
+  step "ruff check --fix" "$ruff" check --fix --output-format concise "${py_files[@]}"
   step "ruff format" "$ruff" format --quiet "${py_files[@]}"
   step "clang-format -i" "$clang_format" -i "${cc_files[@]}"
 else
