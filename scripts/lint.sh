@@ -57,9 +57,11 @@ if (( fix )); then
   # Fixes before formatting, so the formatters have the last word.
   step "eslint --fix" node_modules/.bin/eslint --fix "${ts_files[@]}"
   step "prettier --write" node_modules/.bin/prettier --write --log-level warn "${prettier_files[@]}"
-  step "ruff check --fix" "$ruff" check --fix --output-format concise "${py_files[@]}"
+  step "ruff check --fix" "$ruff" check --fix --exit-zero --silent "${py_files[@]}"
   step "ruff format" "$ruff" format --quiet "${py_files[@]}"
   step "clang-format -i" "$clang_format" -i "${cc_files[@]}"
+  # What has no safe fix, with the line numbers of the formatted files.
+  step "ruff check" "$ruff" check --output-format concise "${py_files[@]}"
 else
   step "prettier --check (${#prettier_files[@]} files)" node_modules/.bin/prettier --check --log-level warn "${prettier_files[@]}"
   step "eslint (${#ts_files[@]} files)" node_modules/.bin/eslint --max-warnings 0 "${ts_files[@]}"
@@ -70,7 +72,11 @@ fi
 
 if (( ${#failed[@]} )); then
   echo "lint: failed: $(IFS='|'; echo "${failed[*]}" | sed 's/|/; /g')" >&2
-  (( fix )) || echo "lint: 'npm run format' applies the formatters and safe fixes; the rest needs a hand fix" >&2
+  if (( fix )); then
+    echo "lint: the findings listed above have no safe fix: they need a hand fix" >&2
+  else
+    echo "lint: 'npm run format' applies the formatters and safe fixes; the rest needs a hand fix" >&2
+  fi
   exit 1
 fi
 echo "lint: all clean" >&2
