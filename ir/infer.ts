@@ -116,7 +116,7 @@ export function inferOpType(op: Op, args: readonly TensorType[]): TensorType {
       const shape = [...a0.shape];
       shape[hi] = windowedOutputSize(a0.shape[hi]!, op.size[0], op.strides[0], 1, op.pads[0], op.pads[2]);
       shape[wi] = windowedOutputSize(a0.shape[wi]!, op.size[1], op.strides[1], 1, op.pads[1], op.pads[3]);
-      if (shape[hi]! <= 0 || shape[wi]! <= 0) fail(op, EMPTY_WINDOW);
+      if (shape[hi] <= 0 || shape[wi] <= 0) fail(op, EMPTY_WINDOW);
       return { dtype: a0.dtype, shape };
     }
     case 'concat': {
@@ -132,7 +132,8 @@ export function inferOpType(op: Op, args: readonly TensorType[]): TensorType {
       return { dtype: a0.dtype, shape };
     }
     case 'stack': {
-      for (const t of args) if (t.dtype !== a0.dtype || !sameShape(t.shape, a0.shape)) fail(op, `operand ${formatType(t)} differs from ${formatType(a0)}`);
+      for (const t of args)
+        if (t.dtype !== a0.dtype || !sameShape(t.shape, a0.shape)) fail(op, `operand ${formatType(t)} differs from ${formatType(a0)}`);
       const shape = [...a0.shape];
       shape.splice(normAxis(op.axis, a0.shape.length + 1), 0, args.length);
       return { dtype: a0.dtype, shape };

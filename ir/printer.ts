@@ -23,9 +23,7 @@ function formatOp(op: Op): string {
 }
 
 export function printFunction(f: IrFunction): string {
-  const params = f.params
-    .map((p) => `%${p.id} ${p.name}: ${formatType(p.type)}${p.kind === 'weight' ? ' weight' : ''}`)
-    .join(',\n    ');
+  const params = f.params.map((p) => `%${p.id} ${p.name}: ${formatType(p.type)}${p.kind === 'weight' ? ' weight' : ''}`).join(',\n    ');
   const resultTypes = f.results.map((r) => {
     const t = f.params.find((p) => p.id === r)?.type ?? f.body.find((i) => i.id === r)?.type;
     return t ? formatType(t) : '?';

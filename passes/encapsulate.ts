@@ -81,8 +81,6 @@ export const encapsulatePass: Pass<ClusteredState, EncapsulatedState> = {
     }
     return { ...state, functions };
   },
-  verify: (state) =>
-    state.functions.flatMap((f) => verifyFunction(f.fn).map((p) => `${f.cluster} (shape set ${f.shapeSet}): ${p}`)),
-  print: (state) =>
-    state.functions.map((f) => `; shape set ${state.shapeSets[f.shapeSet]!.key}\n${printFunction(f.fn)}`).join('\n'),
+  verify: (state) => state.functions.flatMap((f) => verifyFunction(f.fn).map((p) => `${f.cluster} (shape set ${f.shapeSet}): ${p}`)),
+  print: (state) => state.functions.map((f) => `; shape set ${state.shapeSets[f.shapeSet]!.key}\n${printFunction(f.fn)}`).join('\n'),
 };

@@ -89,7 +89,13 @@ function formClusters(state: MarkedState): ClusteredState {
   // around a conv). If dissolving a cluster later brings such an edge back in
   // a way that closes a cycle, cluster again counting every edge.
   const optimistic = formClustersWith(state, true);
-  if (rewriteIsAcyclic(state, optimistic.clusters.map((c) => c.nodes))) return optimistic;
+  if (
+    rewriteIsAcyclic(
+      state,
+      optimistic.clusters.map((c) => c.nodes),
+    )
+  )
+    return optimistic;
   return formClustersWith(state, false);
 }
 
@@ -144,7 +150,11 @@ function formClustersWith(state: MarkedState, skipConstantEdges: boolean): Clust
     if (options.policy === 'compute' && !members.some((m) => ok(m)!.compute)) {
       for (const m of members) dropped.set(m, { reason: 'no-compute-op', message: `no ${COMPUTE_OPS_TEXT} in reach (policy compute)` });
     } else if (eff < options.minClusterSize || eff === 0) {
-      for (const m of members) dropped.set(m, { reason: 'below-min-size', message: `cluster of ${eff} effective nodes is below --min-cluster-size ${options.minClusterSize}` });
+      for (const m of members)
+        dropped.set(m, {
+          reason: 'below-min-size',
+          message: `cluster of ${eff} effective nodes is below --min-cluster-size ${options.minClusterSize}`,
+        });
     } else kept.push(members);
   }
   // Groups are in order of their first member already (Map insertion order).
@@ -188,8 +198,7 @@ function explainEdges(
       const ma = marks.get(t.node)!;
       const mb = marks.get(n.name)!;
       const reason =
-        refusedReason.get(key) ??
-        (!ma.ok ? ma.reason : !mb.ok ? mb.reason : (dropped.get(t.node)?.reason ?? dropped.get(n.name)?.reason));
+        refusedReason.get(key) ?? (!ma.ok ? ma.reason : !mb.ok ? mb.reason : (dropped.get(t.node)?.reason ?? dropped.get(n.name)?.reason));
       if (reason) out.push({ from: t.node, to: n.name, reason });
     }
   }
@@ -209,7 +218,13 @@ export const formClustersPass: Pass<MarkedState, ClusteredState> = {
       }
     }
     // The rewritten graph (clusters contracted, baked constants gone) must be acyclic.
-    if (!rewriteIsAcyclic(state, state.clusters.map((c) => c.nodes))) problems.push('contracting the clusters makes the graph cyclic');
+    if (
+      !rewriteIsAcyclic(
+        state,
+        state.clusters.map((c) => c.nodes),
+      )
+    )
+      problems.push('contracting the clusters makes the graph cyclic');
     return problems;
   },
   print(state) {

@@ -8,13 +8,50 @@ import { OPS } from '../ir/tf/ops/index.js';
 import { globMatcher } from '../ir/support/glob.js';
 
 const CONTROL_FLOW = new Set([
-  'Switch', 'RefSwitch', 'Merge', 'RefMerge', 'Enter', 'RefEnter', 'Exit', 'RefExit',
-  'NextIteration', 'RefNextIteration', 'LoopCond', 'ControlTrigger',
-  'If', 'StatelessIf', 'While', 'StatelessWhile', 'Case', 'StatelessCase',
+  'Switch',
+  'RefSwitch',
+  'Merge',
+  'RefMerge',
+  'Enter',
+  'RefEnter',
+  'Exit',
+  'RefExit',
+  'NextIteration',
+  'RefNextIteration',
+  'LoopCond',
+  'ControlTrigger',
+  'If',
+  'StatelessIf',
+  'While',
+  'StatelessWhile',
+  'Case',
+  'StatelessCase',
 ]);
 
-const STATEFUL_PREFIXES = ['Variable', 'VarHandle', 'ReadVariable', 'AssignVariable', 'Assign', 'Random', 'Stateful', 'Queue', 'Iterator', 'Print', 'Save', 'Restore'];
-const STATEFUL = new Set(['Assert', 'TruncatedNormal', 'ParameterizedTruncatedNormal', 'Multinomial', 'NoOp', 'HashTableV2', 'LookupTableFindV2', 'ResourceGather']);
+const STATEFUL_PREFIXES = [
+  'Variable',
+  'VarHandle',
+  'ReadVariable',
+  'AssignVariable',
+  'Assign',
+  'Random',
+  'Stateful',
+  'Queue',
+  'Iterator',
+  'Print',
+  'Save',
+  'Restore',
+];
+const STATEFUL = new Set([
+  'Assert',
+  'TruncatedNormal',
+  'ParameterizedTruncatedNormal',
+  'Multinomial',
+  'NoOp',
+  'HashTableV2',
+  'LookupTableFindV2',
+  'ResourceGather',
+]);
 
 function isStateful(op: string): boolean {
   return STATEFUL.has(op) || STATEFUL_PREFIXES.some((p) => op.startsWith(p));
@@ -70,7 +107,8 @@ function checkTypes(state: TypedState, name: string, constInputs: readonly numbe
     if (mine.refusal) return { ok: false, reason: mine.refusal.reason, message: mine.refusal.message + where };
     for (const [i, ref] of n.inputs.entries()) {
       const p = t.get(ref.node);
-      if (!p?.outputs[ref.index]) return { ok: false, reason: 'unknown-shape', message: `input ${ref.node}:${ref.index} has no static shape${where}` };
+      if (!p?.outputs[ref.index])
+        return { ok: false, reason: 'unknown-shape', message: `input ${ref.node}:${ref.index} has no static shape${where}` };
       if (constInputs.includes(i) && !p.values?.[ref.index]) {
         return { ok: false, reason: 'needs-constant', message: `input ${i} (${ref.node}) must be a compile-time constant${where}` };
       }

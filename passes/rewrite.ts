@@ -29,7 +29,6 @@ export interface RewriteOptions {
   readonly target: string;
 }
 
-
 function ref(t: { node: string; index: number }): string {
   return t.index === 0 ? t.node : tensorName(t);
 }
@@ -105,7 +104,7 @@ export function rewriteGraph(state: TypedState, built: readonly BuiltCluster[], 
     if (r) nodes.push(...r);
     else if (!removed.has(n.name)) nodes.push(n);
   }
-  return { ...state.graph, node: dropOrphanConstants(nodes, original) } as GraphDef;
+  return { ...state.graph, node: dropOrphanConstants(nodes, original) };
 }
 
 /** Drop Const nodes that had consumers before the rewrite and have none now. */

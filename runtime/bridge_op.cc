@@ -179,8 +179,8 @@ class BridgeOpKernel : public OpKernel {
       for (size_t k = 0; k < count; ++k) {
         TensorShape shape;
         if (!all[begin + k].AsTensorShape(&shape)) {
-          return errors::InvalidArgument(Where(), ": artifact shape ",
-                                         all[begin + k].DebugString(), " is not fully defined");
+          return errors::InvalidArgument(Where(), ": artifact shape ", all[begin + k].DebugString(),
+                                         " is not fully defined");
         }
         shapes->push_back(shape);
         const auto dims = shape.dim_sizes();  // returned by value
@@ -194,8 +194,8 @@ class BridgeOpKernel : public OpKernel {
       art.sha256 = absl::AsciiStrToLower(digests[a]);
       OP_REQUIRES_OK(ctx, to_shapes(input_shapes, a * n_in, n_in, in_types, &art.input_shapes,
                                     &art.input_specs));
-      OP_REQUIRES_OK(ctx, to_shapes(output_shapes, a * n_out, n_out, out_types,
-                                    &art.output_shapes, &art.output_specs));
+      OP_REQUIRES_OK(ctx, to_shapes(output_shapes, a * n_out, n_out, out_types, &art.output_shapes,
+                                    &art.output_specs));
     }
   }
 
@@ -221,10 +221,10 @@ class BridgeOpKernel : public OpKernel {
       for (const Artifact& candidate : artifacts_) {
         compiled += (compiled.empty() ? "" : ", ") + ShapeSetText(candidate.input_shapes);
       }
-      ctx->SetStatus(errors::InvalidArgument(
-          Where(), ": no compiled artifact for input shapes ", ShapeSetText(seen),
-          "; compiled input shape sets: ", compiled,
-          ". Compile the model for this shape too (tf2tvm --shapes)."));
+      ctx->SetStatus(
+          errors::InvalidArgument(Where(), ": no compiled artifact for input shapes ",
+                                  ShapeSetText(seen), "; compiled input shape sets: ", compiled,
+                                  ". Compile the model for this shape too (tf2tvm --shapes)."));
       return;
     }
 
@@ -237,8 +237,8 @@ class BridgeOpKernel : public OpKernel {
     absl::InlinedVector<void*, kInlineTensors> outputs(n_out);
     for (size_t o = 0; o < n_out; ++o) {
       Tensor* output = nullptr;
-      OP_REQUIRES_OK(ctx, ctx->allocate_output(static_cast<int>(o), art->output_shapes[o],
-                                               &output));
+      OP_REQUIRES_OK(ctx,
+                     ctx->allocate_output(static_cast<int>(o), art->output_shapes[o], &output));
       outputs[o] = output->data();
     }
 
@@ -266,8 +266,7 @@ class BridgeOpKernel : public OpKernel {
   // Absolute path of an artifact: dlopen would search a bare relative name
   // on the library path instead of the output folder. *base_source says
   // where the base folder came from, for error messages.
-  absl::Status ResolvePath(const Artifact& art, std::string* out,
-                           std::string* base_source) const {
+  absl::Status ResolvePath(const Artifact& art, std::string* out, std::string* base_source) const {
     std::filesystem::path path(art.path);
     *base_source = "none: the path is absolute";
     if (!path.is_absolute()) {
@@ -316,8 +315,8 @@ class BridgeOpKernel : public OpKernel {
       }
       const char* zero_copy = std::getenv(kZeroCopyEnv);
       bool allow_zero_copy = zero_copy == nullptr || std::string(zero_copy) != "0";
-      art->executor = GraphExecutor::Load(path, art->input_specs, art->output_specs,
-                                          allow_zero_copy, &error);
+      art->executor =
+          GraphExecutor::Load(path, art->input_specs, art->output_specs, allow_zero_copy, &error);
       if (art->executor == nullptr) {
         return errors::Internal(Where(), ": loading ", path, " (built with TVM '", tvm_version_,
                                 "' for '", target_, "'): ", error);

@@ -121,7 +121,9 @@ class Parser {
       if (pos_ >= text_.size()) break;
       char escape = text_[pos_++];
       switch (escape) {
-        case '"': case '\\': case '/': out->push_back(escape); break;
+        case '"':
+        case '\\':
+        case '/': out->push_back(escape); break;
         case 'b': out->push_back('\b'); break;
         case 'f': out->push_back('\f'); break;
         case 'n': out->push_back('\n'); break;
@@ -268,8 +270,7 @@ bool AnalyzeGraphJson(const std::string& json, GraphInfo* info, std::string* err
   };
 
   auto describe = [&](int64_t entry, GraphTensor* tensor) {
-    if (dltypes->items[entry].kind != Kind::kString ||
-        shapes->items[entry].kind != Kind::kArray) {
+    if (dltypes->items[entry].kind != Kind::kString || shapes->items[entry].kind != Kind::kArray) {
       return read.Fail("graph JSON: bad dltype or shape");
     }
     tensor->dtype = dltypes->items[entry].text;

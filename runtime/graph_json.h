@@ -26,8 +26,8 @@ struct JsonValue {
   bool boolean = false;
   double number = 0;
   std::string text;
-  std::vector<JsonValue> items;                              // kArray
-  std::vector<std::pair<std::string, JsonValue>> fields;    // kObject, in file order
+  std::vector<JsonValue> items;                           // kArray
+  std::vector<std::pair<std::string, JsonValue>> fields;  // kObject, in file order
 
   // Field of an object, or nullptr (also when this is not an object).
   const JsonValue* Find(const std::string& key) const;
@@ -38,7 +38,7 @@ bool ParseJson(const std::string& text, JsonValue* out, std::string* error);
 // One data entry of the graph (a node output): what TVM will expect of a
 // buffer bound to it, and whether binding one zero-copy is known to work.
 struct GraphTensor {
-  std::string dtype;             // TVM spelling: "float32", "bool", ...
+  std::string dtype;  // TVM spelling: "float32", "bool", ...
   std::vector<int64_t> shape;
   bool zero_copy_safe = false;
   std::string why_not_zero_copy;  // set when !zero_copy_safe, for logs

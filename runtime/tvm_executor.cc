@@ -37,9 +37,8 @@ std::string ShapeText(const std::vector<int64_t>& shape) {
 // thread-local storage until the next failing call on this thread. `what`
 // and `subject` name the call in the error; they are only joined on failure
 // because this runs for every tensor of every step.
-bool Call(TVMFunctionHandle function, const char* what, const std::string& subject,
-          TVMValue* args, int* codes, int num_args, TVMValue* ret, int* ret_code,
-          std::string* error) {
+bool Call(TVMFunctionHandle function, const char* what, const std::string& subject, TVMValue* args,
+          int* codes, int num_args, TVMValue* ret, int* ret_code, std::string* error) {
   TVMValue unused_ret;
   int unused_code;
   if (TVMFuncCall(function, args, codes, num_args, ret ? ret : &unused_ret,
@@ -63,7 +62,7 @@ struct ParallelLoop {
   FTVMParallelLambda lambda;
   void* cdata;
   int num_task;
-  std::atomic<int> next{0};       // the next task nobody has claimed
+  std::atomic<int> next{0};        // the next task nobody has claimed
   std::atomic<int> unfinished{0};  // tasks claimed or not, not yet done
   std::atomic<bool> failed{false};
   std::mutex mu;
@@ -263,8 +262,8 @@ std::unique_ptr<GraphExecutor> GraphExecutor::Load(const std::string& path,
     TVMValue arg;
     arg.v_str = binding.name.c_str();
     int arg_code = kTVMStr;
-    if (!Call(get_input_index, "get_input_index", binding.name, &arg, &arg_code, 1, &ret,
-              &ret_code, error)) {
+    if (!Call(get_input_index, "get_input_index", binding.name, &arg, &arg_code, 1, &ret, &ret_code,
+              error)) {
       return nullptr;
     }
     binding.tvm_index = ret.v_int64;

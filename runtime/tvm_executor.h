@@ -69,8 +69,7 @@ class GraphExecutor {
   // given to Load. Calls are serialised: the executor keeps the bound
   // pointers between set_* and run. Parallel loops run on the calling
   // thread and `pool` (null: the calling thread only).
-  bool Run(const void* const* inputs, void* const* outputs, TaskPool* pool,
-           std::string* error);
+  bool Run(const void* const* inputs, void* const* outputs, TaskPool* pool, std::string* error);
   bool Run(const void* const* inputs, void* const* outputs, std::string* error) {
     return Run(inputs, outputs, nullptr, error);
   }

@@ -59,8 +59,7 @@ def build(work, target, size):
     import tvm
     from tvm import relay
 
-    text = ('#[version = "0.0.5"]\n'
-            f"def @main(%in0: Tensor[({size}), float32]) {{ add(%in0, 1f) }}")
+    text = f'#[version = "0.0.5"]\ndef @main(%in0: Tensor[({size}), float32]) {{ add(%in0, 1f) }}'
     mod = relay.transform.InferType()(tvm.relay.parse(text))
     with tvm.transform.PassContext(opt_level=3):
         lib = relay.build(mod, target=target)
@@ -121,8 +120,7 @@ def run(work, runtime_dir, calls, chain, threads, as_json):
             prev = name
         return gd, prev
 
-    config = tf.compat.v1.ConfigProto(intra_op_parallelism_threads=threads,
-                                      inter_op_parallelism_threads=1)
+    config = tf.compat.v1.ConfigProto(intra_op_parallelism_threads=threads, inter_op_parallelism_threads=1)
     # Grappler would fold the whole AddV2 chain of a constant-free graph
     # into one op or constant-fold parts of it: keep the graphs as written.
     config.graph_options.rewrite_options.disable_meta_optimizer = True
@@ -149,7 +147,7 @@ def run(work, runtime_dir, calls, chain, threads, as_json):
     # hits them alike. Wall time and process CPU time (every thread) are
     # both kept: on a loaded machine the wall time includes the time other
     # processes held the cores, the CPU time does not.
-    for (sess, fetch) in sessions.values():
+    for sess, fetch in sessions.values():
         for _ in range(max(10, calls // 20)):
             sess.run(fetch, {"x:0": x})
     wall = {key: [] for key in sessions}
@@ -191,15 +189,19 @@ def run(work, runtime_dir, calls, chain, threads, as_json):
         json.dump(report, sys.stdout, indent=1)
         sys.stdout.write("\n")
         return
-    print(f"bridge-op overhead: float32{shape}, {calls} runs, chains of {chain} nodes, "
-          f"threads TF {threads}/1, TVM {threads}; {report['cpu']}")
+    print(
+        f"bridge-op overhead: float32{shape}, {calls} runs, chains of {chain} nodes, "
+        f"threads TF {threads}/1, TVM {threads}; {report['cpu']}"
+    )
     print("medians, microseconds            bridge    TF AddV2")
     for label, v in (("wall", report["wall"]), ("cpu", report["cpu_time"])):
         s, c, p = v["single_run_us"], v["chain_run_us"], v["per_node_us"]
         print(f"  {label:4} session.run, 1 node   {s['bridge']:9.1f}   {s['tf_addv2']:9.1f}")
         print(f"  {label:4} session.run, {chain} nodes {c['bridge']:9.1f}   {c['tf_addv2']:9.1f}")
-        print(f"  {label:4} per node (slope)      {p['bridge']:9.2f}   {p['tf_addv2']:9.2f}"
-              f"   bridge - AddV2: {p['difference']:+.2f} us/call")
+        print(
+            f"  {label:4} per node (slope)      {p['bridge']:9.2f}   {p['tf_addv2']:9.2f}"
+            f"   bridge - AddV2: {p['difference']:+.2f} us/call"
+        )
     sys.stdout.flush()
 
 

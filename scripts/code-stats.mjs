@@ -32,7 +32,12 @@ for (const f of files) {
     }
     let name = owner;
     if (ts.isFunctionDeclaration(node) || ts.isMethodDeclaration(node) || ts.isArrowFunction(node) || ts.isFunctionExpression(node)) {
-      const id = node.name && ts.isIdentifier(node.name) ? node.name.text : ts.isVariableDeclaration(node.parent) && ts.isIdentifier(node.parent.name) ? node.parent.name.text : undefined;
+      const id =
+        node.name && ts.isIdentifier(node.name)
+          ? node.name.text
+          : ts.isVariableDeclaration(node.parent) && ts.isIdentifier(node.parent.name)
+            ? node.parent.name.text
+            : undefined;
       if (id) {
         const start = sf.getLineAndCharacterOfPosition(node.getStart()).line;
         const end = sf.getLineAndCharacterOfPosition(node.getEnd()).line;

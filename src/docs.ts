@@ -85,7 +85,12 @@ export function renderOps(): string {
     }
   }
   lines.push('', '## Reason codes', '', 'Why a node stays in TensorFlow or an edge is not merged (stable: tools match on them).', '');
-  lines.push(...table(['code', 'meaning'], Object.entries(REASONS).map(([c, m]) => [code(c), m])));
+  lines.push(
+    ...table(
+      ['code', 'meaning'],
+      Object.entries(REASONS).map(([c, m]) => [code(c), m]),
+    ),
+  );
   return lines.join('\n') + '\n';
 }
 

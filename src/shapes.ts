@@ -73,8 +73,7 @@ export function resolveShapeSets(view: GraphView, request: ShapeRequest): ShapeS
   const phs = placeholders(view);
   const known = phs.map((p) => p.name);
   const flags: readonly string[] = Array.isArray(request) ? request : [];
-  const requests =
-    'batch' in request ? batchRequests(phs, request.batch) : flags.length ? flags.map(parseShapesFlag) : [new Map<string, number[]>()];
+  const requests = 'batch' in request ? batchRequests(phs, request.batch) : flags.length ? flags.map(parseShapesFlag) : [new Map<string, number[]>()];
   const sets: ShapeSet[] = [];
   const keys = new Set<string>();
   for (const req of requests) {

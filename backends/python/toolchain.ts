@@ -64,7 +64,9 @@ function findSitePackages(venv: string): string | undefined {
   const lib = path.join(venv, 'lib');
   let entries: string[];
   try {
-    entries = readdirSync(lib).filter((e) => /^python3\.\d+$/.test(e)).sort();
+    entries = readdirSync(lib)
+      .filter((e) => /^python3\.\d+$/.test(e))
+      .sort();
   } catch {
     return undefined;
   }

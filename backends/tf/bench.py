@@ -48,10 +48,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
-from tfgraph import graph_outputs  # noqa: E402
-
 import cluster_timing as ct  # noqa: E402
-
+from tfgraph import graph_outputs  # noqa: E402
 
 
 def log(message):
@@ -80,10 +78,8 @@ class Variant:
         """Labels of the kernels one traced run executed."""
         meta = tf.compat.v1.RunMetadata()
         options = tf.compat.v1.RunOptions(trace_level=tf.compat.v1.RunOptions.FULL_TRACE)
-        self.session.run(self.fetches, dict(zip(self.feeds, args)), options=options,
-                         run_metadata=meta)
-        return [ns.timeline_label or ns.node_name
-                for dev in meta.step_stats.dev_stats for ns in dev.node_stats]
+        self.session.run(self.fetches, dict(zip(self.feeds, args)), options=options, run_metadata=meta)
+        return [ns.timeline_label or ns.node_name for dev in meta.step_stats.dev_stats for ns in dev.node_stats]
 
     def close(self):
         self.session.close()
@@ -127,8 +123,11 @@ def bench_shape_set(model, shape_set, fetches, runs, warmup, threads, rng, xla_s
             ran = any("_XlaRun" in l for l in labels)
             xla_state["compiled_clusters"] = max(xla_state.get("compiled_clusters", 0), len(compiled))
             if not ran:
-                xla_reason = ("XLA formed no cluster in this graph" if not compiled else
-                              "XLA clusters were formed but _XlaRun did not run after warm-up")
+                xla_reason = (
+                    "XLA formed no cluster in this graph"
+                    if not compiled
+                    else "XLA clusters were formed but _XlaRun did not run after warm-up"
+                )
         except Exception as e:  # an XLA-less TensorFlow build, or a graph XLA rejects
             xla_reason = f"{type(e).__name__}: {e}".strip().splitlines()[0][:300]
         if xla_reason is not None:
@@ -140,8 +139,7 @@ def bench_shape_set(model, shape_set, fetches, runs, warmup, threads, rng, xla_s
             xla_state["available"] = True
 
         order = [k for k in ("tf", "xla", "tf2tvm") if k in variants]
-        log(f"bench: {key}: timing {', '.join(order)} ({runs} runs after {warmup} warm-up, "
-            f"interleaved)")
+        log(f"bench: {key}: timing {', '.join(order)} ({runs} runs after {warmup} warm-up, interleaved)")
         times = ct.time_interleaved([variants[k].call for k in order], args, runs, warmup)
         measured = dict(zip(order, times))
         entry.update(spread("tf", measured["tf"]))
@@ -181,13 +179,16 @@ def main(argv=None):
     fetches = graph_outputs(model.graph())
     rng = np.random.default_rng(a.seed)
     xla_state = {"available": False}
-    sets = [bench_shape_set(model, s, fetches, a.runs, a.warmup, threads, rng, xla_state)
-            for s in model.manifest["shape_sets"]]
+    sets = [
+        bench_shape_set(model, s, fetches, a.runs, a.warmup, threads, rng, xla_state)
+        for s in model.manifest["shape_sets"]
+    ]
 
     clusters = []
     if not a.no_clusters:
-        clusters = ct.time_clusters(a.model, a.out, None, a.cluster_runs or a.runs, a.warmup,
-                                    threads, a.seed, model=model, log=log)
+        clusters = ct.time_clusters(
+            a.model, a.out, None, a.cluster_runs or a.runs, a.warmup, threads, a.seed, model=model, log=log
+        )
 
     doc = {
         "ok": all("error" not in s for s in sets) and all("error" not in c for c in clusters),
@@ -198,9 +199,11 @@ def main(argv=None):
         "threads": {"tf_intra_op": threads, "tf_inter_op": 1, "tvm": threads},
         "cpu": ct.cpu_model(),
         "tensorflow": tf.__version__,
-        "xla": {"available": xla_state["available"],
-                "compiled_clusters": xla_state.get("compiled_clusters", 0),
-                "reason": None if xla_state["available"] else xla_state.get("reason")},
+        "xla": {
+            "available": xla_state["available"],
+            "compiled_clusters": xla_state.get("compiled_clusters", 0),
+            "reason": None if xla_state["available"] else xla_state.get("reason"),
+        },
         "outputs": fetches,
     }
     first = sets[0] if sets else {}

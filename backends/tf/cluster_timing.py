@@ -58,18 +58,32 @@ import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-import numpy as np  # noqa: E402
-import tensorflow as tf  # noqa: E402
+import numpy as np
+import tensorflow as tf
 
-from tfgraph import load_graph_def, random_input  # noqa: E402
+from tfgraph import load_graph_def, random_input
 
 BRIDGE_OP = "TF2TVMBridgeOp"
 # Ops whose value does not come from the data flow of one step: a node
 # reading one of them is not a constant subgraph.
-NOT_CONSTANT = {"Placeholder", "PlaceholderV2", "PlaceholderWithDefault", "VarHandleOp",
-                "VariableV2", "Variable", "ReadVariableOp", "RandomUniform",
-                "RandomStandardNormal", "TruncatedNormal", "Enter", "Merge", "Switch",
-                "NextIteration", "Exit", "LoopCond"}
+NOT_CONSTANT = {
+    "Placeholder",
+    "PlaceholderV2",
+    "PlaceholderWithDefault",
+    "VarHandleOp",
+    "VariableV2",
+    "Variable",
+    "ReadVariableOp",
+    "RandomUniform",
+    "RandomStandardNormal",
+    "TruncatedNormal",
+    "Enter",
+    "Merge",
+    "Switch",
+    "NextIteration",
+    "Exit",
+    "LoopCond",
+}
 
 
 def default_threads():
@@ -91,8 +105,7 @@ def cpu_model():
 
 
 def session_config(threads):
-    config = tf.compat.v1.ConfigProto(intra_op_parallelism_threads=threads,
-                                      inter_op_parallelism_threads=1)
+    config = tf.compat.v1.ConfigProto(intra_op_parallelism_threads=threads, inter_op_parallelism_threads=1)
     return config
 
 
@@ -191,8 +204,9 @@ class Model:
 
     def placeholders(self):
         g = self.graph()
-        return {op.name: op.get_attr("dtype") for op in g.get_operations()
-                if op.type in ("Placeholder", "PlaceholderV2")}
+        return {
+            op.name: op.get_attr("dtype") for op in g.get_operations() if op.type in ("Placeholder", "PlaceholderV2")
+        }
 
     def graph_feeds(self, shape_set, rng):
         """Random values for the graph inputs of one manifest shape set; None if it misses one."""
@@ -216,7 +230,7 @@ def bridge_signature(bridge, artifact_path):
     paths = [p.decode() for p in bridge.attr["artifacts"].list.s]
     a = paths.index(artifact_path)
     shapes = [tf.TensorShape(s).as_list() for s in bridge.attr["input_shapes"].list.shape]
-    return tin, shapes[a * len(tin):(a + 1) * len(tin)], tout
+    return tin, shapes[a * len(tin) : (a + 1) * len(tin)], tout
 
 
 def tf_subgraph(model, cluster, tin, in_shapes, tout):
@@ -265,8 +279,10 @@ def tf_subgraph(model, cluster, tin, in_shapes, tout):
             if producer is None:
                 raise ValueError(f"node {node.name} reads {name}, which is not in the model")
             if producer.op in NOT_CONSTANT:
-                raise ValueError(f"cluster {cluster['name']}: {node.name} reads {name} "
-                                 f"({producer.op}), which is neither a cluster input nor a constant")
+                raise ValueError(
+                    f"cluster {cluster['name']}: {node.name} reads {name} "
+                    f"({producer.op}), which is neither a cluster input nor a constant"
+                )
             included.add(src)
             queue.append(producer)
     # Fetch each output through an Identity, as the rest of the model reads
@@ -294,8 +310,11 @@ def bridge_graph(bridge, tin, in_shapes, tout):
     node.name = "tf2tvm_timing/bridge"
     del node.input[:]
     node.input.extend(f"tf2tvm_timing/in{i}" for i in range(len(tin)))
-    return gd, [f"tf2tvm_timing/in{i}:0" for i in range(len(tin))], \
-        [f"tf2tvm_timing/bridge:{o}" for o in range(len(tout))]
+    return (
+        gd,
+        [f"tf2tvm_timing/in{i}:0" for i in range(len(tin))],
+        [f"tf2tvm_timing/bridge:{o}" for o in range(len(tout))],
+    )
 
 
 class Callable:
@@ -308,7 +327,8 @@ class Callable:
         self.session = tf.compat.v1.Session(graph=self.graph, config=session_config(threads))
         self.call = self.session.make_callable(
             [self.graph.get_tensor_by_name(t) for t in fetches],
-            feed_list=[self.graph.get_tensor_by_name(t) for t in feeds])
+            feed_list=[self.graph.get_tensor_by_name(t) for t in feeds],
+        )
 
     def close(self):
         self.session.close()
@@ -322,7 +342,7 @@ def time_interleaved(callables, args, runs, warmup):
     times = [[] for _ in callables]
     order = list(range(len(callables)))
     for r in range(runs):
-        for k in order[r % len(order):] + order[:r % len(order)]:
+        for k in order[r % len(order) :] + order[: r % len(order)]:
             t0 = time.perf_counter()
             callables[k](*args)
             times[k].append(time.perf_counter() - t0)
@@ -361,8 +381,7 @@ def captured_inputs(model, clusters, shape_set, rng, threads):
     return dict(zip(wanted, values))
 
 
-def time_clusters(model_path, out_dir, clusters=None, runs=50, warmup=5, threads=None, seed=0,
-                  model=None, log=None):
+def time_clusters(model_path, out_dir, clusters=None, runs=50, warmup=5, threads=None, seed=0, model=None, log=None):
     """One entry per cluster and compiled shape set (see the module doc)."""
     threads = threads or default_threads()
     use_threads(threads)
@@ -372,8 +391,9 @@ def time_clusters(model_path, out_dir, clusters=None, runs=50, warmup=5, threads
         known = {c["name"] for c in chosen}
         unknown = [c for c in clusters if c not in known]
         if unknown:
-            raise KeyError(f"no compiled cluster named {', '.join(unknown)} in "
-                           f"{os.path.join(out_dir, 'manifest.json')}")
+            raise KeyError(
+                f"no compiled cluster named {', '.join(unknown)} in {os.path.join(out_dir, 'manifest.json')}"
+            )
         chosen = [c for c in chosen if c["name"] in clusters]
     rng = np.random.default_rng(seed)
     entries = []
@@ -384,8 +404,7 @@ def time_clusters(model_path, out_dir, clusters=None, runs=50, warmup=5, threads
             captured = captured_inputs(model, with_set, shape_set, rng, threads)
         except Exception as e:  # fall back to random inputs
             if log:
-                log(f"cluster_timing: running the original graph for {key} failed ({e}); "
-                    "random cluster inputs")
+                log(f"cluster_timing: running the original graph for {key} failed ({e}); random cluster inputs")
             captured = {}
         for c in with_set:
             artifact = next(a for a in c["artifacts"] if a["shapes"] == key)
@@ -398,8 +417,7 @@ def time_clusters(model_path, out_dir, clusters=None, runs=50, warmup=5, threads
                     raise ValueError(f"no {BRIDGE_OP} node for cluster {c['name']} in OUT/model.pb")
                 tin, in_shapes, tout = bridge_signature(bridge, artifact["path"])
                 if len(c["outputs"]) != len(tout):
-                    raise ValueError(f"manifest lists {len(c['outputs'])} outputs, "
-                                     f"the bridge node {len(tout)}")
+                    raise ValueError(f"manifest lists {len(c['outputs'])} outputs, the bridge node {len(tout)}")
                 args, source = [], "captured"
                 for t, dtype, shape in zip(c["inputs"], tin, in_shapes):
                     node, index, _ = parse_input(t)
@@ -424,17 +442,23 @@ def time_clusters(model_path, out_dir, clusters=None, runs=50, warmup=5, threads
                 # noisy machine than the ratio of the two medians.
                 ratios = [a / b for a, b in zip(t_tf, t_tvm) if b > 0]
                 wins = sum(1 for a, b in zip(t_tf, t_tvm) if b < a)
-                entry.update({
-                    "tf_ms": tf_ms, "tvm_ms": tvm_ms,
-                    "speedup": float(np.median(ratios)) if ratios else None,
-                    "speedup_p10": float(np.percentile(ratios, 10)) if ratios else None,
-                    "speedup_p90": float(np.percentile(ratios, 90)) if ratios else None,
-                    "tvm_wins": wins, "pairs": len(t_tf),
-                    "p_faster": sign_test(wins, len(t_tf)),
-                    "saved_ms": tf_ms - tvm_ms,
-                    "tf_p10_ms": tf_p10, "tf_p90_ms": tf_p90,
-                    "tvm_p10_ms": tvm_p10, "tvm_p90_ms": tvm_p90,
-                })
+                entry.update(
+                    {
+                        "tf_ms": tf_ms,
+                        "tvm_ms": tvm_ms,
+                        "speedup": float(np.median(ratios)) if ratios else None,
+                        "speedup_p10": float(np.percentile(ratios, 10)) if ratios else None,
+                        "speedup_p90": float(np.percentile(ratios, 90)) if ratios else None,
+                        "tvm_wins": wins,
+                        "pairs": len(t_tf),
+                        "p_faster": sign_test(wins, len(t_tf)),
+                        "saved_ms": tf_ms - tvm_ms,
+                        "tf_p10_ms": tf_p10,
+                        "tf_p90_ms": tf_p90,
+                        "tvm_p10_ms": tvm_p10,
+                        "tvm_p90_ms": tvm_p90,
+                    }
+                )
             except Exception as e:
                 entry["error"] = f"{type(e).__name__}: {e}".strip()[:2000]
             finally:
@@ -444,9 +468,11 @@ def time_clusters(model_path, out_dir, clusters=None, runs=50, warmup=5, threads
                 if "error" in entry:
                     log(f"cluster_timing: {c['name']} {key}: {entry['error'].splitlines()[0]}")
                 else:
-                    log(f"cluster_timing: {c['name']} {key}: TF {entry['tf_ms']:.3f} ms, "
+                    log(
+                        f"cluster_timing: {c['name']} {key}: TF {entry['tf_ms']:.3f} ms, "
                         f"TVM {entry['tvm_ms']:.3f} ms, x{entry['speedup']:.2f}, "
-                        f"max rel err {entry['max_rel_err']:.1e}")
+                        f"max rel err {entry['max_rel_err']:.1e}"
+                    )
     return entries
 
 

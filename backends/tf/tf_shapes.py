@@ -5,6 +5,7 @@ set, report the static dtype and shape of every op output. TensorFlow only.
 Usage: tf_shapes.py --model MODEL --shape-sets JSON
 Prints {"sets": [{node: [[dtype_enum, dims or null], ...]}]} on stdout.
 """
+
 import argparse
 import json
 import os
@@ -12,7 +13,7 @@ import sys
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-import tensorflow as tf  # noqa: E402
+import tensorflow as tf
 
 
 def main():

@@ -1,5 +1,6 @@
 """Small TensorFlow-side helpers shared by verify.py, bench.py and
 cluster_timing.py (TensorFlow only; never imports tvm)."""
+
 import tensorflow as tf
 
 # Ops whose outputs a user never fetches as results.

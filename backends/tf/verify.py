@@ -4,6 +4,7 @@ inputs and compares every graph output. TensorFlow only: never imports tvm.
 Usage: verify.py --model MODEL --out OUT --shape-sets JSON --rtol R --atol A [--seed N]
 Prints one JSON document on stdout.
 """
+
 import argparse
 import importlib.util
 import json
@@ -12,11 +13,10 @@ import sys
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-import numpy as np  # noqa: E402
-import tensorflow as tf  # noqa: E402
+import numpy as np
+import tensorflow as tf
 
-from tfgraph import load_graph_def, graph_outputs, random_input  # noqa: E402
-
+from tfgraph import graph_outputs, load_graph_def, random_input
 
 
 def run(graph_def, feeds, fetches):
@@ -61,14 +61,23 @@ def main():
             w = np.asarray(w)
             h = np.asarray(h)
             if w.shape != h.shape:
-                outs.append({"name": name, "max_abs_err": None, "max_rel_err": None, "ok": False,
-                             "error": f"shape {list(h.shape)} != {list(w.shape)}"})
+                outs.append(
+                    {
+                        "name": name,
+                        "max_abs_err": None,
+                        "max_rel_err": None,
+                        "ok": False,
+                        "error": f"shape {list(h.shape)} != {list(w.shape)}",
+                    }
+                )
                 continue
             if w.dtype.kind in "fc":
                 diff = np.abs(h.astype(np.float64) - w.astype(np.float64))
                 scale = float(np.max(np.abs(w))) if w.size else 0.0
             else:
-                diff = np.abs(h.astype(np.int64) - w.astype(np.int64)) if w.dtype != bool else (h != w).astype(np.float64)
+                diff = (
+                    np.abs(h.astype(np.int64) - w.astype(np.int64)) if w.dtype != bool else (h != w).astype(np.float64)
+                )
                 scale = float(np.max(np.abs(w.astype(np.float64)))) if w.size else 0.0
             max_abs = float(np.max(diff)) if diff.size else 0.0
             nan_mismatch = bool(np.any(np.isnan(h) != np.isnan(w))) if w.dtype.kind == "f" else False
@@ -81,9 +90,15 @@ def main():
     for s in sets:
         for o in s["outputs"]:
             cur = worst.get(o["name"])
-            if cur is None or (o["max_rel_err"] is None) or (cur["max_rel_err"] is not None and o["max_rel_err"] > cur["max_rel_err"]):
+            if (
+                cur is None
+                or (o["max_rel_err"] is None)
+                or (cur["max_rel_err"] is not None and o["max_rel_err"] > cur["max_rel_err"])
+            ):
                 worst[o["name"]] = o
-    json.dump({"ok": all(s["ok"] for s in sets), "outputs": [worst[n] for n in fetches], "shape_sets": sets}, sys.stdout)
+    json.dump(
+        {"ok": all(s["ok"] for s in sets), "outputs": [worst[n] for n in fetches], "shape_sets": sets}, sys.stdout
+    )
     sys.stdout.write("\n")
 
 

@@ -135,8 +135,7 @@ def load_params(job, func):
         shape = tuple(int(d) for d in ty.shape)
         if arr.shape != shape or str(arr.dtype) != ty.dtype:
             raise ValueError(
-                f"weight '{name}' from {path} is {arr.dtype}{list(arr.shape)}, "
-                f"@main declares {ty.dtype}{list(shape)}"
+                f"weight '{name}' from {path} is {arr.dtype}{list(arr.shape)}, @main declares {ty.dtype}{list(shape)}"
             )
         params[name] = arr
     # Data inputs are in0..inN-1 (the bridge op sets them by name); any other
@@ -170,12 +169,14 @@ def build(job):
     if tune is not None:
         trials, log_path = tune.get("trials"), tune.get("log")
         if not (isinstance(trials, int) and trials > 0 and isinstance(log_path, str)):
-            raise ValueError("job field 'tune' must be {\"trials\": positive int, \"log\": path}")
+            raise ValueError('job field \'tune\' must be {"trials": positive int, "log": path}')
         if os.path.exists(log_path):
             report = {"reused": True}
         else:
             with tvm.transform.PassContext(opt_level=opt_level):
-                summaries = tuning.tune(mod, params, target, trials, log_path, log=lambda m: print(m, file=sys.stderr, flush=True))
+                summaries = tuning.tune(
+                    mod, params, target, trials, log_path, log=lambda m: print(m, file=sys.stderr, flush=True)
+                )
             report = {"reused": False, "tasks": summaries}
         relay.backend.te_compiler.get().clear()
         history = autotvm.apply_history_best(log_path)

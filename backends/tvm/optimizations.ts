@@ -15,7 +15,11 @@ export interface Optimization {
 }
 
 export const OPTIMIZATIONS: readonly Optimization[] = [
-  { name: 'expand-pow', kind: 'relay-pass', summary: 'power(x, c) with c in {1, 2, 3, 4, 0.5, -0.5, -1} as multiplies, sqrt, rsqrt or a division instead of a powf call per element' },
+  {
+    name: 'expand-pow',
+    kind: 'relay-pass',
+    summary: 'power(x, c) with c in {1, 2, 3, 4, 0.5, -0.5, -1} as multiplies, sqrt, rsqrt or a division instead of a powf call per element',
+  },
   { name: 'fold-pad', kind: 'relay-pass', summary: "an explicit zero Pad before a convolution becomes the convolution's padding" },
   { name: 'convert-layout', kind: 'relay-pass', summary: 'NHWC convolutions run in NCHW(c), with transposes at the edges only' },
   { name: 'canonicalize', kind: 'relay-pass', summary: 'bias_add as expand_dims + add, so the layout change flows through biases' },

@@ -161,7 +161,9 @@ def expand_pow(mod, params):
             new = super().visit_call(call)
             if call.op == power and len(call.args) == 2:
                 try:
-                    same = call.checked_type.dtype == "float32" and tvm.ir.structural_equal(call.args[0].checked_type, call.checked_type)
+                    same = call.checked_type.dtype == "float32" and tvm.ir.structural_equal(
+                        call.args[0].checked_type, call.checked_type
+                    )
                 except (ValueError, tvm.TVMError):
                     same = False
                 c = _scalar_value(call.args[1], params) if same else None

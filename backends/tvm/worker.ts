@@ -365,11 +365,7 @@ export interface BuildAllOptions<J extends BuildJob> {
 }
 
 /** Builds every job on `jobs` workers; results come back in the jobs' order. */
-export async function buildAll<J extends BuildJob>(
-  toolchain: Toolchain,
-  jobs: readonly J[],
-  opts: BuildAllOptions<J> = {},
-): Promise<BuildResult[]> {
+export async function buildAll<J extends BuildJob>(toolchain: Toolchain, jobs: readonly J[], opts: BuildAllOptions<J> = {}): Promise<BuildResult[]> {
   const n = Math.max(1, Math.min(Math.floor(opts.jobs ?? 1), jobs.length));
   if (jobs.length === 0) return [];
   const threads = Math.max(1, Math.floor(os.availableParallelism() / n));

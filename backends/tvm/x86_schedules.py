@@ -55,7 +55,6 @@ def _install_injective_strategies():
     )
 
 
-
 def _largest_divisor(n, candidates):
     for c in candidates:
         if n % c == 0:
@@ -177,7 +176,9 @@ def _install_batch_matmul_strategy():
         ):
 
             def compute(attrs, inputs, out_type):
-                return [_batch_matmul_packed(inputs[0], inputs[1], out_type.dtype, attrs.transpose_a, attrs.transpose_b)]
+                return [
+                    _batch_matmul_packed(inputs[0], inputs[1], out_type.dtype, attrs.transpose_a, attrs.transpose_b)
+                ]
 
             def schedule(attrs, outs, target):
                 with target:
@@ -187,7 +188,6 @@ def _install_batch_matmul_strategy():
         return strategy
 
     _generic.batch_matmul_strategy.register("cpu", override=True)(fstrategy)
-
 
 
 def _schedule_reduce_inner_kept(outs):
@@ -285,7 +285,6 @@ def _install_reduce_schedule():
         fstrategy.register(
             _relay_op._wrap_default_fstrategy(compute, schedule, "reduce.x86.tf2tvm"), ["cpu"], allow_override=True
         )
-
 
 
 def _register_tile(extent, lo=8, hi=16):

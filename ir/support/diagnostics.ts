@@ -101,14 +101,10 @@ export const errors = {
     meaning: 'The model file has no bytes.',
     action: 'Export the frozen GraphDef again; an interrupted write leaves an empty file.',
   }),
-  notAGraphDef: errorFactory(
-    1003,
-    (path: string, why: string) => `not a binary TensorFlow GraphDef: ${path} (${why})`,
-    {
-      meaning: 'The file does not parse as a binary GraphDef protobuf.',
-      action: 'Give a frozen binary GraphDef (.pb); text protos, SavedModels and checkpoints are not read.',
-    },
-  ),
+  notAGraphDef: errorFactory(1003, (path: string, why: string) => `not a binary TensorFlow GraphDef: ${path} (${why})`, {
+    meaning: 'The file does not parse as a binary GraphDef protobuf.',
+    action: 'Give a frozen binary GraphDef (.pb); text protos, SavedModels and checkpoints are not read.',
+  }),
   savedModelDir: errorFactory(
     1004,
     (path: string) =>
@@ -124,23 +120,14 @@ export const errors = {
     meaning: 'A folder was given where a GraphDef file was expected.',
     action: 'Give the .pb file inside the folder.',
   }),
-  danglingInput: errorFactory(
-    1006,
-    (node: string, input: string) => `node '${node}' reads '${input}', which no node in the graph produces`,
-    {
-      meaning: 'A node reads a tensor that no node of the graph produces.',
-      action: 'Export the graph again; a pruned or hand-edited GraphDef can lose a producer.',
-    },
-  ),
-  cycle: errorFactory(
-    1007,
-    (path: readonly string[]) =>
-      `the graph has a cycle that is not a TensorFlow loop back edge: ${path.join(' -> ')}`,
-    {
-      meaning: 'The graph has a cycle that is not a TensorFlow loop back edge.',
-      action: 'Export the graph again; TensorFlow cannot run such a graph either.',
-    },
-  ),
+  danglingInput: errorFactory(1006, (node: string, input: string) => `node '${node}' reads '${input}', which no node in the graph produces`, {
+    meaning: 'A node reads a tensor that no node of the graph produces.',
+    action: 'Export the graph again; a pruned or hand-edited GraphDef can lose a producer.',
+  }),
+  cycle: errorFactory(1007, (path: readonly string[]) => `the graph has a cycle that is not a TensorFlow loop back edge: ${path.join(' -> ')}`, {
+    meaning: 'The graph has a cycle that is not a TensorFlow loop back edge.',
+    action: 'Export the graph again; TensorFlow cannot run such a graph either.',
+  }),
   duplicateNode: errorFactory(1008, (name: string) => `two nodes are named '${name}'`, {
     meaning: 'Two nodes have the same name.',
     action: 'Export the graph again; node names are unique in a valid GraphDef.',
@@ -156,8 +143,7 @@ export const errors = {
   ),
   shapeRank: errorFactory(
     1011,
-    (name: string, given: string, graph: string) =>
-      `shape ${given} for '${name}' contradicts the graph's shape ${graph} (rank differs)`,
+    (name: string, given: string, graph: string) => `shape ${given} for '${name}' contradicts the graph's shape ${graph} (rank differs)`,
     {
       meaning: "A shape given with --shapes has another rank than the graph's placeholder.",
       action: 'Give as many dimensions as the placeholder has.',
@@ -174,21 +160,16 @@ export const errors = {
   ),
   shapeMissing: errorFactory(
     1013,
-    (name: string, graph: string) =>
-      `placeholder '${name}' has unknown dimensions ${graph}; give them with --shapes "${name}=..."`,
+    (name: string, graph: string) => `placeholder '${name}' has unknown dimensions ${graph}; give them with --shapes "${name}=..."`,
     {
       meaning: 'A placeholder has unknown dimensions and no shape was given for it.',
       action: 'Give its shape with --shapes "NAME=d0,d1,...".',
     },
   ),
-  shapeConflict: errorFactory(
-    1014,
-    (node: string, why: string) => `shapes do not agree at node '${node}': ${why}`,
-    {
-      meaning: 'Shapes do not agree at a node (the given shapes and the graph contradict each other).',
-      action: 'Check the --shapes values against what the model expects at the named node.',
-    },
-  ),
+  shapeConflict: errorFactory(1014, (node: string, why: string) => `shapes do not agree at node '${node}': ${why}`, {
+    meaning: 'Shapes do not agree at a node (the given shapes and the graph contradict each other).',
+    action: 'Check the --shapes values against what the model expects at the named node.',
+  }),
   badOutDir: errorFactory(1015, (path: string, why: string) => `cannot write output folder ${path}: ${why}`, {
     meaning: 'The output folder cannot be created or written.',
     action: 'Choose a writable folder, or fix its permissions.',
@@ -197,14 +178,10 @@ export const errors = {
     meaning: 'The output folder would overwrite the input model.',
     action: 'Choose another output folder.',
   }),
-  attrMissing: errorFactory(
-    1017,
-    (node: string, op: string, attr: string) => `node '${node}' (${op}) has no attribute '${attr}'`,
-    {
-      meaning: 'A node lacks an attribute its op requires.',
-      action: 'Re-export the model with TensorFlow; a hand-edited or crafted GraphDef must give every required attribute.',
-    },
-  ),
+  attrMissing: errorFactory(1017, (node: string, op: string, attr: string) => `node '${node}' (${op}) has no attribute '${attr}'`, {
+    meaning: 'A node lacks an attribute its op requires.',
+    action: 'Re-export the model with TensorFlow; a hand-edited or crafted GraphDef must give every required attribute.',
+  }),
   attrWrongKind: errorFactory(
     1018,
     (node: string, op: string, attr: string, expected: string, got: string) =>

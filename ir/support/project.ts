@@ -12,7 +12,10 @@ function findRoot(): string {
   for (;;) {
     if (existsSync(path.join(dir, 'package.json')) && existsSync(path.join(dir, 'scripts'))) return dir;
     const up = path.dirname(dir);
-    if (up === dir) throw errors.internal(`cannot find the tf2tvm project folder (package.json and scripts/) above ${path.dirname(fileURLToPath(import.meta.url))}`);
+    if (up === dir)
+      throw errors.internal(
+        `cannot find the tf2tvm project folder (package.json and scripts/) above ${path.dirname(fileURLToPath(import.meta.url))}`,
+      );
     dir = up;
   }
 }

@@ -138,7 +138,7 @@ export function concatConsts(cs: readonly ConstTensor[], axis: number): ConstTen
   cs.forEach((t, j) => {
     for (let k = 0; k < t.shape[axis]!; k++) owner.push([j, k]);
   });
-  const parts = cs.map((t) => ({ data: t.data as unknown as Cells, st: stridesOf(t.shape) }));
+  const parts = cs.map((t) => ({ data: t.data, st: stridesOf(t.shape) }));
   const n = shape.reduce((a, b) => a * b, 1);
   const dst = emptyLike(first, n) as unknown as Cells;
   const idx = new Array<number>(shape.length).fill(0);

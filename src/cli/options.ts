@@ -25,7 +25,13 @@ export function collect(value: string, previous: string[] = []): string[] {
 }
 
 export function commaList(value: string, previous: string[] = []): string[] {
-  return [...previous, ...value.split(',').map((s) => s.trim()).filter(Boolean)];
+  return [
+    ...previous,
+    ...value
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
+  ];
 }
 
 export function policy(value: string): Policy {

@@ -20,9 +20,7 @@ export async function runCommand(json: boolean, body: () => Promise<number>): Pr
     process.exitCode = await body();
   } catch (e) {
     const err =
-      e instanceof Tf2tvmError
-        ? e
-        : new Tf2tvmError('TF2TVM7001', `internal error: ${(e as Error)?.stack ?? String(e)}`, ExitCode.internal);
+      e instanceof Tf2tvmError ? e : new Tf2tvmError('TF2TVM7001', `internal error: ${(e as Error)?.stack ?? String(e)}`, ExitCode.internal);
     if (json) printJson({ ok: false, error: { code: err.code, message: err.message, ...(err.detail ? { detail: err.detail } : {}) } });
     printDiagnostic({ code: err.code, severity: 'error', message: err.message, ...(err.detail ? { detail: err.detail } : {}) });
     process.exitCode = err.exitCode;

@@ -112,7 +112,13 @@ export async function compile(req: CompileRequest): Promise<CompileResult> {
     laps.lap('tvm_build_ms');
     writeRuntime(staging, runtimeDir);
 
-    const output = { model: path.basename(req.model), target: settings.target, tvmVersion: settings.tvmVersion, tune: req.tune, failed: build.failed };
+    const output = {
+      model: path.basename(req.model),
+      target: settings.target,
+      tvmVersion: settings.tvmVersion,
+      tune: req.tune,
+      failed: build.failed,
+    };
     writeGraph(staging, state, build.clusters, output);
     let kept = build.clusters;
     let selection: SelectionDecision[] | undefined;

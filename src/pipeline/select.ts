@@ -56,7 +56,10 @@ export function decide(clusters: readonly string[], timings: readonly ClusterTim
     if (mine.length === 0 || bad) {
       return { cluster, keep: false, why: bad?.error ? `timing failed: ${bad.error}` : 'not timed', timings: mine };
     }
-    const wins = (t: ClusterTiming): string => (t.pairs !== undefined ? `, TVM faster in ${t.tvm_wins}/${t.pairs} runs, p=${t.p_faster! < 1e-3 ? t.p_faster!.toExponential(1) : t.p_faster!.toPrecision(2)}` : '');
+    const wins = (t: ClusterTiming): string =>
+      t.pairs !== undefined
+        ? `, TVM faster in ${t.tvm_wins}/${t.pairs} runs, p=${t.p_faster! < 1e-3 ? t.p_faster!.toExponential(1) : t.p_faster!.toPrecision(2)}`
+        : '';
     const fmt = (t: ClusterTiming): string =>
       `${t.shapes}: TVM ${t.tvm_ms!.toFixed(3)} ms vs TF ${t.tf_ms!.toFixed(3)} ms (${t.speedup!.toFixed(2)}x median of paired runs${wins(t)})`;
     const slow = mine.find((t) => t.speedup! < 1 + margin);

@@ -53,7 +53,13 @@ export const MIN_BLOCK = 3;
 export function collapse(units: readonly CUnit[], edges: readonly CEdge[], o: CollapseOptions = {}): Collapsed {
   const byOrder = units.map((_, i) => i).sort((a, b) => units[a]!.order - units[b]!.order || a - b);
   const collapsibleUnits = units.filter((u) => u.collapsible).length;
-  if (collapsibleUnits <= SMALL) return finish(units, edges, byOrder.map((u) => [u]), []);
+  if (collapsibleUnits <= SMALL)
+    return finish(
+      units,
+      edges,
+      byOrder.map((u) => [u]),
+      [],
+    );
   const uf = new UnionFind(units.length);
   const quotient = (): Quotient => quotientOf(uf, units, edges, byOrder);
 
@@ -210,7 +216,7 @@ function grow(
 ): number[] | undefined {
   const inside = new Set<number>([entry]);
   let total = weight(entry);
-  const open = new Set<number>(q.succ.get(entry)!);
+  const open = new Set<number>(q.succ.get(entry));
   const ready = (x: number): boolean => free(x) && q.pred.get(x)!.every((p) => inside.has(p));
   let best: number[] | undefined;
   for (;;) {
@@ -262,7 +268,12 @@ function findGroups(units: readonly CUnit[], edges: readonly CEdge[], sets: read
   return [...byKey.values()].filter((l) => l.length >= MIN_BLOCK).map((l) => l.map((i) => parts[i]!));
 }
 
-function finish(units: readonly CUnit[], edges: readonly CEdge[], sets: readonly (readonly number[])[], groups: readonly (readonly (readonly number[])[])[]): Collapsed {
+function finish(
+  units: readonly CUnit[],
+  edges: readonly CEdge[],
+  sets: readonly (readonly number[])[],
+  groups: readonly (readonly (readonly number[])[])[],
+): Collapsed {
   const ord = (a: number, b: number): number => units[a]!.order - units[b]!.order || a - b;
   const parts = drawnSets(sets);
   const partOf = new Array<number>(units.length).fill(-1);

@@ -95,7 +95,16 @@ function clusterColor(i: number): string {
 
 function mix(hex: string, white: number): string {
   const c = [1, 3, 5].map((k) => parseInt(hex.slice(k, k + 2), 16));
-  return '#' + c.map((v) => Math.round(v + (255 - v) * white).toString(16).padStart(2, '0')).join('');
+  return (
+    '#' +
+    c
+      .map((v) =>
+        Math.round(v + (255 - v) * white)
+          .toString(16)
+          .padStart(2, '0'),
+      )
+      .join('')
+  );
 }
 
 /** Dark text on light fills, white on dark ones. */
@@ -109,7 +118,16 @@ function luminance(hex: string): number {
 }
 
 function darken(hex: string, f: number): string {
-  return '#' + [1, 3, 5].map((k) => Math.round(parseInt(hex.slice(k, k + 2), 16) * (1 - f)).toString(16).padStart(2, '0')).join('');
+  return (
+    '#' +
+    [1, 3, 5]
+      .map((k) =>
+        Math.round(parseInt(hex.slice(k, k + 2), 16) * (1 - f))
+          .toString(16)
+          .padStart(2, '0'),
+      )
+      .join('')
+  );
 }
 
 /** A readable text colour of a reason on white. */
@@ -349,7 +367,11 @@ function boxSvg(b: Box, x: number, y: number): string {
 function edgeTip(boxes: readonly Box[], e: UEdge): string {
   const head = `${boxes[e.from]!.key} → ${boxes[e.to]!.key}`;
   const t = e.tensors;
-  const what = e.control ? 'control dependency' : t.length === 1 ? t[0]! : `${t.length} tensors: ${t.slice(0, 8).join(', ')}${t.length > 8 ? ', …' : ''}`;
+  const what = e.control
+    ? 'control dependency'
+    : t.length === 1
+      ? t[0]!
+      : `${t.length} tensors: ${t.slice(0, 8).join(', ')}${t.length > 8 ? ', …' : ''}`;
   const why = e.reasons.map((r) => `\nnot merged: ${r} (${REASONS[r as keyof typeof REASONS] ?? ''})`).join('');
   return `${head}\n${what}${why}`;
 }
@@ -381,7 +403,7 @@ function opSummary(ops: readonly string[], maxChars: number): string[] {
 
 function foldRuns(ops: readonly string[]): string[] {
   const runs: string[] = [];
-  for (let i = 0; i < ops.length; ) {
+  for (let i = 0; i < ops.length;) {
     let j = i;
     while (j < ops.length && ops[j] === ops[i]) j++;
     runs.push(j - i > 1 ? `${ops[i]}×${j - i}` : ops[i]!);
@@ -583,8 +605,24 @@ function tfBox(ctx: Ctx, id: string, b: Block, units: readonly Unit[], withDetai
   });
   const reasons = histogram(rows.map((r) => r.reason));
   const detail = withDetail ? `t-${id}` : undefined;
-  const base = { id, key: names[0]!, fill: '#ffffff', strokeWidth: 1.5, order, nodes: names, reasons: reasons.map(([r]) => r), w: 0, h: 0, ...(detail ? { detail } : {}) };
-  const look = b.kind === 'single' ? tfSingleLook(ctx, rows[0]!) : b.kind === 'group' ? tfGroupLook(ctx, b, units, rows, reasons) : tfSpanLook(ctx, b.kind, rows, reasons);
+  const base = {
+    id,
+    key: names[0]!,
+    fill: '#ffffff',
+    strokeWidth: 1.5,
+    order,
+    nodes: names,
+    reasons: reasons.map(([r]) => r),
+    w: 0,
+    h: 0,
+    ...(detail ? { detail } : {}),
+  };
+  const look =
+    b.kind === 'single'
+      ? tfSingleLook(ctx, rows[0]!)
+      : b.kind === 'group'
+        ? tfGroupLook(ctx, b, units, rows, reasons)
+        : tfSpanLook(ctx, b.kind, rows, reasons);
   const box: Box = { ...base, ...look };
   sizeBox(box, 150, 290);
   if (detail) ctx.templates.push(tfTemplate(ctx, detail, id, b, rows));
@@ -672,7 +710,18 @@ function tfTemplate(ctx: Ctx, id: string, boxId: string, b: Block, rows: readonl
   const reasons = histogram(rows.map((r) => r.reason))
     .map(([r, k]) => `<span class="code" style="background:${reasonColor(r)};color:${ink(reasonColor(r))}">${esc(r)}</span> ×${k}`)
     .join(' ');
-  const sub = rows.length > 1 ? `<div class="sub">${renderSvg(tfDrawing(ctx, boxId, rows.map((r) => r.name)), '', 'sub')}</div>` : '';
+  const sub =
+    rows.length > 1
+      ? `<div class="sub">${renderSvg(
+          tfDrawing(
+            ctx,
+            boxId,
+            rows.map((r) => r.name),
+          ),
+          '',
+          'sub',
+        )}</div>`
+      : '';
   const body = rows
     .map(
       (r) =>
@@ -690,7 +739,13 @@ function tfTemplate(ctx: Ctx, id: string, boxId: string, b: Block, rows: readonl
 /** The inside of a TensorFlow chain, region or group box (chains and groups only). */
 function tfDrawing(ctx: Ctx, boxId: string, names: readonly string[]): Drawing {
   const { view, info } = ctx;
-  const units: Unit[] = names.map((n) => ({ kind: 'tf', nodes: [n], order: view.node(n).order, collapsible: true, signature: `${info.get(n)!.op}/${info.get(n)!.reason}` }));
+  const units: Unit[] = names.map((n) => ({
+    kind: 'tf',
+    nodes: [n],
+    order: view.node(n).order,
+    collapsible: true,
+    signature: `${info.get(n)!.op}/${info.get(n)!.reason}`,
+  }));
   const unitOf = new Map(names.map((n, i) => [n, i]));
   const es = new EdgeSet();
   names.forEach((n, v) => {
@@ -715,7 +770,10 @@ function clusterTemplate(ctx: Ctx, id: string, boxId: string, ci: number, ops: r
   const d = clusterDrawing(ctx, boxId, ci);
   const hiddenCount = c.nodes.filter((m) => info.get(m)?.hidden).length;
   const members = c.nodes
-    .map((m) => `<tr><td class="mono">${esc(m)}</td><td class="mono">${esc(info.get(m)?.op ?? '?')}</td><td>${info.get(m)?.hidden ? 'weight (not drawn)' : ''}</td></tr>`)
+    .map(
+      (m) =>
+        `<tr><td class="mono">${esc(m)}</td><td class="mono">${esc(info.get(m)?.op ?? '?')}</td><td>${info.get(m)?.hidden ? 'weight (not drawn)' : ''}</td></tr>`,
+    )
     .join('');
   const list = (xs: readonly string[]): string => (xs.length ? xs.map((x) => `<code>${esc(x)}</code>`).join(' ') : '—');
   return (
@@ -774,7 +832,14 @@ function clusterUnits(ctx: Ctx, ci: number): { units: Unit[]; es: EdgeSet } {
     const producer = t.slice(0, t.lastIndexOf(':'));
     const p = unitOf.get(producer);
     const k = units.length;
-    units.push({ kind: 'port', nodes: [], order: (view.has(producer) ? view.node(producer).order : 0) + 0.5, collapsible: false, signature: t, label: `out ${show(t)}` });
+    units.push({
+      kind: 'port',
+      nodes: [],
+      order: (view.has(producer) ? view.node(producer).order : 0) + 0.5,
+      collapsible: false,
+      signature: t,
+      label: `out ${show(t)}`,
+    });
     if (p !== undefined) es.add(p, k, t, false);
   }
   return { units, es };
@@ -782,7 +847,21 @@ function clusterUnits(ctx: Ctx, ci: number): { units: Unit[]; es: EdgeSet } {
 
 /** A cluster input or output, as a pill. */
 function portBox(id: string, label: string, order: number): Box {
-  const box: Box = { id, kind: 'port', key: label, lines: [{ text: label }], fill: '#ffffff', stroke: '#3c4043', strokeWidth: 1.2, pill: true, tip: label, order, nodes: [], w: 0, h: 0 };
+  const box: Box = {
+    id,
+    kind: 'port',
+    key: label,
+    lines: [{ text: label }],
+    fill: '#ffffff',
+    stroke: '#3c4043',
+    strokeWidth: 1.2,
+    pill: true,
+    tip: label,
+    order,
+    nodes: [],
+    w: 0,
+    h: 0,
+  };
   sizeBox(box, 80, 260);
   return box;
 }
@@ -794,14 +873,30 @@ function memberBox(ctx: Ctx, id: string, ci: number, b: Block, units: readonly U
   const names = b.units.map((u) => units[u]!.nodes[0]!);
   for (const nm of names) ctx.subBox.set(nm, id);
   const opsOf = names.map((nm) => info.get(nm)!.op);
-  const tip = names.slice(0, 40).map((nm) => `${nm} (${info.get(nm)!.op})`).join('\n') + (names.length > 40 ? `\n… ${names.length - 40} more` : '');
+  const tip =
+    names
+      .slice(0, 40)
+      .map((nm) => `${nm} (${info.get(nm)!.op})`)
+      .join('\n') + (names.length > 40 ? `\n… ${names.length - 40} more` : '');
   const base = { id, key: names[0]!, fill: mix(color, 0.88), stroke: color, strokeWidth: 1.2, tip, order, nodes: names, w: 0, h: 0 };
   let box: Box;
   if (b.kind === 'single') {
-    box = { ...base, kind: 'member', lines: [{ text: show(names[0]!), cls: 'name' }, { text: opsOf[0]!, cls: 'op' }] };
+    box = {
+      ...base,
+      kind: 'member',
+      lines: [
+        { text: show(names[0]!), cls: 'name' },
+        { text: opsOf[0]!, cls: 'op' },
+      ],
+    };
   } else if (b.kind === 'group') {
     const parts = b.parts!;
-    box = { ...base, kind: 'member group', header: { text: `${parts.length} × ${opsOf[0]}${parts[0]!.length > 1 ? '→…' : ''}`, fill: color }, lines: [{ text: `${show(names[0]!)} …`, cls: 'name' }] };
+    box = {
+      ...base,
+      kind: 'member group',
+      header: { text: `${parts.length} × ${opsOf[0]}${parts[0]!.length > 1 ? '→…' : ''}`, fill: color },
+      lines: [{ text: `${show(names[0]!)} …`, cls: 'name' }],
+    };
   } else {
     box = {
       ...base,
@@ -838,7 +933,10 @@ function legendHtml(report: HtmlReportInput, main: Drawing, scope: string): stri
   const maxList = 40;
   const clusters = clusterBoxes
     .slice(0, maxList)
-    .map((b) => `<li><a href="#${esc(b.key)}" data-open="${b.id}"><span class="sw" style="background:${colorOf.get(b.key)}"></span>${esc(b.key)}</a> <span class="dim">${plural(b.nodes.length, 'node')}</span></li>`)
+    .map(
+      (b) =>
+        `<li><a href="#${esc(b.key)}" data-open="${b.id}"><span class="sw" style="background:${colorOf.get(b.key)}"></span>${esc(b.key)}</a> <span class="dim">${plural(b.nodes.length, 'node')}</span></li>`,
+    )
     .join('');
   const drawn = main.boxes.length;
   return [
@@ -847,7 +945,9 @@ function legendHtml(report: HtmlReportInput, main: Drawing, scope: string): stri
     '<h2>Edges not merged</h2>',
     edgeRows ? `<table class="legend">${edgeRows}</table>` : '<p class="dim">none</p>',
     `<h2>Clusters (${report.clusters.length})</h2>`,
-    clusters ? `<ul class="clusters">${clusters}${clusterBoxes.length > maxList ? `<li class="dim">… ${clusterBoxes.length - maxList} more</li>` : ''}</ul>` : '<p class="dim">none</p>',
+    clusters
+      ? `<ul class="clusters">${clusters}${clusterBoxes.length > maxList ? `<li class="dim">… ${clusterBoxes.length - maxList} more</li>` : ''}</ul>`
+      : '<p class="dim">none</p>',
     '<h2>How to read it</h2>',
     '<ul class="notes">',
     '<li><span class="sw" style="background:#4e79a7"></span>a coloured box is a cluster (run by TVM); click it for its own graph</li>',

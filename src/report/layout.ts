@@ -193,7 +193,19 @@ interface Split {
 
 /** Dummy vertices on long edges, so they route between boxes. */
 function splitLongEdges(nodes: readonly LayoutNode[], g: Oriented, rank: readonly number[]): Split {
-  const V: Vertex[] = nodes.map((nd, i) => ({ w: nd.w, h: nd.h, order: nd.order, rank: rank[i]!, dummy: false, preds: [], succs: [], pos: 0, tkey: g.topoIndex[i]!, x: 0, y: 0 }));
+  const V: Vertex[] = nodes.map((nd, i) => ({
+    w: nd.w,
+    h: nd.h,
+    order: nd.order,
+    rank: rank[i]!,
+    dummy: false,
+    preds: [],
+    succs: [],
+    pos: 0,
+    tkey: g.topoIndex[i]!,
+    x: 0,
+    y: 0,
+  }));
   let dummies = 0;
   for (const { a, b } of g.dir) dummies += Math.max(0, V[b]!.rank - V[a]!.rank - 1);
   const useDummies = dummies <= MAX_DUMMIES;
@@ -469,7 +481,13 @@ function routeEdges(V: readonly Vertex[], n: number, chains: readonly (readonly 
 }
 
 /** Stops: the source's bottom, each dummy's top and bottom, the target's top. */
-function chainStops(V: readonly Vertex[], chain: readonly number[], outPort: ReadonlyMap<string, number>, inPort: ReadonlyMap<string, number>, cols: Columns): Stop[] {
+function chainStops(
+  V: readonly Vertex[],
+  chain: readonly number[],
+  outPort: ReadonlyMap<string, number>,
+  inPort: ReadonlyMap<string, number>,
+  cols: Columns,
+): Stop[] {
   const { rankTop, rankH } = cols;
   const stops: Stop[] = [];
   const a = V[chain[0]!]!;
@@ -514,7 +532,22 @@ function pathThrough(stops: readonly Stop[], cols: Columns, laneUsed: Map<number
     const gx = colX[lo]! + colW[lo]! + COL_GAP / 2 + (lane % 5) * 5 - 10;
     const yb = colBottom[lo]! + 10 + lane * 6;
     const yt = colTop[hi]! - 10 - lane * 6;
-    const pts: [number, number][] = cp < cq ? [[p.x, yb], [gx, yb], [gx, yt], [q.x, yt], [q.x, q.y]] : [[p.x, yt], [gx, yt], [gx, yb], [q.x, yb], [q.x, q.y]];
+    const pts: [number, number][] =
+      cp < cq
+        ? [
+            [p.x, yb],
+            [gx, yb],
+            [gx, yt],
+            [q.x, yt],
+            [q.x, q.y],
+          ]
+        : [
+            [p.x, yt],
+            [gx, yt],
+            [gx, yb],
+            [q.x, yb],
+            [q.x, q.y],
+          ];
     d += pts.map(([x, y]) => `L${pt(x, y)}`).join('');
     mid ??= { x: r1(gx), y: r1((yb + yt) / 2) };
   }

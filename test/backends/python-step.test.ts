@@ -28,7 +28,10 @@ async function failure(p: Promise<unknown>): Promise<Tf2tvmError> {
 }
 
 test('the JSON document on stdout is returned; arguments and threads reach the script', async () => {
-  const s = script('ok.py', 'import json, os, sys\nprint("chatter", file=sys.stderr)\njson.dump({"args": sys.argv[1:], "threads": os.environ["TVM_NUM_THREADS"]}, sys.stdout)\n');
+  const s = script(
+    'ok.py',
+    'import json, os, sys\nprint("chatter", file=sys.stderr)\njson.dump({"args": sys.argv[1:], "threads": os.environ["TVM_NUM_THREADS"]}, sys.stdout)\n',
+  );
   const doc = await runPythonStep<{ args: string[]; threads: string }>({ script: s, args: ['--x', 'a b'], what: 'echo', threads: 3 });
   expect(doc).toEqual({ args: ['--x', 'a b'], threads: '3' });
 });

@@ -183,7 +183,13 @@ function convCase(
   return { name, fn: f.finish(y), ref: layout === 'NHWC' ? call : `${call}.transpose(0, 3, 1, 2)` };
 }
 
-function poolCase(fn: 'max' | 'avg', layout: 'NHWC' | 'NCHW', size: [number, number], strides: [number, number], pads: [number, number, number, number]): Case {
+function poolCase(
+  fn: 'max' | 'avg',
+  layout: 'NHWC' | 'NCHW',
+  size: [number, number],
+  strides: [number, number],
+  pads: [number, number, number, number],
+): Case {
   const name = `pool_${fn}_${layout}_${pads.join('')}`;
   const xPy = layout === 'NHWC' ? 'a["in0"]' : 'a["in0"].transpose(0, 2, 3, 1)';
   const call = `pool_nhwc(${xPy}, "${fn}", (${size.join(', ')}), (${strides.join(', ')}), (${pads.join(', ')}))`;
@@ -256,8 +262,23 @@ function matmulCases(): Case[] {
 }
 
 const UNARY_FNS: UnaryFn[] = [
-  'relu', 'sigmoid', 'tanh', 'exp', 'log', 'sqrt', 'rsqrt', 'square', 'neg', 'abs', 'erf',
-  'softplus', 'elu', 'selu', 'floor', 'ceil', 'identity',
+  'relu',
+  'sigmoid',
+  'tanh',
+  'exp',
+  'log',
+  'sqrt',
+  'rsqrt',
+  'square',
+  'neg',
+  'abs',
+  'erf',
+  'softplus',
+  'elu',
+  'selu',
+  'floor',
+  'ceil',
+  'identity',
 ];
 const BINARY_FNS: BinaryFn[] = ['add', 'sub', 'mul', 'div', 'max', 'min', 'pow', 'squared_difference'];
 
@@ -271,17 +292,33 @@ function allCases(): Case[] {
     single('clip_open_high', 'float32', [2, 5], (f, x) => f.op({ kind: 'clip', args: [x], min: -0.5, max: Infinity }), 'np.maximum(a["in0"], -0.5)'),
     single('clip_open', 'float32', [2, 5], (f, x) => f.op({ kind: 'clip', args: [x], min: -Infinity, max: Infinity }), 'a["in0"]'),
     single('clip_int32', 'int32', [2, 5], (f, x) => f.op({ kind: 'clip', args: [x], min: -10, max: 10 }), 'np.clip(a["in0"], -10, 10)'),
-    single('leaky_relu', 'float32', [2, 5], (f, x) => f.op({ kind: 'leaky_relu', args: [x], alpha: 0.2 }), 'np.where(a["in0"] > 0, a["in0"], np.float32(0.2) * a["in0"])'),
+    single(
+      'leaky_relu',
+      'float32',
+      [2, 5],
+      (f, x) => f.op({ kind: 'leaky_relu', args: [x], alpha: 0.2 }),
+      'np.where(a["in0"] > 0, a["in0"], np.float32(0.2) * a["in0"])',
+    ),
     single('relu_int32', 'int32', [2, 5], (f, x) => f.op({ kind: 'unary', fn: 'relu', args: [x] }), 'np.maximum(a["in0"], 0)'),
     ...(['int32', 'float16', 'bool', 'int8', 'int64'] as DType[]).map((d) =>
-      single(`cast_f32_${d}`, 'float32', [2, 5], (f, x) => f.op({ kind: 'cast', args: [x], dtype: d }), d === 'float16' ? undefined : `a["in0"].astype("${d}")`),
+      single(
+        `cast_f32_${d}`,
+        'float32',
+        [2, 5],
+        (f, x) => f.op({ kind: 'cast', args: [x], dtype: d }),
+        d === 'float16' ? undefined : `a["in0"].astype("${d}")`,
+      ),
     ),
     single('cast_i32_f32', 'int32', [2, 5], (f, x) => f.op({ kind: 'cast', args: [x], dtype: 'float32' }), 'a["in0"].astype("float32")'),
     (() => {
       const f = new Fn('bias_nchw');
       const x = f.input('float32', [1, 3, 4, 4]);
       const b = f.weight('float32', [3]);
-      return { name: 'bias_add_axis1', fn: f.finish(f.op({ kind: 'bias_add', args: [x, b], axis: 1 })), ref: 'a["in0"] + a["w0"].reshape(1, 3, 1, 1)' };
+      return {
+        name: 'bias_add_axis1',
+        fn: f.finish(f.op({ kind: 'bias_add', args: [x, b], axis: 1 })),
+        ref: 'a["in0"] + a["w0"].reshape(1, 3, 1, 1)',
+      };
     })(),
     (() => {
       const f = new Fn('bias_last');
@@ -289,8 +326,20 @@ function allCases(): Case[] {
       const b = f.weight('float32', [5]);
       return { name: 'bias_add_axis_neg1', fn: f.finish(f.op({ kind: 'bias_add', args: [x, b], axis: -1 })), ref: 'a["in0"] + a["w0"]' };
     })(),
-    single('softmax', 'float32', [2, 3, 4], (f, x) => f.op({ kind: 'softmax', args: [x], axis: -1, log: false }), 'scipy.special.softmax(a["in0"], axis=-1)'),
-    single('log_softmax_axis1', 'float32', [2, 3, 4], (f, x) => f.op({ kind: 'softmax', args: [x], axis: 1, log: true }), 'scipy.special.log_softmax(a["in0"], axis=1)'),
+    single(
+      'softmax',
+      'float32',
+      [2, 3, 4],
+      (f, x) => f.op({ kind: 'softmax', args: [x], axis: -1, log: false }),
+      'scipy.special.softmax(a["in0"], axis=-1)',
+    ),
+    single(
+      'log_softmax_axis1',
+      'float32',
+      [2, 3, 4],
+      (f, x) => f.op({ kind: 'softmax', args: [x], axis: 1, log: true }),
+      'scipy.special.log_softmax(a["in0"], axis=1)',
+    ),
     single('reshape', 'float32', [2, 3, 4], (f, x) => f.op({ kind: 'reshape', args: [x], shape: [4, 6] }), 'a["in0"].reshape(4, 6)'),
     single('reshape_scalar', 'float32', [1, 1], (f, x) => f.op({ kind: 'reshape', args: [x], shape: [] }), 'a["in0"].reshape(())'),
     single('transpose', 'float32', [2, 3, 4], (f, x) => f.op({ kind: 'transpose', args: [x], perm: [2, 0, 1] }), 'a["in0"].transpose(2, 0, 1)'),
@@ -306,7 +355,11 @@ function allCases(): Case[] {
       const a = f.input('float32', [2, 3]);
       const b = f.input('float32', [2, 1]);
       const w = f.weight('float32', [2, 2]);
-      return { name: 'concat3', fn: f.finish(f.op({ kind: 'concat', args: [a, b, w], axis: -1 })), ref: 'np.concatenate([a["in0"], a["in1"], a["w0"]], axis=-1)' };
+      return {
+        name: 'concat3',
+        fn: f.finish(f.op({ kind: 'concat', args: [a, b, w], axis: -1 })),
+        ref: 'np.concatenate([a["in0"], a["in1"], a["w0"]], axis=-1)',
+      };
     })(),
     single('concat1', 'float32', [2, 3], (f, x) => f.op({ kind: 'concat', args: [x], axis: 0 }), 'a["in0"]'),
     (() => {
@@ -326,8 +379,20 @@ function allCases(): Case[] {
     padCase('bool', 'constant', 1),
     padCase('float32', 'reflect', 0),
     padCase('float32', 'symmetric', 0),
-    single('strided_slice', 'float32', [4, 6], (f, x) => f.op({ kind: 'strided_slice', args: [x], begin: [0, 1], end: [3, 6], strides: [2, 2] }), 'a["in0"][0:3:2, 1:6:2]'),
-    single('strided_slice_reverse', 'float32', [4, 6], (f, x) => f.op({ kind: 'strided_slice', args: [x], begin: [3, 5], end: [-1, 0], strides: [-1, -2] }), 'a["in0"][3::-1, 5:0:-2]'),
+    single(
+      'strided_slice',
+      'float32',
+      [4, 6],
+      (f, x) => f.op({ kind: 'strided_slice', args: [x], begin: [0, 1], end: [3, 6], strides: [2, 2] }),
+      'a["in0"][0:3:2, 1:6:2]',
+    ),
+    single(
+      'strided_slice_reverse',
+      'float32',
+      [4, 6],
+      (f, x) => f.op({ kind: 'strided_slice', args: [x], begin: [3, 5], end: [-1, 0], strides: [-1, -2] }),
+      'a["in0"][3::-1, 5:0:-2]',
+    ),
     convCase('conv_nhwc_same', 'NHWC', 'HWIO', 3, [3, 3, 3, 5], 1, [1, 1], [1, 1], [1, 1, 1, 1]),
     convCase('conv_nhwc_stride_asym', 'NHWC', 'HWIO', 3, [3, 2, 3, 4], 1, [2, 2], [1, 1], [0, 0, 1, 1]),
     convCase('conv_nhwc_dilated', 'NHWC', 'HWIO', 2, [3, 3, 2, 4], 1, [1, 1], [2, 2], [2, 2, 2, 2]),
@@ -466,7 +531,8 @@ describe('every op variant', () => {
       else if (r.error !== undefined) problems.push(`${c.name}: ${r.error}\n${emit.text}`);
       else {
         const want = typeJson(c.fn.results.map((id) => c.fn.body.find((i) => i.id === id)?.type ?? c.fn.params.find((p) => p.id === id)!.type));
-        if (JSON.stringify(r.type) !== JSON.stringify(want)) problems.push(`${c.name}: Relay types it ${JSON.stringify(r.type)}, IR ${JSON.stringify(want)}`);
+        if (JSON.stringify(r.type) !== JSON.stringify(want))
+          problems.push(`${c.name}: Relay types it ${JSON.stringify(r.type)}, IR ${JSON.stringify(want)}`);
         if (c.ref !== undefined) {
           if (r.run_error !== undefined) problems.push(`${c.name}: ${r.run_error}\n${emit.text}`);
           else if (!r.shape_ok || r.max_err === undefined || !(r.max_err < 1e-4)) {

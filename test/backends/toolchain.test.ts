@@ -8,13 +8,7 @@ import path from 'node:path';
 import { execa } from 'execa';
 import { errors } from '../../ir/support/diagnostics.js';
 import { PROJECT_ROOT, projectPath } from '../../ir/support/project.js';
-import {
-  cpuinfoFlags,
-  findToolchain,
-  hostTarget,
-  llvmCpuForFlags,
-  toolchainLocation,
-} from '../../backends/python/toolchain.js';
+import { cpuinfoFlags, findToolchain, hostTarget, llvmCpuForFlags, toolchainLocation } from '../../backends/python/toolchain.js';
 
 describe('findToolchain', () => {
   test('finds the environment scripts/setup-toolchain reports', async () => {

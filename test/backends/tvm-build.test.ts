@@ -104,7 +104,7 @@ describe('BuildWorker with real TVM', () => {
       ]);
       expect(on).toMatchObject({ ok: true });
       expect(off).toMatchObject({ ok: true });
-      expect(bad).toMatchObject({ ok: false, error: expect.stringContaining("unknown optimisation(s) no-such-opt") as unknown });
+      expect(bad).toMatchObject({ ok: false, error: expect.stringContaining('unknown optimisation(s) no-such-opt') as unknown });
       const onSo = path.join(dir, 'out', 'opts_on.so');
       const offSo = path.join(dir, 'out', 'opts_off.so');
       expect(readFileSync(onSo).equals(readFileSync(offSo))).toBe(false);
@@ -126,7 +126,9 @@ describe('BuildWorker with real TVM', () => {
       if (!first.ok || !first.tuning || first.tuning.reused) return;
       const tasks = first.tuning.tasks;
       // The convolution and the dense product.
-      expect(tasks.map((t) => t.task).sort()).toEqual(expect.arrayContaining([expect.stringMatching(/^conv2d_NCHWc/), expect.stringMatching(/^dense/)]));
+      expect(tasks.map((t) => t.task).sort()).toEqual(
+        expect.arrayContaining([expect.stringMatching(/^conv2d_NCHWc/), expect.stringMatching(/^dense/)]),
+      );
       for (const t of tasks) {
         expect(t.trials).toBeGreaterThan(0);
         expect(t.trials).toBeLessThanOrEqual(3);

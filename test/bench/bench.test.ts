@@ -93,7 +93,11 @@ test('cluster_timing.py: the bridge op agrees with the TF subgraph, --clusters s
   const args = [script, '--model', fixture('conv_mlp'), '--out', out, '--runs', '3', '--warmup', '1', '--threads', '1', '--clusters', 'cluster_0'];
   const r = await execa(tc.python, args, { env: tc.env(), reject: false, stdin: 'ignore' });
   expect(r.exitCode).toBe(0);
-  const doc = JSON.parse(String(r.stdout)) as { ok: boolean; threads: Record<string, number>; clusters: { cluster: string; max_rel_err: number; tf_ms: number; tvm_ms: number }[] };
+  const doc = JSON.parse(String(r.stdout)) as {
+    ok: boolean;
+    threads: Record<string, number>;
+    clusters: { cluster: string; max_rel_err: number; tf_ms: number; tvm_ms: number }[];
+  };
   expect(doc.ok).toBe(true);
   expect(doc.threads).toEqual({ tf_intra_op: 1, tf_inter_op: 1, tvm: 1 });
   expect(doc.clusters.map((c) => c.cluster)).toEqual(['cluster_0']);
@@ -101,7 +105,11 @@ test('cluster_timing.py: the bridge op agrees with the TF subgraph, --clusters s
   positive(doc.clusters[0]!.tf_ms);
   positive(doc.clusters[0]!.tvm_ms);
 
-  const bad = await execa(tc.python, [script, '--model', fixture('conv_mlp'), '--out', out, '--clusters', 'nope'], { env: tc.env(), reject: false, stdin: 'ignore' });
+  const bad = await execa(tc.python, [script, '--model', fixture('conv_mlp'), '--out', out, '--clusters', 'nope'], {
+    env: tc.env(),
+    reject: false,
+    stdin: 'ignore',
+  });
   expect(bad.exitCode).toBe(2);
   expect(String(bad.stderr)).toContain('no compiled cluster named nope');
 });
@@ -140,6 +148,8 @@ test('scripts/bench-models prints one table row per model, with both builds', as
   expect(out).toMatch(/threads: TF intra-op \d+, inter-op 1, TVM \d+; 2 runs after 3 warm-up, interleaved/);
   expect(out).toMatch(/^\| model \| TF \| TF\+XLA \| x TF \| tf2tvm \| x TF \| max rel err \| measured: kept \| TF \| tf2tvm \| x TF \|$/m);
   // conv_mlp: medians, ratios, its error against TF, and how many clusters measured selection kept.
-  expect(out).toMatch(/^\| conv_mlp \| [\d.]+ \| [\d.]+ \| [\d.]+x \| [\d.]+ \| [\d.]+x \| \d\.\de-\d+ \| [01]\/1 \| [\d.]+ \| [\d.]+ \| [\d.]+x \|$/m);
+  expect(out).toMatch(
+    /^\| conv_mlp \| [\d.]+ \| [\d.]+ \| [\d.]+x \| [\d.]+ \| [\d.]+x \| \d\.\de-\d+ \| [01]\/1 \| [\d.]+ \| [\d.]+ \| [\d.]+x \|$/m,
+  );
   expect(out).toMatch(/^ {2}conv_mlp +cluster_0 +1x28x28x1 +TF +[\d.]+ ms +TVM +[\d.]+ ms +[\d.]+x$/m);
 });

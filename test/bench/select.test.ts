@@ -23,7 +23,10 @@ test('keeps a cluster that is faster by the margin and clearly so', () => {
 test('drops a cluster below the margin, or above it without a clear sign', () => {
   const [slow, unsure] = decide(['c0', 'c1'], [t('c0', '1x8', 1.04, 25, 30, 1e-4), t('c1', '1x8', 1.06, 17, 30, 0.29)], 0.05);
   expect(slow).toMatchObject({ keep: false, why: expect.stringMatching(/^not faster by 5%: 1x8: .*1\.04x/) as unknown });
-  expect(unsure).toMatchObject({ keep: false, why: expect.stringMatching(new RegExp(`^not clearly faster \\(sign test p > ${SELECT_P_VALUE}\\)`)) as unknown });
+  expect(unsure).toMatchObject({
+    keep: false,
+    why: expect.stringMatching(new RegExp(`^not clearly faster \\(sign test p > ${SELECT_P_VALUE}\\)`)) as unknown,
+  });
 });
 
 test('every shape set must win; a timing failure or no timing drops the cluster', () => {

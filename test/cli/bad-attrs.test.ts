@@ -17,7 +17,11 @@ function conv(file: string, attrs: Record<string, AttrValue>): string {
   const ph = (name: string, shape: number[]) =>
     makeNode({ name, op: 'Placeholder', attr: { dtype: makeAttr.type(DT.float), shape: makeAttr.shape(shape) } });
   const g = makeGraphDef({
-    node: [ph('x', [1, 8, 8, 2]), ph('f', [3, 3, 2, 4]), makeNode({ name: 'conv', op: 'Conv2D', input: ['x', 'f'], attr: { T: makeAttr.type(DT.float), ...attrs } })],
+    node: [
+      ph('x', [1, 8, 8, 2]),
+      ph('f', [3, 3, 2, 4]),
+      makeNode({ name: 'conv', op: 'Conv2D', input: ['x', 'f'], attr: { T: makeAttr.type(DT.float), ...attrs } }),
+    ],
   });
   const p = path.join(dir, file);
   writeFileSync(p, encodeGraphDef(g));
@@ -45,7 +49,9 @@ describe('compile and inspect refuse unreadable attributes', () => {
     const model = conv(`${code}.pb`, attrs);
     for (const cmd of ['compile', 'inspect']) {
       const out = path.join(dir, `out-${code}`);
-      const { r, doc } = await tf2tvmJson<{ ok: boolean; error: { code: string; message: string } }>(cmd === 'compile' ? [cmd, model, '-o', out] : [cmd, model]);
+      const { r, doc } = await tf2tvmJson<{ ok: boolean; error: { code: string; message: string } }>(
+        cmd === 'compile' ? [cmd, model, '-o', out] : [cmd, model],
+      );
       expect({ cmd, name, exitCode: r.exitCode, doc }).toEqual({ cmd, name, exitCode: 1, doc: { ok: false, error: { code, message } } });
       expect(r.stderr.trim().split('\n')).toEqual([`error ${code}: ${message}`]);
       expect(existsSync(out)).toBe(false);
@@ -59,6 +65,10 @@ test('a constant input beyond 2^53 refuses its node, which stays in TensorFlow',
   g.op('pad', 'Pad', [x, g.const('p', [2, 2], [2 ** 60, 0, 0, 0], DT.int64)], { Tpaddings: attr.type(DT.int64) });
   g.op('y', 'Relu', ['pad']);
   const a = g.analyze();
-  expect(a.mark('pad')).toMatchObject({ ok: false, reason: 'unsupported-variant', message: `the constant ${2n ** 60n} is beyond the integers tf2tvm reads exactly (2^53)` });
+  expect(a.mark('pad')).toMatchObject({
+    ok: false,
+    reason: 'unsupported-variant',
+    message: `the constant ${2n ** 60n} is beyond the integers tf2tvm reads exactly (2^53)`,
+  });
   expect(a.clustered('pad')).toBe(false);
 });

@@ -15,11 +15,10 @@ function write(name: string, bytes: Uint8Array | string): string {
 
 function rng(seed: number): () => number {
   let s = seed >>> 0;
-  return () => ((s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32);
+  return () => (s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32;
 }
 
-const placeholder = (name: string) =>
-  makeNode({ name, op: 'Placeholder', attr: { dtype: makeAttr.type(1), shape: makeAttr.shape([1, 4]) } });
+const placeholder = (name: string) => makeNode({ name, op: 'Placeholder', attr: { dtype: makeAttr.type(1), shape: makeAttr.shape([1, 4]) } });
 
 const cases: [string, () => string, string][] = [
   ['missing file', () => path.join(dir, 'nope.pb'), 'TF2TVM1001'],
@@ -28,7 +27,10 @@ const cases: [string, () => string, string][] = [
     `random bytes (seed ${seed})`,
     () => {
       const r = rng(seed);
-      return write(`random${seed}.pb`, Uint8Array.from({ length: 4096 }, () => Math.floor(r() * 256)));
+      return write(
+        `random${seed}.pb`,
+        Uint8Array.from({ length: 4096 }, () => Math.floor(r() * 256)),
+      );
     },
     'TF2TVM1003',
   ]),
@@ -48,7 +50,9 @@ const cases: [string, () => string, string][] = [
     () =>
       write(
         'dangling.pb',
-        encodeGraphDef(makeGraphDef({ node: [placeholder('x'), makeNode({ name: 'y', op: 'Relu', input: ['x', 'ghost'], attr: { T: makeAttr.type(1) } })] })),
+        encodeGraphDef(
+          makeGraphDef({ node: [placeholder('x'), makeNode({ name: 'y', op: 'Relu', input: ['x', 'ghost'], attr: { T: makeAttr.type(1) } })] }),
+        ),
       ),
     'TF2TVM1006',
   ],
@@ -112,13 +116,19 @@ describe('compile refuses bad input', () => {
   test('under --json a usage error is a JSON document too, with its code', async () => {
     const missing = await tf2tvm(['compile', fixture('conv_mlp'), '--json']);
     expect(missing.exitCode).toBe(2);
-    expect(JSON.parse(missing.stdout)).toEqual({ ok: false, error: { code: 'TF2TVM2003', message: expect.stringContaining("'-o, --out <dir>'") as unknown } });
+    expect(JSON.parse(missing.stdout)).toEqual({
+      ok: false,
+      error: { code: 'TF2TVM2003', message: expect.stringContaining("'-o, --out <dir>'") as unknown },
+    });
     const unknownOpt = await tf2tvm(['inspect', fixture('conv_mlp'), '--json', '--no-such-flag']);
     expect(unknownOpt.exitCode).toBe(2);
     expect(JSON.parse(unknownOpt.stdout)).toMatchObject({ ok: false, error: { code: 'TF2TVM2003' } });
     const badOpt = await tf2tvm(['compile', fixture('conv_mlp'), '-o', path.join(dir, 'y'), '--disable-opt', 'fastmath', '--json']);
     expect(badOpt.exitCode).toBe(2);
-    expect(JSON.parse(badOpt.stdout)).toMatchObject({ ok: false, error: { code: 'TF2TVM2003', message: expect.stringContaining("unknown optimisation 'fastmath'") as unknown } });
+    expect(JSON.parse(badOpt.stdout)).toMatchObject({
+      ok: false,
+      error: { code: 'TF2TVM2003', message: expect.stringContaining("unknown optimisation 'fastmath'") as unknown },
+    });
     expect(existsSync(path.join(dir, 'y'))).toBe(false);
   });
 

@@ -17,11 +17,11 @@ import sys
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-import numpy as np  # noqa: E402
-import tensorflow as tf  # noqa: E402
+import numpy as np
+import tensorflow as tf
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "backends", "tf"))
-from tfgraph import load_graph_def  # noqa: E402
+from tfgraph import load_graph_def
 
 BRIDGE_OP = "TF2TVMBridgeOp"
 
@@ -91,6 +91,7 @@ def main():
             report[case["name"]] = check(case)
         except Exception as e:  # one broken case must not hide the others
             report[case["name"]] = {"ok": False, "error": f"{type(e).__name__}: {str(e).strip()[-800:]}"}
+
     # JSON has no Infinity/NaN: a non-finite error is reported as null (and the case is not ok).
     def finite(o):
         if isinstance(o, dict):
@@ -100,6 +101,7 @@ def main():
         if isinstance(o, float) and not np.isfinite(o):
             return None
         return o
+
     for r in report.values():
         for o in r.get("outputs", []):
             if not np.isfinite(o.get("max_rel_err", 0.0)):

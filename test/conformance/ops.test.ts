@@ -93,7 +93,18 @@ let checked: Record<string, CheckReport> = {};
 const seconds: Record<string, number> = {};
 
 async function compileCase(name: string): Promise<void> {
-  const args = ['compile', path.join(casesDir, name, 'model.pb'), '-o', path.join(work, name), '--policy', 'all', '-j', '1', '--cache-dir', buildCache];
+  const args = [
+    'compile',
+    path.join(casesDir, name, 'model.pb'),
+    '-o',
+    path.join(work, name),
+    '--policy',
+    'all',
+    '-j',
+    '1',
+    '--cache-dir',
+    buildCache,
+  ];
   try {
     const { r, doc } = await tf2tvmJson<CompileDoc>(args);
     compiled.set(name, { r, doc });

@@ -48,7 +48,16 @@ test('--batch and --shapes together are a usage error', async () => {
 test('a repeat compile makes no TVM call; a changed shape rebuilds only that shape', async () => {
   const dir = tempDir();
   const cache = path.join(dir, 'cache');
-  const first = await tf2tvmJson<CompileDoc>(['compile', fixture('dynamic_batch'), '-o', path.join(dir, 'a'), '--batch', '1,2', '--cache-dir', cache]);
+  const first = await tf2tvmJson<CompileDoc>([
+    'compile',
+    fixture('dynamic_batch'),
+    '-o',
+    path.join(dir, 'a'),
+    '--batch',
+    '1,2',
+    '--cache-dir',
+    cache,
+  ]);
   expect(first.doc).toMatchObject({ built: 2, cached: 0 });
   // The same build script (so the same cache keys), with a `tvm` module first
   // on the path that refuses to load: if any TVM build were started, the
@@ -57,11 +66,23 @@ test('a repeat compile makes no TVM call; a changed shape rebuilds only that sha
   mkdirSync(trap);
   writeFileSync(path.join(trap, 'tvm.py'), 'raise SystemExit("a TVM build was started")\n');
   const noTvm = { PYTHONPATH: trap };
-  const again = await tf2tvmJson<CompileDoc>(['compile', fixture('dynamic_batch'), '-o', path.join(dir, 'b'), '--batch', '1,2', '--cache-dir', cache], noTvm);
+  const again = await tf2tvmJson<CompileDoc>(
+    ['compile', fixture('dynamic_batch'), '-o', path.join(dir, 'b'), '--batch', '1,2', '--cache-dir', cache],
+    noTvm,
+  );
   expect(again.r.exitCode).toBe(0);
   expect(again.doc).toMatchObject({ built: 0, cached: 2, failed: 0 });
   expect(readFileSync(path.join(dir, 'b', 'model.pb')).equals(readFileSync(path.join(dir, 'a', 'model.pb')))).toBe(true);
-  const changed = await tf2tvmJson<CompileDoc>(['compile', fixture('dynamic_batch'), '-o', path.join(dir, 'c'), '--batch', '1,4', '--cache-dir', cache]);
+  const changed = await tf2tvmJson<CompileDoc>([
+    'compile',
+    fixture('dynamic_batch'),
+    '-o',
+    path.join(dir, 'c'),
+    '--batch',
+    '1,4',
+    '--cache-dir',
+    cache,
+  ]);
   expect(changed.doc).toMatchObject({ built: 1, cached: 1 });
   const size = await tf2tvmJson<{ files: number }>(['cache', '--size', '--cache-dir', cache]);
   expect(size.doc.files).toBe(3);
@@ -98,7 +119,9 @@ test('kill -9 during a compile leaves the previous OUT intact and no partial one
   expect(ok.exitCode).toBe(0);
   const before = readFileSync(path.join(out, 'model.pb'));
   // A fresh cache forces a real TVM build, so the compile is still running when killed.
-  const child = execa('node', [CLI, 'compile', fixture('conv_mlp'), '-o', out, '--cache-dir', path.join(dir, 'cache1'), '--policy', 'all'], { reject: false });
+  const child = execa('node', [CLI, 'compile', fixture('conv_mlp'), '-o', out, '--cache-dir', path.join(dir, 'cache1'), '--policy', 'all'], {
+    reject: false,
+  });
   for (let i = 0; i < 600 && !readdirSync(dir).some((n) => n.startsWith('.tf2tvm-tmp-out-')); i++) await new Promise((r) => setTimeout(r, 50));
   child.kill('SIGKILL');
   await child;
@@ -131,9 +154,11 @@ test('--depfile writes a Make rule for OUT/model.pb', async () => {
 test('--select measured times every cluster, keeps the winners and records why', async () => {
   const dir = tempDir();
   const out = path.join(dir, 'out');
-  const c = await tf2tvmJson<CompileDoc & { selection: { cluster: string; keep: boolean; why: string; timings: { tf_ms: number; tvm_ms: number; speedup: number; p_faster: number }[] }[] }>(
-    ['compile', fixture('two_io'), '-o', out, '--select', 'measured', '--select-runs', '10', '--select-margin', '0.05'],
-  );
+  const c = await tf2tvmJson<
+    CompileDoc & {
+      selection: { cluster: string; keep: boolean; why: string; timings: { tf_ms: number; tvm_ms: number; speedup: number; p_faster: number }[] }[];
+    }
+  >(['compile', fixture('two_io'), '-o', out, '--select', 'measured', '--select-runs', '10', '--select-margin', '0.05']);
   expect(c.r.exitCode).toBe(0);
   expect(c.doc.selection.map((s) => s.cluster).sort()).toEqual(c.doc.clusters.map((x) => x.name).sort());
   const manifest = JSON.parse(readFileSync(path.join(out, 'manifest.json'), 'utf8')) as {
@@ -157,7 +182,12 @@ test('--select measured times every cluster, keeps the winners and records why',
       }
     }
   }
-  expect(manifest.clusters.map((x) => x.name).sort()).toEqual(c.doc.selection.filter((s) => s.keep).map((s) => s.cluster).sort());
+  expect(manifest.clusters.map((x) => x.name).sort()).toEqual(
+    c.doc.selection
+      .filter((s) => s.keep)
+      .map((s) => s.cluster)
+      .sort(),
+  );
   const v = await tf2tvmJson<VerifyDoc>(['verify', fixture('two_io'), out]);
   expect(v.doc.ok).toBe(true);
   const bad = await tf2tvm(['compile', fixture('two_io'), '-o', path.join(dir, 'x'), '--select', 'fastest']);

@@ -37,7 +37,11 @@ export class G {
   /** A float constant of `shape` with deterministic values (0.1, 0.2, ...). */
   weight(name: string, shape: readonly number[]): string {
     const n = shape.reduce((a, b) => a * b, 1);
-    return this.const(name, shape, Array.from({ length: n }, (_, i) => ((i % 7) + 1) / 10));
+    return this.const(
+      name,
+      shape,
+      Array.from({ length: n }, (_, i) => ((i % 7) + 1) / 10),
+    );
   }
 
   op(name: string, op: string, inputs: readonly string[], attr: Record<string, AttrValue> = {}): string {

@@ -18,7 +18,18 @@ describe('resolveStridedSlice', () => {
     ['x[-1]', [4, 5], [-1], [0], [1], { shrinkAxis: 1 }, [3, 0], [4, 5], [1, 5], [5]],
     ['x[:, None, 1:4]', [4, 5], [0, 0, 1], [0, 0, 4], [1, 1, 1], { begin: 1, end: 1, newAxis: 2 }, [0, 1], [4, 4], [4, 3], [4, 1, 3]],
     ['x[..., 1:4:2]', [2, 3, 4, 5], [0, 1], [0, 4], [1, 2], { ellipsis: 1 }, [0, 0, 0, 1], [2, 3, 4, 4], [2, 3, 4, 2], [2, 3, 4, 2]],
-    ['x[1, ..., None, 2]', [2, 3, 4, 5], [1, 0, 0, 2], [2, 0, 0, 3], [1, 1, 1, 1], { ellipsis: 2, newAxis: 4, shrinkAxis: 9 }, [1, 0, 0, 2], [2, 3, 4, 3], [1, 3, 4, 1], [3, 4, 1]],
+    [
+      'x[1, ..., None, 2]',
+      [2, 3, 4, 5],
+      [1, 0, 0, 2],
+      [2, 0, 0, 3],
+      [1, 1, 1, 1],
+      { ellipsis: 2, newAxis: 4, shrinkAxis: 9 },
+      [1, 0, 0, 2],
+      [2, 3, 4, 3],
+      [1, 3, 4, 1],
+      [3, 4, 1],
+    ],
     ['x[3:1] is empty', [5], [3], [1], [1], {}, [3], [1], [0], [0]],
   ] as const)('%s', (_name, shape, begin, end, strides, masks, wb, we, slice, final) => {
     const r = resolveStridedSlice(shape, begin, end, strides, { ...none, ...masks });
@@ -44,8 +55,23 @@ describe('planEinsum', () => {
   });
 
   test("MultiHeadAttention projections 'abc,cde->abde' and 'abcd,cde->abe' are dense layers", () => {
-    expect(planEinsum('abc,cde->abde', [2, 3, 8], [8, 2, 4], false, true)).toMatchObject({ b: 0, m: 6, n: 8, k: 8, permY: [1, 2, 0], outShape: [2, 3, 2, 4] });
-    expect(planEinsum('abcd,cde->abe', [2, 3, 2, 4], [2, 4, 8], false, true)).toMatchObject({ b: 0, m: 6, n: 8, k: 8, permX: [0, 1, 2, 3], permY: [2, 0, 1], outShape: [2, 3, 8] });
+    expect(planEinsum('abc,cde->abde', [2, 3, 8], [8, 2, 4], false, true)).toMatchObject({
+      b: 0,
+      m: 6,
+      n: 8,
+      k: 8,
+      permY: [1, 2, 0],
+      outShape: [2, 3, 2, 4],
+    });
+    expect(planEinsum('abcd,cde->abe', [2, 3, 2, 4], [2, 4, 8], false, true)).toMatchObject({
+      b: 0,
+      m: 6,
+      n: 8,
+      k: 8,
+      permX: [0, 1, 2, 3],
+      permY: [2, 0, 1],
+      outShape: [2, 3, 8],
+    });
   });
 
   test("attention scores 'aecd,abcd->acbe' swap operands so the product is already in output order", () => {
@@ -64,7 +90,13 @@ describe('planEinsum', () => {
   });
 
   test('a batch product with B already [batch, N, K] needs no transpose at all', () => {
-    expect(planEinsum('bij,bkj->bik', [2, 3, 4], [2, 5, 4])).toMatchObject({ swap: false, transposeY: true, permX: [0, 1, 2], permY: [0, 1, 2], outPerm: [0, 1, 2] });
+    expect(planEinsum('bij,bkj->bik', [2, 3, 4], [2, 5, 4])).toMatchObject({
+      swap: false,
+      transposeY: true,
+      permX: [0, 1, 2],
+      permY: [0, 1, 2],
+      outPerm: [0, 1, 2],
+    });
     expect(planEinsum('bij,bjk->bik', [2, 3, 4], [2, 4, 5])).toMatchObject({ transposeY: false, permY: [0, 1, 2] });
   });
 
@@ -76,7 +108,20 @@ describe('planEinsum', () => {
     ['ab,bc->acz', 'output label z is in no operand'],
     ['ab,bc,cd->ad', 'explicit output'],
   ])("'%s' is refused with a reason naming the equation", (eq, why) => {
-    const shapes = eq.startsWith('aab') ? [[2, 2, 3], [3, 4]] : eq.startsWith('abc') ? [[2, 3, 4], [4, 5]] : [[2, 3], [3, 4]];
+    const shapes = eq.startsWith('aab')
+      ? [
+          [2, 2, 3],
+          [3, 4],
+        ]
+      : eq.startsWith('abc')
+        ? [
+            [2, 3, 4],
+            [4, 5],
+          ]
+        : [
+            [2, 3],
+            [3, 4],
+          ];
     let err: unknown;
     try {
       planEinsum(eq, shapes[0]!, shapes[1]!);

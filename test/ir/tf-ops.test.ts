@@ -92,7 +92,7 @@ describe('FusedBatchNorm', () => {
   test('inference: one multiply and one add with scale and shift precomputed in float64', () => {
     const a = bn({ training: false });
     expect(a.kinds('bn')).toEqual(['binary.mul', 'binary.add']);
-    const weights = a.state.functions![0]!.fn.params.flatMap((p) => (p.kind === 'weight' && p.source.startsWith('bn/') ? [p] : []));
+    const weights = a.state.functions[0]!.fn.params.flatMap((p) => (p.kind === 'weight' && p.source.startsWith('bn/') ? [p] : []));
     expect(weights.map((w) => [w.source, w.type.shape])).toEqual([
       ['bn/scale', [3]],
       ['bn/shift', [3]],
@@ -109,7 +109,7 @@ describe('FusedBatchNorm', () => {
   test('NCHW broadcasts the per-channel constants as [C, 1, 1]', () => {
     const a = bn({ training: false, format: 'NCHW' });
     const [mul] = a.instrs('bn');
-    const fn = a.state.functions![0]!.fn;
+    const fn = a.state.functions[0]!.fn;
     const w = fn.params.find((p) => p.id === mul!.op.args[1]);
     expect(w?.type.shape).toEqual([3, 1, 1]);
     expect(a.shape('bn')).toEqual([1, 3, 4, 4]);
@@ -126,7 +126,11 @@ describe('FusedBatchNorm', () => {
 
   test('a consumed batch_mean output refuses the node', () => {
     const a = bn({ training: false, useMean: true });
-    expect(a.mark('bn')).toMatchObject({ ok: false, reason: 'unsupported-variant', message: expect.stringContaining('output 1 (batch_mean) is used') as unknown });
+    expect(a.mark('bn')).toMatchObject({
+      ok: false,
+      reason: 'unsupported-variant',
+      message: expect.stringContaining('output 1 (batch_mean) is used') as unknown,
+    });
     expect(a.shape('m')).toEqual([3]);
   });
 });
@@ -149,7 +153,11 @@ describe('constraints are refused with a reason', () => {
   test('Einsum outside the supported forms names its equation', () => {
     const g = new G();
     g.op('e', 'Einsum', [g.ph('a', [2, 3]), g.ph('b', [3, 3])], { equation: attr.s('ij,jj->i'), N: attr.i(2) });
-    expect(g.analyze().mark('e')).toMatchObject({ ok: false, reason: 'unsupported-variant', message: "Einsum 'ij,jj->i': operand 1 repeats a label (diagonals are not supported)" });
+    expect(g.analyze().mark('e')).toMatchObject({
+      ok: false,
+      reason: 'unsupported-variant',
+      message: "Einsum 'ij,jj->i': operand 1 repeats a label (diagonals are not supported)",
+    });
   });
 
   test("Einsum 'abc,cd->abd' with a constant kernel lowers to reshape, dense, reshape", () => {
@@ -159,7 +167,7 @@ describe('constraints are refused with a reason', () => {
     expect(a.shape('e')).toEqual([2, 3, 5]);
     expect(a.kinds('e')).toEqual(['reshape', 'dense', 'reshape']);
     const dense = a.instrs('e')[1]!;
-    const w = a.state.functions![0]!.fn.params.find((p) => p.id === dense.op.args[1]);
+    const w = a.state.functions[0]!.fn.params.find((p) => p.id === dense.op.args[1]);
     expect(w?.type.shape).toEqual([5, 4]);
   });
 
@@ -186,10 +194,21 @@ describe('constraints are refused with a reason', () => {
     g.op('crop', 'Pad', [x, g.const('p4', [2, 2], [-1, 0, 0, 0], DT.int32)], { Tpaddings: attr.type(DT.int32) });
     const a = g.analyze();
     expect(a.shape('ok')).toEqual([7, 7]);
-    expect(a.instrs('ok')[0]?.op).toMatchObject({ kind: 'pad', mode: 'reflect', pads: [[2, 2], [3, 0]] });
+    expect(a.instrs('ok')[0]?.op).toMatchObject({
+      kind: 'pad',
+      mode: 'reflect',
+      pads: [
+        [2, 2],
+        [3, 0],
+      ],
+    });
     expect(a.mark('big')).toMatchObject({ ok: false, reason: 'unsupported-variant', message: expect.stringContaining('exceeds 2') as unknown });
     expect(a.shape('sym')).toEqual([6, 4]);
-    expect(a.mark('crop')).toMatchObject({ ok: false, reason: 'unsupported-variant', message: expect.stringContaining('negative paddings') as unknown });
+    expect(a.mark('crop')).toMatchObject({
+      ok: false,
+      reason: 'unsupported-variant',
+      message: expect.stringContaining('negative paddings') as unknown,
+    });
   });
 
   test('Squeeze of a dimension that is not 1, and an empty StridedSlice, are refused', () => {

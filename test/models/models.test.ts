@@ -42,7 +42,11 @@ interface VerifyDoc {
 
 beforeAll(async () => {
   const tc = await findToolchain();
-  const r = await execa(tc.python, [projectPath('fixtures', 'generate_models.py'), '--out', MODELS_DIR], { env: tc.env(), reject: false, stdin: 'ignore' });
+  const r = await execa(tc.python, [projectPath('fixtures', 'generate_models.py'), '--out', MODELS_DIR], {
+    env: tc.env(),
+    reject: false,
+    stdin: 'ignore',
+  });
   if (r.exitCode !== 0) throw new Error(`model generation failed:\n${String(r.stderr).slice(-3000)}`);
 }, 1800_000);
 

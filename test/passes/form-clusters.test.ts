@@ -27,7 +27,7 @@ test('a naive merge around the unsupported middle is cyclic, and tryContract ref
 
 test('form-clusters splits the trap into two acyclic clusters and records why', async () => {
   const state = await analyzeModel(fixture('trap_diamond'), [], options, noPrint);
-  expect(state.clusters!.map((c) => c.nodes)).toEqual([
+  expect(state.clusters.map((c) => c.nodes)).toEqual([
     ['fc1/w/read', 'fc1/matmul', 'branch_a/relu'],
     ['join', 'fc2/w/read', 'fc2/matmul', 'out'],
   ]);
@@ -37,17 +37,17 @@ test('form-clusters splits the trap into two acyclic clusters and records why', 
 test('control edges count as paths: control_deps keeps its clusters acyclic', async () => {
   const state = await analyzeModel(fixture('control_deps'), [], options, noPrint);
   const g = new ContractedGraph(state.view);
-  for (const c of state.clusters!) for (const m of c.nodes.slice(1)) g.contract(g.index.get(c.nodes[0]!)!, g.index.get(m)!);
+  for (const c of state.clusters) for (const m of c.nodes.slice(1)) g.contract(g.index.get(c.nodes[0]!)!, g.index.get(m)!);
   expect(g.isAcyclic()).toBe(true);
-  expect(state.unmergedEdges!.some((e) => e.reason === 'would-form-cycle')).toBe(true);
+  expect(state.unmergedEdges.some((e) => e.reason === 'would-form-cycle')).toBe(true);
 });
 
 test('policy all clusters cheap ops too; policy compute drops clusters without a compute op', async () => {
   const compute = await analyzeModel(fixture('while_loop'), [], options, noPrint);
   const all = await analyzeModel(fixture('while_loop'), [], { ...options, policy: 'all' }, noPrint);
-  const members = (s: typeof compute): number => s.clusters!.reduce((n, c) => n + c.nodes.length, 0);
+  const members = (s: typeof compute): number => s.clusters.reduce((n, c) => n + c.nodes.length, 0);
   expect(members(all)).toBeGreaterThanOrEqual(members(compute));
-  for (const c of compute.clusters!) expect(c.nodes.some((n) => /matmul/.test(n))).toBe(true);
+  for (const c of compute.clusters) expect(c.nodes.some((n) => /matmul/.test(n))).toBe(true);
   // Nodes inside the loop frame never join a cluster.
-  expect(compute.marks!.get('loop/scaled')).toMatchObject({ ok: false, reason: 'in-loop' });
+  expect(compute.marks.get('loop/scaled')).toMatchObject({ ok: false, reason: 'in-loop' });
 });

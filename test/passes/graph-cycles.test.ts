@@ -8,7 +8,7 @@ import { ContractedGraph } from '../../ir/tf/graph-cycles.js';
 
 function rng(seed: number): () => number {
   let s = seed >>> 0;
-  return () => ((s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32);
+  return () => (s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32;
 }
 
 function randomDag(seed: number, n: number, p: number): GraphView {

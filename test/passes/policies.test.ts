@@ -38,12 +38,12 @@ test('--max-cluster-size splits and records size-limit; --min-cluster-size drops
   }
   expect(s.unmergedEdges.some((e) => e.reason === 'size-limit')).toBe(true);
   const big = await run('two_io', { minClusterSize: 4 });
-  expect([...big.dropped!.values()].some((d) => d.reason === 'below-min-size')).toBe(true);
+  expect([...big.dropped.values()].some((d) => d.reason === 'below-min-size')).toBe(true);
 });
 
 test('cluster names and order depend only on the graph', async () => {
   const a = await run('control_deps', {});
   const b = await run('control_deps', {});
   expect(a.clusters).toEqual(b.clusters);
-  expect(a.clusters!.map((c) => c.name)).toEqual(['cluster_0', 'cluster_1']);
+  expect(a.clusters.map((c) => c.name)).toEqual(['cluster_0', 'cluster_1']);
 });

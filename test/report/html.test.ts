@@ -178,7 +178,12 @@ function boxes(svg: string): { id: string; key: string; cls: string }[] {
 }
 
 function unescape(s: string): string {
-  return s.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&amp;/g, '&');
+  return s
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&quot;/g, '"')
+    .replace(/&#39;/g, "'")
+    .replace(/&amp;/g, '&');
 }
 
 interface Report {
@@ -322,7 +327,8 @@ function resnetLike(blocks: number): NodeDef[] {
   const t = { T: makeAttr.type(F) };
   const recorded = { _output_shapes: makeAttr.listShape([shape]) };
   let seed = 1;
-  const weights = (n: number): Float32Array => Float32Array.from({ length: n }, () => ((seed = (seed * 16807) % 2147483647) / 2147483647 - 0.5) * 0.1);
+  const weights = (n: number): Float32Array =>
+    Float32Array.from({ length: n }, () => ((seed = (seed * 16807) % 2147483647) / 2147483647 - 0.5) * 0.1);
   const conv = (name: string, x: string): string => {
     nodes.push(makeConst(`${name}/w`, encodeTensor(F, [1, 1, C, C], weights(C * C))));
     nodes.push(
@@ -400,7 +406,9 @@ test('a generated ResNet-like graph of ~1500 nodes stays a bounded drawing', asy
   const edges = svg.match(/<path class="edge/g) ?? [];
   expect(edges.length).toBeLessThan(2 * drawn.length);
   // Every node can be found from the search box.
-  const data = JSON.parse(/<script type="application\/json" id="report-data">(.*?)<\/script>/.exec(page)![1]!) as { nodes: Record<string, [string, string]> };
+  const data = JSON.parse(/<script type="application\/json" id="report-data">(.*?)<\/script>/.exec(page)![1]!) as {
+    nodes: Record<string, [string, string]>;
+  };
   expect(Object.keys(data.nodes)).toHaveLength(nodes.length);
   expect(statSync(html).size).toBeLessThan(5_000_000);
 
@@ -429,7 +437,7 @@ test('collapsing random DAGs yields acyclic block graphs covering every unit onc
     }
     const { blocks, blockOf } = collapse(units, edges, { regionsAbove: rand() < 0.5 ? 0 : 1e9 });
     const seen = new Array<number>(n).fill(0);
-    blocks.forEach((b, k) => b.units.forEach((u) => (seen[u] = seen[u]! + 1, expect(blockOf[u]).toBe(k))));
+    blocks.forEach((b, k) => b.units.forEach((u) => ((seen[u] = seen[u]! + 1), expect(blockOf[u]).toBe(k))));
     expect(seen.every((c) => c === 1)).toBe(true);
     for (const b of blocks) if (b.units.length > 1) expect(b.units.every((u) => units[u]!.collapsible)).toBe(true);
     // Kahn over the block graph must consume every block.

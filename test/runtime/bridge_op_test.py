@@ -59,27 +59,51 @@ def prepare():
         for name in ("libtf2tvm_op.so", "libtvm_runtime.so"):
             shutil.copy(os.path.join(prebuilt, name), RUNTIME_DIR)
     else:
-        subprocess.run(["bash", os.path.join(RUNTIME_SRC, "build.sh"), sys.executable, RUNTIME_DIR],
-                       check=True)
+        subprocess.run(["bash", os.path.join(RUNTIME_SRC, "build.sh"), sys.executable, RUNTIME_DIR], check=True)
     shutil.copy(os.path.join(RUNTIME_SRC, "tf2tvm_runtime.py"), RUNTIME_DIR)
     print("built op library into", RUNTIME_DIR)
 
     shutil.rmtree(TINY_DIR, ignore_errors=True)
-    subprocess.run([sys.executable, os.path.join(HERE, "build_tiny.py"), TINY_DIR],
-                   check=True, env=tvm_env(), stdout=subprocess.DEVNULL)
+    subprocess.run(
+        [sys.executable, os.path.join(HERE, "build_tiny.py"), TINY_DIR],
+        check=True,
+        env=tvm_env(),
+        stdout=subprocess.DEVNULL,
+    )
     print("built tiny TVM artifacts into", TINY_DIR)
 
     tvm_dir = tvm_package_dir()
     checker = os.path.join(WORK, "executor_check")
     sources = [os.path.join(HERE, "executor_check.cc")] + [
-        os.path.join(RUNTIME_SRC, f) for f in ("tvm_executor.cc", "graph_json.cc", "sha256.cc")]
-    subprocess.run(["g++", "-O1", "-std=c++17", "-Wall", "-I" + RUNTIME_SRC,
-                    "-I" + os.path.join(tvm_dir, "include"),
-                    "-I" + os.path.join(tvm_dir, "dlpack", "include"), "-o", checker, *sources,
-                    "-L" + tvm_dir, "-l:libtvm_runtime.so", "-Wl,-rpath," + tvm_dir], check=True)
-    subprocess.run([checker, os.path.join(TINY_DIR, "dense_b4.so"),
-                    os.path.join(TINY_DIR, "aliasing.so"),
-                    os.path.join(TINY_DIR, "dense_wide.so")], check=True)
+        os.path.join(RUNTIME_SRC, f) for f in ("tvm_executor.cc", "graph_json.cc", "sha256.cc")
+    ]
+    subprocess.run(
+        [
+            "g++",
+            "-O1",
+            "-std=c++17",
+            "-Wall",
+            "-I" + RUNTIME_SRC,
+            "-I" + os.path.join(tvm_dir, "include"),
+            "-I" + os.path.join(tvm_dir, "dlpack", "include"),
+            "-o",
+            checker,
+            *sources,
+            "-L" + tvm_dir,
+            "-l:libtvm_runtime.so",
+            "-Wl,-rpath," + tvm_dir,
+        ],
+        check=True,
+    )
+    subprocess.run(
+        [
+            checker,
+            os.path.join(TINY_DIR, "dense_b4.so"),
+            os.path.join(TINY_DIR, "aliasing.so"),
+            os.path.join(TINY_DIR, "dense_wide.so"),
+        ],
+        check=True,
+    )
 
 
 # ---------------------------------------------------------------- TF side
@@ -101,8 +125,15 @@ def load_tensorflow():
     WEIGHTS = dict(np.load(os.path.join(TINY_DIR, "weights.npz")))
 
 
-def bridge_graph(names, paths=None, digests=None, artifact_dir=None, placeholder_shapes=None,
-                 output_shapes=None, cluster="tiny_cluster"):
+def bridge_graph(
+    names,
+    paths=None,
+    digests=None,
+    artifact_dir=None,
+    placeholder_shapes=None,
+    output_shapes=None,
+    cluster="tiny_cluster",
+):
     """A GraphDef: placeholders x0.. feeding one TF2TVMBridgeOp node "bridge".
 
     `names` are manifest entries, one per artifact (all with the same
@@ -123,12 +154,10 @@ def bridge_graph(names, paths=None, digests=None, artifact_dir=None, placeholder
     node.input.extend(f"x{i}" for i in range(len(inputs)))
     attr = node.attr
     attr["Tin"].list.type.extend(tf.as_dtype(s["dtype"]).as_datatype_enum for s in inputs)
-    attr["Tout"].list.type.extend(
-        tf.as_dtype(s["dtype"]).as_datatype_enum for s in specs[0]["outputs"])
+    attr["Tout"].list.type.extend(tf.as_dtype(s["dtype"]).as_datatype_enum for s in specs[0]["outputs"])
     attr["cluster"].s = cluster.encode()
     attr["artifacts"].list.s.extend(p.encode() for p in paths)
-    attr["artifact_sha256"].list.s.extend(
-        d.encode() for d in (digests or [s["sha256"] for s in specs]))
+    attr["artifact_sha256"].list.s.extend(d.encode() for d in (digests or [s["sha256"] for s in specs]))
     for key, field in (("input_shapes", "inputs"), ("output_shapes", "outputs")):
         shapes = [t["shape"] for s in specs for t in s[field]]
         if key == "output_shapes" and output_shapes:
@@ -197,6 +226,7 @@ class EnvVar:
 
 # ---------------------------------------------------------------- cases
 
+
 def test_single_input_output():
     runner = Runner(bridge_graph(["dense_b1"]))
     assert runner.bridge.outputs[0].shape.as_list() == [1, 4], "shape function"
@@ -218,13 +248,17 @@ def test_two_inputs_two_outputs():
 
 def test_all_dtypes():
     ints = lambda dtype, lo, hi: RNG.integers(lo, hi, 6).astype(dtype)  # noqa: E731
-    inputs = [ints(np.int32, -1000, 1000), ints(np.int64, -10**12, 10**12),
-              ints(np.int8, -60, 60), ints(np.uint8, 0, 120),
-              RNG.standard_normal(6), RNG.standard_normal(6).astype(np.float16),
-              RNG.integers(0, 2, 6).astype(np.bool_)]
+    inputs = [
+        ints(np.int32, -1000, 1000),
+        ints(np.int64, -(10**12), 10**12),
+        ints(np.int8, -60, 60),
+        ints(np.uint8, 0, 120),
+        RNG.standard_normal(6),
+        RNG.standard_normal(6).astype(np.float16),
+        RNG.integers(0, 2, 6).astype(np.bool_),
+    ]
     outputs = run_once(bridge_graph(["dtypes"]), *inputs)
-    expected = [x + x for x in inputs[:4]] + [inputs[4] * inputs[4], inputs[5] + inputs[5],
-                                              ~inputs[6]]
+    expected = [x + x for x in inputs[:4]] + [inputs[4] * inputs[4], inputs[5] + inputs[5], ~inputs[6]]
     for got, want in zip(outputs, expected):
         assert got.dtype == want.dtype, (got.dtype, want.dtype)
         np.testing.assert_array_equal(got, want)
@@ -241,14 +275,24 @@ def test_artifact_selected_by_batch_size():
 
 def test_shape_without_artifact():
     runner = Runner(bridge_graph(["dense_b1", "dense_b4"], placeholder_shapes=[[None, 8]]))
-    expect_error(tf.errors.InvalidArgumentError, lambda: runner.run(np.zeros((3, 8), np.float32)),
-                 "tiny_cluster", "[3,8]", "([1,8]), ([4,8])")
+    expect_error(
+        tf.errors.InvalidArgumentError,
+        lambda: runner.run(np.zeros((3, 8), np.float32)),
+        "tiny_cluster",
+        "[3,8]",
+        "([1,8]), ([4,8])",
+    )
 
 
 def test_bad_sha256():
     graph_def = bridge_graph(["dense_b1"], digests=["00" * 32])
-    expect_error(tf.errors.DataLossError, lambda: run_once(graph_def, np.zeros((1, 8), np.float32)),
-                 "sha256", MANIFEST["dense_b1"]["sha256"], "tiny_cluster")
+    expect_error(
+        tf.errors.DataLossError,
+        lambda: run_once(graph_def, np.zeros((1, 8), np.float32)),
+        "sha256",
+        MANIFEST["dense_b1"]["sha256"],
+        "tiny_cluster",
+    )
 
 
 def relative_paths(names):
@@ -258,9 +302,13 @@ def relative_paths(names):
 def test_relative_path_without_base():
     graph_def = bridge_graph(["dense_b1"], paths=relative_paths(["dense_b1"]))
     with EnvVar(ARTIFACT_DIR_ENV, None):
-        expect_error(tf.errors.FailedPreconditionError,
-                     lambda: run_once(graph_def, np.zeros((1, 8), np.float32)),
-                     ARTIFACT_DIR_ENV, "tf2tvm_runtime.py", "tiny_cluster")
+        expect_error(
+            tf.errors.FailedPreconditionError,
+            lambda: run_once(graph_def, np.zeros((1, 8), np.float32)),
+            ARTIFACT_DIR_ENV,
+            "tf2tvm_runtime.py",
+            "tiny_cluster",
+        )
 
 
 def test_relative_path_via_env():
@@ -281,14 +329,20 @@ def test_relative_path_via_attr():
 
 def test_missing_artifact_file():
     graph_def = bridge_graph(["dense_b1"], paths=["clusters/none.so"], artifact_dir=OUT)
-    expect_error(tf.errors.NotFoundError, lambda: run_once(graph_def, np.zeros((1, 8), np.float32)),
-                 os.path.join(OUT, "clusters/none.so"))
+    expect_error(
+        tf.errors.NotFoundError,
+        lambda: run_once(graph_def, np.zeros((1, 8), np.float32)),
+        os.path.join(OUT, "clusters/none.so"),
+    )
 
 
 def test_node_disagrees_with_artifact():
     graph_def = bridge_graph(["dense_b1"], output_shapes=[[1, 5]])
-    expect_error(tf.errors.InternalError, lambda: run_once(graph_def, np.zeros((1, 8), np.float32)),
-                 "out0 is float32[1,4] in the artifact but float32[1,5]")
+    expect_error(
+        tf.errors.InternalError,
+        lambda: run_once(graph_def, np.zeros((1, 8), np.float32)),
+        "out0 is float32[1,4] in the artifact but float32[1,5]",
+    )
 
 
 def aliasing_check():
@@ -297,8 +351,7 @@ def aliasing_check():
     for _ in range(3):
         x = RNG.standard_normal((2, 8)).astype(np.float32)
         flat, same, relu_a, relu_b = runner.run(x)
-        np.testing.assert_allclose(flat, (x @ WEIGHTS["alias_w"].T).reshape(8), rtol=1e-5,
-                                   atol=1e-5)
+        np.testing.assert_allclose(flat, (x @ WEIGHTS["alias_w"].T).reshape(8), rtol=1e-5, atol=1e-5)
         np.testing.assert_array_equal(same, x)
         np.testing.assert_array_equal(relu_a, np.maximum(x, 0))
         np.testing.assert_array_equal(relu_b, np.maximum(x, 0))
@@ -346,8 +399,7 @@ def test_parallel_loops_on_intra_op_threads():
     want = np.maximum(x @ WEIGHTS["wide_w"].T, 0)
     results = []
     for intra, env in ((1, None), (2, None), (2, "3"), (1, "2")):
-        config = tf.compat.v1.ConfigProto(intra_op_parallelism_threads=intra,
-                                          inter_op_parallelism_threads=1)
+        config = tf.compat.v1.ConfigProto(intra_op_parallelism_threads=intra, inter_op_parallelism_threads=1)
         with EnvVar("TF2TVM_NUM_THREADS", env):
             runner = Runner(bridge_graph(["dense_wide"]), config)
             (y,) = runner.run(x)
@@ -362,9 +414,11 @@ def test_parallel_loops_on_intra_op_threads():
 def test_bad_thread_count():
     with EnvVar("TF2TVM_NUM_THREADS", "two"):
         runner = Runner(bridge_graph(["dense_b1"]))
-        expect_error(tf.errors.InvalidArgumentError,
-                     lambda: runner.run(np.zeros((1, 8), np.float32)),
-                     "TF2TVM_NUM_THREADS='two' is not a thread count")
+        expect_error(
+            tf.errors.InvalidArgumentError,
+            lambda: runner.run(np.zeros((1, 8), np.float32)),
+            "TF2TVM_NUM_THREADS='two' is not a thread count",
+        )
 
 
 def write_model_pb():
@@ -379,8 +433,9 @@ def run_python(code):
     """Runs code in a fresh interpreter, away from this process's op library and env."""
     env = {k: v for k, v in os.environ.items() if k != ARTIFACT_DIR_ENV}
     env["TF_CPP_MIN_LOG_LEVEL"] = "2"
-    return subprocess.run([sys.executable, "-c", textwrap.dedent(code)], env=env, cwd="/",
-                          capture_output=True, text=True)
+    return subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(code)], env=env, cwd="/", capture_output=True, text=True
+    )
 
 
 def test_loader():
@@ -398,15 +453,14 @@ def test_loader():
         with tf.Graph().as_default() as g:
             tf.compat.v1.import_graph_def(graph_def, name="")
             with tf.compat.v1.Session() as s:
-                y = s.run("bridge:0", {{"x0:0": np.load({os.path.join(WORK, 'x.npy')!r})}})
+                y = s.run("bridge:0", {{"x0:0": np.load({os.path.join(WORK, "x.npy")!r})}})
         print(json.dumps({{"artifact_dir": bridge.attr["artifact_dir"].s.decode(),
                           "y": y.tolist()}}))
         """)
     assert result.returncode == 0, result.stderr
     answer = json.loads(result.stdout.strip().splitlines()[-1])
     assert answer["artifact_dir"] == OUT, answer["artifact_dir"]
-    np.testing.assert_allclose(np.array(answer["y"], np.float32), dense_ref(x), rtol=1e-5,
-                               atol=1e-5)
+    np.testing.assert_allclose(np.array(answer["y"], np.float32), dense_ref(x), rtol=1e-5, atol=1e-5)
 
 
 def test_import_without_op_library():
@@ -414,7 +468,7 @@ def test_import_without_op_library():
     result = run_python(f"""
         import tensorflow as tf
         graph_def = tf.compat.v1.GraphDef()
-        graph_def.ParseFromString(open({os.path.join(OUT, 'model.pb')!r}, "rb").read())
+        graph_def.ParseFromString(open({os.path.join(OUT, "model.pb")!r}, "rb").read())
         try:
             with tf.Graph().as_default():
                 tf.compat.v1.import_graph_def(graph_def, name="")

@@ -45,9 +45,9 @@ void CheckSha256() {
   Require(HexOf("abc", 1) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad",
           "sha256('abc')");
   const std::string two_blocks = "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq";
-  Require(HexOf(two_blocks, 7) ==
-              "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1",
-          "sha256(448-bit message)");
+  Require(
+      HexOf(two_blocks, 7) == "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1",
+      "sha256(448-bit message)");
   // A million 'a' in uneven chunks exercises the block-straddling path.
   Require(HexOf(std::string(1000000, 'a'), 1000) ==
               "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0",
@@ -70,8 +70,8 @@ tf2tvm::TensorSpec F32(std::vector<int64_t> shape) { return {{kDLFloat, 32, 1}, 
 
 void CheckStaging(const std::string& dense_path, bool allow_zero_copy) {
   std::string error;
-  auto exec = tf2tvm::GraphExecutor::Load(dense_path, {F32({4, 8})}, {F32({4, 4})},
-                                          allow_zero_copy, &error);
+  auto exec = tf2tvm::GraphExecutor::Load(dense_path, {F32({4, 8})}, {F32({4, 4})}, allow_zero_copy,
+                                          &error);
   Require(exec != nullptr, "load dense_b4: " + error);
 
   // Same input through aligned and misaligned buffers, several rounds with
@@ -100,9 +100,9 @@ void CheckStaging(const std::string& dense_path, bool allow_zero_copy) {
 
 void CheckBindingPlan(const std::string& aliasing_path) {
   std::string error;
-  auto exec = tf2tvm::GraphExecutor::Load(
-      aliasing_path, {F32({2, 8})}, {F32({8}), F32({2, 8}), F32({2, 8}), F32({2, 8})}, true,
-      &error);
+  auto exec =
+      tf2tvm::GraphExecutor::Load(aliasing_path, {F32({2, 8})},
+                                  {F32({8}), F32({2, 8}), F32({2, 8}), F32({2, 8})}, true, &error);
   Require(exec != nullptr, "load aliasing: " + error);
   std::string plan = exec->DescribeBindings();
   Require(plan.find("zero-copy") == std::string::npos, "aliasing artifact is all copied: " + plan);
@@ -118,8 +118,8 @@ void CheckLoadErrors(const std::string& dense_path) {
   std::printf("ok mismatch error: %s\n", error.c_str());
 
   error.clear();
-  exec = tf2tvm::GraphExecutor::Load(dense_path, {F32({4, 8}), F32({1})}, {F32({4, 4})}, true,
-                                     &error);
+  exec =
+      tf2tvm::GraphExecutor::Load(dense_path, {F32({4, 8}), F32({1})}, {F32({4, 4})}, true, &error);
   Require(exec == nullptr && error.find("no input named in1") != std::string::npos,
           "missing input reported, got: " + error);
   std::printf("ok missing-input error: %s\n", error.c_str());
@@ -154,8 +154,8 @@ class CountingPool : public tf2tvm::TaskPool {
 
 void CheckParallelLoops(const std::string& wide_path) {
   std::string error;
-  auto exec = tf2tvm::GraphExecutor::Load(wide_path, {F32({64, 128})}, {F32({64, 256})}, true,
-                                          &error);
+  auto exec =
+      tf2tvm::GraphExecutor::Load(wide_path, {F32({64, 128})}, {F32({64, 256})}, true, &error);
   Require(exec != nullptr, "load dense_wide: " + error);
   Require(exec->parallel(), "dense_wide's parallel loops are redirected");
   Buffer in(64 * 128 * sizeof(float), 0), serial(64 * 256 * sizeof(float), 0),

@@ -2,6 +2,7 @@
 the real backends/tvm/build.py, except that jobs whose id starts with
 $TF2TVM_TEST_BREAK get Relay text with a type error, so TVM itself fails to
 build them (a real failure, not a mocked result)."""
+
 import importlib.util
 import os
 import sys

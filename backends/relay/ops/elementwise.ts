@@ -34,8 +34,7 @@ const UNARY: { readonly [F in UnaryFn]: (x: string, d: DType) => string } = {
   softplus: (x, d) => `add(nn.relu(${x}), log(add(exp(negative(abs(${x}))), ${scalar(1, d)})))`,
   elu: (x, d) => `where(greater(${x}, ${scalar(0, d)}), ${x}, ${expm1Neg(x, d)})`,
   selu: (x, d) =>
-    `multiply(${scalar(SELU_SCALE, d)}, where(greater(${x}, ${scalar(0, d)}), ${x}, ` +
-    `multiply(${scalar(SELU_ALPHA, d)}, ${expm1Neg(x, d)})))`,
+    `multiply(${scalar(SELU_SCALE, d)}, where(greater(${x}, ${scalar(0, d)}), ${x}, ` + `multiply(${scalar(SELU_ALPHA, d)}, ${expm1Neg(x, d)})))`,
   floor: (x) => `floor(${x})`,
   ceil: (x) => `ceil(${x})`,
   identity: (x) => `copy(${x})`,

@@ -11,12 +11,7 @@ export type OpOf<K extends OpKind> = Extract<Op, { kind: K }>;
  * `args` are Relay expressions naming the operands (`%in0`, `%3`, ...);
  * `argTypes` their IR types, for lowerings that need operand shapes.
  */
-export type Lowering<K extends OpKind> = (
-  op: OpOf<K>,
-  args: readonly string[],
-  result: TensorType,
-  argTypes: readonly TensorType[],
-) => string;
+export type Lowering<K extends OpKind> = (op: OpOf<K>, args: readonly string[], result: TensorType, argTypes: readonly TensorType[]) => string;
 
 export type LoweringTable<K extends OpKind> = { readonly [P in K]: Lowering<P> };
 

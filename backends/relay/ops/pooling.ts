@@ -11,8 +11,6 @@ export const pooling: LoweringTable<'pool2d'> = {
       `pool_size=${intList(op.size)}, strides=${intList(op.strides)}, dilation=[1, 1], ` +
       `padding=${intList(op.pads)}, layout=${strAttr(op.layout)}`;
     const x = arg(args, 0, 'pool2d');
-    return op.fn === 'max'
-      ? `nn.max_pool2d(${x}, ${common})`
-      : `nn.avg_pool2d(${x}, ${common}, count_include_pad=False)`;
+    return op.fn === 'max' ? `nn.max_pool2d(${x}, ${common})` : `nn.avg_pool2d(${x}, ${common}, count_include_pad=False)`;
   },
 };

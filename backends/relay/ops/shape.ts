@@ -12,8 +12,7 @@ function padWidth(pads: readonly (readonly [number, number])[]): string {
 export const shape: LoweringTable<'reshape' | 'transpose' | 'concat' | 'stack' | 'pad' | 'strided_slice'> = {
   reshape: (op, args) => `reshape(${arg(args, 0, 'reshape')}, newshape=${intList(op.shape)})`,
   transpose: (op, args) => `transpose(${arg(args, 0, 'transpose')}, axes=${intList(op.perm)})`,
-  concat: (op, args, result) =>
-    `concatenate(${tuple(args)}, axis=${normAxis(op.axis, result.shape.length)})`,
+  concat: (op, args, result) => `concatenate(${tuple(args)}, axis=${normAxis(op.axis, result.shape.length)})`,
   stack: (op, args, result) => `stack(${tuple(args)}, axis=${normAxis(op.axis, result.shape.length)})`,
   pad: (op, args, result) => {
     const x = arg(args, 0, 'pad');
@@ -32,9 +31,6 @@ export const shape: LoweringTable<'reshape' | 'transpose' | 'concat' | 'stack' |
     // IR indices are absolute (end = -1 with a negative stride means "through
     // index 0"); Relay adds the extent to negative indices, so pre-subtract it.
     const abs = (vs: readonly number[]) => vs.map((v, i) => (v < 0 ? v - (shapeIn[i] ?? 0) : v));
-    return (
-      `strided_slice(${x}, begin=${intList(abs(op.begin))}, end=${intList(abs(op.end))}, ` +
-      `strides=${intList(op.strides)}, axes=None)`
-    );
+    return `strided_slice(${x}, begin=${intList(abs(op.begin))}, end=${intList(abs(op.end))}, ` + `strides=${intList(op.strides)}, axes=None)`;
   },
 };

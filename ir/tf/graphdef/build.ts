@@ -31,7 +31,7 @@ import {
 } from './types.js';
 
 function create<T>(type: protobuf.Type, props: object): T {
-  return type.create(props as Record<string, unknown>) as unknown as T;
+  return type.create(props) as unknown as T;
 }
 
 const utf8 = new TextEncoder();
@@ -86,8 +86,7 @@ export const makeAttr = {
   shape: (dims: readonly Dim[] | null): AttrValue => attr({ shape: makeShape(dims) }),
   tensor: (t: TensorProto): AttrValue => attr({ tensor: t }),
   /** "func" attr: a function name with its instantiation attrs. */
-  func: (name: string, attrs: Record<string, AttrValue> = {}): AttrValue =>
-    attr({ func: makeNameAttrList(name, attrs) }),
+  func: (name: string, attrs: Record<string, AttrValue> = {}): AttrValue => attr({ func: makeNameAttrList(name, attrs) }),
   /** Function-body placeholder naming the function attr that supplies the value. */
   placeholder: (name: string): AttrValue => attr({ placeholder: name }),
 

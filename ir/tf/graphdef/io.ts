@@ -100,7 +100,7 @@ export function decodeGraphDef(bytes: Uint8Array, source = '<bytes>'): GraphDef 
 export function encodeGraphDef(g: GraphDef): Uint8Array {
   const bad = checkEncodable(g, GraphDefType);
   if (bad !== null) throw errors.internal(`GraphDef to write does not fit the schema: ${bad}`);
-  return GraphDefType.encode(g as unknown as Record<string, unknown>).finish();
+  return GraphDefType.encode(g).finish();
 }
 
 function errno(e: unknown): string | undefined {

@@ -7,20 +7,13 @@
 import { endianness } from 'node:os';
 import { TensorProtoType } from './schema.js';
 import { makeShape, type Dim } from './build.js';
-import {
-  DataType,
-  bigIntToInt64,
-  dtypeName,
-  int64ToBigInt,
-  shapeDims,
-  type Int64,
-  type TensorProto,
-} from './types.js';
+import { DataType, bigIntToInt64, dtypeName, int64ToBigInt, shapeDims, type Int64, type TensorProto } from './types.js';
 import { errors } from '../../support/diagnostics.js';
 
 // tensor_content is little-endian; reading it through typed arrays needs a
 // little-endian host, which every platform TensorFlow ships for is.
-if (endianness() !== 'LE') throw errors.unsupportedHost('it is big-endian; TensorFlow tensor contents and .npy weights are read and written little-endian');
+if (endianness() !== 'LE')
+  throw errors.unsupportedHost('it is big-endian; TensorFlow tensor contents and .npy weights are read and written little-endian');
 
 export type TensorData =
   | Float32Array
@@ -101,7 +94,16 @@ const LAYOUTS: ReadonlyMap<number, Layout> = new Map<number, Layout>([
   [DataType.DT_UINT32, layout(Uint32Array, 'uint32_val')],
   [DataType.DT_INT64, layout(BigInt64Array, 'int64_val', 1, i64, (v) => bigIntToInt64(v))],
   [DataType.DT_UINT64, layout(BigUint64Array, 'uint64_val', 1, i64, (v) => bigIntToInt64(v, true))],
-  [DataType.DT_BOOL, layout(Uint8Array, 'bool_val', 1, (v) => (v ? 1 : 0), (v) => v !== 0 && v !== 0n)],
+  [
+    DataType.DT_BOOL,
+    layout(
+      Uint8Array,
+      'bool_val',
+      1,
+      (v) => (v ? 1 : 0),
+      (v) => v !== 0 && v !== 0n,
+    ),
+  ],
   [DataType.DT_HALF, layout(Uint16Array, 'half_val', 1, (v) => num(v) & 0xffff)],
   [DataType.DT_BFLOAT16, layout(Uint16Array, 'half_val', 1, (v) => num(v) & 0xffff)],
   [DataType.DT_COMPLEX64, layout(Float32Array, 'scomplex_val', 2)],
@@ -188,9 +190,7 @@ export function decodeTensor(t: TensorProto): DecodedTensor {
 
   if (dtype === DataType.DT_STRING) {
     const data =
-      content.length > 0
-        ? decodeStringContent(content, n)
-        : fillFromValues(t.string_val, n, new Uint8Array(0), what).map((s) => s.slice());
+      content.length > 0 ? decodeStringContent(content, n) : fillFromValues(t.string_val, n, new Uint8Array(0), what).map((s) => s.slice());
     return { dtype, shape, data };
   }
   if (FLOAT8.has(dtype)) {

@@ -328,9 +328,7 @@ export const DataType = {
 export type DataTypeName = keyof typeof DataType;
 export type DataType = (typeof DataType)[DataTypeName];
 
-const dtypeNames = new Map<number, DataTypeName>(
-  Object.entries(DataType).map(([name, n]) => [n, name as DataTypeName]),
-);
+const dtypeNames = new Map<number, DataTypeName>(Object.entries(DataType).map(([name, n]) => [n, name as DataTypeName]));
 
 /** 'DT_FLOAT' for 1; 'DT_UNKNOWN_77' for a number TensorFlow has not defined (as far as we know). */
 export function dtypeName(n: number): string {

@@ -41,8 +41,7 @@ export interface WireProblem {
 // A value slot to check: either a whole message, or one synthetic map entry
 // (key = 1, value = 2) of a map field.
 type Frame =
-  | { kind: 'message'; type: protobuf.Type; end: number }
-  | { kind: 'entry'; field: protobuf.MapField; end: number; start: number; hasValue: boolean };
+  { kind: 'message'; type: protobuf.Type; end: number } | { kind: 'entry'; field: protobuf.MapField; end: number; start: number; hasValue: boolean };
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
@@ -213,10 +212,7 @@ export function checkWire(bytes: Uint8Array, type: protobuf.Type): WireProblem |
       } else {
         const field = frame.type.fieldsById[id];
         if (field === undefined) {
-          throw new WireError(
-            tagAt,
-            `field ${id} of ${shortName(frame.type)} is not in tf2tvm's schema`,
-          );
+          throw new WireError(tagAt, `field ${id} of ${shortName(frame.type)} is not in tf2tvm's schema`);
         }
         if (field instanceof protobuf.MapField) {
           if (wt !== LEN) {

@@ -39,8 +39,6 @@ export const activationOps: OpTable = {
     category: 'activation',
     dtypes: FLOAT_DTYPES,
     infer: (c) => [floatInput(c, 0)],
-    lower: (c) => [
-      c.emit({ kind: 'leaky_relu', args: [c.value(0)], alpha: c.attrs.float('alpha', 0.2) }, c.outputs[0]!),
-    ],
+    lower: (c) => [c.emit({ kind: 'leaky_relu', args: [c.value(0)], alpha: c.attrs.float('alpha', 0.2) }, c.outputs[0]!)],
   },
 };

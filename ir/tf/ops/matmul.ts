@@ -180,13 +180,7 @@ export interface EinsumPlan {
 
 const isIdentity = (p: readonly number[]): boolean => p.every((v, i) => v === i);
 
-export function planEinsum(
-  equation: string,
-  shapeA: readonly number[],
-  shapeB: readonly number[],
-  constA = false,
-  constB = false,
-): EinsumPlan {
+export function planEinsum(equation: string, shapeA: readonly number[], shapeB: readonly number[], constA = false, constB = false): EinsumPlan {
   const fail = (why: string): never => {
     throw new Unsupported(`Einsum '${equation}': ${why}`);
   };
@@ -199,7 +193,11 @@ export function planEinsum(
   const [la, lb, lo] = [m![1]!, m![2]!, m![3]!];
   if (la.length !== shapeA.length) fail(`operand 0 has rank ${shapeA.length}, the equation names ${la.length} labels`);
   if (lb.length !== shapeB.length) fail(`operand 1 has rank ${shapeB.length}, the equation names ${lb.length} labels`);
-  for (const [name, labels] of [['operand 0', la], ['operand 1', lb], ['the output', lo]] as const) {
+  for (const [name, labels] of [
+    ['operand 0', la],
+    ['operand 1', lb],
+    ['the output', lo],
+  ] as const) {
     if (new Set(labels).size !== labels.length) fail(`${name} repeats a label (diagonals are not supported)`);
   }
   const size = new Map<string, number>();
@@ -296,10 +294,7 @@ function lowerProduct(c: LowerCtx, p: EinsumPlan, shapes: readonly [readonly num
   } else {
     const x = operand(ix, p.permX, [p.b, p.m, p.k]);
     const y = operand(iy, p.permY, p.transposeY ? [p.b, p.n, p.k] : [p.b, p.k, p.n]);
-    product = c.emit(
-      { kind: 'batch_matmul', args: [x, y], transposeA: false, transposeB: p.transposeY },
-      { dtype, shape: [p.b, p.m, p.n] },
-    );
+    product = c.emit({ kind: 'batch_matmul', args: [x, y], transposeA: false, transposeB: p.transposeY }, { dtype, shape: [p.b, p.m, p.n] });
   }
   const flatShape = p.b === 0 ? [p.m, p.n] : [p.b, p.m, p.n];
   const unflat = sameShape(p.productShape, flatShape)

@@ -71,8 +71,7 @@ function lowerBatchNorm(c: LowerCtx): ValueId[] {
     const inv = c.emit({ kind: 'unary', fn: 'rsqrt', args: [c.emit({ kind: 'binary', fn: 'add', args: [v, epsW] }, vec)] }, vec);
     const s = c.emit({ kind: 'binary', fn: 'mul', args: [g, inv] }, vec);
     const t = c.emit({ kind: 'binary', fn: 'sub', args: [b, c.emit({ kind: 'binary', fn: 'mul', args: [m, s] }, vec)] }, vec);
-    const shaped = (id: ValueId): ValueId =>
-      vecShape.length === 1 ? id : c.emit({ kind: 'reshape', args: [id], shape: vecShape }, vecType);
+    const shaped = (id: ValueId): ValueId => (vecShape.length === 1 ? id : c.emit({ kind: 'reshape', args: [id], shape: vecShape }, vecType));
     scale = shaped(s);
     shift = shaped(t);
   }

@@ -25,11 +25,7 @@ import { Unsupported, type LowerCtx, type NodeCtx, type OpTable, type Refusal, t
 import { allConst, axisIn, constIntsOf, input, irType } from './common.js';
 
 /** An op that only changes the shape: lowered to reshape, folded by relabelling. */
-function reshapeLike(
-  constInputs: readonly number[],
-  shapeOf: (c: NodeCtx, x: TensorType) => number[],
-  refuses: readonly Refusal[],
-): TfOpDef {
+function reshapeLike(constInputs: readonly number[], shapeOf: (c: NodeCtx, x: TensorType) => number[], refuses: readonly Refusal[]): TfOpDef {
   return {
     category: 'shape',
     constInputs,
@@ -141,9 +137,7 @@ function padOp(mode: 'constant' | 'mirror', withValue: boolean): TfOpDef {
             { variant: 'a padding beyond the dimension (REFLECT: beyond its size - 1)', reason: 'unsupported-variant' } as const,
           ]
         : []),
-      ...(withValue
-        ? [{ variant: 'constant_values of another dtype than the data, or float16', reason: 'unsupported-variant' } as const]
-        : []),
+      ...(withValue ? [{ variant: 'constant_values of another dtype than the data, or float16', reason: 'unsupported-variant' } as const] : []),
     ],
     infer(c) {
       const x = input(c, 0);
@@ -250,7 +244,15 @@ const placeholders = (n: number): ValueId[] => Array.from({ length: n }, (_, i) 
 
 function lowerConcat(c: LowerCtx): number[] {
   const n = c.inputs.length - 1;
-  return [c.emit(concatIr(c, Array.from({ length: n }, (_, i) => c.value(i))), c.outputs[0]!)];
+  return [
+    c.emit(
+      concatIr(
+        c,
+        Array.from({ length: n }, (_, i) => c.value(i)),
+      ),
+      c.outputs[0]!,
+    ),
+  ];
 }
 
 export const shapeOps: OpTable = {
@@ -278,9 +280,7 @@ export const shapeOps: OpTable = {
       const v = c.constInput(0);
       return v ? [transposeConst(v, permOf(c, v.shape.length))] : undefined;
     },
-    lower: (c) => [
-      c.emit({ kind: 'transpose', args: [c.value(0)], perm: permOf(c, c.inputs[0]!.shape.length) }, c.outputs[0]!),
-    ],
+    lower: (c) => [c.emit({ kind: 'transpose', args: [c.value(0)], perm: permOf(c, c.inputs[0]!.shape.length) }, c.outputs[0]!)],
   },
   ConcatV2: {
     category: 'shape',
@@ -295,7 +295,12 @@ export const shapeOps: OpTable = {
       const n = c.inputs.length - 1;
       if (n < 1) throw new Unsupported('nothing to concatenate');
       const op = concatIr(c, placeholders(n));
-      return [irType(op, Array.from({ length: n }, (_, i) => input(c, i)))];
+      return [
+        irType(
+          op,
+          Array.from({ length: n }, (_, i) => input(c, i)),
+        ),
+      ];
     },
     fold(c) {
       const vs = allConst(c, c.inputs.length - 1);
@@ -317,18 +322,32 @@ export const shapeOps: OpTable = {
       const vs = allConst(c, c.inputs.length);
       return vs && vs.length > 0 ? [stackConsts(vs, packAxis(c, vs[0]!.shape.length))] : undefined;
     },
-    lower: (c) => [c.emit(stackIr(c, c.inputs.map((_, i) => c.value(i))), c.outputs[0]!)],
+    lower: (c) => [
+      c.emit(
+        stackIr(
+          c,
+          c.inputs.map((_, i) => c.value(i)),
+        ),
+        c.outputs[0]!,
+      ),
+    ],
   },
   Pad: padOp('constant', false),
   PadV2: padOp('constant', true),
   MirrorPad: padOp('mirror', false),
-  StridedSlice: sliceOp(stridedSliceSpec, [1, 2, 3], [
-    { variant: 'a slice TensorFlow rejects (zero stride, index out of bounds, two ellipses)', reason: 'unsupported-variant' },
-  ]),
-  Slice: sliceOp(sliceSpec, [1, 2], [
-    { variant: 'begin or size without one entry per dimension', reason: 'unsupported-variant' },
-    { variant: 'a slice out of bounds', reason: 'unsupported-variant' },
-  ]),
+  StridedSlice: sliceOp(
+    stridedSliceSpec,
+    [1, 2, 3],
+    [{ variant: 'a slice TensorFlow rejects (zero stride, index out of bounds, two ellipses)', reason: 'unsupported-variant' }],
+  ),
+  Slice: sliceOp(
+    sliceSpec,
+    [1, 2],
+    [
+      { variant: 'begin or size without one entry per dimension', reason: 'unsupported-variant' },
+      { variant: 'a slice out of bounds', reason: 'unsupported-variant' },
+    ],
+  ),
   Shape: {
     category: 'shape',
     infer(c) {

@@ -85,12 +85,18 @@ export async function bench(model: string, out: string, o: Flags): Promise<Bench
   }
   const threads = o.threads ?? os.availableParallelism();
   const args = [
-    '--model', model,
-    '--out', out,
-    '--runs', String(o.runs),
-    '--warmup', String(o.warmup),
-    '--threads', String(threads),
-    '--seed', String(o.seed),
+    '--model',
+    model,
+    '--out',
+    out,
+    '--runs',
+    String(o.runs),
+    '--warmup',
+    String(o.warmup),
+    '--threads',
+    String(threads),
+    '--seed',
+    String(o.seed),
     ...(o.clusterRuns ? ['--cluster-runs', String(o.clusterRuns)] : []),
     ...(o.clusters ? [] : ['--no-clusters']),
   ];
@@ -121,7 +127,9 @@ function benchTable(r: BenchReport): string {
   const lines: string[] = [];
   const t = r.threads;
   lines.push(`model ${r.model}, output ${r.out}`);
-  lines.push(`${r.cpu ?? 'unknown CPU'}; TensorFlow ${r.tensorflow}; threads: TF intra-op ${t.tf_intra_op}, inter-op ${t.tf_inter_op}; TVM ${t.tvm} (on TF's intra-op pool)`);
+  lines.push(
+    `${r.cpu ?? 'unknown CPU'}; TensorFlow ${r.tensorflow}; threads: TF intra-op ${t.tf_intra_op}, inter-op ${t.tf_inter_op}; TVM ${t.tvm} (on TF's intra-op pool)`,
+  );
   lines.push(`${r.runs} runs after ${r.warmup} warm-up, interleaved; ms per call: median (p10-p90)`);
   if (!r.xla.available) lines.push(`XLA: not measured (${r.xla.reason ?? 'unavailable'})`);
   for (const s of r.shape_sets) {
@@ -133,7 +141,16 @@ function benchTable(r: BenchReport): string {
     const w = [Math.max(12, `shapes ${s.key}`.length), 8, 17, 7, 11];
     lines.push(pad([`shapes ${s.key}`, 'median', 'p10-p90', 'vs TF', 'max rel err'], w));
     const row = (label: string, m?: number | null, p10?: number | null, p90?: number | null, err?: number | null): string =>
-      pad([label, ms(m), m === null || m === undefined ? '-' : `${ms(p10)}-${ms(p90)}`, times(m ? (s.tf_ms ?? 0) / m : null), err === undefined ? '' : sci(err)], w);
+      pad(
+        [
+          label,
+          ms(m),
+          m === null || m === undefined ? '-' : `${ms(p10)}-${ms(p90)}`,
+          times(m ? (s.tf_ms ?? 0) / m : null),
+          err === undefined ? '' : sci(err),
+        ],
+        w,
+      );
     lines.push(row('TensorFlow', s.tf_ms, s.tf_p10_ms, s.tf_p90_ms));
     lines.push(row('TF + XLA JIT', s.xla_ms, s.xla_p10_ms, s.xla_p90_ms, s.max_rel_err?.xla ?? null));
     lines.push(row('tf2tvm', s.tf2tvm_ms, s.tf2tvm_p10_ms, s.tf2tvm_p90_ms, s.max_rel_err?.tf2tvm ?? null));
@@ -142,11 +159,7 @@ function benchTable(r: BenchReport): string {
   if (r.clusters.length) {
     lines.push('');
     lines.push('each cluster alone (its TF subgraph vs its bridge op):');
-    const w = [
-      Math.max(7, ...r.clusters.map((c) => c.cluster.length)),
-      Math.max(6, ...r.clusters.map((c) => c.shapes.length)),
-      5, 9, 9, 7, 11,
-    ];
+    const w = [Math.max(7, ...r.clusters.map((c) => c.cluster.length)), Math.max(6, ...r.clusters.map((c) => c.shapes.length)), 5, 9, 9, 7, 11];
     lines.push(pad(['cluster', 'shapes', 'nodes', 'TF ms', 'TVM ms', 'speedup', 'max rel err'], w, 2));
     for (const c of r.clusters) {
       if (c.error) lines.push(`${pad([c.cluster, c.shapes, String(c.nodes)], w.slice(0, 3), 2)}  FAILED: ${c.error.split('\n')[0]}`);
@@ -175,7 +188,10 @@ export function registerBench(program: Command): void {
         if (o.json) printJson(r);
         else process.stdout.write(benchTable(r));
         if (!r.ok) {
-          const failed = [...r.shape_sets.filter((s) => s.error).map((s) => `shapes ${s.key}`), ...r.clusters.filter((c) => c.error).map((c) => `${c.cluster} (${c.shapes})`)];
+          const failed = [
+            ...r.shape_sets.filter((s) => s.error).map((s) => `shapes ${s.key}`),
+            ...r.clusters.filter((c) => c.error).map((c) => `${c.cluster} (${c.shapes})`),
+          ];
           const e = errors.toolchainFailed(`benchmark incomplete: ${failed.join(', ')} failed`);
           process.stderr.write(`error ${e.code}: ${e.message}\n`);
           return e.exitCode;

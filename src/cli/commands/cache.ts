@@ -31,7 +31,14 @@ export function registerCache(program: Command): void {
         const cache = new BuildCache(o.cacheDir);
         const pruned = o.prune ? cache.prune(o.maxSize) : undefined;
         const size = cache.size();
-        if (o.json) printJson({ ok: true, dir: o.cacheDir, files: size.files, bytes: size.bytes, ...(pruned ? { removed: pruned.removed, freed_bytes: pruned.freed } : {}) });
+        if (o.json)
+          printJson({
+            ok: true,
+            dir: o.cacheDir,
+            files: size.files,
+            bytes: size.bytes,
+            ...(pruned ? { removed: pruned.removed, freed_bytes: pruned.freed } : {}),
+          });
         else {
           if (pruned) process.stdout.write(`removed ${pruned.removed} artifacts, freed ${human(pruned.freed)}\n`);
           process.stdout.write(`${o.cacheDir}: ${size.files} artifacts, ${human(size.bytes)}\n`);

@@ -40,8 +40,16 @@ export function registerCompile(program: Command): void {
   addGraphOptions(cmd)
     .option('--target <target>', 'TVM target (default: llvm for the host CPU)')
     .option('--opt-level <n>', 'TVM optimisation level', (v) => Number(v), 3)
-    .option('--tune <trials>', 'tune every convolution and dense product with AutoTVM, up to N trials each (slow; logs kept in the build cache and beside each .so)', positiveInt)
-    .option('--disable-opt <names>', `build without these optimisations (comma-separated: ${OPTIMIZATIONS.map((x) => x.name).join(', ')}; see docs/performance.md)`, commaList)
+    .option(
+      '--tune <trials>',
+      'tune every convolution and dense product with AutoTVM, up to N trials each (slow; logs kept in the build cache and beside each .so)',
+      positiveInt,
+    )
+    .option(
+      '--disable-opt <names>',
+      `build without these optimisations (comma-separated: ${OPTIMIZATIONS.map((x) => x.name).join(', ')}; see docs/performance.md)`,
+      commaList,
+    )
     .option('-j, --jobs <n>', 'parallel TVM builds', positiveInt)
     .option('--cache-dir <dir>', 'content-addressed build cache shared between output folders', defaultCacheDir())
     .option('--depfile <file>', 'write a Make dependency line for OUT/model.pb')

@@ -25,7 +25,9 @@ export function registerDoctor(program: Command): void {
         };
         if (o.json) printJson(report);
         else {
-          process.stdout.write(`python      ${report.python}\ntvm         ${report.tvm}\ntensorflow  ${report.tensorflow}\nruntime op  ${report.runtime_op ?? 'MISSING: run npm run setup'}\n`);
+          process.stdout.write(
+            `python      ${report.python}\ntvm         ${report.tvm}\ntensorflow  ${report.tensorflow}\nruntime op  ${report.runtime_op ?? 'MISSING: run npm run setup'}\n`,
+          );
         }
         return report.ok ? 0 : 3;
       });

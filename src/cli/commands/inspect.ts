@@ -91,7 +91,14 @@ export function registerInspect(program: Command): void {
         const r = inspectReport(state);
         if (o.html) writeHtml(o.html, model, state, r);
         if (o.json) {
-          printJson({ ok: true, nodes: r.nodes, clustered_nodes: r.clusteredNodes, clusters: r.clusters, unclustered: r.unclustered, unmerged_edges: r.unmerged_edges });
+          printJson({
+            ok: true,
+            nodes: r.nodes,
+            clustered_nodes: r.clusteredNodes,
+            clusters: r.clusters,
+            unclustered: r.unclustered,
+            unmerged_edges: r.unmerged_edges,
+          });
           return 0;
         }
         const w = (s: string): boolean => process.stdout.write(s + '\n');

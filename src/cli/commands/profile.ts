@@ -55,9 +55,11 @@ function profileTable(r: ProfileReport): string {
       continue;
     }
     lines.push('  by kind of fused operator:');
-    for (const g of a.groups ?? []) lines.push(`  ${(g.share * 100).toFixed(1).padStart(5)}%  ${g.ms.toFixed(3).padStart(9)} ms  x${String(g.calls).padEnd(4)} ${g.kind}`);
+    for (const g of a.groups ?? [])
+      lines.push(`  ${(g.share * 100).toFixed(1).padStart(5)}%  ${g.ms.toFixed(3).padStart(9)} ms  x${String(g.calls).padEnd(4)} ${g.kind}`);
     lines.push('  slowest operators:');
-    for (const op of a.ops ?? []) lines.push(`  ${(op.share * 100).toFixed(1).padStart(5)}%  ${op.ms.toFixed(3).padStart(9)} ms  ${op.name}  ${op.shapes ?? ''}`);
+    for (const op of a.ops ?? [])
+      lines.push(`  ${(op.share * 100).toFixed(1).padStart(5)}%  ${op.ms.toFixed(3).padStart(9)} ms  ${op.name}  ${op.shapes ?? ''}`);
   }
   return lines.join('\n') + '\n';
 }
@@ -76,7 +78,12 @@ export function registerProfile(program: Command): void {
         if (o.json) printJson(r);
         else process.stdout.write(profileTable(r));
         if (!r.ok) {
-          const e = errors.toolchainFailed(`profile incomplete: ${r.artifacts.filter((a) => a.error).map((a) => `${a.cluster} (${a.shapes})`).join(', ')} failed`);
+          const e = errors.toolchainFailed(
+            `profile incomplete: ${r.artifacts
+              .filter((a) => a.error)
+              .map((a) => `${a.cluster} (${a.shapes})`)
+              .join(', ')} failed`,
+          );
           process.stderr.write(`error ${e.code}: ${e.message}\n`);
           return e.exitCode;
         }

@@ -51,7 +51,20 @@ export async function verify(model: string, out: string, o: Flags): Promise<Veri
   // it exits non-zero only when it could not compare.
   return runPythonStep<VerifyReport>({
     script: projectPath('backends', 'tf', 'verify.py'),
-    args: ['--model', model, '--out', out, '--shape-sets', JSON.stringify(sets), '--rtol', String(o.rtol), '--atol', String(o.atol), '--seed', String(o.seed)],
+    args: [
+      '--model',
+      model,
+      '--out',
+      out,
+      '--shape-sets',
+      JSON.stringify(sets),
+      '--rtol',
+      String(o.rtol),
+      '--atol',
+      String(o.atol),
+      '--seed',
+      String(o.seed),
+    ],
     what: 'verification',
   });
 }

@@ -172,18 +172,16 @@ describe('every field TensorFlow wrote decodes to its value (vectors/all_fields.
     expect(ad?.allowed_values?.list?.type).toEqual([DataType.DT_FLOAT, DataType.DT_DOUBLE]);
     expect([sig?.deprecation?.version, sig?.deprecation?.explanation]).toEqual([9, 'use other_func']);
     expect([sig?.summary, sig?.description]).toEqual(['summary', 'description']);
-    expect([
-      sig?.is_commutative,
-      sig?.is_aggregate,
-      sig?.is_stateful,
-      sig?.allows_uninitialized_input,
-      sig?.is_distributed_communication,
-    ]).toEqual([true, true, true, true, true]);
+    expect([sig?.is_commutative, sig?.is_aggregate, sig?.is_stateful, sig?.allows_uninitialized_input, sig?.is_distributed_communication]).toEqual([
+      true,
+      true,
+      true,
+      true,
+      true,
+    ]);
     expect(f?.attr._noinline?.b).toBe(true);
     expect(f?.arg_attr.map((e) => e.key).sort()).toEqual([0, 1, 3]);
-    expect(hex(f?.arg_attr.find((e) => e.key === 3)?.value?.attr._user_specified_name?.s)).toBe(
-      Buffer.from('arg3').toString('hex'),
-    );
+    expect(hex(f?.arg_attr.find((e) => e.key === 3)?.value?.attr._user_specified_name?.s)).toBe(Buffer.from('arg3').toString('hex'));
     // Sorted: the wire order is whatever TensorFlow's serializer chose.
     expect(f?.resource_arg_unique_id.map((e) => [e.key, e.value]).sort()).toEqual([
       [0, 1],
@@ -235,11 +233,7 @@ describe('every AttrValue kind built with makeAttr round-trips', () => {
     ['shape', makeAttr.shape([-1, BIG_DIM, 0, null]), (a) => expect(shapeDims(a.shape)).toEqual([-1n, BIG_DIM, 0n, -1n])],
     ['shape scalar', makeAttr.shape([]), (a) => expect(shapeDims(a.shape)).toEqual([])],
     ['shape unknown rank', makeAttr.shape(null), (a) => expect(shapeDims(a.shape)).toBeNull()],
-    [
-      'tensor',
-      makeAttr.tensor(t),
-      (a) => expect(Array.from(decodeTensor(a.tensor!).data as BigInt64Array)).toEqual([I64_MIN, I64_MAX]),
-    ],
+    ['tensor', makeAttr.tensor(t), (a) => expect(Array.from(decodeTensor(a.tensor!).data as BigInt64Array)).toEqual([I64_MIN, I64_MAX])],
     [
       'func',
       makeAttr.func('fn', { T: makeAttr.type(DataType.DT_FLOAT) }),
@@ -284,9 +278,7 @@ describe('every AttrValue kind built with makeAttr round-trips', () => {
     expect(attrKind(back)).toBe(kind);
     check(back);
     // Unset kinds read as undefined, not as defaults.
-    const others = (['s', 'i', 'f', 'b', 'type', 'shape', 'tensor', 'placeholder', 'func', 'list'] as const).filter(
-      (k) => k !== kind,
-    );
+    const others = (['s', 'i', 'f', 'b', 'type', 'shape', 'tensor', 'placeholder', 'func', 'list'] as const).filter((k) => k !== kind);
     for (const k of others) expect(back[k]).toBeUndefined();
   });
 });

@@ -170,11 +170,7 @@ describe('half and bfloat16 bit patterns', () => {
   });
 
   test('bfloat16ToFloat', () => {
-    expect(Array.from(bfloat16ToFloat(new Uint16Array([0x3f80, 0xc000, 0x4049])))).toEqual([
-      1,
-      -2,
-      new Float32Array([3.140625])[0],
-    ]);
+    expect(Array.from(bfloat16ToFloat(new Uint16Array([0x3f80, 0xc000, 0x4049])))).toEqual([1, -2, new Float32Array([3.140625])[0]]);
   });
 
   test('the TensorFlow-written half constants decode to the float values TensorFlow wrote', () => {

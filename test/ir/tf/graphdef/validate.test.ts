@@ -118,12 +118,7 @@ describe('validateGraph', () => {
     const problems = graphProblems(
       makeGraphDef({ node: [node('a', 'X', 'b'), node('b', 'X', 'a'), node('a', 'X'), node('c', 'X', 'nope', '^gone')] }),
     );
-    expect(problems.map((p) => p.code)).toEqual([
-      errors.duplicateNode.code,
-      errors.danglingInput.code,
-      errors.danglingInput.code,
-      errors.cycle.code,
-    ]);
+    expect(problems.map((p) => p.code)).toEqual([errors.duplicateNode.code, errors.danglingInput.code, errors.danglingInput.code, errors.cycle.code]);
   });
 
   test('a 200k-node chain and a 100k-node cycle are handled without recursion', () => {

@@ -29,8 +29,5 @@ test('Relu6 is clip(0, 6); LeakyRelu keeps alpha, 0.2 by default', () => {
   expect(a.instrs('lr1')[0]?.op).toMatchObject({ kind: 'leaky_relu', alpha: 0.5 });
 });
 
-dtypeContract(
-  activationOps,
-  Object.fromEntries(Object.keys(activationOps).map((op) => [op, (g: G, dt: number) => unary(g, op, dt)])),
-);
+dtypeContract(activationOps, Object.fromEntries(Object.keys(activationOps).map((op) => [op, (g: G, dt: number) => unary(g, op, dt)])));
 refusalContract(activationOps, {});

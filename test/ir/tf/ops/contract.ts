@@ -36,7 +36,9 @@ export function refusalContract(table: OpTable, cases: Readonly<Record<string, R
     }
     test('no case names a refusal the table does not list', () => {
       const known = new Set(listed.map(([op, v]) => `${op}: ${v}`));
-      const stale = Object.entries(cases).flatMap(([op, vs]) => Object.keys(vs).map((v) => `${op}: ${v}`)).filter((k) => !known.has(k));
+      const stale = Object.entries(cases)
+        .flatMap(([op, vs]) => Object.keys(vs).map((v) => `${op}: ${v}`))
+        .filter((k) => !known.has(k));
       expect(stale).toEqual([]);
     });
   });
@@ -57,9 +59,7 @@ const DTYPES: readonly [string, number][] = [
  */
 export function dtypeContract(table: OpTable, builds: Readonly<Record<string, BuildWith>>): void {
   const ops = Object.entries(table).filter(([, d]) => d.lower);
-  const rows = ops.flatMap(([op, def]) =>
-    DTYPES.map(([name, dt]) => [op, name, dt, !def.dtypes || def.dtypes.includes(name as never)] as const),
-  );
+  const rows = ops.flatMap(([op, def]) => DTYPES.map(([name, dt]) => [op, name, dt, !def.dtypes || def.dtypes.includes(name as never)] as const));
   describe('the dtypes each entry lists are the ones it compiles', () => {
     test.each(rows)('%s on %s', (op, _name, dt, accepted) => {
       const build = builds[op];

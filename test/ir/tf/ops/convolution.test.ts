@@ -44,20 +44,50 @@ describe('Conv2D output shapes and pads', () => {
     // name, case, output shape, IR pads [top, left, bottom, right]
     ['SAME, stride 1', { x: [1, 5, 5, 3], w: [3, 3, 3, 4] }, [1, 5, 5, 4], [1, 1, 1, 1]],
     ['SAME, stride 2, odd input: even split', { x: [1, 5, 5, 3], w: [3, 3, 3, 4], strides: [1, 2, 2, 1] }, [1, 3, 3, 4], [1, 1, 1, 1]],
-    ['SAME, stride 2, even input: the odd pixel goes at the end', { x: [1, 6, 6, 3], w: [3, 3, 3, 4], strides: [1, 2, 2, 1] }, [1, 3, 3, 4], [0, 0, 1, 1]],
+    [
+      'SAME, stride 2, even input: the odd pixel goes at the end',
+      { x: [1, 6, 6, 3], w: [3, 3, 3, 4], strides: [1, 2, 2, 1] },
+      [1, 3, 3, 4],
+      [0, 0, 1, 1],
+    ],
     ['SAME, 1x1 kernel, stride 2: no padding', { x: [1, 6, 6, 3], w: [1, 1, 3, 4], strides: [1, 2, 2, 1] }, [1, 3, 3, 4], [0, 0, 0, 0]],
     ['VALID, stride 1', { x: [1, 5, 5, 3], w: [3, 3, 3, 4], padding: 'VALID' }, [1, 3, 3, 4], [0, 0, 0, 0]],
-    ['VALID, stride 2 drops the last column', { x: [1, 6, 6, 3], w: [3, 3, 3, 4], strides: [1, 2, 2, 1], padding: 'VALID' }, [1, 2, 2, 4], [0, 0, 0, 0]],
+    [
+      'VALID, stride 2 drops the last column',
+      { x: [1, 6, 6, 3], w: [3, 3, 3, 4], strides: [1, 2, 2, 1], padding: 'VALID' },
+      [1, 2, 2, 4],
+      [0, 0, 0, 0],
+    ],
     ['VALID, unequal strides and kernel', { x: [2, 7, 9, 3], w: [3, 2, 3, 5], strides: [1, 2, 3, 1], padding: 'VALID' }, [2, 3, 3, 5], [0, 0, 0, 0]],
-    ['EXPLICIT pads per dimension (NHWC pairs)', { x: [1, 5, 5, 3], w: [3, 3, 3, 4], padding: 'EXPLICIT', explicit: [0, 0, 1, 2, 2, 1, 0, 0] }, [1, 6, 6, 4], [1, 2, 2, 1]],
-    ['EXPLICIT with stride 2', { x: [1, 5, 5, 3], w: [3, 3, 3, 4], strides: [1, 2, 2, 1], padding: 'EXPLICIT', explicit: [0, 0, 0, 1, 3, 0, 0, 0] }, [1, 2, 3, 4], [0, 3, 1, 0]],
-    ['VALID, dilation 2: the window spans 5', { x: [1, 7, 7, 1], w: [3, 3, 1, 2], dilations: [1, 2, 2, 1], padding: 'VALID' }, [1, 3, 3, 2], [0, 0, 0, 0]],
+    [
+      'EXPLICIT pads per dimension (NHWC pairs)',
+      { x: [1, 5, 5, 3], w: [3, 3, 3, 4], padding: 'EXPLICIT', explicit: [0, 0, 1, 2, 2, 1, 0, 0] },
+      [1, 6, 6, 4],
+      [1, 2, 2, 1],
+    ],
+    [
+      'EXPLICIT with stride 2',
+      { x: [1, 5, 5, 3], w: [3, 3, 3, 4], strides: [1, 2, 2, 1], padding: 'EXPLICIT', explicit: [0, 0, 0, 1, 3, 0, 0, 0] },
+      [1, 2, 3, 4],
+      [0, 3, 1, 0],
+    ],
+    [
+      'VALID, dilation 2: the window spans 5',
+      { x: [1, 7, 7, 1], w: [3, 3, 1, 2], dilations: [1, 2, 2, 1], padding: 'VALID' },
+      [1, 3, 3, 2],
+      [0, 0, 0, 0],
+    ],
     ['SAME, dilation 2: pads 2 each side', { x: [1, 7, 7, 1], w: [3, 3, 1, 2], dilations: [1, 2, 2, 1] }, [1, 7, 7, 2], [2, 2, 2, 2]],
     ['SAME, dilation 3 on h only', { x: [1, 8, 8, 1], w: [2, 2, 1, 1], dilations: [1, 3, 1, 1] }, [1, 8, 8, 1], [1, 0, 2, 1]],
     ['NCHW, SAME, stride 2 in NCHW order', { x: [1, 3, 6, 5], w: [3, 3, 3, 4], strides: [1, 1, 2, 2], format: 'NCHW' }, [1, 4, 3, 3], [0, 1, 1, 1]],
-    ['NCHW, EXPLICIT pads in NCHW order', { x: [1, 3, 5, 5], w: [3, 3, 3, 4], padding: 'EXPLICIT', explicit: [0, 0, 0, 0, 1, 0, 0, 2], format: 'NCHW' }, [1, 4, 4, 5], [1, 0, 0, 2]],
+    [
+      'NCHW, EXPLICIT pads in NCHW order',
+      { x: [1, 3, 5, 5], w: [3, 3, 3, 4], padding: 'EXPLICIT', explicit: [0, 0, 0, 0, 1, 0, 0, 2], format: 'NCHW' },
+      [1, 4, 4, 5],
+      [1, 0, 0, 2],
+    ],
   ] as const)('%s', (_name, c, shape, pads) => {
-    const a = analyze(c as ConvCase);
+    const a = analyze(c);
     expect(a.shape('conv')).toEqual(shape);
     expect(a.instrs('conv').map((i) => i.op)).toEqual([
       expect.objectContaining({

@@ -92,7 +92,11 @@ test.each([
 
 describe('Cast', () => {
   const cast = (g: G, from: number, to: number, truncate?: boolean): string =>
-    g.op('c', 'Cast', [g.ph('x', [2, 2], from)], { SrcT: attr.type(from), DstT: attr.type(to), ...(truncate === undefined ? {} : { Truncate: attr.b(truncate) }) });
+    g.op('c', 'Cast', [g.ph('x', [2, 2], from)], {
+      SrcT: attr.type(from),
+      DstT: attr.type(to),
+      ...(truncate === undefined ? {} : { Truncate: attr.b(truncate) }),
+    });
 
   test('changes the dtype and keeps the shape', () => {
     const g = new G();
@@ -123,7 +127,17 @@ const binaryRefusals = (op: string, ints: boolean): Record<string, Build> => ({
   'operands of different dtypes': (g) => binary(g, op, [2], [2], DT.float, DT.double),
   'shapes that do not broadcast': (g) => binary(g, op, [2, 3], [4], ints ? DT.int32 : DT.float),
 });
-const BINARY: Record<string, boolean> = { Add: true, AddV2: true, Sub: true, Mul: true, RealDiv: false, Maximum: true, Minimum: true, SquaredDifference: false, Pow: false };
+const BINARY: Record<string, boolean> = {
+  Add: true,
+  AddV2: true,
+  Sub: true,
+  Mul: true,
+  RealDiv: false,
+  Maximum: true,
+  Minimum: true,
+  SquaredDifference: false,
+  Pow: false,
+};
 
 refusalContract(elementwiseOps, {
   ...Object.fromEntries(Object.entries(BINARY).map(([op, ints]) => [op, binaryRefusals(op, ints)])),
@@ -142,7 +156,10 @@ refusalContract(elementwiseOps, {
   },
 });
 
-const binaryWith = (op: string): BuildWith => (g, dt) => binary(g, op, [2, 3], [3], dt);
+const binaryWith =
+  (op: string): BuildWith =>
+  (g, dt) =>
+    binary(g, op, [2, 3], [3], dt);
 dtypeContract(elementwiseOps, {
   ...Object.fromEntries(Object.keys(BINARY).map((op) => [op, binaryWith(op)])),
   AddN: (g, dt) => g.op('s', 'AddN', [g.ph('a', [2], dt), g.ph('b', [2], dt)], { T: attr.type(dt), N: attr.i(2) }),

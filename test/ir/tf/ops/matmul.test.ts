@@ -13,7 +13,12 @@ const bmm = (g: G, a: number[], b: number[], adjX = false, adjY = false, op = 'B
   g.op('mm', op, [g.ph('a', a, dt), g.ph('b', b, dtB)], { T: attr.type(dt), adj_x: attr.b(adjX), adj_y: attr.b(adjY) });
 
 const einsum = (g: G, equation: string, shapes: number[][], dts: number[] = shapes.map(() => DT.float)): string =>
-  g.op('e', 'Einsum', shapes.map((s, i) => g.ph(`in${i}`, s, dts[i])), { equation: attr.s(equation), N: attr.i(shapes.length), T: attr.type(dts[0]!) });
+  g.op(
+    'e',
+    'Einsum',
+    shapes.map((s, i) => g.ph(`in${i}`, s, dts[i])),
+    { equation: attr.s(equation), N: attr.i(shapes.length), T: attr.type(dts[0]!) },
+  );
 
 describe('MatMul', () => {
   test.each([
@@ -37,7 +42,7 @@ describe('MatMul', () => {
     const a = g.analyze();
     expect(a.kinds('mm')).toEqual(['dense']);
     const dense = a.instrs('mm')[0]!;
-    const w = a.state.functions![0]!.fn.params.find((p) => p.id === dense.op.args[1]);
+    const w = a.state.functions[0]!.fn.params.find((p) => p.id === dense.op.args[1]);
     expect(w?.type.shape).toEqual([2, 3]);
     expect(w && w.kind === 'weight' ? Array.from(new Float32Array(w.data.bytes.slice().buffer)) : undefined).toEqual([1, 3, 5, 2, 4, 6]);
   });
@@ -64,7 +69,9 @@ describe('BatchMatMul', () => {
     const g = new G();
     bmm(g, [4, 2, 3], [4, 5, 3], false, true);
     const a = g.analyze();
-    expect(a.instrs('mm').map((i) => i.op)).toEqual([{ kind: 'batch_matmul', args: [expect.any(Number), expect.any(Number)], transposeA: false, transposeB: true }]);
+    expect(a.instrs('mm').map((i) => i.op)).toEqual([
+      { kind: 'batch_matmul', args: [expect.any(Number), expect.any(Number)], transposeA: false, transposeB: true },
+    ]);
   });
 
   test.each(['BatchMatMul', 'BatchMatMulV2', 'BatchMatMulV3'])('%s is a compute op', (op) => {
@@ -76,13 +83,45 @@ describe('BatchMatMul', () => {
 
 describe('Einsum', () => {
   test.each([
-    ['abc,cd->abd', [[2, 3, 4], [4, 5]], [2, 3, 5]],
-    ['abcd,aecd->acbe', [[2, 3, 4, 5], [2, 6, 4, 5]], [2, 4, 3, 6]],
-    ['ij,kj->ik', [[2, 3], [4, 3]], [2, 4]],
-    ['bij,bjk->bki', [[2, 3, 4], [2, 4, 5]], [2, 5, 3]],
+    [
+      'abc,cd->abd',
+      [
+        [2, 3, 4],
+        [4, 5],
+      ],
+      [2, 3, 5],
+    ],
+    [
+      'abcd,aecd->acbe',
+      [
+        [2, 3, 4, 5],
+        [2, 6, 4, 5],
+      ],
+      [2, 4, 3, 6],
+    ],
+    [
+      'ij,kj->ik',
+      [
+        [2, 3],
+        [4, 3],
+      ],
+      [2, 4],
+    ],
+    [
+      'bij,bjk->bki',
+      [
+        [2, 3, 4],
+        [2, 4, 5],
+      ],
+      [2, 5, 3],
+    ],
   ] as const)('%s', (eq, shapes, out) => {
     const g = new G();
-    einsum(g, eq, shapes.map((s) => [...s]));
+    einsum(
+      g,
+      eq,
+      shapes.map((s) => [...s]),
+    );
     const a = g.analyze();
     expect(a.shape('e')).toEqual(out);
     expect(a.mark('e')).toMatchObject({ ok: true, compute: true });
@@ -106,15 +145,57 @@ refusalContract(matmulOps, {
   BatchMatMulV2: bmmRefusals('BatchMatMulV2'),
   BatchMatMulV3: bmmRefusals('BatchMatMulV3'),
   Einsum: {
-    'other than two operands': (g) => einsum(g, 'ij,jk,kl->il', [[2, 3], [3, 4], [4, 5]]),
-    'operands of different dtypes': (g) => einsum(g, 'ij,jk->ik', [[2, 3], [3, 4]], [DT.float, DT.double]),
-    'an equation with an ellipsis (...)': (g) => einsum(g, '...ij,jk->...ik', [[2, 3], [3, 4]]),
-    'an equation without an explicit output (x,y->z)': (g) => einsum(g, 'ij,jk', [[2, 3], [3, 4]]),
-    'an operand whose rank differs from its labels': (g) => einsum(g, 'ijk,jk->ik', [[2, 3], [3, 4]]),
-    'a repeated label (a diagonal)': (g) => einsum(g, 'ij,jj->i', [[2, 3], [3, 3]]),
-    'a label of two different sizes': (g) => einsum(g, 'ij,jk->ik', [[2, 3], [4, 5]]),
-    'an output label in no operand': (g) => einsum(g, 'ij,jk->iz', [[2, 3], [3, 4]]),
-    'a label summed over one operand only': (g) => einsum(g, 'ij,jk->k', [[2, 3], [3, 4]]),
+    'other than two operands': (g) =>
+      einsum(g, 'ij,jk,kl->il', [
+        [2, 3],
+        [3, 4],
+        [4, 5],
+      ]),
+    'operands of different dtypes': (g) =>
+      einsum(
+        g,
+        'ij,jk->ik',
+        [
+          [2, 3],
+          [3, 4],
+        ],
+        [DT.float, DT.double],
+      ),
+    'an equation with an ellipsis (...)': (g) =>
+      einsum(g, '...ij,jk->...ik', [
+        [2, 3],
+        [3, 4],
+      ]),
+    'an equation without an explicit output (x,y->z)': (g) =>
+      einsum(g, 'ij,jk', [
+        [2, 3],
+        [3, 4],
+      ]),
+    'an operand whose rank differs from its labels': (g) =>
+      einsum(g, 'ijk,jk->ik', [
+        [2, 3],
+        [3, 4],
+      ]),
+    'a repeated label (a diagonal)': (g) =>
+      einsum(g, 'ij,jj->i', [
+        [2, 3],
+        [3, 3],
+      ]),
+    'a label of two different sizes': (g) =>
+      einsum(g, 'ij,jk->ik', [
+        [2, 3],
+        [4, 5],
+      ]),
+    'an output label in no operand': (g) =>
+      einsum(g, 'ij,jk->iz', [
+        [2, 3],
+        [3, 4],
+      ]),
+    'a label summed over one operand only': (g) =>
+      einsum(g, 'ij,jk->k', [
+        [2, 3],
+        [3, 4],
+      ]),
   },
 });
 dtypeContract(matmulOps, {
@@ -122,5 +203,14 @@ dtypeContract(matmulOps, {
   BatchMatMul: (g, dt) => bmm(g, [2, 2, 3], [2, 3, 4], false, false, 'BatchMatMul', dt),
   BatchMatMulV2: (g, dt) => bmm(g, [2, 2, 3], [2, 3, 4], false, false, 'BatchMatMulV2', dt),
   BatchMatMulV3: (g, dt) => bmm(g, [2, 2, 3], [2, 3, 4], false, false, 'BatchMatMulV3', dt),
-  Einsum: (g, dt) => einsum(g, 'ij,jk->ik', [[2, 3], [3, 4]], [dt, dt]),
+  Einsum: (g, dt) =>
+    einsum(
+      g,
+      'ij,jk->ik',
+      [
+        [2, 3],
+        [3, 4],
+      ],
+      [dt, dt],
+    ),
 });

@@ -6,8 +6,7 @@ import { normalizationOps } from '../../../../ir/tf/ops/normalization.js';
 import { attr, DT, G } from '../../helpers.js';
 import { dtypeContract, refusalContract, type Build } from './contract.js';
 
-const softmax = (g: G, op: string, shape: number[], dt: number = DT.float): string =>
-  g.op('s', op, [g.ph('x', shape, dt)], { T: attr.type(dt) });
+const softmax = (g: G, op: string, shape: number[], dt: number = DT.float): string => g.op('s', op, [g.ph('x', shape, dt)], { T: attr.type(dt) });
 
 interface BnCase {
   x?: number[];

@@ -39,15 +39,57 @@ function analyze(c: PoolCase): Analysis {
 test.each([
   // name, case, output shape, IR size, strides, pads
   ['MaxPool 2x2 stride 2 VALID', { x: [1, 6, 6, 3], ksize: [1, 2, 2, 1], strides: [1, 2, 2, 1] }, [1, 3, 3, 3], [2, 2], [2, 2], [0, 0, 0, 0]],
-  ['MaxPool 3x3 stride 2 VALID drops the last row', { x: [1, 6, 6, 3], ksize: [1, 3, 3, 1], strides: [1, 2, 2, 1] }, [1, 2, 2, 3], [3, 3], [2, 2], [0, 0, 0, 0]],
-  ['MaxPool 3x3 stride 2 SAME on an even input: odd pixel at the end', { x: [1, 6, 6, 3], ksize: [1, 3, 3, 1], strides: [1, 2, 2, 1], padding: 'SAME' }, [1, 3, 3, 3], [3, 3], [2, 2], [0, 0, 1, 1]],
-  ['AvgPool 3x3 stride 2 SAME on an odd input', { op: 'AvgPool', x: [1, 5, 5, 2], ksize: [1, 3, 3, 1], strides: [1, 2, 2, 1], padding: 'SAME' }, [1, 3, 3, 2], [3, 3], [2, 2], [1, 1, 1, 1]],
-  ['AvgPool non-square window and strides', { op: 'AvgPool', x: [2, 7, 8, 1], ksize: [1, 3, 2, 1], strides: [1, 2, 3, 1] }, [2, 3, 3, 1], [3, 2], [2, 3], [0, 0, 0, 0]],
+  [
+    'MaxPool 3x3 stride 2 VALID drops the last row',
+    { x: [1, 6, 6, 3], ksize: [1, 3, 3, 1], strides: [1, 2, 2, 1] },
+    [1, 2, 2, 3],
+    [3, 3],
+    [2, 2],
+    [0, 0, 0, 0],
+  ],
+  [
+    'MaxPool 3x3 stride 2 SAME on an even input: odd pixel at the end',
+    { x: [1, 6, 6, 3], ksize: [1, 3, 3, 1], strides: [1, 2, 2, 1], padding: 'SAME' },
+    [1, 3, 3, 3],
+    [3, 3],
+    [2, 2],
+    [0, 0, 1, 1],
+  ],
+  [
+    'AvgPool 3x3 stride 2 SAME on an odd input',
+    { op: 'AvgPool', x: [1, 5, 5, 2], ksize: [1, 3, 3, 1], strides: [1, 2, 2, 1], padding: 'SAME' },
+    [1, 3, 3, 2],
+    [3, 3],
+    [2, 2],
+    [1, 1, 1, 1],
+  ],
+  [
+    'AvgPool non-square window and strides',
+    { op: 'AvgPool', x: [2, 7, 8, 1], ksize: [1, 3, 2, 1], strides: [1, 2, 3, 1] },
+    [2, 3, 3, 1],
+    [3, 2],
+    [2, 3],
+    [0, 0, 0, 0],
+  ],
   ['MaxPool NCHW', { x: [1, 3, 7, 7], ksize: [1, 1, 3, 3], strides: [1, 1, 2, 2], format: 'NCHW' }, [1, 3, 3, 3], [3, 3], [2, 2], [0, 0, 0, 0]],
-  ['MaxPool EXPLICIT', { x: [1, 4, 4, 1], ksize: [1, 2, 2, 1], strides: [1, 2, 2, 1], padding: 'EXPLICIT', explicit: [0, 0, 1, 1, 0, 2, 0, 0] }, [1, 3, 3, 1], [2, 2], [2, 2], [1, 0, 1, 2]],
-  ['MaxPoolV2: ksize and strides from constant inputs', { op: 'MaxPoolV2', x: [1, 6, 6, 3], ksize: [1, 2, 2, 1], strides: [1, 2, 2, 1], padding: 'SAME' }, [1, 3, 3, 3], [2, 2], [2, 2], [0, 0, 0, 0]],
+  [
+    'MaxPool EXPLICIT',
+    { x: [1, 4, 4, 1], ksize: [1, 2, 2, 1], strides: [1, 2, 2, 1], padding: 'EXPLICIT', explicit: [0, 0, 1, 1, 0, 2, 0, 0] },
+    [1, 3, 3, 1],
+    [2, 2],
+    [2, 2],
+    [1, 0, 1, 2],
+  ],
+  [
+    'MaxPoolV2: ksize and strides from constant inputs',
+    { op: 'MaxPoolV2', x: [1, 6, 6, 3], ksize: [1, 2, 2, 1], strides: [1, 2, 2, 1], padding: 'SAME' },
+    [1, 3, 3, 3],
+    [2, 2],
+    [2, 2],
+    [0, 0, 0, 0],
+  ],
 ] as const)('%s', (_name, c, shape, size, strides, pads) => {
-  const a = analyze(c as PoolCase);
+  const a = analyze(c);
   expect(a.shape('pool')).toEqual(shape);
   const fn = (c as PoolCase).op === 'AvgPool' ? 'avg' : 'max';
   expect(a.instrs('pool').map((i) => i.op)).toEqual([
@@ -57,7 +99,9 @@ test.each([
 
 test('MaxPoolV2 with a run-time ksize needs a constant', () => {
   const g = new G();
-  g.op('pool', 'MaxPoolV2', [g.ph('x', [1, 4, 4, 1]), g.ph('k', [4], DT.int32), g.const('s', [4], [1, 1, 1, 1], DT.int32)], { padding: attr.s('VALID') });
+  g.op('pool', 'MaxPoolV2', [g.ph('x', [1, 4, 4, 1]), g.ph('k', [4], DT.int32), g.const('s', [4], [1, 1, 1, 1], DT.int32)], {
+    padding: attr.s('VALID'),
+  });
   expect(g.analyze().mark('pool')).toMatchObject({ ok: false, reason: 'needs-constant' });
 });
 

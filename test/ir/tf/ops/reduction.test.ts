@@ -36,7 +36,11 @@ describe('integer constants fold', () => {
   const fold = (op: string, axes: number[], keep = false): { shape?: readonly number[]; values?: number[] } => {
     const g = new G();
     g.const('v', [2, 3], [1, -2, 3, 4, 5, -6], DT.int32);
-    g.op('r', op, ['v', g.const('axes', [axes.length], axes, DT.int32)], { T: attr.type(DT.int32), Tidx: attr.type(DT.int32), keep_dims: attr.b(keep) });
+    g.op('r', op, ['v', g.const('axes', [axes.length], axes, DT.int32)], {
+      T: attr.type(DT.int32),
+      Tidx: attr.type(DT.int32),
+      keep_dims: attr.b(keep),
+    });
     const a = g.analyze();
     return { shape: a.shape('r'), values: values(a.value('r')) };
   };
@@ -75,8 +79,9 @@ test('run-time axes need a constant', () => {
 
 refusalContract(
   reductionOps,
-  Object.fromEntries(
-    Object.keys(reductionOps).map((op) => [op, { 'a reduction axis out of range': (g: G) => reduce(g, op, [2, 3], [2]) }]),
-  ),
+  Object.fromEntries(Object.keys(reductionOps).map((op) => [op, { 'a reduction axis out of range': (g: G) => reduce(g, op, [2, 3], [2]) }])),
 );
-dtypeContract(reductionOps, Object.fromEntries(Object.keys(reductionOps).map((op) => [op, (g: G, dt: number) => reduce(g, op, [2, 3], [1], false, dt)])));
+dtypeContract(
+  reductionOps,
+  Object.fromEntries(Object.keys(reductionOps).map((op) => [op, (g: G, dt: number) => reduce(g, op, [2, 3], [1], false, dt)])),
+);

@@ -13,7 +13,15 @@ const ints = (g: G, name: string, v: number[], shape: number[] = [v.length]): st
 /** A scalar constant of any DT the tests use (G.const has no bool). */
 function scalar(g: G, name: string, dt: number, v: number): string {
   const data: TensorData =
-    dt === DT.double ? Float64Array.of(v) : dt === DT.int32 ? Int32Array.of(v) : dt === DT.int64 ? BigInt64Array.of(BigInt(v)) : dt === DT.bool ? Uint8Array.of(v) : Float32Array.of(v);
+    dt === DT.double
+      ? Float64Array.of(v)
+      : dt === DT.int32
+        ? Int32Array.of(v)
+        : dt === DT.int64
+          ? BigInt64Array.of(BigInt(v))
+          : dt === DT.bool
+            ? Uint8Array.of(v)
+            : Float32Array.of(v);
   return g.op(name, 'Const', [], { dtype: attr.type(dt), value: attr.tensor(encodeTensor(dt, [], data)) });
 }
 
@@ -28,7 +36,12 @@ const transpose = (g: G, x: number[], perm: number[], dt: number = DT.float): st
 const concat = (g: G, shapes: number[][], axis: number, dt: number = DT.float): string =>
   g.op('y', 'ConcatV2', [...shapes.map((s, i) => g.ph(`x${i}`, s, dt)), ints(g, 'axis', [axis], [])], { T: attr.type(dt), N: attr.i(shapes.length) });
 const pack = (g: G, shapes: number[][], axis: number, dt: number = DT.float): string =>
-  g.op('y', 'Pack', shapes.map((s, i) => g.ph(`x${i}`, s, dt)), { T: attr.type(dt), N: attr.i(shapes.length), axis: attr.i(axis) });
+  g.op(
+    'y',
+    'Pack',
+    shapes.map((s, i) => g.ph(`x${i}`, s, dt)),
+    { T: attr.type(dt), N: attr.i(shapes.length), axis: attr.i(axis) },
+  );
 const pad = (g: G, op: string, x: number[], pads: number[], extra: { mode?: string; value?: string } = {}, dt: number = DT.float): string =>
   g.op('y', op, [g.ph('x', x, dt), ints(g, 'pads', pads, [pads.length / 2, 2]), ...(extra.value ? [extra.value] : [])], {
     T: attr.type(dt),
@@ -58,11 +71,43 @@ test.each([
   ['ExpandDims at -1 appends', (g: G) => expandDims(g, [2, 3], [-1]), [2, 3, 1], ['reshape']],
   ['ExpandDims at 0', (g: G) => expandDims(g, [2, 3], [0]), [1, 2, 3], ['reshape']],
   ['Transpose', (g: G) => transpose(g, [2, 3, 4], [2, 0, 1]), [4, 2, 3], ['transpose']],
-  ['ConcatV2 on a negative axis', (g: G) => concat(g, [[2, 3], [2, 5]], -1), [2, 8], ['concat']],
-  ['Pack on a negative axis', (g: G) => pack(g, [[2, 3], [2, 3], [2, 3]], -1), [2, 3, 3], ['stack']],
+  [
+    'ConcatV2 on a negative axis',
+    (g: G) =>
+      concat(
+        g,
+        [
+          [2, 3],
+          [2, 5],
+        ],
+        -1,
+      ),
+    [2, 8],
+    ['concat'],
+  ],
+  [
+    'Pack on a negative axis',
+    (g: G) =>
+      pack(
+        g,
+        [
+          [2, 3],
+          [2, 3],
+          [2, 3],
+        ],
+        -1,
+      ),
+    [2, 3, 3],
+    ['stack'],
+  ],
   ['Pad', (g: G) => pad(g, 'Pad', [2, 3], [1, 0, 2, 2]), [3, 7], ['pad']],
   ['MirrorPad SYMMETRIC may pad the full size', (g: G) => pad(g, 'MirrorPad', [2, 3], [2, 0, 0, 3], { mode: 'SYMMETRIC' }), [4, 6], ['pad']],
-  ['StridedSlice with shrink_axis_mask', (g: G) => stridedSlice(g, [4, 5], [1, 0], [2, 5], [1, 2], { shrink_axis_mask: 1 }), [3], ['strided_slice', 'reshape']],
+  [
+    'StridedSlice with shrink_axis_mask',
+    (g: G) => stridedSlice(g, [4, 5], [1, 0], [2, 5], [1, 2], { shrink_axis_mask: 1 }),
+    [3],
+    ['strided_slice', 'reshape'],
+  ],
   ['StridedSlice reversed', (g: G) => stridedSlice(g, [4, 5], [0, 0], [0, 0], [-1, 1], { begin_mask: 3, end_mask: 3 }), [4, 5], ['strided_slice']],
   ['Slice with size -1', (g: G) => slice(g, [4, 5], [1, 2], [2, -1]), [2, 3], ['strided_slice']],
 ] as const)('%s', (_name, build, shape, kinds) => {
@@ -73,13 +118,28 @@ test.each([
 
 test('the IR gets non-negative axes and explicit [before, after] pads', () => {
   const a = run((g) => {
-    concat(g, [[2, 3], [2, 5]], -1);
+    concat(
+      g,
+      [
+        [2, 3],
+        [2, 5],
+      ],
+      -1,
+    );
     return g.op('p', 'Pack', ['x0', 'x0'], { N: attr.i(2), axis: attr.i(-1) });
   });
   expect(a.instrs('y')[0]?.op).toMatchObject({ kind: 'concat', axis: 1 });
   expect(a.instrs('p')[0]?.op).toMatchObject({ kind: 'stack', axis: 2 });
   const p = run((g) => pad(g, 'PadV2', [2, 3], [1, 0, 2, 2], { value: g.const('v', [], [1.5]) }));
-  expect(p.instrs('y')[0]?.op).toMatchObject({ kind: 'pad', pads: [[1, 0], [2, 2]], mode: 'constant', value: 1.5 });
+  expect(p.instrs('y')[0]?.op).toMatchObject({
+    kind: 'pad',
+    pads: [
+      [1, 0],
+      [2, 2],
+    ],
+    mode: 'constant',
+    value: 1.5,
+  });
 });
 
 describe('constant data folds', () => {
@@ -90,7 +150,10 @@ describe('constant data folds', () => {
     g.op('t', 'Transpose', ['c', ints(g, 'perm', [1, 0])], { T: attr.type(DT.int32) });
     g.op('cat', 'ConcatV2', ['c', 'c', ints(g, 'axis', [0], [])], { T: attr.type(DT.int32), N: attr.i(2) });
     g.op('pk', 'Pack', ['c', 'c'], { T: attr.type(DT.int32), N: attr.i(2), axis: attr.i(1) });
-    g.op('ss', 'StridedSlice', ['c', ints(g, 'b', [0, 2]), ints(g, 'e', [2, 0]), ints(g, 's', [1, -1])], { T: attr.type(DT.int32), Index: attr.type(DT.int32) });
+    g.op('ss', 'StridedSlice', ['c', ints(g, 'b', [0, 2]), ints(g, 'e', [2, 0]), ints(g, 's', [1, -1])], {
+      T: attr.type(DT.int32),
+      Index: attr.type(DT.int32),
+    });
     g.op('sl', 'Slice', ['c', ints(g, 'sb', [1, 1]), ints(g, 'sz', [1, 2])], { T: attr.type(DT.int32), Index: attr.type(DT.int32) });
     const a = g.analyze();
     expect(a.shape('r')).toEqual([3, 2]);
@@ -118,8 +181,10 @@ describe('constant data folds', () => {
 });
 
 const padRefusals = (op: string): Record<string, Build> => ({
-  'paddings not of shape [rank, 2]': (g) => pad(g, op, [2, 3], [1, 1], op === 'MirrorPad' ? { mode: 'REFLECT' } : op === 'PadV2' ? { value: g.const('v', [], [0]) } : {}),
-  'negative paddings (cropping)': (g) => pad(g, op, [2, 3], [-1, 0, 0, 0], op === 'MirrorPad' ? { mode: 'REFLECT' } : op === 'PadV2' ? { value: g.const('v', [], [0]) } : {}),
+  'paddings not of shape [rank, 2]': (g) =>
+    pad(g, op, [2, 3], [1, 1], op === 'MirrorPad' ? { mode: 'REFLECT' } : op === 'PadV2' ? { value: g.const('v', [], [0]) } : {}),
+  'negative paddings (cropping)': (g) =>
+    pad(g, op, [2, 3], [-1, 0, 0, 0], op === 'MirrorPad' ? { mode: 'REFLECT' } : op === 'PadV2' ? { value: g.const('v', [], [0]) } : {}),
 });
 
 refusalContract(shapeOps, {
@@ -139,8 +204,24 @@ refusalContract(shapeOps, {
   ConcatV2: {
     'an axis that is not a compile-time constant': (g) =>
       g.op('y', 'ConcatV2', [g.ph('a', [2]), g.ph('b', [2]), g.ph('axis', [], DT.int32)], { N: attr.i(2) }),
-    'an axis out of range': (g) => concat(g, [[2, 3], [2, 3]], 2),
-    'inputs that differ in dtype, rank or size off the axis': (g) => concat(g, [[2, 3], [3, 3]], 1),
+    'an axis out of range': (g) =>
+      concat(
+        g,
+        [
+          [2, 3],
+          [2, 3],
+        ],
+        2,
+      ),
+    'inputs that differ in dtype, rank or size off the axis': (g) =>
+      concat(
+        g,
+        [
+          [2, 3],
+          [3, 3],
+        ],
+        1,
+      ),
   },
   Pack: {
     'an axis out of range': (g) => pack(g, [[2], [2]], 2),

@@ -16,17 +16,20 @@ test('Const folds to its value and stays in TensorFlow as a weight source', () =
   expect(a.mark('c')).toMatchObject({ ok: false, reason: 'constant' });
 });
 
-test.each(['Identity', 'StopGradient', 'PreventGradient', 'Snapshot'])('%s passes its input through: no code, not effective, constants kept', (op) => {
-  const g = new G();
-  g.op('i', op, [g.ph('x', [2, 3])]);
-  g.op('r', 'Relu', ['i']);
-  g.op('ic', op, [g.const('c', [2], [5, 6], DT.int32)], { T: attr.type(DT.int32) });
-  const a = g.analyze();
-  expect(a.shape('i')).toEqual([2, 3]);
-  expect(a.mark('i')).toMatchObject({ ok: true, effective: false });
-  expect(a.instrs('i')).toEqual([]);
-  expect(values(a.value('ic'))).toEqual([5, 6]);
-});
+test.each(['Identity', 'StopGradient', 'PreventGradient', 'Snapshot'])(
+  '%s passes its input through: no code, not effective, constants kept',
+  (op) => {
+    const g = new G();
+    g.op('i', op, [g.ph('x', [2, 3])]);
+    g.op('r', 'Relu', ['i']);
+    g.op('ic', op, [g.const('c', [2], [5, 6], DT.int32)], { T: attr.type(DT.int32) });
+    const a = g.analyze();
+    expect(a.shape('i')).toEqual([2, 3]);
+    expect(a.mark('i')).toMatchObject({ ok: true, effective: false });
+    expect(a.instrs('i')).toEqual([]);
+    expect(values(a.value('ic'))).toEqual([5, 6]);
+  },
+);
 
 test('IdentityN passes every input through', () => {
   const g = new G();
@@ -44,7 +47,10 @@ refusalContract(sourceOps, {
       g.op('s', 'Const', [], { dtype: attr.type(7), value: attr.tensor(encodeTensor(7, [], ['text'])) }),
   },
 });
-const identity = (op: string) => (g: G, dt: number): string => g.op('i', op, [g.ph('x', [2, 3], dt)], { T: attr.type(dt) });
+const identity =
+  (op: string) =>
+  (g: G, dt: number): string =>
+    g.op('i', op, [g.ph('x', [2, 3], dt)], { T: attr.type(dt) });
 dtypeContract(sourceOps, {
   Identity: identity('Identity'),
   StopGradient: identity('StopGradient'),

@@ -23,12 +23,10 @@ import struct
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-import numpy as np  # noqa: E402
-import tensorflow as tf  # noqa: E402
-from tensorflow.core.framework import (  # noqa: E402
-    attr_value_pb2,
+import numpy as np
+import tensorflow as tf
+from tensorflow.core.framework import (
     full_type_pb2,
-    function_pb2,
     graph_pb2,
     tensor_pb2,
     types_pb2,
@@ -254,6 +252,7 @@ def all_fields_graph():
 # --------------------------------------------------------------------------- #
 # tensors
 
+
 def tensor_expectation(t):
     """What TensorFlow reads from TensorProto t, as JSON-safe values."""
     dt = tf.dtypes.as_dtype(t.dtype)
@@ -347,9 +346,7 @@ def tensors_graph():
     cases["str_val"] = mk(np.array([b"ab", b"", b"\xff\x00z"], dtype=object))
     cases["str_scalar"] = mk(b"hello")
     cases["str_broadcast"] = proto(types_pb2.DT_STRING, [2, 2], string_val=[b"x"])
-    cases["str_content"] = proto(
-        types_pb2.DT_STRING, [3], tensor_content=string_content([b"ab", b"", b"x" * 200])
-    )
+    cases["str_content"] = proto(types_pb2.DT_STRING, [3], tensor_content=string_content([b"ab", b"", b"x" * 200]))
     cases["qint8_val"] = proto(types_pb2.DT_QINT8, [2], int_val=[-5, 5])
     cases["f8e5m2_content"] = proto(types_pb2.DT_FLOAT8_E5M2, [2], tensor_content=b"\x3c\x40")
 
