@@ -78,7 +78,7 @@ class Variant:
         """Labels of the kernels one traced run executed."""
         meta = tf.compat.v1.RunMetadata()
         options = tf.compat.v1.RunOptions(trace_level=tf.compat.v1.RunOptions.FULL_TRACE)
-        self.session.run(self.fetches, dict(zip(self.feeds, args)), options=options, run_metadata=meta)
+        self.session.run(self.fetches, dict(zip(self.feeds, args, strict=True)), options=options, run_metadata=meta)
         return [ns.timeline_label or ns.node_name for dev in meta.step_stats.dev_stats for ns in dev.node_stats]
 
     def close(self):
@@ -119,8 +119,8 @@ def bench_shape_set(model, shape_set, fetches, runs, warmup, threads, rng, xla_s
             for _ in range(max(warmup, 3)):
                 variants["xla"].call(*args)
             labels = variants["xla"].traced_ops(args)
-            compiled = sorted({l.split(" = ")[0] for l in labels if "_XlaCompile" in l})
-            ran = any("_XlaRun" in l for l in labels)
+            compiled = sorted({label.split(" = ")[0] for label in labels if "_XlaCompile" in label})
+            ran = any("_XlaRun" in label for label in labels)
             xla_state["compiled_clusters"] = max(xla_state.get("compiled_clusters", 0), len(compiled))
             if not ran:
                 xla_reason = (
@@ -141,7 +141,7 @@ def bench_shape_set(model, shape_set, fetches, runs, warmup, threads, rng, xla_s
         order = [k for k in ("tf", "xla", "tf2tvm") if k in variants]
         log(f"bench: {key}: timing {', '.join(order)} ({runs} runs after {warmup} warm-up, interleaved)")
         times = ct.time_interleaved([variants[k].call for k in order], args, runs, warmup)
-        measured = dict(zip(order, times))
+        measured = dict(zip(order, times, strict=True))
         entry.update(spread("tf", measured["tf"]))
         if "xla" in measured:
             entry.update(spread("xla", measured["xla"]))

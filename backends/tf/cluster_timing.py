@@ -138,7 +138,7 @@ def parse_input(name):
 
 def max_rel_err(want, got):
     worst = 0.0
-    for w, h in zip(want, got):
+    for w, h in zip(want, got, strict=True):
         w = np.asarray(w)
         h = np.asarray(h)
         if w.shape != h.shape:
@@ -243,7 +243,7 @@ def tf_subgraph(model, cluster, tin, in_shapes, tout):
     gd = tf.compat.v1.GraphDef()
     gd.versions.CopyFrom(model.original.versions)
     gd.library.CopyFrom(model.original.library)
-    for i, (dtype, shape) in enumerate(zip(tin, in_shapes)):
+    for i, (dtype, shape) in enumerate(zip(tin, in_shapes, strict=True)):
         ph = gd.node.add(name=f"tf2tvm_timing/in{i}", op="Placeholder")
         ph.attr["dtype"].type = dtype
         ph.attr["shape"].shape.CopyFrom(tf.TensorShape(shape).as_proto())
@@ -301,7 +301,7 @@ def tf_subgraph(model, cluster, tin, in_shapes, tout):
 def bridge_graph(bridge, tin, in_shapes, tout):
     """Placeholders -> a copy of the bridge node -> its outputs."""
     gd = tf.compat.v1.GraphDef()
-    for i, (dtype, shape) in enumerate(zip(tin, in_shapes)):
+    for i, (dtype, shape) in enumerate(zip(tin, in_shapes, strict=True)):
         ph = gd.node.add(name=f"tf2tvm_timing/in{i}", op="Placeholder")
         ph.attr["dtype"].type = dtype
         ph.attr["shape"].shape.CopyFrom(tf.TensorShape(shape).as_proto())
@@ -378,7 +378,7 @@ def captured_inputs(model, clusters, shape_set, rng, threads):
         return {}
     with tf.compat.v1.Session(graph=g, config=session_config(threads)) as sess:
         values = sess.run(wanted, {f"{k}:0": v for k, v in feeds.items()})
-    return dict(zip(wanted, values))
+    return dict(zip(wanted, values, strict=True))
 
 
 def time_clusters(model_path, out_dir, clusters=None, runs=50, warmup=5, threads=None, seed=0, model=None, log=None):
@@ -419,7 +419,7 @@ def time_clusters(model_path, out_dir, clusters=None, runs=50, warmup=5, threads
                 if len(c["outputs"]) != len(tout):
                     raise ValueError(f"manifest lists {len(c['outputs'])} outputs, the bridge node {len(tout)}")
                 args, source = [], "captured"
-                for t, dtype, shape in zip(c["inputs"], tin, in_shapes):
+                for t, dtype, shape in zip(c["inputs"], tin, in_shapes, strict=True):
                     node, index, _ = parse_input(t)
                     value = captured.get(f"{node}:{index}")
                     if value is None or list(np.shape(value)) != shape:
@@ -440,8 +440,8 @@ def time_clusters(model_path, out_dir, clusters=None, runs=50, warmup=5, threads
                 # Each run calls both sides back to back, so a pair shares the
                 # machine's state: the ratio within pairs is far steadier on a
                 # noisy machine than the ratio of the two medians.
-                ratios = [a / b for a, b in zip(t_tf, t_tvm) if b > 0]
-                wins = sum(1 for a, b in zip(t_tf, t_tvm) if b < a)
+                ratios = [a / b for a, b in zip(t_tf, t_tvm, strict=True) if b > 0]
+                wins = sum(1 for a, b in zip(t_tf, t_tvm, strict=True) if b < a)
                 entry.update(
                     {
                         "tf_ms": tf_ms,

@@ -57,7 +57,7 @@ def main():
         want = run(original, feeds, fetches)
         got = run(rewritten, feeds, fetches)
         outs = []
-        for name, w, h in zip(fetches, want, got):
+        for name, w, h in zip(fetches, want, got, strict=True):
             w = np.asarray(w)
             h = np.asarray(h)
             if w.shape != h.shape:

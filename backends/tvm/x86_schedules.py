@@ -113,7 +113,7 @@ def _schedule_batch_matmul_packed(outs):
         if op.tag != "batch_matmul_packed":
             return
         C = op.output(0)
-        O = outs[0]
+        out = outs[0]
         packed = op.input_tensors[1]
         _, m, _ = _const_tuple(C.shape)
         bn = _const_tuple(packed.shape)[-1]
@@ -134,16 +134,16 @@ def _schedule_batch_matmul_packed(outs):
             s[stage].vectorize(xi)
             return outer
 
-        if C == O:
+        if C == out:
             outer = tile(C)
             s[CC].compute_at(s[C], outer)
         else:  # an elementwise epilogue fused after the product
-            outer = tile(O)
-            s[C].compute_at(s[O], outer)
+            outer = tile(out)
+            s[C].compute_at(s[out], outer)
             _, y, x = s[C].op.axis
             s[C].unroll(y)
             s[C].vectorize(x)
-            s[CC].compute_at(s[O], outer)
+            s[CC].compute_at(s[out], outer)
         _, y, x = s[CC].op.axis
         (k,) = s[CC].op.reduce_axis
         s[CC].reorder(k, y, x)

@@ -64,7 +64,8 @@ def compare(want, got):
 
 
 def check(case):
-    meta = json.load(open(os.path.join(case["case_dir"], "meta.json")))
+    with open(os.path.join(case["case_dir"], "meta.json")) as f:
+        meta = json.load(f)
     feeds = {
         inp["name"]: np.load(os.path.join(case["case_dir"], "inputs", f"{i}.npy"))
         for i, inp in enumerate(meta["inputs"])
@@ -74,7 +75,7 @@ def check(case):
     rewritten, bridges = rewritten_graph_def(case["out"])
     want = run(original, feeds, fetches)
     got = run(rewritten, feeds, fetches)
-    outs = [dict(name=name, **compare(w, h)) for name, w, h in zip(fetches, want, got)]
+    outs = [dict(name=name, **compare(w, h)) for name, w, h in zip(fetches, want, got, strict=True)]
     return {"ok": all(o["ok"] for o in outs), "bridge_ops": bridges, "outputs": outs}
 
 

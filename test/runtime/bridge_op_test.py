@@ -201,7 +201,7 @@ def expect_error(error_type, fn, *needles):
         for needle in needles:
             assert needle in e.message, f"{needle!r} not in: {e.message}"
         # Session errors wrap the kernel's message in lines of their own.
-        line = next((l for l in e.message.splitlines() if "TF2TVMBridgeOp '" in l), e.message)
+        line = next((ln for ln in e.message.splitlines() if "TF2TVMBridgeOp '" in ln), e.message)
         print("   ", type(e).__name__ + ":", line.strip())
         return e.message
     raise AssertionError(f"expected {error_type.__name__}")
@@ -259,7 +259,7 @@ def test_all_dtypes():
     ]
     outputs = run_once(bridge_graph(["dtypes"]), *inputs)
     expected = [x + x for x in inputs[:4]] + [inputs[4] * inputs[4], inputs[5] + inputs[5], ~inputs[6]]
-    for got, want in zip(outputs, expected):
+    for got, want in zip(outputs, expected, strict=True):
         assert got.dtype == want.dtype, (got.dtype, want.dtype)
         np.testing.assert_array_equal(got, want)
 
