@@ -112,6 +112,29 @@ export class BuildCache {
     return path.join(this.dir, 'tuning', `${key}.log`);
   }
 
+  /**
+   * The tunable workloads of the artifact whose untuned key this is, as a
+   * tasks job listed them (for --tuning-db, which applies only the records
+   * of an artifact's own workloads); undefined when not listed yet.
+   */
+  workloads(key: string): string[] | undefined {
+    const f = path.join(this.dir, 'tasks', `${key}.json`);
+    try {
+      const doc = JSON.parse(readFileSync(f, 'utf8')) as unknown;
+      return Array.isArray(doc) && doc.every((w) => typeof w === 'string') ? doc : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  storeWorkloads(key: string, workloads: readonly string[]): void {
+    const f = path.join(this.dir, 'tasks', `${key}.json`);
+    mkdirSync(path.dirname(f), { recursive: true });
+    const tmp = `${f}.tmp-${process.pid}`;
+    writeFileSync(tmp, JSON.stringify(workloads) + '\n');
+    renameSync(tmp, f);
+  }
+
   /** Add a freshly built artifact (atomically: readers never see a partial file). */
   store(key: string, src: string, sha256: string): void {
     const f = this.file(key);

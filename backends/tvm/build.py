@@ -3,19 +3,27 @@
 
 Long-running. Reads one JSON job per line on stdin:
 
-  {"id": str, "relay": path, "params": {name: .npy path}, "target": str,
-   "opt_level": 3, "out": path of the .so, "disable": [optimisation names],
-   "tune": optional {"trials": N, "log": path of the AutoTVM log},
+  {"id": str, "kind": "build" (default) | "tasks" | "tune", "relay": path,
+   "params": {name: .npy path}, "target": str, "opt_level": 3,
+   "disable": [optimisation names],
    "log": optional path of the job's log (default: <out>.log)}
 
-With "tune", the log is reused when it exists, else every task is tuned
-(tuning.py) and the log written; the build then applies it.
+kind "build" also takes "out": path of the .so, and either
+   "tune": {"trials": N, "log": path of an AutoTVM log} (--tune N: the log is
+   reused when it exists, else every task is tuned by tuning.py and the log
+   written; the build then applies it), or
+   "tuning_log": path of an AutoTVM log to apply (records chosen from a
+   tuning database).
+kind "tasks" lists the module's tunable workloads (tuning_db.py).
+kind "tune" takes "db": path of the tuning database, "trials": {workload:
+   candidates}, "threads", "seed", and tunes those workloads into the database.
 
 and answers each with one JSON line on stdout, in order:
 
   {"id": ..., "ok": true, "seconds": float, "tvm_version": str,
    "tuning": {"reused": true} or {"reused": false, "tasks": [per-task summary]}
-   (with "tune" only)}
+   (a build with "tune" only), or [per-workload summary] (kind "tune"),
+   "isa": str, "tasks": [{"workload", "task", "flop", "weight"}] (kind "tasks")}
   {"id": ..., "ok": false, "error": short message, "log": path}
 
 While a job runs, this process's stdout and stderr (Python's and TVM's C++
@@ -55,6 +63,7 @@ TVM_VERSION = tvm.__version__
 import optimizations  # noqa: E402
 import relay_passes  # noqa: E402
 import tuning  # noqa: E402
+import tuning_db  # noqa: E402
 import x86_schedules  # noqa: E402
 
 x86_schedules.install()
@@ -147,7 +156,8 @@ def load_params(job, func):
     return params
 
 
-def build(job):
+def prepare(job):
+    """The job's Relay module after the project's passes, its weights, target and opt level."""
     with open(job["relay"], encoding="utf-8") as f:
         text = f.read()
     mod = relay.parse(text, source_name=job["relay"])
@@ -163,9 +173,55 @@ def build(job):
     target = tvm.target.Target(job["target"])
     with tvm.transform.PassContext(opt_level=opt_level):
         mod = relay_passes.optimize(mod, params)
+    return mod, params, target, opt_level
+
+
+def list_tasks(job):
+    """kind "tasks": the module's tunable workloads, with weights."""
+    mod, params, target, opt_level = prepare(job)
+    with tvm.transform.PassContext(opt_level=opt_level):
+        tasks = tuning_db.extract_tasks(mod, params, target)
+    relay.backend.te_compiler.get().clear()
+    return {
+        "isa": tuning_db.target_isa(target),
+        "tasks": [
+            {"workload": tuning_db.workload_key(t), "task": t.name, "flop": int(t.flop or 0), "weight": w}
+            for t, w in tasks
+        ],
+    }
+
+
+def tune_tasks(job):
+    """kind "tune": brings each workload named in "trials" to its number of
+    candidates in the database "db"."""
+    trials, db = job.get("trials"), job.get("db")
+    if not (
+        isinstance(trials, dict) and all(isinstance(n, int) and n >= 0 for n in trials.values()) and isinstance(db, str)
+    ):
+        raise ValueError('a tune job needs "trials": {workload: int} and "db": path')
+    threads = tuning.measure_threads(int(job.get("threads", 1)))
+    mod, params, target, opt_level = prepare(job)
+    rng = np.random.default_rng(int(job.get("seed", 0)))
+    summaries = []
+    with tvm.transform.PassContext(opt_level=opt_level):
+        for task, weight in tuning_db.extract_tasks(mod, params, target):
+            key = tuning_db.workload_key(task)
+            if key not in trials:
+                continue
+            summary = tuning_db.tune_workload(
+                task, target, trials[key], db, threads, rng, log=lambda m: print(m, file=sys.stderr, flush=True)
+            )
+            summaries.append({**summary, "weight": weight})
+    relay.backend.te_compiler.get().clear()
+    return summaries
+
+
+def build(job):
+    mod, params, target, opt_level = prepare(job)
     report = None
     history = contextlib.nullcontext()
     tune = job.get("tune")
+    tuning_log = job.get("tuning_log")
     if tune is not None:
         trials, log_path = tune.get("trials"), tune.get("log")
         if not (isinstance(trials, int) and trials > 0 and isinstance(log_path, str)):
@@ -180,6 +236,12 @@ def build(job):
             report = {"reused": False, "tasks": summaries}
         relay.backend.te_compiler.get().clear()
         history = autotvm.apply_history_best(log_path)
+    elif tuning_log is not None:
+        # Records chosen from a tuning database (backends/tvm/tuning-db.ts).
+        if not (isinstance(tuning_log, str) and os.path.exists(tuning_log)):
+            raise ValueError("job field 'tuning_log' must be the path of an AutoTVM log")
+        relay.backend.te_compiler.get().clear()
+        history = autotvm.apply_history_best(tuning_log)
     with history, tvm.transform.PassContext(opt_level=opt_level):
         lib = relay.build(mod, target=target, params=params)
 
@@ -197,6 +259,9 @@ def build(job):
     return report
 
 
+KINDS = {"build": build, "tasks": list_tasks, "tune": tune_tasks}
+
+
 def handle(job):
     job_id = job.get("id")
     log_path = job.get("log") or (str(job.get("out", "tf2tvm-build")) + ".log")
@@ -206,12 +271,15 @@ def handle(job):
             print(f"tf2tvm build job {json.dumps(job, sort_keys=True)}", file=sys.stderr)
             print(f"tvm {TVM_VERSION}, pid {os.getpid()}", file=sys.stderr, flush=True)
             try:
-                for key in ("id", "relay", "target", "out"):
+                kind = job.get("kind", "build")
+                if kind not in KINDS:
+                    raise ValueError(f"job field 'kind' must be one of {', '.join(KINDS)}")
+                for key in ("id", "relay", "target") + (("out",) if kind == "build" else ()):
                     if not isinstance(job.get(key), str):
                         raise ValueError(f"job field '{key}' must be a string")
-                tuned = build(job)
+                result = KINDS[kind](job)
                 seconds = time.monotonic() - t0
-                print(f"built {job['out']} in {seconds:.2f} s", file=sys.stderr)
+                print(f"{kind} {job.get('out', job['relay'])} done in {seconds:.2f} s", file=sys.stderr)
             except Exception as exc:  # a job's failure is reported, never fatal
                 traceback.print_exc(file=sys.stderr)
                 sys.stderr.flush()
@@ -228,8 +296,10 @@ def handle(job):
         except OSError:
             pass
     answer = {"id": job_id, "ok": True, "seconds": round(seconds, 3), "tvm_version": TVM_VERSION}
-    if tuned is not None:
-        answer["tuning"] = tuned
+    if kind == "tasks":
+        answer.update(result)
+    elif result is not None:
+        answer["tuning"] = result
     return answer
 
 

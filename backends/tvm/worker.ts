@@ -42,6 +42,53 @@ export interface BuildJob {
   readonly log?: string;
   /** Keep the log when the job succeeds (default: deleted). */
   readonly keep_log?: boolean;
+  /** An AutoTVM log to apply (records chosen from a tuning database); not with `tune`. */
+  readonly tuning_log?: string;
+}
+
+/** What a tasks or tune job needs of a build job: the module, how it is optimised, the target. */
+type ModuleFields = Pick<BuildJob, 'id' | 'relay' | 'params' | 'target' | 'opt_level' | 'disable' | 'log' | 'keep_log'>;
+
+/** Lists a module's tunable workloads (build.py kind "tasks"). */
+export interface TasksJob extends ModuleFields {
+  readonly kind: 'tasks';
+}
+
+/** Tunes workloads of a module into a tuning database (build.py kind "tune"). */
+export interface TuneJob extends ModuleFields {
+  readonly kind: 'tune';
+  /** Path of the tuning database (JSON lines, appended as measured). */
+  readonly db: string;
+  /** Workload key -> candidates it should have in the database in all. */
+  readonly trials: Readonly<Record<string, number>>;
+  /** Threads each candidate is measured on. */
+  readonly threads: number;
+  readonly seed?: number;
+}
+
+export type WorkerJob = BuildJob | TasksJob | TuneJob;
+
+export interface WorkloadTask {
+  readonly workload: string;
+  readonly task: string;
+  readonly flop: number;
+  /** How many calls of the module compute this workload. */
+  readonly weight: number;
+}
+
+/** A kind "tune" summary of one workload. */
+export interface WorkloadTuning {
+  readonly workload: string;
+  readonly task: string;
+  readonly flop: number;
+  readonly weight: number;
+  /** Candidates the search went through (from the database or measured now). */
+  readonly trials: number;
+  readonly measured: number;
+  readonly untuned_ms: number | null;
+  readonly best_ms: number | null;
+  readonly threads: number;
+  readonly seconds: number;
 }
 
 export interface TuningTask {
@@ -60,6 +107,16 @@ export type TuningReport = { readonly reused: true } | { readonly reused: false;
 export type BuildResult =
   | { readonly id: string; readonly ok: true; readonly seconds: number; readonly tvm_version: string; readonly tuning?: TuningReport }
   | { readonly id: string; readonly ok: false; readonly error: string; readonly log?: string };
+
+export type TasksResult =
+  | { readonly id: string; readonly ok: true; readonly seconds: number; readonly isa: string; readonly tasks: readonly WorkloadTask[] }
+  | { readonly id: string; readonly ok: false; readonly error: string; readonly log?: string };
+
+export type TuneResult =
+  | { readonly id: string; readonly ok: true; readonly seconds: number; readonly tuning: readonly WorkloadTuning[] }
+  | { readonly id: string; readonly ok: false; readonly error: string; readonly log?: string };
+
+type AnyResult = BuildResult | TasksResult | TuneResult;
 
 export interface WorkerOptions {
   /** TVM_NUM_THREADS of the process (default: all cores). */
@@ -85,7 +142,7 @@ export function buildScript(): string {
 }
 
 /** The modules build.py imports from its own folder (a test checks the list against its imports). */
-export const WORKER_MODULES = ['optimizations.py', 'relay_passes.py', 'tuning.py', 'x86_schedules.py'] as const;
+export const WORKER_MODULES = ['optimizations.py', 'relay_passes.py', 'tuning.py', 'tuning_db.py', 'x86_schedules.py'] as const;
 
 /**
  * What the cache key knows of the build code: the worker script and those of
@@ -104,8 +161,8 @@ export function buildScriptHash(): string {
 }
 
 interface Pending {
-  readonly job: BuildJob;
-  readonly resolve: (r: BuildResult) => void;
+  readonly job: WorkerJob;
+  readonly resolve: (r: AnyResult) => void;
   readonly reject: (e: Error) => void;
 }
 
@@ -161,9 +218,23 @@ export class BuildWorker {
 
   /** Queues a job; resolves with build.py's answer (see the file comment for rejections). */
   build(job: BuildJob): Promise<BuildResult> {
+    return this.run(job) as Promise<BuildResult>;
+  }
+
+  /** Queues a tasks job: the module's tunable workloads. */
+  tasks(job: TasksJob): Promise<TasksResult> {
+    return this.run(job) as Promise<TasksResult>;
+  }
+
+  /** Queues a tune job: the workloads tuned into the database. */
+  tune(job: TuneJob): Promise<TuneResult> {
+    return this.run(job) as Promise<TuneResult>;
+  }
+
+  private run(job: WorkerJob): Promise<AnyResult> {
     if (this.closing) return Promise.reject(errors.internal(`build job '${job.id}' given to a closed BuildWorker`));
     if (this.broken) return Promise.reject(this.broken);
-    return new Promise<BuildResult>((resolve, reject) => {
+    return new Promise<AnyResult>((resolve, reject) => {
       this.queue.push({ job, resolve, reject });
       this.pump();
     });
@@ -226,14 +297,9 @@ export class BuildWorker {
       // build.py reports an unwritable log itself
     }
     const wire = {
-      id: next.job.id,
-      relay: next.job.relay,
-      params: next.job.params,
-      target: next.job.target,
+      ...next.job,
       opt_level: next.job.opt_level ?? DEFAULT_OPT_LEVEL,
-      out: next.job.out,
       disable: next.job.disable ?? [],
-      ...(next.job.tune ? { tune: next.job.tune } : {}),
       log,
       keep_log: next.job.keep_log ?? false,
     };
@@ -290,6 +356,9 @@ export class BuildWorker {
         seconds: typeof r.seconds === 'number' ? r.seconds : NaN,
         tvm_version: typeof r.tvm_version === 'string' ? r.tvm_version : '',
         ...(typeof r.tuning === 'object' && r.tuning !== null ? { tuning: r.tuning as TuningReport } : {}),
+        // kind "tasks" (checked by the caller's types only as far as build.py's protocol says)
+        ...(Array.isArray(r.tasks) ? { tasks: r.tasks as WorkloadTask[] } : {}),
+        ...(typeof r.isa === 'string' ? { isa: r.isa } : {}),
       });
     } else {
       const log = typeof r.log === 'string' && r.log !== '' ? r.log : undefined;

@@ -200,6 +200,10 @@ export const errors = {
       action: 'Check the attribute: no real model needs such a value there.',
     },
   ),
+  badTuningDb: errorFactory(1020, (file: string, why: string) => `tuning database ${file} cannot be read: ${why}`, {
+    meaning: 'A --tuning-db file is not a tuning database tf2tvm wrote (or it is unreadable).',
+    action: 'Point --tuning-db at a file written by tf2tvm tune, or at a new path to start one.',
+  }),
 
   // 2xxx: the command line itself is wrong.
   badShapesFlag: errorFactory(2001, (value: string, why: string) => `bad --shapes value '${value}': ${why}`, {

@@ -10,6 +10,7 @@ import { registerCompile } from './commands/compile.js';
 import { registerDoctor } from './commands/doctor.js';
 import { registerInspect } from './commands/inspect.js';
 import { registerProfile } from './commands/profile.js';
+import { registerTune } from './commands/tune.js';
 import { registerVerify } from './commands/verify.js';
 
 // `tf2tvm inspect ... | head` closes stdout early: that is not an error.
@@ -35,6 +36,7 @@ program
   });
 
 registerCompile(program);
+registerTune(program);
 registerVerify(program);
 registerBench(program);
 registerProfile(program);

@@ -17,8 +17,9 @@ import { Staging } from '../output.js';
 import type { ShapeRequest } from '../shapes.js';
 import { analyzeModel, summarize, type ClusteringSummary } from './analyze.js';
 import { buildUnits, type ArtifactReport, type ProgressEvent } from './build.js';
-import { emitUnits, type BuildSettings } from './emit.js';
+import { emitDrafts, lookUpUnits, type BuildSettings } from './emit.js';
 import { selectMeasured, type SelectionDecision } from './select.js';
+import { tuningRecords } from './tuning.js';
 import { RUNTIME_LIBRARIES, writeDepfile, writeGraph, writeRuntime } from './write.js';
 
 export type { ArtifactReport, ProgressEvent } from './build.js';
@@ -34,6 +35,8 @@ export interface CompileRequest {
   readonly disableOpts?: readonly string[];
   /** AutoTVM trials per task; logs kept in the build cache. */
   readonly tune?: number;
+  /** A tuning database (`tf2tvm tune`) whose records the builds apply. */
+  readonly tuningDb?: string;
   readonly strict: boolean;
   readonly jobs: number;
   readonly cacheDir: string;
@@ -105,7 +108,9 @@ export async function compile(req: CompileRequest): Promise<CompileResult> {
 
   const staging = new Staging(req.out);
   try {
-    const units = emitUnits(state, settings, cache, staging);
+    const drafts = emitDrafts(state, settings, staging);
+    const records = req.tuningDb ? await tuningRecords(drafts, req.tuningDb, settings, cache, toolchain, staging) : undefined;
+    const units = lookUpUnits(drafts, settings, cache, staging, records);
     laps.lap('emit_ms');
 
     const build = await buildUnits(state, units, toolchain, cache, staging, req);

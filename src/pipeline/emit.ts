@@ -1,12 +1,17 @@
 // The emit stage: every cluster function becomes Relay text in
-// OUT/clusters/<cluster>/<shape-key>.relay and one artifact to produce, either
-// found in the build cache (hard-linked into place) or queued as a build job
-// whose weights are written beside it for the worker.
+// OUT/clusters/<cluster>/<shape-key>.relay (emitDrafts), then one artifact to
+// produce (lookUpUnits): found in the build cache (hard-linked into place) or
+// queued as a build job whose weights are written beside it for the worker.
+// With a tuning database, the records an artifact applies are part of its key
+// (see tuning.ts), so a database that changes rebuilds only the artifacts
+// whose workloads changed.
 
-import { existsSync, mkdirSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { emitRelay } from '../../backends/relay/emit.js';
+import { emitRelay, type EmittedRelay } from '../../backends/relay/emit.js';
 import { writeParamFiles, writeRelayText } from '../../backends/relay/files.js';
+import type { AppliedRecords } from '../../backends/tvm/tuning-db.js';
 import type { BuildJob } from '../../backends/tvm/worker.js';
 import type { EncapsulatedState } from '../../passes/state.js';
 import { cacheKey, type BuildCache } from '../cache.js';
@@ -25,6 +30,20 @@ export interface BuildSettings {
   readonly scriptHash: string;
 }
 
+/** A cluster function emitted as Relay: an artifact before the cache is asked. */
+export interface Draft {
+  readonly cluster: string;
+  readonly shapeSet: number;
+  readonly shapeKey: string;
+  readonly emitted: EmittedRelay;
+  /** The .relay file written into the staging folder. */
+  readonly relayFile: string;
+  /** The artifact's path relative to OUT. */
+  readonly rel: string;
+  /** The cache key without tuning records. */
+  readonly baseKey: string;
+}
+
 /** One artifact to produce: a cluster's function for one shape set. */
 export interface Unit {
   readonly cluster: string;
@@ -38,14 +57,13 @@ export interface Unit {
   readonly sha256?: string;
 }
 
-export function emitUnits(state: EncapsulatedState, settings: BuildSettings, cache: BuildCache, staging: Staging): Unit[] {
-  const units: Unit[] = [];
-  for (const f of state.functions) {
-    const set = state.shapeSets[f.shapeSet]!;
+export function emitDrafts(state: EncapsulatedState, settings: BuildSettings, staging: Staging): Draft[] {
+  return state.functions.map((f) => {
+    const shapeKey = state.shapeSets[f.shapeSet]!.key;
     const relDir = path.join('clusters', f.cluster);
     const emitted = emitRelay(f.fn);
-    const relayFile = writeRelayText(staging.path(relDir), set.key, emitted);
-    const key = cacheKey({
+    const relayFile = writeRelayText(staging.path(relDir), shapeKey, emitted);
+    const baseKey = cacheKey({
       relay: emitted.text,
       params: emitted.params.map((p) => ({ name: p.name, dtype: p.type.dtype, shape: p.type.shape, bytes: p.bytes })),
       target: settings.target,
@@ -55,28 +73,59 @@ export function emitUnits(state: EncapsulatedState, settings: BuildSettings, cac
       tvmVersion: settings.tvmVersion,
       buildScript: settings.scriptHash,
     });
-    const rel = path.join(relDir, `${set.key}.so`);
+    return { cluster: f.cluster, shapeSet: f.shapeSet, shapeKey, emitted, relayFile, rel: path.join(relDir, `${shapeKey}.so`), baseKey };
+  });
+}
+
+/** Where a draft's weights go for the worker (removed after the builds). */
+export function paramDir(staging: Staging, d: Draft): string {
+  return staging.path('.build', d.cluster, d.shapeKey);
+}
+
+/** The key of an artifact built with these records: the untuned key when there are none. */
+function tunedKey(baseKey: string, records: AppliedRecords | undefined): string {
+  return records ? createHash('sha256').update(`tuned\0${baseKey}\0${records.hash}`).digest('hex') : baseKey;
+}
+
+export function lookUpUnits(
+  drafts: readonly Draft[],
+  settings: BuildSettings,
+  cache: BuildCache,
+  staging: Staging,
+  records?: ReadonlyMap<Draft, AppliedRecords>,
+): Unit[] {
+  const units: Unit[] = [];
+  for (const d of drafts) {
+    const applied = records?.get(d);
+    const key = tunedKey(d.baseKey, applied);
     const tuningLog = settings.tune ? cache.tuningLog(key) : undefined;
-    const cachedSha = cache.fetch(key, staging.path(rel));
+    const cachedSha = cache.fetch(key, staging.path(d.rel));
     if (cachedSha && (!tuningLog || existsSync(tuningLog))) {
-      units.push({ cluster: f.cluster, shapeSet: f.shapeSet, key, rel, sha256: cachedSha });
+      units.push({ cluster: d.cluster, shapeSet: d.shapeSet, key, rel: d.rel, sha256: cachedSha });
       continue;
     }
-    const params = writeParamFiles(staging.path('.build', f.cluster, set.key), emitted);
+    const params = writeParamFiles(paramDir(staging, d), d.emitted);
+    let recordsLog: string | undefined;
+    if (applied) {
+      recordsLog = path.join(paramDir(staging, d), 'tuning.log');
+      mkdirSync(path.dirname(recordsLog), { recursive: true });
+      writeFileSync(recordsLog, applied.lines.join('\n') + '\n');
+    }
     mkdirSync(staging.path('logs'), { recursive: true });
     const job: BuildJob = {
-      id: `${f.cluster}/${set.key}`,
-      relay: relayFile,
+      id: `${d.cluster}/${d.shapeKey}`,
+      relay: d.relayFile,
       params,
       target: settings.target,
       opt_level: settings.optLevel,
-      out: staging.path(rel),
+      out: staging.path(d.rel),
       disable: settings.disableOpts,
       ...(tuningLog && settings.tune ? { tune: { trials: settings.tune, log: tuningLog } } : {}),
+      ...(recordsLog ? { tuning_log: recordsLog } : {}),
       // A failed build's log is kept in OUT/logs; the worker deletes a successful job's log.
-      log: staging.path('logs', `${f.cluster}_${set.key}.log`),
+      log: staging.path('logs', `${d.cluster}_${d.shapeKey}.log`),
     };
-    units.push({ cluster: f.cluster, shapeSet: f.shapeSet, key, rel, job });
+    units.push({ cluster: d.cluster, shapeSet: d.shapeSet, key, rel: d.rel, job });
   }
   return units;
 }

@@ -5,7 +5,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { analyzeModel } from '../../src/pipeline/analyze.js';
-import { emitUnits, type BuildSettings } from '../../src/pipeline/emit.js';
+import { emitDrafts, lookUpUnits, type BuildSettings } from '../../src/pipeline/emit.js';
 import { writeGraph } from '../../src/pipeline/write.js';
 import { BuildCache } from '../../src/cache.js';
 import { Staging } from '../../src/output.js';
@@ -20,7 +20,7 @@ test('emit: one unit per cluster and shape set, queued when not cached, its Rela
   const root = tempDir();
   const staging = new Staging(path.join(root, 'out'));
   try {
-    const units = emitUnits(state, settings, new BuildCache(path.join(root, 'cache')), staging);
+    const units = lookUpUnits(emitDrafts(state, settings, staging), settings, new BuildCache(path.join(root, 'cache')), staging);
     expect(units.map((u) => `${u.cluster}:${state.shapeSets[u.shapeSet]!.key}`)).toEqual(
       state.clusters.flatMap((c) => state.shapeSets.map((s) => `${c.name}:${s.key}`)),
     );
@@ -41,19 +41,19 @@ test('emit: a cached artifact is linked into place and not queued', async () => 
   const root = tempDir();
   const cache = new BuildCache(path.join(root, 'cache'));
   const first = new Staging(path.join(root, 'a'));
-  const [unit] = emitUnits(state, settings, cache, first);
+  const [unit] = lookUpUnits(emitDrafts(state, settings, first), settings, cache, first);
   first.discard();
   const lib = path.join(root, 'fake.so');
   writeFileSync(lib, 'not a real library');
   cache.store(unit!.key, lib, 'f'.repeat(64));
   const second = new Staging(path.join(root, 'b'));
   try {
-    const [again] = emitUnits(state, settings, cache, second);
+    const [again] = lookUpUnits(emitDrafts(state, settings, second), settings, cache, second);
     expect(again!.job).toBeUndefined();
     expect(again!.sha256).toBe('f'.repeat(64));
     expect(readFileSync(second.path(again!.rel), 'utf8')).toBe('not a real library');
     // A different setting is a different artifact.
-    const [other] = emitUnits(state, { ...settings, optLevel: 2 }, cache, second);
+    const [other] = lookUpUnits(emitDrafts(state, { ...settings, optLevel: 2 }, second), { ...settings, optLevel: 2 }, cache, second);
     expect(other!.key).not.toBe(unit!.key);
     expect(other!.job).toBeDefined();
   } finally {

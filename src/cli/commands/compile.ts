@@ -24,6 +24,7 @@ interface Flags extends ClusterFlags {
   optLevel: number;
   disableOpt?: string[];
   tune?: number;
+  tuningDb?: string;
   strict?: boolean;
   json?: boolean;
   jobs?: number;
@@ -45,6 +46,7 @@ export function registerCompile(program: Command): void {
       'tune every convolution and dense product with AutoTVM, up to N trials each (slow; logs kept in the build cache and beside each .so)',
       positiveInt,
     )
+    .option('--tuning-db <file>', "apply a tuning database written by tf2tvm tune (each workload's best record, where it beat the untuned schedule)")
     .option(
       '--disable-opt <names>',
       `build without these optimisations (comma-separated: ${OPTIMIZATIONS.map((x) => x.name).join(', ')}; see docs/performance.md)`,
@@ -63,6 +65,7 @@ export function registerCompile(program: Command): void {
     .action(async (model: string, o: Flags) => {
       await runCommand(Boolean(o.json), async () => {
         if (o.batch && o.shapes) throw errors.usage('give either --batch or --shapes, not both');
+        if (o.tune && o.tuningDb) throw errors.usage('give either --tune or --tuning-db, not both');
         const r = await compile({
           model,
           out: o.out,
@@ -77,6 +80,7 @@ export function registerCompile(program: Command): void {
           optLevel: o.optLevel,
           disableOpts: disabledOptimizations(o.disableOpt ?? []),
           ...(o.tune ? { tune: o.tune } : {}),
+          ...(o.tuningDb ? { tuningDb: o.tuningDb } : {}),
           strict: Boolean(o.strict),
           jobs: o.jobs ?? os.availableParallelism(),
           printAfter: o.printIrAfter ?? [],

@@ -1,0 +1,133 @@
+// The tuning database as the driver reads it (backends/tvm/tuning_db.py
+// writes it and documents the line format): which records a build applies,
+// and what a tune has already done. A workload's best candidate is applied
+// only where it beat the untuned schedule, measured the same way, and only to
+// targets of the ISA it was tuned for (the target's -mcpu): TVM's own record
+// matching looks at target keys, never at -mcpu.
+
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { errors } from '../../ir/support/diagnostics.js';
+
+export interface DbEntry {
+  readonly v: 1;
+  readonly tuner: string;
+  readonly isa: string;
+  readonly workload: string;
+  readonly kind: 'untuned' | 'candidate';
+  readonly config: number;
+  readonly costs: readonly number[] | null;
+  readonly threads: number;
+  readonly flop: number;
+  readonly record?: string;
+}
+
+/** Every complete entry of the database; a missing file is an empty database. */
+export function readTuningDb(file: string): DbEntry[] {
+  if (!existsSync(file)) return [];
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw errors.badTuningDb(file, (e as Error).message);
+  }
+  const lines = text.split('\n');
+  // The last piece is '' after a final newline, or a line cut short by a kill.
+  lines.pop();
+  const out: DbEntry[] = [];
+  lines.forEach((line, i) => {
+    if (line.trim() === '') return;
+    let e: unknown;
+    try {
+      e = JSON.parse(line);
+    } catch {
+      throw errors.badTuningDb(file, `line ${i + 1} is not JSON`);
+    }
+    if (!isEntry(e)) throw errors.badTuningDb(file, `line ${i + 1} is not a tuning record of format 1`);
+    out.push(e);
+  });
+  return out;
+}
+
+function isEntry(e: unknown): e is DbEntry {
+  if (typeof e !== 'object' || e === null) return false;
+  const o = e as Record<string, unknown>;
+  const costsOk = o.costs === null || (Array.isArray(o.costs) && o.costs.every((c) => typeof c === 'number' && Number.isFinite(c) && c > 0));
+  return (
+    o.v === 1 &&
+    typeof o.tuner === 'string' &&
+    typeof o.isa === 'string' &&
+    typeof o.workload === 'string' &&
+    (o.kind === 'untuned' || o.kind === 'candidate') &&
+    typeof o.config === 'number' &&
+    costsOk &&
+    (o.kind === 'untuned' || typeof o.record === 'string')
+  );
+}
+
+function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+export interface WorkloadState {
+  readonly untunedMs?: number;
+  /** The fastest candidate that built and ran. */
+  readonly best?: { readonly ms: number; readonly record: string; readonly config: number };
+  /** Candidates recorded (failed ones included). */
+  readonly candidates: number;
+}
+
+/** Per workload of one ISA and tuner: untuned time, best candidate, candidates so far. */
+export function workloadStates(entries: readonly DbEntry[], isa: string, tuner = 'autotvm'): Map<string, WorkloadState> {
+  const acc = new Map<string, { untunedMs?: number; best?: WorkloadState['best']; seen: Set<number> }>();
+  for (const e of entries) {
+    if (e.isa !== isa || e.tuner !== tuner) continue;
+    const w = acc.get(e.workload) ?? { seen: new Set<number>() };
+    acc.set(e.workload, w);
+    if (e.kind === 'untuned') {
+      if (w.untunedMs === undefined && e.costs) w.untunedMs = median(e.costs) * 1e3;
+      continue;
+    }
+    w.seen.add(e.config);
+    if (!e.costs) continue;
+    const ms = median(e.costs) * 1e3;
+    if (!w.best || ms < w.best.ms || (ms === w.best.ms && e.config < w.best.config)) w.best = { ms, record: e.record!, config: e.config };
+  }
+  const out = new Map<string, WorkloadState>();
+  for (const [k, w] of acc) {
+    out.set(k, { ...(w.untunedMs !== undefined ? { untunedMs: w.untunedMs } : {}), ...(w.best ? { best: w.best } : {}), candidates: w.seen.size });
+  }
+  return out;
+}
+
+export interface AppliedRecords {
+  /** The AutoTVM log lines to apply, one per workload that gains, in workload order. */
+  readonly lines: readonly string[];
+  /** Hash of those lines: part of the artifact's cache key. */
+  readonly hash: string;
+}
+
+/**
+ * The records a build of an artifact with these workloads applies: for each
+ * workload, its best candidate if it beat the untuned schedule. None when no
+ * workload gains (the artifact is then the untuned one).
+ */
+export function recordsFor(states: ReadonlyMap<string, WorkloadState>, workloads: readonly string[]): AppliedRecords | undefined {
+  const lines: string[] = [];
+  for (const w of [...new Set(workloads)].sort()) {
+    const s = states.get(w);
+    if (s?.best && s.untunedMs !== undefined && s.best.ms < s.untunedMs) lines.push(s.best.record);
+  }
+  if (lines.length === 0) return undefined;
+  const hash = createHash('sha256').update(lines.join('\n')).digest('hex');
+  return { lines, hash };
+}
+
+/** The ISA a target is tuned for: its -mcpu (and -mattr), as tuning_db.py's target_isa. */
+export function targetIsa(target: string): string {
+  const mcpu = /(?:^|\s)-mcpu=(\S+)/.exec(target)?.[1] ?? 'generic';
+  const mattr = /(?:^|\s)-mattr=(\S+)/.exec(target)?.[1];
+  return mattr ? `${mcpu}+${mattr.split(',').sort().join(',')}` : mcpu;
+}

@@ -1,0 +1,227 @@
+"""The tuning database: `tf2tvm tune --tuning-db FILE`, applied by `compile --tuning-db FILE`.
+
+A text file of JSON lines, one measurement a line, appended as measured (one
+write and an fsync each, under an exclusive lock), so a tune killed at any
+point loses only the candidate in flight and a second tune on the same file
+continues where the first stopped. Each line is self-contained:
+
+  {"v": 1, "tuner": "autotvm", "isa": "cascadelake", "workload": "<key>",
+   "kind": "untuned" | "candidate", "config": index in the task's space,
+   "costs": [seconds, ...] or null (did not build or run), "threads": n,
+   "flop": task flop count, "record": AutoTVM record line (candidates only)}
+
+Lines are keyed by workload (the task's name and arguments, so a workload
+tuned for one model serves every model that has it) and ISA (the target's
+-mcpu: records are applied only to targets of the same ISA). Which record a
+build applies is decided on the TypeScript side (backends/tvm/tuning-db.ts):
+a workload's best candidate, and only where it beat the untuned schedule.
+
+Resuming replays: the droplet search is deterministic given the costs it is
+fed, so a candidate already in the database is not measured again but fed its
+recorded costs; the search then reaches the same state and goes on.
+"""
+
+import fcntl
+import json
+import os
+import time
+
+import numpy as np
+import tvm
+from tvm import autotvm, relay
+from tvm.autotvm.measure import MeasureInput, MeasureResult
+from tvm.autotvm.tuner import DropletTuner
+
+import tuning
+
+FORMAT = 1
+TUNER = "autotvm"
+# Candidates proposed per search step (the droplet tuner's batch).
+_BATCH = 8
+
+
+def workload_key(task):
+    """Stable text of a task's workload: its name and arguments."""
+    return repr(task.workload)
+
+
+def target_isa(target):
+    """The ISA a record is valid for: the target's -mcpu (and -mattr, if any)."""
+    mcpu = str(target.mcpu) if target.mcpu else "generic"
+    mattr = sorted(str(a) for a in target.mattr) if target.mattr else []
+    return mcpu if not mattr else mcpu + "+" + ",".join(mattr)
+
+
+def read(path):
+    """Every complete line of the database (a line cut short by a kill is skipped)."""
+    if not os.path.exists(path):
+        return []
+    out = []
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            if not line.endswith("\n"):
+                break
+            try:
+                entry = json.loads(line)
+            except ValueError:
+                continue
+            if isinstance(entry, dict) and entry.get("v") == FORMAT:
+                out.append(entry)
+    return out
+
+
+def append(path, entry):
+    """Appends one line durably; a torn last line left by a kill is ended first."""
+    text = json.dumps(entry, sort_keys=True) + "\n"
+    folder = os.path.dirname(os.path.abspath(path))
+    os.makedirs(folder, exist_ok=True)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        size = os.fstat(fd).st_size
+        if size > 0:
+            os.lseek(fd, size - 1, os.SEEK_SET)
+            if os.read(fd, 1) != b"\n":
+                text = "\n" + text
+        os.write(fd, text.encode("utf-8"))
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _tensor_calls(func):
+    """(op, ((shape, dtype) of each tensor argument), strides, dilation) of every call in func."""
+    calls = []
+
+    def visit(node):
+        if isinstance(node, relay.Call) and isinstance(node.op, tvm.ir.Op):
+            tensors = []
+            for a in node.args:
+                ty = a.checked_type
+                if isinstance(ty, relay.TensorType):
+                    tensors.append((tuple(int(d) for d in ty.shape), str(ty.dtype)))
+            attrs = node.attrs
+            strides = tuple(int(x) for x in attrs.strides) if attrs is not None and hasattr(attrs, "strides") else None
+            dilation = tuple(int(x) for x in attrs.dilation) if attrs is not None and hasattr(attrs, "dilation") else None
+            calls.append((str(node.op.name), tuple(tensors), strides, dilation))
+
+    relay.analysis.post_order_visit(func, visit)
+    return calls
+
+
+def extract_tasks(mod, params, target):
+    """The tunable tasks of mod['main'] with their weights: how many calls
+    compute each (AutoTVM extracts each distinct workload once, but a block
+    repeated three times costs three times)."""
+    tasks = autotvm.task.extract_from_program(mod["main"], target=target, params=params)
+    calls = _tensor_calls(relay.transform.InferType()(mod)["main"])
+    out = []
+    for task in tasks:
+        tensors = tuple((tuple(a[1]), a[2]) for a in task.args if isinstance(a, tuple) and a and a[0] == "TENSOR")
+        rest = [a for a in task.args if not (isinstance(a, tuple) and a and a[0] == "TENSOR")]
+        conv = "conv" in task.name and len(rest) >= 3
+
+        def matches(call, tensors=tensors, rest=rest, conv=conv):
+            if call[1][: len(tensors)] != tensors:
+                return False
+            if conv and call[2] is not None:
+                return tuple(rest[0]) == call[2] and tuple(rest[2]) == call[3]
+            return True
+
+        weight = sum(1 for c in calls if matches(c)) or 1
+        out.append((task, weight))
+    # Heaviest first (flop x weight), then by key: a stopped tune has the biggest wins.
+    out.sort(key=lambda tw: (-(tw[0].flop or 0) * tw[1], workload_key(tw[0])))
+    return out
+
+
+def _median(costs):
+    return None if not costs else float(np.median(costs))
+
+
+def tune_workload(task, target, trials, db, threads, rng, log):
+    """Brings the workload to `trials` candidates in `db` (counting those
+    already there), measuring the untuned schedule first if it is not
+    recorded. Returns the workload's summary."""
+    t0 = time.monotonic()
+    key, isa = workload_key(task), target_isa(target)
+    mine = [e for e in read(db) if e.get("workload") == key and e.get("isa") == isa and e.get("tuner") == TUNER]
+    base_entry = next((e for e in mine if e.get("kind") == "untuned"), None)
+    known = {}
+    for e in mine:
+        if e.get("kind") == "candidate" and isinstance(e.get("config"), int):
+            known.setdefault(e["config"], e.get("costs"))
+
+    def entry(kind, config, costs, record=None):
+        e = {
+            "v": FORMAT,
+            "tuner": TUNER,
+            "isa": isa,
+            "workload": key,
+            "kind": kind,
+            "config": config,
+            "costs": costs,
+            "threads": threads,
+            "flop": int(task.flop or 0),
+        }
+        if record is not None:
+            e["record"] = record
+        return e
+
+    fallback = tuning._fallback_config(task, target)
+    if base_entry is None:
+        seconds = tuning._measure(task, fallback, target, rng)
+        base_entry = entry("untuned", -1, None if seconds is None else [seconds])
+        append(db, base_entry)
+    base = _median(base_entry.get("costs"))
+
+    tuner = DropletTuner(task, start_position=tuning._start_position(task, fallback))
+    limit = min(trials, len(task.config_space))
+    tried, measured, best = 0, 0, None
+    while tried < limit and tuner.has_next():
+        configs = tuner.next_batch(min(_BATCH, limit - tried))
+        if not configs:
+            break
+        inputs, results = [], []
+        for config in configs:
+            inp = MeasureInput(target, task, config)
+            if config.index in known:
+                costs = known[config.index]
+            else:
+                start = time.time()
+                seconds = tuning._measure(task, config, target, rng)
+                costs = None if seconds is None else [seconds]
+                if costs is None:
+                    res = MeasureResult((RuntimeError("build or run failed"),), 4, time.time() - start, time.time())
+                else:
+                    res = MeasureResult(tuple(costs), 0, time.time() - start, time.time())
+                record = autotvm.record.encode(inp, res)
+                append(db, entry("candidate", config.index, costs, record))
+                known[config.index] = costs
+                measured += 1
+            if costs is None:
+                res = MeasureResult((RuntimeError("build or run failed"),), 4, 0.0, 0.0)
+            else:
+                res = MeasureResult(tuple(costs), 0, 0.0, 0.0)
+                if best is None or _median(costs) < best:
+                    best = _median(costs)
+            inputs.append(inp)
+            results.append(res)
+        tuner.update(inputs, results)
+        tried += len(configs)
+    summary = {
+        "workload": key,
+        "task": task.name,
+        "flop": int(task.flop or 0),
+        "trials": tried,
+        "measured": measured,
+        "untuned_ms": None if base is None else base * 1e3,
+        "best_ms": None if best is None else best * 1e3,
+        "threads": threads,
+        "seconds": round(time.monotonic() - t0, 1),
+    }
+    log(
+        f"tune {task.name} {key}: {tried} candidates ({measured} measured now), "
+        f"untuned {summary['untuned_ms']} ms, best {summary['best_ms']} ms ({summary['seconds']} s)"
+    )
+    return summary

@@ -1,0 +1,116 @@
+// tf2tvm tune MODEL --trials N --tuning-db FILE: tune the model's workloads
+// into a tuning database that `compile --tuning-db FILE` applies.
+
+import os from 'node:os';
+import type { Command } from 'commander';
+import { disabledOptimizations, OPTIMIZATIONS } from '../../../backends/tvm/optimizations.js';
+import { errors } from '../../../ir/support/diagnostics.js';
+import { defaultCacheDir } from '../../cache.js';
+import { tune, type TuneProgress, type TuneResult } from '../../pipeline/tune.js';
+import { addGraphOptions, clusterOptions, commaList, positiveInt, type ClusterFlags } from '../options.js';
+import { printDiagnostic, printJson, runCommand } from '../output.js';
+
+interface Flags extends ClusterFlags {
+  trials: number;
+  tuningDb: string;
+  shapes?: string[];
+  batch?: number[];
+  target?: string;
+  optLevel: number;
+  disableOpt?: string[];
+  threads?: number;
+  cacheDir?: string;
+  json?: boolean;
+}
+
+const ms = (x: number | null | undefined): string => (x === null || x === undefined ? '-' : x < 1 ? x.toFixed(4) : x.toFixed(3));
+
+function duration(s: number): string {
+  if (!Number.isFinite(s)) return '?';
+  const m = Math.floor(s / 60);
+  return m > 0 ? `${m}m${String(Math.round(s % 60)).padStart(2, '0')}s` : `${Math.round(s)}s`;
+}
+
+/** One line per workload as it goes, redrawn in place on a TTY. */
+function progressLine(quiet: boolean): (e: TuneProgress) => void {
+  const tty = process.stderr.isTTY === true;
+  let last = -1;
+  return (e) => {
+    if (quiet) return;
+    const gflops = e.bestMs ? ` (${(e.flop / (e.bestMs * 1e6)).toFixed(1)} GFLOP/s)` : '';
+    const line =
+      `tune [${e.index + 1}/${e.workloads}] ${e.task}: ${e.done}/${e.total} candidates, ` +
+      `untuned ${ms(e.untunedMs)} ms, best ${ms(e.bestMs)} ms${gflops}` +
+      (e.etaSeconds !== undefined ? `, ETA ${duration(e.etaSeconds)}` : '');
+    if (tty) {
+      if (last !== -1 && last !== e.index) process.stderr.write('\n');
+      process.stderr.write(`\r\x1b[K${line}`);
+    } else if (e.done === e.total || last !== e.index) process.stderr.write(`${line}\n`);
+    last = e.index;
+  };
+}
+
+function table(r: TuneResult): string {
+  const head = ['workload', 'weight', 'cands', 'untuned ms', 'best ms', 'GFLOP/s', '% peak'];
+  const rows = r.workloads.map((w) => [
+    w.workload.length > 70 ? `${w.workload.slice(0, 67)}...` : w.workload,
+    String(w.weight),
+    `${w.candidates}/${w.allotted}`,
+    ms(w.untuned_ms),
+    ms(w.best_ms),
+    w.gflops === null ? '-' : w.gflops.toFixed(1),
+    w.peak_pct === null ? '-' : w.peak_pct.toFixed(1),
+  ]);
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
+  const fmt = (row: string[]): string => row.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
+  return [fmt(head), ...rows.map(fmt)].join('\n') + '\n';
+}
+
+export function registerTune(program: Command): void {
+  const cmd = program
+    .command('tune')
+    .description("tune the model's convolutions and dense products into a tuning database for compile --tuning-db")
+    .argument('<model>', 'frozen GraphDef (binary .pb)')
+    .requiredOption('--trials <n>', 'measured candidates for the whole model, spread over its workloads (those already in the database count)', positiveInt)
+    .requiredOption('--tuning-db <file>', 'the tuning database (JSON lines): created, or continued where an earlier tune stopped');
+  addGraphOptions(cmd)
+    .option('--target <target>', 'TVM target (default: llvm for the host CPU)')
+    .option('--opt-level <n>', 'TVM optimisation level', (v) => Number(v), 3)
+    .option(
+      '--disable-opt <names>',
+      `tune the build without these optimisations (comma-separated: ${OPTIMIZATIONS.map((x) => x.name).join(', ')})`,
+      commaList,
+    )
+    .option('--threads <n>', 'threads each candidate is measured on (default: the cores)', positiveInt)
+    .option('--cache-dir <dir>', 'build cache (remembers each artifact\'s workloads)', defaultCacheDir())
+    .option('--json', 'print one JSON document on stdout')
+    .action(async (model: string, o: Flags) => {
+      await runCommand(Boolean(o.json), async () => {
+        if (o.batch && o.shapes) throw errors.usage('give either --batch or --shapes, not both');
+        const r = await tune({
+          model,
+          shapes: o.batch ? { batch: o.batch } : (o.shapes ?? []),
+          cluster: clusterOptions(o),
+          ...(o.target ? { target: o.target } : {}),
+          optLevel: o.optLevel,
+          disableOpts: disabledOptimizations(o.disableOpt ?? []),
+          db: o.tuningDb,
+          trials: o.trials,
+          threads: o.threads ?? os.availableParallelism(),
+          cacheDir: o.cacheDir ?? defaultCacheDir(),
+          warn: printDiagnostic,
+          progress: progressLine(Boolean(o.json)),
+        });
+        if (o.json) printJson({ ok: true, ...r });
+        else {
+          if (process.stderr.isTTY) process.stderr.write('\n');
+          process.stdout.write(table(r));
+          process.stderr.write(
+            `tuned ${r.workloads.length} workload${r.workloads.length === 1 ? '' : 's'} for ${r.isa} on ${r.threads} thread${r.threads === 1 ? '' : 's'} ` +
+              `(nominal peak ${r.peak_gflops.toFixed(0)} GFLOP/s) in ${r.seconds} s -> ${r.db}\n`,
+          );
+        }
+        return 0;
+      });
+    });
+}

@@ -1,0 +1,323 @@
+// `tf2tvm tune MODEL --trials N --tuning-db FILE`: the model's clusters are
+// analyzed and emitted as for compile, their tunable workloads listed and
+// merged across artifacts (a workload's weight is how many calls compute it,
+// summed over every artifact), and N candidates in all are spread over the
+// workloads by their share of the model's work (weight x flop). Candidates
+// already in the database count: a second tune on the same file continues
+// where the first stopped (a killed tune loses only the candidate in flight).
+// The build worker appends every measurement to the database as it goes;
+// progress is read back from the file.
+
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { findToolchain, hostTarget } from '../../backends/python/toolchain.js';
+import { readTuningDb, targetIsa, workloadStates } from '../../backends/tvm/tuning-db.js';
+import { BuildWorker, buildScriptHash, type WorkloadTask } from '../../backends/tvm/worker.js';
+import { errors, type Diagnostic } from '../../ir/support/diagnostics.js';
+import type { ClusterOptions } from '../../passes/state.js';
+import { BuildCache } from '../cache.js';
+import { Staging } from '../output.js';
+import type { ShapeRequest } from '../shapes.js';
+import { analyzeModel } from './analyze.js';
+import { emitDrafts, paramDir, type BuildSettings, type Draft } from './emit.js';
+import { listTasks } from './tuning.js';
+
+export interface TuneRequest {
+  readonly model: string;
+  readonly shapes: ShapeRequest;
+  readonly cluster: ClusterOptions;
+  readonly target?: string;
+  readonly optLevel: number;
+  readonly disableOpts: readonly string[];
+  readonly db: string;
+  /** Candidates for the whole model, over all its workloads (those already in the database count). */
+  readonly trials: number;
+  /** Threads each candidate is measured on. */
+  readonly threads: number;
+  readonly cacheDir: string;
+  readonly warn: (d: Diagnostic) => void;
+  readonly progress: (e: TuneProgress) => void;
+}
+
+export interface TuneProgress {
+  readonly workload: string;
+  readonly task: string;
+  readonly index: number;
+  readonly workloads: number;
+  readonly done: number;
+  readonly total: number;
+  readonly bestMs?: number;
+  readonly untunedMs?: number;
+  readonly flop: number;
+  /** Seconds left at the pace so far, over every workload. */
+  readonly etaSeconds?: number;
+}
+
+export interface TunedWorkload {
+  readonly workload: string;
+  readonly task: string;
+  readonly weight: number;
+  readonly flop: number;
+  /** Candidates allotted, and recorded in the database. */
+  readonly allotted: number;
+  readonly candidates: number;
+  readonly untuned_ms: number | null;
+  readonly best_ms: number | null;
+  /** Best time if it beat the untuned one (what a build applies), else the untuned time. */
+  readonly applied_ms: number | null;
+  readonly gflops: number | null;
+  readonly peak_pct: number | null;
+}
+
+export interface TuneResult {
+  readonly db: string;
+  readonly target: string;
+  readonly isa: string;
+  readonly trials: number;
+  /** Threads the candidates were measured on. */
+  readonly threads: number;
+  readonly peak_gflops: number;
+  readonly seconds: number;
+  readonly workloads: readonly TunedWorkload[];
+}
+
+interface Workload {
+  readonly key: string;
+  readonly task: string;
+  readonly flop: number;
+  weight: number;
+  /** The first artifact that computes it: where it is tuned. */
+  readonly draft: Draft;
+}
+
+/** Tasks of every artifact merged by workload, heaviest share first. */
+export function mergeWorkloads(tasks: ReadonlyMap<Draft, readonly WorkloadTask[]>): Workload[] {
+  const byKey = new Map<string, Workload>();
+  for (const [draft, list] of tasks) {
+    for (const t of list) {
+      const w = byKey.get(t.workload);
+      if (w) w.weight += t.weight;
+      else byKey.set(t.workload, { key: t.workload, task: t.task, flop: t.flop, weight: t.weight, draft });
+    }
+  }
+  return [...byKey.values()].sort((a, b) => b.flop * b.weight - a.flop * a.weight || (a.key < b.key ? -1 : 1));
+}
+
+/**
+ * N candidates over the workloads in proportion to their share of the work
+ * (weight x flop), largest remainders first, each workload at least one
+ * while the budget lasts; deterministic.
+ */
+export function allot(workloads: readonly { readonly flop: number; readonly weight: number }[], trials: number): number[] {
+  const n = workloads.length;
+  if (n === 0) return [];
+  const work = workloads.map((w) => Math.max(1, w.flop) * w.weight);
+  const total = work.reduce((a, b) => a + b, 0);
+  const floor = Math.min(1, Math.floor(trials / n));
+  const spare = trials - floor * n;
+  const exact = work.map((x) => (spare * x) / total);
+  const out = exact.map((x) => floor + Math.floor(x));
+  let left = trials - out.reduce((a, b) => a + b, 0);
+  const order = exact.map((x, i) => ({ i, frac: x - Math.floor(x) })).sort((a, b) => b.frac - a.frac || a.i - b.i);
+  for (const { i } of order) {
+    if (left <= 0) break;
+    out[i]!++;
+    left--;
+  }
+  return out;
+}
+
+/** Nominal FP32 peak of `threads` cores of this CPU: GHz x FLOP per cycle (FMA width x 2 units). */
+export function nominalPeakGflops(threads: number, cpuinfo?: string): number {
+  let text = cpuinfo;
+  if (text === undefined) {
+    try {
+      text = readFileSync('/proc/cpuinfo', 'utf8');
+    } catch {
+      text = '';
+    }
+  }
+  const mhz = Number(/^cpu MHz\s*:\s*([\d.]+)/m.exec(text)?.[1] ?? '') || 2500;
+  const flags = new Set((/^flags\s*:(.*)$/m.exec(text)?.[1] ?? '').trim().split(/\s+/));
+  const perCycle = flags.has('avx512f') ? 64 : flags.has('avx2') && flags.has('fma') ? 32 : 8;
+  return (threads * mhz * perCycle) / 1000;
+}
+
+export async function tune(req: TuneRequest): Promise<TuneResult> {
+  const t0 = performance.now();
+  const state = await analyzeModel(req.model, req.shapes, req.cluster, { printAfter: [], verifyIr: false, print: () => undefined });
+  const toolchain = await findToolchain();
+  const settings: BuildSettings = {
+    target: req.target ?? hostTarget(),
+    optLevel: req.optLevel,
+    disableOpts: req.disableOpts,
+    tvmVersion: await toolchain.tvmVersion(),
+    scriptHash: buildScriptHash(),
+  };
+  const isa = targetIsa(settings.target);
+  const cache = new BuildCache(req.cacheDir);
+  readTuningDb(req.db); // a file that is not a database is refused before any work
+  const work = mkdtempSync(path.join(os.tmpdir(), 'tf2tvm-tune-'));
+  const staging = new Staging(path.join(work, 'out'));
+  try {
+    const drafts = emitDrafts(state, settings, staging);
+    const workloads = mergeWorkloads(await listTasks(drafts, settings, cache, toolchain, staging));
+    const allotted = allot(workloads, req.trials);
+    const before = workloadStates(readTuningDb(req.db), isa);
+    const progress = new DbProgress(req.db, isa, workloads, allotted, before, req.progress);
+    const worker = new BuildWorker(toolchain, { threads: req.threads });
+    // What the worker really measured on (it says so with every workload).
+    let measuredThreads = 0;
+    try {
+      for (const d of drafts) {
+        const mine = workloads.map((w, i) => ({ w, n: allotted[i]! })).filter(({ w, n }) => w.draft === d && n > (before.get(w.key)?.candidates ?? 0));
+        if (mine.length === 0) continue;
+        const timer = setInterval(() => progress.poll(), 1000);
+        try {
+          const r = await worker.tune({
+            kind: 'tune',
+            id: `tune ${d.cluster}/${d.shapeKey}`,
+            relay: d.relayFile,
+            // Written for the tasks job (listTasks).
+            params: Object.fromEntries(d.emitted.params.map((p) => [p.name, path.join(paramDir(staging, d), `${p.name}.npy`)])),
+            target: settings.target,
+            opt_level: settings.optLevel,
+            disable: settings.disableOpts,
+            db: path.resolve(req.db),
+            trials: Object.fromEntries(mine.map(({ w, n }) => [w.key, n])),
+            threads: req.threads,
+          });
+          if (!r.ok) throw errors.toolchainFailed(`tuning ${d.cluster}/${d.shapeKey}: ${r.error}${r.log ? ` (log: ${r.log})` : ''}`);
+          for (const t of r.tuning) measuredThreads = Math.max(measuredThreads, t.threads);
+        } finally {
+          clearInterval(timer);
+          progress.poll();
+        }
+      }
+    } finally {
+      await worker.close();
+    }
+    const after = workloadStates(readTuningDb(req.db), isa);
+    const threads = measuredThreads || req.threads;
+    const peak = nominalPeakGflops(threads);
+    const rows = workloads.map((w, i): TunedWorkload => {
+      const s = after.get(w.key);
+      const untuned = s?.untunedMs ?? null;
+      const best = s?.best?.ms ?? null;
+      const applied = best !== null && untuned !== null && best < untuned ? best : untuned;
+      const gflops = applied ? w.flop / (applied * 1e6) : null;
+      return {
+        workload: w.key,
+        task: w.task,
+        weight: w.weight,
+        flop: w.flop,
+        allotted: allotted[i]!,
+        candidates: s?.candidates ?? 0,
+        untuned_ms: untuned,
+        best_ms: best,
+        applied_ms: applied,
+        gflops,
+        peak_pct: gflops === null ? null : (100 * gflops) / peak,
+      };
+    });
+    return {
+      db: req.db,
+      target: settings.target,
+      isa,
+      trials: req.trials,
+      threads,
+      peak_gflops: peak,
+      seconds: Math.round((performance.now() - t0) / 100) / 10,
+      workloads: rows,
+    };
+  } finally {
+    staging.discard();
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+/** Reads what the worker appended to the database and reports it per workload. */
+class DbProgress {
+  private offset = 0;
+  private readonly done = new Map<string, Set<number>>();
+  private readonly best = new Map<string, number>();
+  private readonly untuned = new Map<string, number>();
+  private readonly t0 = performance.now();
+  private measured = 0;
+
+  constructor(
+    private readonly db: string,
+    private readonly isa: string,
+    private readonly workloads: readonly Workload[],
+    private readonly allotted: readonly number[],
+    private readonly before: ReadonlyMap<string, { readonly candidates: number }>,
+    private readonly report: (e: TuneProgress) => void,
+  ) {
+    try {
+      this.offset = statSync(db).size;
+    } catch {
+      this.offset = 0;
+    }
+    this.remaining = workloads.reduce((n, w, i) => n + Math.max(0, allotted[i]! - (before.get(w.key)?.candidates ?? 0)), 0);
+  }
+
+  private remaining: number;
+
+  poll(): void {
+    let text: string;
+    try {
+      const all = readFileSync(this.db);
+      if (all.length <= this.offset) return;
+      const end = all.lastIndexOf(10) + 1;
+      if (end <= this.offset) return;
+      text = all.subarray(this.offset, end).toString('utf8');
+      this.offset = end;
+    } catch {
+      return;
+    }
+    const touched = new Set<string>();
+    for (const line of text.split('\n')) {
+      if (!line.trim()) continue;
+      let e: { isa?: string; workload?: string; kind?: string; config?: number; costs?: number[] | null };
+      try {
+        e = JSON.parse(line) as typeof e;
+      } catch {
+        continue;
+      }
+      if (e.isa !== this.isa || typeof e.workload !== 'string') continue;
+      const ms = e.costs && e.costs.length ? (e.costs.reduce((a, b) => a + b, 0) / e.costs.length) * 1e3 : undefined;
+      if (e.kind === 'untuned') {
+        if (ms !== undefined) this.untuned.set(e.workload, ms);
+      } else if (typeof e.config === 'number') {
+        const set = this.done.get(e.workload) ?? new Set<number>();
+        set.add(e.config);
+        this.done.set(e.workload, set);
+        this.measured++;
+        this.remaining = Math.max(0, this.remaining - 1);
+        if (ms !== undefined && ms < (this.best.get(e.workload) ?? Infinity)) this.best.set(e.workload, ms);
+      }
+      touched.add(e.workload);
+    }
+    const elapsed = (performance.now() - this.t0) / 1000;
+    for (const key of touched) {
+      const i = this.workloads.findIndex((w) => w.key === key);
+      if (i < 0) continue;
+      const w = this.workloads[i]!;
+      const bestMs = this.best.get(key);
+      const untunedMs = this.untuned.get(key);
+      this.report({
+        workload: key,
+        task: w.task,
+        index: i,
+        workloads: this.workloads.length,
+        done: (this.before.get(key)?.candidates ?? 0) + (this.done.get(key)?.size ?? 0),
+        total: this.allotted[i]!,
+        flop: w.flop,
+        ...(bestMs !== undefined ? { bestMs } : {}),
+        ...(untunedMs !== undefined ? { untunedMs } : {}),
+        ...(this.measured > 0 ? { etaSeconds: (elapsed / this.measured) * this.remaining } : {}),
+      });
+    }
+  }
+}

@@ -1,0 +1,110 @@
+// The tuning database as the driver reads it, and how tune spends its budget:
+// records applied only where they beat the untuned schedule and only on the
+// ISA they were tuned for, a torn last line skipped, a foreign file refused,
+// candidates spread by each workload's share of the work.
+
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { Tf2tvmError } from '../../ir/support/diagnostics.js';
+import { readTuningDb, recordsFor, targetIsa, workloadStates, type DbEntry } from '../../backends/tvm/tuning-db.js';
+import { allot, mergeWorkloads, nominalPeakGflops } from '../../src/pipeline/tune.js';
+import type { Draft } from '../../src/pipeline/emit.js';
+import { tempDir } from '../helpers.js';
+
+const entry = (workload: string, kind: 'untuned' | 'candidate', config: number, ms: number | null, isa = 'cascadelake'): DbEntry => ({
+  v: 1,
+  tuner: 'autotvm',
+  isa,
+  workload,
+  kind,
+  config,
+  costs: ms === null ? null : [ms / 1e3],
+  threads: 2,
+  flop: 1000,
+  ...(kind === 'candidate' ? { record: `record ${workload} ${config}` } : {}),
+});
+
+test('a workload applies its best candidate only where it beat the untuned schedule', () => {
+  const states = workloadStates(
+    [
+      entry('A', 'untuned', -1, 2),
+      entry('A', 'candidate', 5, 3),
+      entry('A', 'candidate', 7, 1.5),
+      entry('A', 'candidate', 9, null),
+      entry('B', 'untuned', -1, 1),
+      entry('B', 'candidate', 1, 1.2),
+      entry('C', 'candidate', 1, 0.5), // no untuned measurement: nothing to compare with
+    ],
+    'cascadelake',
+  );
+  expect(states.get('A')).toEqual({ untunedMs: 2, best: { ms: 1.5, record: 'record A 7', config: 7 }, candidates: 3 });
+  expect(recordsFor(states, ['B', 'A', 'C', 'A'])?.lines).toEqual(['record A 7']);
+  expect(recordsFor(states, ['B', 'C'])).toBeUndefined();
+  // The hash is the key's share: other records, other hash.
+  const other = workloadStates([entry('A', 'untuned', -1, 2), entry('A', 'candidate', 8, 1.4)], 'cascadelake');
+  expect(recordsFor(other, ['A'])!.hash).not.toBe(recordsFor(states, ['A'])!.hash);
+});
+
+test('records are applied only on the ISA they were tuned for', () => {
+  const entries = [entry('A', 'untuned', -1, 2), entry('A', 'candidate', 1, 1, 'skylake-avx512')];
+  expect(recordsFor(workloadStates(entries, 'cascadelake'), ['A'])).toBeUndefined();
+  expect(workloadStates(entries, 'skylake-avx512').get('A')?.best?.ms).toBe(1);
+  expect(targetIsa('llvm -mtriple=x86_64-linux-gnu -mcpu=cascadelake')).toBe('cascadelake');
+  expect(targetIsa('llvm -mtriple=x86_64-linux-gnu -mattr=+fma,+avx2 -mcpu=haswell')).toBe('haswell++avx2,+fma');
+  expect(targetIsa('llvm -mtriple=aarch64-linux-gnu')).toBe('generic');
+});
+
+test('reading: a missing file is empty, a torn last line is skipped, a foreign file is refused', () => {
+  const dir = tempDir();
+  expect(readTuningDb(path.join(dir, 'none.jsonl'))).toEqual([]);
+  const torn = path.join(dir, 'torn.jsonl');
+  writeFileSync(torn, `${JSON.stringify(entry('A', 'untuned', -1, 2))}\n{"v": 1, "tuner": "auto`);
+  expect(readTuningDb(torn)).toHaveLength(1);
+  const foreign = path.join(dir, 'foreign.jsonl');
+  writeFileSync(foreign, '{"input": ["llvm", "conv2d"], "config": {}}\n');
+  expect(() => readTuningDb(foreign)).toThrow(Tf2tvmError);
+  const text = path.join(dir, 'text.jsonl');
+  writeFileSync(text, 'not a database\nat all\n');
+  try {
+    readTuningDb(text);
+    throw new Error('no error');
+  } catch (e) {
+    expect((e as Tf2tvmError).code).toBe('TF2TVM1020');
+    expect((e as Tf2tvmError).exitCode).toBe(1);
+  }
+});
+
+test('the budget follows the work: weight x flop, every workload at least one, the total exact', () => {
+  const w = [
+    { flop: 1000, weight: 3 },
+    { flop: 1000, weight: 1 },
+    { flop: 10, weight: 1 },
+  ];
+  const a = allot(w, 100);
+  expect(a.reduce((x, y) => x + y, 0)).toBe(100);
+  expect(a[0]!).toBeGreaterThan(2.5 * a[1]!);
+  expect(a[2]!).toBeGreaterThanOrEqual(1);
+  expect(allot(w, 2).reduce((x, y) => x + y, 0)).toBe(2);
+  expect(allot(w, 100)).toEqual(a); // deterministic
+  expect(allot([], 10)).toEqual([]);
+});
+
+test('workloads merge across artifacts: weights add, the first artifact tunes it, heaviest first', () => {
+  const d1 = { cluster: 'cluster_0' } as Draft;
+  const d2 = { cluster: 'cluster_1' } as Draft;
+  const merged = mergeWorkloads(
+    new Map([
+      [d1, [{ workload: 'small', task: 't', flop: 10, weight: 1 }, { workload: 'big', task: 't', flop: 100, weight: 1 }]],
+      [d2, [{ workload: 'small', task: 't', flop: 10, weight: 20 }]],
+    ]),
+  );
+  expect(merged.map((m) => [m.key, m.weight, m.draft.cluster])).toEqual([
+    ['small', 21, 'cluster_0'],
+    ['big', 1, 'cluster_0'],
+  ]);
+});
+
+test('nominal peak: cores x GHz x FLOP per cycle from the CPU flags', () => {
+  expect(nominalPeakGflops(2, 'cpu MHz\t\t: 2500.000\nflags\t\t: fpu avx2 fma avx512f\n')).toBe(320);
+  expect(nominalPeakGflops(1, 'cpu MHz\t\t: 3000.000\nflags\t\t: fpu avx2 fma\n')).toBe(96);
+});
