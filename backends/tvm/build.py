@@ -5,16 +5,23 @@ Long-running. Reads one JSON job per line on stdin:
 
   {"id": str, "relay": path, "params": {name: .npy path}, "target": str,
    "opt_level": 3, "out": path of the .so, "disable": [optimisation names],
-   "tune": optional {"trials": N, "log": path of the AutoTVM log},
+   "tune": optional {"trials": N, "log": path of the AutoTVM log,
+            "launcher": optional path of libtf2tvm_launcher.so,
+            "threads": optional task count per parallel loop},
    "log": optional path of the job's log (default: <out>.log)}
 
 With "tune", the log is reused when it exists, else every task is tuned
-(tuning.py) and the log written; the build then applies it.
+(tuning.py) and the log written; the build then applies it. Candidates are
+timed through the bridge op's launcher (measure.py): "launcher" defaults to
+build/runtime/ of this checkout, "threads" to the bridge op's count
+(TF2TVM_NUM_THREADS, else TensorFlow's default intra-op pool size); a
+missing launcher fails the job.
 
 and answers each with one JSON line on stdout, in order:
 
   {"id": ..., "ok": true, "seconds": float, "tvm_version": str,
-   "tuning": {"reused": true} or {"reused": false, "tasks": [per-task summary]}
+   "tuning": {"reused": true} or
+             {"reused": false, "threads": N, "tasks": [per-task summary]}
    (with "tune" only)}
   {"id": ..., "ok": false, "error": short message, "log": path}
 
@@ -52,6 +59,7 @@ from tvm import autotvm, relay  # noqa: E402
 
 TVM_VERSION = tvm.__version__
 
+import measure  # noqa: E402
 import optimizations  # noqa: E402
 import relay_passes  # noqa: E402
 import tuning  # noqa: E402
@@ -168,16 +176,33 @@ def build(job):
     tune = job.get("tune")
     if tune is not None:
         trials, log_path = tune.get("trials"), tune.get("log")
-        if not (isinstance(trials, int) and trials > 0 and isinstance(log_path, str)):
-            raise ValueError('job field \'tune\' must be {"trials": positive int, "log": path}')
+        launcher, threads = tune.get("launcher"), tune.get("threads")
+        if not (
+            isinstance(trials, int)
+            and trials > 0
+            and isinstance(log_path, str)
+            and (launcher is None or isinstance(launcher, str))
+            and (threads is None or (isinstance(threads, int) and threads > 0))
+        ):
+            raise ValueError(
+                'job field \'tune\' must be {"trials": positive int, "log": path, '
+                '"launcher": optional path, "threads": optional positive int}'
+            )
         if os.path.exists(log_path):
             report = {"reused": True}
         else:
             with tvm.transform.PassContext(opt_level=opt_level):
                 summaries = tuning.tune(
-                    mod, params, target, trials, log_path, log=lambda m: print(m, file=sys.stderr, flush=True)
+                    mod,
+                    params,
+                    target,
+                    trials,
+                    log_path,
+                    log=lambda m: print(m, file=sys.stderr, flush=True),
+                    launcher=launcher,
+                    threads=threads,
                 )
-            report = {"reused": False, "tasks": summaries}
+            report = {"reused": False, "threads": measure.tuning_threads(threads), "tasks": summaries}
         relay.backend.te_compiler.get().clear()
         history = autotvm.apply_history_best(log_path)
     with history, tvm.transform.PassContext(opt_level=opt_level):
