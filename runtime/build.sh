@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Builds the TF2TVMBridgeOp library: OUTDIR/libtf2tvm_op.so, with the TVM
-# runtime it links (libtvm_runtime.so) copied beside it.
+# runtime it links (libtvm_runtime.so) copied beside it, and the tuner's
+# launcher library OUTDIR/libtf2tvm_launcher.so (the op's parallel-loop
+# launcher on a plain thread pool; no TensorFlow, no TVM runtime).
 #
 #   runtime/build.sh PYTHON OUTDIR
 #
@@ -9,8 +11,8 @@
 # runtime from its tvm package folder. tvm is located without importing it
 # (importing it loads LLVM and the whole compiler).
 #
-# Prints nothing and rebuilds nothing when OUTDIR/libtf2tvm_op.so is newer
-# than every source here and this script. On a compiler error, prints the
+# Prints nothing and rebuilds nothing when both libraries are newer than
+# every source here and this script. On a compiler error, prints the
 # compiler's output and exits non-zero.
 set -euo pipefail
 
@@ -22,13 +24,19 @@ python=$1
 out_dir=$2
 src_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 lib="$out_dir/libtf2tvm_op.so"
-sources=("$src_dir"/*.cc)
+launcher="$out_dir/libtf2tvm_launcher.so"
+# launcher.cc is the launcher library's own; every other source is the op's.
+sources=()
+for f in "$src_dir"/*.cc; do
+  [[ "$(basename "$f")" == launcher.cc ]] || sources+=("$f")
+done
+launcher_sources=("$src_dir/launcher.cc" "$src_dir/parallel_launch.cc")
 
 up_to_date() {
-  [[ -f "$lib" && -f "$out_dir/libtvm_runtime.so" ]] || return 1
+  [[ -f "$lib" && -f "$launcher" && -f "$out_dir/libtvm_runtime.so" ]] || return 1
   local f
   for f in "$src_dir"/*.cc "$src_dir"/*.h "${BASH_SOURCE[0]}"; do
-    [[ "$lib" -nt "$f" ]] || return 1
+    [[ "$lib" -nt "$f" && "$launcher" -nt "$f" ]] || return 1
   done
 }
 if up_to_date; then
@@ -63,8 +71,22 @@ fi
 
 mkdir -p "$out_dir"
 tmp_lib=$(mktemp "$out_dir/.libtf2tvm_op.so.XXXXXX")
+tmp_launcher=$(mktemp "$out_dir/.libtf2tvm_launcher.so.XXXXXX")
 log=$(mktemp)
-trap 'rm -f "$tmp_lib" "$log"' EXIT
+trap 'rm -f "$tmp_lib" "$tmp_launcher" "$log"' EXIT
+
+# The launcher library: TVM's C headers only, linked against nothing but
+# libc and libstdc++ (its C API is all that is exported), so the TVM build
+# worker loads it beside whatever runtime its tvm package carries.
+if ! g++ -O2 -fPIC -shared -Wall -std=c++17 -fvisibility=hidden -pthread \
+    -I"$tvm_dir/include" -I"$tvm_dir/dlpack/include" \
+    -o "$tmp_launcher" "${launcher_sources[@]}" -ldl \
+    >"$log" 2>&1; then
+  echo "build.sh: compiling the launcher library failed:" >&2
+  cat "$log" >&2
+  exit 1
+fi
+cat "$log" >&2
 
 # $ORIGIN: the op library finds libtvm_runtime.so in its own folder, so an
 # output folder can be moved or deployed as a whole.
@@ -84,6 +106,8 @@ cat "$log" >&2
 
 cp "$tvm_dir/libtvm_runtime.so" "$out_dir/libtvm_runtime.so.tmp"
 mv -f "$out_dir/libtvm_runtime.so.tmp" "$out_dir/libtvm_runtime.so"
-# The library last, so its mtime marks a complete build.
+# The libraries last, so their mtimes mark a complete build.
+mv -f "$tmp_launcher" "$launcher"
+chmod 755 "$launcher"
 mv -f "$tmp_lib" "$lib"
 chmod 755 "$lib"

@@ -1,11 +1,5 @@
 #include "tvm_executor.h"
 
-#include <dlfcn.h>
-#include <tvm/runtime/c_backend_api.h>
-
-#include <algorithm>
-#include <atomic>
-#include <condition_variable>
 #include <cstdlib>
 #include <cstring>
 #include <sstream>
@@ -50,87 +44,6 @@ bool Call(TVMFunctionHandle function, const char* what, const std::string& subje
 }
 
 const std::string kNoSubject;
-
-// ---------------------------------------------------------------- parallel loops
-
-// The pool of the Run on this thread; null outside Run and on helper
-// threads, where a (nested) parallel loop runs on the calling thread.
-thread_local TaskPool* current_pool = nullptr;
-
-// One parallel loop: tasks 0..num_task-1, claimed by whoever comes first.
-struct ParallelLoop {
-  FTVMParallelLambda lambda;
-  void* cdata;
-  int num_task;
-  std::atomic<int> next{0};        // the next task nobody has claimed
-  std::atomic<int> unfinished{0};  // tasks claimed or not, not yet done
-  std::atomic<bool> failed{false};
-  std::mutex mu;
-  std::condition_variable done;
-};
-
-void RunTasks(ParallelLoop* loop) {
-  TVMParallelGroupEnv env;
-  env.sync_handle = nullptr;
-  env.num_task = loop->num_task;
-  for (int task; (task = loop->next.fetch_add(1)) < loop->num_task;) {
-    if (loop->lambda(task, &env, loop->cdata) != 0) loop->failed = true;
-    if (loop->unfinished.fetch_sub(1) == 1) {
-      std::lock_guard<std::mutex> lock(loop->mu);
-      loop->done.notify_all();
-    }
-  }
-}
-
-// Replaces TVMBackendParallelLaunch in the libraries GraphExecutor loads.
-// Same contract: task ids 0..num_task-1 each run once, the lambda reads
-// num_task from env and splits the loop by it; num_task 0 asks for the
-// default count. The caller runs tasks too and takes every task no helper
-// has started, so a busy pool only slows a loop down, never blocks it.
-// Tasks may run one after another on one thread: correct for loops
-// without TVMBackendParallelBarrier, the only ones sent here.
-int ParallelLaunch(FTVMParallelLambda lambda, void* cdata, int num_task) {
-  TaskPool* pool = current_pool;
-  int threads = pool == nullptr ? 1 : std::max(1, pool->NumThreads());
-  int n = num_task <= 0 ? threads : std::min(num_task, threads);
-  if (n <= 1) {
-    TVMParallelGroupEnv env;
-    env.sync_handle = nullptr;
-    env.num_task = 1;
-    return lambda(0, &env, cdata);
-  }
-  // Helpers may start after the loop is over: they hold a reference.
-  auto loop = std::make_shared<ParallelLoop>();
-  loop->lambda = lambda;
-  loop->cdata = cdata;
-  loop->num_task = n;
-  loop->unfinished = n;
-  for (int i = 1; i < n; ++i) pool->Schedule([loop] { RunTasks(loop.get()); });
-  RunTasks(loop.get());
-  if (loop->unfinished.load() > 0) {
-    std::unique_lock<std::mutex> lock(loop->mu);
-    loop->done.wait(lock, [&] { return loop->unfinished.load() == 0; });
-  }
-  return loop->failed ? -1 : 0;
-}
-
-// Points the library's __TVMBackendParallelLaunch at ParallelLaunch. The
-// runtime set it when it loaded the library (dlopen of this very path,
-// which RTLD_NOLOAD finds again); a later load of the same file sets it
-// back until that executor redirects it too, which only makes loops run
-// on one thread meanwhile.
-bool RedirectParallelLaunch(const std::string& path) {
-  void* handle = dlopen(path.c_str(), RTLD_LAZY | RTLD_NOLOAD);
-  if (handle == nullptr) return false;
-  bool ok = false;
-  void* slot = dlsym(handle, "__TVMBackendParallelLaunch");
-  if (slot != nullptr && dlsym(handle, "__TVMBackendParallelBarrier") == nullptr) {
-    *static_cast<decltype(&ParallelLaunch)*>(slot) = &ParallelLaunch;
-    ok = true;
-  }
-  dlclose(handle);
-  return ok;
-}
 
 DLTensor HostTensor(void* data, const TensorSpec& spec) {
   DLTensor tensor;
@@ -297,7 +210,7 @@ std::unique_ptr<GraphExecutor> GraphExecutor::Load(const std::string& path,
         allow_zero_copy ? graph.outputs[o].why_not_zero_copy : "zero-copy disabled";
     self->outputs_.push_back(std::move(binding));
   }
-  self->parallel_ = RedirectParallelLaunch(path);
+  self->parallel_ = RedirectParallelLaunch(path) == Redirect::kRedirected;
   return self;
 }
 
@@ -375,9 +288,11 @@ bool GraphExecutor::Run(const void* const* inputs, void* const* outputs, TaskPoo
     }
   }
 
-  current_pool = pool;
-  bool ran = Call(run_, "run", kNoSubject, nullptr, nullptr, 0, nullptr, nullptr, error);
-  current_pool = nullptr;
+  bool ran;
+  {
+    ScopedTaskPool scoped(pool);
+    ran = Call(run_, "run", kNoSubject, nullptr, nullptr, 0, nullptr, nullptr, error);
+  }
   if (!ran) return false;
 
   for (size_t o = 0; o < outputs_.size(); ++o) {

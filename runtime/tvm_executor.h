@@ -16,6 +16,8 @@
 #include <string>
 #include <vector>
 
+#include "parallel_launch.h"
+
 namespace tf2tvm {
 
 struct TensorSpec {
@@ -28,27 +30,6 @@ std::string DLDataTypeName(DLDataType dtype);
 
 // Bytes a dense tensor of this spec occupies (bool: one byte per element).
 size_t NumBytes(const TensorSpec& spec);
-
-// Threads for the parallel loops of a run (see GraphExecutor::Run).
-//
-// Code TVM compiles splits a parallel loop into tasks and hands them to the
-// runtime's TVMBackendParallelLaunch, through a function pointer each
-// library holds (__TVMBackendParallelLaunch). The runtime tf2tvm ships
-// (hhb-tvm 3.2.3, OpenMP build) runs every such loop as one task on the
-// calling thread, whatever TVM_NUM_THREADS or runtime.config_threadpool
-// say. GraphExecutor::Load therefore points that function pointer at its
-// own launcher, which runs the tasks on the calling thread plus a TaskPool:
-// in the bridge op, TensorFlow's intra-op threads, so TVM and TensorFlow
-// share one set of threads rather than oversubscribing the cores.
-class TaskPool {
- public:
-  virtual ~TaskPool() = default;
-  // Tasks a parallel loop is split into (the caller runs some): >= 1.
-  virtual int NumThreads() const = 0;
-  // Runs fn once on another thread, soon. The launcher never depends on
-  // it starting: the caller takes any task no helper has started.
-  virtual void Schedule(std::function<void()> fn) = 0;
-};
 
 class GraphExecutor {
  public:

@@ -1,7 +1,8 @@
 // The content-addressed build cache. An artifact's key hashes everything that
 // determines it: the Relay text, every weight (name, dtype, shape, bytes), the
-// target, the opt level, the optimisations switched off, --tune, the TVM
-// version and the build worker's code. A hit is hard-linked into the output (copied across file
+// target, the opt level, the optimisations switched off, --tune and the
+// threads it timed candidates with, the TVM version and the build worker's
+// code. A hit is hard-linked into the output (copied across file
 // systems), so unchanged models rebuild nothing.
 
 import { createHash } from 'node:crypto';
@@ -33,6 +34,8 @@ export interface CacheKeyParts {
   readonly buildScript: string;
   /** AutoTVM trials per task (`--tune`); absent when not tuning. */
   readonly tune?: number;
+  /** When tuning: the thread count candidates were timed with (a log tuned for 2 is not one for 16). */
+  readonly tuneThreads?: number;
 }
 
 export function defaultCacheDir(): string {
@@ -52,6 +55,7 @@ export function cacheKey(p: CacheKeyParts): string {
   field('opt-level', String(p.optLevel));
   field('disabled', p.disabled.join(','));
   if (p.tune !== undefined) field('tune', String(p.tune));
+  if (p.tuneThreads !== undefined) field('tune-threads', String(p.tuneThreads));
   field('relay', p.relay);
   for (const w of p.params) {
     field('param', `${w.name}:${w.dtype}:[${w.shape.join(',')}]`);

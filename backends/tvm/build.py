@@ -9,19 +9,29 @@ Long-running. Reads one JSON job per line on stdin:
    "log": optional path of the job's log (default: <out>.log)}
 
 kind "build" also takes "out": path of the .so, and either
-   "tune": {"trials": N, "log": path of an AutoTVM log} (--tune N: the log is
-   reused when it exists, else every task is tuned by tuning.py and the log
-   written; the build then applies it), or
+   "tune": {"trials": N, "log": path of an AutoTVM log,
+            "launcher": optional path of libtf2tvm_launcher.so,
+            "threads": optional task count per parallel loop}
+   (--tune N: the log is reused when it exists, else every task is tuned by
+   tuning.py and the log written; the build then applies it), or
    "tuning_log": path of an AutoTVM log to apply (records chosen from a
    tuning database).
 kind "tasks" lists the module's tunable workloads (tuning_db.py).
 kind "tune" takes "db": path of the tuning database, "trials": {workload:
-   candidates}, "threads", "seed", and tunes those workloads into the database.
+   candidates}, "launcher", "threads", "seed", and tunes those workloads into
+   the database.
+
+Candidates are timed through the bridge op's launcher (measure.py):
+"launcher" defaults to build/runtime/ of this checkout, "threads" to the
+bridge op's count (TF2TVM_NUM_THREADS, else TensorFlow's default intra-op
+pool size); a missing launcher fails the job.
 
 and answers each with one JSON line on stdout, in order:
 
   {"id": ..., "ok": true, "seconds": float, "tvm_version": str,
-   "tuning": {"reused": true} or {"reused": false, "tasks": [per-task summary]}
+  {"id": ..., "ok": true, "seconds": float, "tvm_version": str,
+   "tuning": {"reused": true} or
+             {"reused": false, "threads": N, "tasks": [per-task summary]}
    (a build with "tune" only), or [per-workload summary] (kind "tune"),
    "isa": str, "tasks": [{"workload", "task", "flop", "weight"}] (kind "tasks")}
   {"id": ..., "ok": false, "error": short message, "log": path}
@@ -60,6 +70,7 @@ from tvm import autotvm, relay  # noqa: E402
 
 TVM_VERSION = tvm.__version__
 
+import measure  # noqa: E402
 import optimizations  # noqa: E402
 import relay_passes  # noqa: E402
 import tuning  # noqa: E402
@@ -199,7 +210,11 @@ def tune_tasks(job):
         isinstance(trials, dict) and all(isinstance(n, int) and n >= 0 for n in trials.values()) and isinstance(db, str)
     ):
         raise ValueError('a tune job needs "trials": {workload: int} and "db": path')
-    threads = tuning.measure_threads(int(job.get("threads", 1)))
+    launcher, threads = job.get("launcher"), job.get("threads")
+    if not ((launcher is None or isinstance(launcher, str)) and (threads is None or (isinstance(threads, int) and threads > 0))):
+        raise ValueError('a tune job\'s "launcher" must be a path and "threads" a positive int')
+    # Before any work: a missing launcher fails here, never times on one thread.
+    measurer = measure.Measurer(launcher, threads)
     mod, params, target, opt_level = prepare(job)
     rng = np.random.default_rng(int(job.get("seed", 0)))
     summaries = []
@@ -209,7 +224,7 @@ def tune_tasks(job):
             if key not in trials:
                 continue
             summary = tuning_db.tune_workload(
-                task, target, trials[key], db, threads, rng, log=lambda m: print(m, file=sys.stderr, flush=True)
+                task, target, trials[key], db, measurer, rng, log=lambda m: print(m, file=sys.stderr, flush=True)
             )
             summaries.append({**summary, "weight": weight})
     relay.backend.te_compiler.get().clear()
@@ -224,16 +239,33 @@ def build(job):
     tuning_log = job.get("tuning_log")
     if tune is not None:
         trials, log_path = tune.get("trials"), tune.get("log")
-        if not (isinstance(trials, int) and trials > 0 and isinstance(log_path, str)):
-            raise ValueError('job field \'tune\' must be {"trials": positive int, "log": path}')
+        launcher, threads = tune.get("launcher"), tune.get("threads")
+        if not (
+            isinstance(trials, int)
+            and trials > 0
+            and isinstance(log_path, str)
+            and (launcher is None or isinstance(launcher, str))
+            and (threads is None or (isinstance(threads, int) and threads > 0))
+        ):
+            raise ValueError(
+                'job field \'tune\' must be {"trials": positive int, "log": path, '
+                '"launcher": optional path, "threads": optional positive int}'
+            )
         if os.path.exists(log_path):
             report = {"reused": True}
         else:
             with tvm.transform.PassContext(opt_level=opt_level):
                 summaries = tuning.tune(
-                    mod, params, target, trials, log_path, log=lambda m: print(m, file=sys.stderr, flush=True)
+                    mod,
+                    params,
+                    target,
+                    trials,
+                    log_path,
+                    log=lambda m: print(m, file=sys.stderr, flush=True),
+                    launcher=launcher,
+                    threads=threads,
                 )
-            report = {"reused": False, "tasks": summaries}
+            report = {"reused": False, "threads": measure.tuning_threads(threads), "tasks": summaries}
         relay.backend.te_compiler.get().clear()
         history = autotvm.apply_history_best(log_path)
     elif tuning_log is not None:

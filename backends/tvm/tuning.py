@@ -9,10 +9,12 @@ build under the log is never slower than without it on any task, by
 measurement.
 
 Measurement happens here, not through AutoTVM's RPC runner (which this TVM
-cannot load modules through on x86): each candidate is built with
-tvm.build and timed with time_evaluator on random inputs. This TVM's runtime
-runs parallel loops on one thread, so the candidates are compared on one
-core; the bridge op later runs them on TF's pool.
+cannot load modules through on x86), the way the bridge op runs the code
+(measure.py): each candidate is built with tvm.build, exported, loaded,
+its parallel loops pointed at the bridge op's launcher (the launcher
+library, on a thread pool) and timed with time_evaluator on random inputs,
+on as many threads as the bridge op will use. Every task summary records
+that thread count.
 
 The log is AutoTVM's JSON-lines format, written atomically; relay.build
 applies it with apply_history_best.
@@ -22,50 +24,15 @@ import os
 import time
 
 import numpy as np
-import tvm
 from tvm import autotvm
 from tvm.autotvm.measure import MeasureInput, MeasureResult
 from tvm.autotvm.task.space import FallbackConfigEntity, SplitEntity
 from tvm.autotvm.tuner import DropletTuner
 
-# time_evaluator settings per candidate: enough to rank, short enough to try many.
-_MIN_REPEAT_MS = 20
-_REPEAT = 3
+from measure import Measurer
+
+# Candidates handed to the search per round.
 _BATCH = 8
-
-
-def _random_args(args, rng):
-    arrays = []
-    for t in args:
-        shape = [int(d) for d in t.shape]
-        if t.dtype.startswith("float"):
-            data = rng.uniform(-1, 1, size=shape).astype(t.dtype)
-        else:
-            data = np.zeros(shape, dtype=t.dtype)
-        arrays.append(tvm.nd.array(data))
-    return arrays
-
-
-def _measure(task, config, target, rng):
-    """Median seconds per call of the task built with `config`; None if it
-    does not build or run."""
-    try:
-        with target:
-            sch, args = task.instantiate(config)
-            func = tvm.build(sch, args, target=target)
-        arrays = _random_args(args, rng)
-        timer = func.time_evaluator(func.entry_name, tvm.cpu(), number=1, repeat=_REPEAT, min_repeat_ms=_MIN_REPEAT_MS)
-        return float(np.median(timer(*arrays).results))
-    except Exception:  # a candidate that does not build or run is just a bad candidate
-        return None
-
-
-def measure_threads(requested):
-    """The threads a candidate really runs on when `requested` are asked
-    for: one, since this TVM's runtime runs parallel loops on one thread
-    outside the bridge op. Recorded with every measurement."""
-    del requested
-    return 1
 
 
 def _same_entity(a, b):
@@ -100,11 +67,12 @@ def _fallback_config(task, target):
     return cfg
 
 
-def tune_task(task, target, trials, rng, log):
-    """Returns (record line or None, summary dict)."""
+def tune_task(task, target, trials, rng, log, measurer):
+    """Returns (record line or None, summary dict). `measurer` times
+    candidates (measure.Measurer)."""
     t0 = time.monotonic()
     fallback = _fallback_config(task, target)
-    base = _measure(task, fallback, target, rng)
+    base = measurer.measure(task, fallback, target, rng)
     tuner = DropletTuner(task, start_position=_start_position(task, fallback))
     best = None  # (seconds, MeasureInput, MeasureResult)
     tried = 0
@@ -116,7 +84,7 @@ def tune_task(task, target, trials, rng, log):
         inputs, results = [], []
         for config in configs:
             start = time.time()
-            seconds = _measure(task, config, target, rng)
+            seconds = measurer.measure(task, config, target, rng)
             inp = MeasureInput(target, task, config)
             if seconds is None:
                 res = MeasureResult((RuntimeError("build or run failed"),), 4, time.time() - start, time.time())
@@ -134,29 +102,35 @@ def tune_task(task, target, trials, rng, log):
         "trials": tried,
         "untuned_ms": None if base is None else base * 1e3,
         "best_ms": None if best is None else best[0] * 1e3,
+        "threads": measurer.threads,
         "seconds": round(time.monotonic() - t0, 1),
     }
     # Unrounded: the report must show what the decision compared.
     improved = best is not None and (base is None or best[0] < base)
     summary["kept"] = improved
     log(
-        f"tune {task.name} {summary['workload']}: {tried} trials, untuned {summary['untuned_ms']} ms, "
+        f"tune {task.name} {summary['workload']}: {tried} trials on {measurer.threads} threads, untuned {summary['untuned_ms']} ms, "
         f"best {summary['best_ms']} ms -> {'tuned' if improved else 'untuned'} ({summary['seconds']} s)"
     )
     return (autotvm.record.encode(best[1], best[2]) if improved else None), summary
 
 
-def tune(mod, params, target, trials, log_path, log=print, seed=0):
+def tune(mod, params, target, trials, log_path, log=print, seed=0, launcher=None, threads=None):
     """Tunes every task of mod['main'] and writes the records to log_path
-    (atomically). Returns the per-task summaries."""
+    (atomically). Returns the per-task summaries. `launcher` is the path of
+    the launcher library (default: build/runtime of this checkout), `threads`
+    the task count per parallel loop (default: the bridge op's,
+    measure.tuning_threads); a missing launcher fails here, before anything
+    is timed."""
+    measurer = Measurer(launcher, threads)
     tasks = autotvm.task.extract_from_program(mod["main"], target=target, params=params)
     # Heaviest first: a user who stops early has the biggest wins.
     tasks.sort(key=lambda t: (-(t.flop or 0), str(t.workload)))
-    log(f"tune: {len(tasks)} tasks, up to {trials} trials each")
+    log(f"tune: {len(tasks)} tasks, up to {trials} trials each, timed on {measurer.threads} threads")
     rng = np.random.default_rng(seed)
     lines, summaries = [], []
     for task in tasks:
-        line, summary = tune_task(task, target, trials, rng, log)
+        line, summary = tune_task(task, target, trials, rng, log, measurer)
         summaries.append(summary)
         if line is not None:
             lines.append(line)

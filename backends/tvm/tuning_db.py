@@ -139,10 +139,12 @@ def _median(costs):
     return None if not costs else float(np.median(costs))
 
 
-def tune_workload(task, target, trials, db, threads, rng, log):
+def tune_workload(task, target, trials, db, measurer, rng, log):
     """Brings the workload to `trials` candidates in `db` (counting those
     already there), measuring the untuned schedule first if it is not
-    recorded. Returns the workload's summary."""
+    recorded; `measurer` (measure.Measurer) times candidates on the bridge
+    op's launcher. Returns the workload's summary."""
+    threads = measurer.threads
     t0 = time.monotonic()
     key, isa = workload_key(task), target_isa(target)
     mine = [e for e in read(db) if e.get("workload") == key and e.get("isa") == isa and e.get("tuner") == TUNER]
@@ -170,7 +172,7 @@ def tune_workload(task, target, trials, db, threads, rng, log):
 
     fallback = tuning._fallback_config(task, target)
     if base_entry is None:
-        seconds = tuning._measure(task, fallback, target, rng)
+        seconds = measurer.measure(task, fallback, target, rng)
         base_entry = entry("untuned", -1, None if seconds is None else [seconds])
         append(db, base_entry)
     base = _median(base_entry.get("costs"))
@@ -189,7 +191,7 @@ def tune_workload(task, target, trials, db, threads, rng, log):
                 costs = known[config.index]
             else:
                 start = time.time()
-                seconds = tuning._measure(task, config, target, rng)
+                seconds = measurer.measure(task, config, target, rng)
                 costs = None if seconds is None else [seconds]
                 if costs is None:
                     res = MeasureResult((RuntimeError("build or run failed"),), 4, time.time() - start, time.time())

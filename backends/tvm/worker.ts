@@ -36,8 +36,13 @@ export interface BuildJob {
   readonly out: string;
   /** Optimisations to build without (names from backends/tvm/optimizations.ts; default none). */
   readonly disable?: readonly string[];
-  /** AutoTVM: reuse the log at `log` if it exists, else tune `trials` per task and write it there. */
-  readonly tune?: { readonly trials: number; readonly log: string };
+  /**
+   * AutoTVM: reuse the log at `log` if it exists, else tune `trials` per task and write it there.
+   * Candidates are timed through the bridge op's launcher: `launcher` is libtf2tvm_launcher.so
+   * (default: build/runtime of this checkout), `threads` the task count per parallel loop
+   * (default: tuningThreads()'s rule, applied by the worker).
+   */
+  readonly tune?: { readonly trials: number; readonly log: string; readonly launcher?: string; readonly threads?: number };
   /** Where the job's log goes; default: a fresh file under the worker's logDir. */
   readonly log?: string;
   /** Keep the log when the job succeeds (default: deleted). */
@@ -61,8 +66,10 @@ export interface TuneJob extends ModuleFields {
   readonly db: string;
   /** Workload key -> candidates it should have in the database in all. */
   readonly trials: Readonly<Record<string, number>>;
-  /** Threads each candidate is measured on. */
+  /** Threads each candidate is measured on (tasks per parallel loop, as the bridge op runs them). */
   readonly threads: number;
+  /** The launcher library candidates are timed with (launcherLibrary()). */
+  readonly launcher: string;
   readonly seed?: number;
 }
 
@@ -97,12 +104,14 @@ export interface TuningTask {
   readonly trials: number;
   readonly untuned_ms: number | null;
   readonly best_ms: number | null;
+  /** Tasks per parallel loop the candidates were timed with (the bridge op's thread count). */
+  readonly threads: number;
   /** The best configuration beat the untuned one and went into the log. */
   readonly kept: boolean;
   readonly seconds: number;
 }
 
-export type TuningReport = { readonly reused: true } | { readonly reused: false; readonly tasks: readonly TuningTask[] };
+export type TuningReport = { readonly reused: true } | { readonly reused: false; readonly threads: number; readonly tasks: readonly TuningTask[] };
 
 export type BuildResult =
   | { readonly id: string; readonly ok: true; readonly seconds: number; readonly tvm_version: string; readonly tuning?: TuningReport }
@@ -142,7 +151,31 @@ export function buildScript(): string {
 }
 
 /** The modules build.py imports from its own folder (a test checks the list against its imports). */
-export const WORKER_MODULES = ['optimizations.py', 'relay_passes.py', 'tuning.py', 'tuning_db.py', 'x86_schedules.py'] as const;
+export const WORKER_MODULES = ['measure.py', 'optimizations.py', 'relay_passes.py', 'tuning.py', 'tuning_db.py', 'x86_schedules.py'] as const;
+
+/** The launcher library tuning times candidates with (runtime/build.sh builds it beside the op library). */
+export function launcherLibrary(): string {
+  return projectPath('build', 'runtime', 'libtf2tvm_launcher.so');
+}
+
+/**
+ * The thread count the bridge op will give a cluster's parallel loops, which tuning times
+ * candidates with (the same rule as backends/tvm/measure.py's tuning_threads):
+ * TF2TVM_NUM_THREADS, else TensorFlow's default intra-op pool size (TF_NUM_INTRAOP_THREADS
+ * when positive, else the CPUs this process may run on).
+ */
+export function tuningThreads(env: Readonly<Record<string, string | undefined>> = process.env): number {
+  const own = env.TF2TVM_NUM_THREADS;
+  if (own !== undefined && own !== '') {
+    const n = Number(own.trim());
+    if (!Number.isInteger(n) || n < 1 || n > 4096) {
+      throw errors.badFlag('TF2TVM_NUM_THREADS', `'${own}' is not a thread count (an integer from 1 to 4096)`);
+    }
+    return n;
+  }
+  const intra = Number.parseInt(env.TF_NUM_INTRAOP_THREADS ?? '', 10);
+  return Number.isInteger(intra) && intra > 0 ? intra : os.availableParallelism();
+}
 
 /**
  * What the cache key knows of the build code: the worker script and those of

@@ -7,7 +7,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { findToolchain, hostTarget } from '../../backends/python/toolchain.js';
-import { buildScriptHash } from '../../backends/tvm/worker.js';
+import { buildScriptHash, tuningThreads } from '../../backends/tvm/worker.js';
 import { errors, type Diagnostic } from '../../ir/support/diagnostics.js';
 import { projectPath } from '../../ir/support/project.js';
 import type { ReasonCode } from '../../ir/support/reasons.js';
@@ -98,7 +98,7 @@ export async function compile(req: CompileRequest): Promise<CompileResult> {
     target: req.target ?? hostTarget(),
     optLevel: req.optLevel,
     disableOpts: req.disableOpts ?? [],
-    ...(req.tune ? { tune: req.tune } : {}),
+    ...(req.tune ? { tune: req.tune, tuneThreads: tuningThreads() } : {}),
     tvmVersion: await toolchain.tvmVersion(),
     scriptHash: buildScriptHash(),
   };

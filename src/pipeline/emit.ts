@@ -12,7 +12,7 @@ import path from 'node:path';
 import { emitRelay, type EmittedRelay } from '../../backends/relay/emit.js';
 import { writeParamFiles, writeRelayText } from '../../backends/relay/files.js';
 import type { AppliedRecords } from '../../backends/tvm/tuning-db.js';
-import type { BuildJob } from '../../backends/tvm/worker.js';
+import { launcherLibrary, tuningThreads, type BuildJob } from '../../backends/tvm/worker.js';
 import type { EncapsulatedState } from '../../passes/state.js';
 import { cacheKey, type BuildCache } from '../cache.js';
 import type { Staging } from '../output.js';
@@ -25,6 +25,8 @@ export interface BuildSettings {
   readonly disableOpts: readonly string[];
   /** AutoTVM trials per task, when tuning. */
   readonly tune?: number;
+  /** When tuning: the tasks per parallel loop candidates are timed with (the bridge op's threads). */
+  readonly tuneThreads?: number;
   readonly tvmVersion: string;
   /** Hash of the build worker and its modules. */
   readonly scriptHash: string;
@@ -69,7 +71,7 @@ export function emitDrafts(state: EncapsulatedState, settings: BuildSettings, st
       target: settings.target,
       optLevel: settings.optLevel,
       disabled: settings.disableOpts,
-      ...(settings.tune ? { tune: settings.tune } : {}),
+      ...(settings.tune ? { tune: settings.tune, tuneThreads: settings.tuneThreads ?? tuningThreads() } : {}),
       tvmVersion: settings.tvmVersion,
       buildScript: settings.scriptHash,
     });
@@ -120,7 +122,9 @@ export function lookUpUnits(
       opt_level: settings.optLevel,
       out: staging.path(d.rel),
       disable: settings.disableOpts,
-      ...(tuningLog && settings.tune ? { tune: { trials: settings.tune, log: tuningLog } } : {}),
+      ...(tuningLog && settings.tune
+        ? { tune: { trials: settings.tune, log: tuningLog, launcher: launcherLibrary(), threads: settings.tuneThreads ?? tuningThreads() } }
+        : {}),
       ...(recordsLog ? { tuning_log: recordsLog } : {}),
       // A failed build's log is kept in OUT/logs; the worker deletes a successful job's log.
       log: staging.path('logs', `${d.cluster}_${d.shapeKey}.log`),

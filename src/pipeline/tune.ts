@@ -13,7 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { findToolchain, hostTarget } from '../../backends/python/toolchain.js';
 import { readTuningDb, targetIsa, workloadStates } from '../../backends/tvm/tuning-db.js';
-import { BuildWorker, buildScriptHash, type WorkloadTask } from '../../backends/tvm/worker.js';
+import { BuildWorker, buildScriptHash, launcherLibrary, type WorkloadTask } from '../../backends/tvm/worker.js';
 import { errors, type Diagnostic } from '../../ir/support/diagnostics.js';
 import type { ClusterOptions } from '../../passes/state.js';
 import { BuildCache } from '../cache.js';
@@ -187,6 +187,7 @@ export async function tune(req: TuneRequest): Promise<TuneResult> {
             db: path.resolve(req.db),
             trials: Object.fromEntries(mine.map(({ w, n }) => [w.key, n])),
             threads: req.threads,
+            launcher: launcherLibrary(),
           });
           if (!r.ok) throw errors.toolchainFailed(`tuning ${d.cluster}/${d.shapeKey}: ${r.error}${r.log ? ` (log: ${r.log})` : ''}`);
           for (const t of r.tuning) measuredThreads = Math.max(measuredThreads, t.threads);

@@ -121,8 +121,14 @@ describe('BuildWorker with real TVM', () => {
     const w = new BuildWorker(tc, { logDir: path.join(dir, 'logs') });
     const log = path.join(dir, 'tuning', 'small_net.log');
     try {
-      const first = await w.build(job('tuned', { tune: { trials: 3, log } }));
-      expect(first).toMatchObject({ ok: true, tuning: { reused: false } });
+      // Without the launcher library, tuning fails before timing anything on one thread.
+      const noLauncher = path.join(dir, 'no-such-folder', 'libtf2tvm_launcher.so');
+      const missing = await w.build(job('tuned_no_launcher', { tune: { trials: 3, log, launcher: noLauncher } }));
+      expect(missing).toMatchObject({ ok: false, error: expect.stringContaining(`launcher library ${noLauncher}`) as unknown });
+      expect(existsSync(log)).toBe(false);
+
+      const first = await w.build(job('tuned', { tune: { trials: 3, log, threads: 2 } }));
+      expect(first).toMatchObject({ ok: true, tuning: { reused: false, threads: 2 } });
       if (!first.ok || !first.tuning || first.tuning.reused) return;
       const tasks = first.tuning.tasks;
       // The convolution and the dense product.
@@ -133,6 +139,7 @@ describe('BuildWorker with real TVM', () => {
         expect(t.trials).toBeGreaterThan(0);
         expect(t.trials).toBeLessThanOrEqual(3);
         expect(t.untuned_ms).toBeGreaterThan(0);
+        expect(t.threads).toBe(2);
         // A configuration goes into the log only when it beat the untuned one.
         if (t.kept) expect(t.best_ms!).toBeLessThan(t.untuned_ms!);
       }

@@ -75,7 +75,7 @@ def prepare():
     tvm_dir = tvm_package_dir()
     checker = os.path.join(WORK, "executor_check")
     sources = [os.path.join(HERE, "executor_check.cc")] + [
-        os.path.join(RUNTIME_SRC, f) for f in ("tvm_executor.cc", "graph_json.cc", "sha256.cc")
+        os.path.join(RUNTIME_SRC, f) for f in ("tvm_executor.cc", "parallel_launch.cc", "graph_json.cc", "sha256.cc")
     ]
     subprocess.run(
         [

@@ -1,9 +1,9 @@
 // tf2tvm tune MODEL --trials N --tuning-db FILE: tune the model's workloads
 // into a tuning database that `compile --tuning-db FILE` applies.
 
-import os from 'node:os';
 import type { Command } from 'commander';
 import { disabledOptimizations, OPTIMIZATIONS } from '../../../backends/tvm/optimizations.js';
+import { tuningThreads } from '../../../backends/tvm/worker.js';
 import { errors } from '../../../ir/support/diagnostics.js';
 import { defaultCacheDir } from '../../cache.js';
 import { tune, type TuneProgress, type TuneResult } from '../../pipeline/tune.js';
@@ -81,7 +81,7 @@ export function registerTune(program: Command): void {
       `tune the build without these optimisations (comma-separated: ${OPTIMIZATIONS.map((x) => x.name).join(', ')})`,
       commaList,
     )
-    .option('--threads <n>', 'threads each candidate is measured on (default: the cores)', positiveInt)
+    .option('--threads <n>', 'threads each candidate is measured on (default: the bridge op\'s: TF2TVM_NUM_THREADS, else TensorFlow\'s intra-op pool size)', positiveInt)
     .option('--cache-dir <dir>', 'build cache (remembers each artifact\'s workloads)', defaultCacheDir())
     .option('--json', 'print one JSON document on stdout')
     .action(async (model: string, o: Flags) => {
@@ -96,7 +96,7 @@ export function registerTune(program: Command): void {
           disableOpts: disabledOptimizations(o.disableOpt ?? []),
           db: o.tuningDb,
           trials: o.trials,
-          threads: o.threads ?? os.availableParallelism(),
+          threads: o.threads ?? tuningThreads(),
           cacheDir: o.cacheDir ?? defaultCacheDir(),
           warn: printDiagnostic,
           progress: progressLine(Boolean(o.json)),

@@ -1,0 +1,178 @@
+"""How `--tune` times a candidate: as the bridge op will run it.
+
+This TVM's runtime runs every parallel loop on one thread, while the bridge
+op runs them on TensorFlow's intra-op threads through its own launcher
+(runtime/parallel_launch.cc). A schedule that is best on one core is not
+necessarily best on several, so candidates are timed through that same
+launcher: the launcher library (runtime/launcher.cc, built by
+runtime/build.sh beside the op library as libtf2tvm_launcher.so) runs the
+launcher on a plain thread pool. Each candidate is built, exported to a
+temporary .so, loaded, its __TVMBackendParallelLaunch redirected to the
+launcher, and timed with time_evaluator with its loops split into as many
+tasks as the bridge op will use.
+
+The thread count is the bridge op's (docs/bridge-op.md "Threads"):
+TF2TVM_NUM_THREADS if set, else the size TensorFlow gives its intra-op pool
+by default (TF_NUM_INTRAOP_THREADS if set, else the CPUs this process may
+run on); a job may name it instead.
+"""
+
+import ctypes
+import os
+import shutil
+import tempfile
+
+import numpy as np
+import tvm
+
+LAUNCHER_LIBRARY = "libtf2tvm_launcher.so"
+# The bridge op's override of its task count (bridge_op.cc's kNumThreadsEnv).
+NUM_THREADS_ENV = "TF2TVM_NUM_THREADS"
+_MAX_THREADS = 4096
+
+# time_evaluator settings per candidate: enough to rank, short enough to try many.
+_MIN_REPEAT_MS = 20
+_REPEAT = 3
+
+
+class LauncherMissing(RuntimeError):
+    """The launcher library cannot be loaded: tuning would time candidates on one thread."""
+
+
+def default_launcher_path():
+    """Where runtime/build.sh puts the library in a checkout: build/runtime beside the op library."""
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    return os.path.join(root, "build", "runtime", LAUNCHER_LIBRARY)
+
+
+def _thread_count(value, what):
+    try:
+        n = int(value)
+    except (TypeError, ValueError):
+        n = 0
+    if isinstance(value, bool) or not 1 <= n <= _MAX_THREADS or str(value).strip() != str(n):
+        raise ValueError(f"{what}={value!r} is not a thread count (an integer from 1 to {_MAX_THREADS})")
+    return n
+
+
+def tuning_threads(requested=None, environ=None):
+    """The task count of the bridge op's parallel loops, which candidates are timed with.
+
+    `requested` (a job's "threads") wins; then TF2TVM_NUM_THREADS, as in the
+    bridge op; then TensorFlow's default intra-op pool size:
+    TF_NUM_INTRAOP_THREADS when it is a positive integer, else the number of
+    CPUs this process may run on (TensorFlow's port::MaxParallelism: the
+    scheduling affinity, not os.cpu_count())."""
+    env = os.environ if environ is None else environ
+    if requested is not None:
+        return _thread_count(requested, "threads")
+    value = env.get(NUM_THREADS_ENV, "")
+    if value != "":
+        return _thread_count(value, NUM_THREADS_ENV)
+    try:
+        intra = int(env.get("TF_NUM_INTRAOP_THREADS", ""))
+    except ValueError:
+        intra = 0
+    if intra > 0:
+        return intra
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:
+        return os.cpu_count() or 1
+
+
+class Launcher:
+    """The launcher library through ctypes (its C API is runtime/launcher.cc's header)."""
+
+    def __init__(self, path=None):
+        self.path = os.path.abspath(path or default_launcher_path())
+        hint = (
+            "it is built by runtime/build.sh beside the op library (scripts/setup.sh does so); "
+            "without it candidates would be timed on one thread, not as the bridge op runs them"
+        )
+        if not os.path.isfile(self.path):
+            raise LauncherMissing(f"tuning needs the launcher library {self.path}, which does not exist: {hint}")
+        try:
+            lib = ctypes.CDLL(self.path)
+            self._redirect = lib.tf2tvm_launcher_redirect
+            self._set_threads = lib.tf2tvm_launcher_set_threads
+            self._threads = lib.tf2tvm_launcher_threads
+        except (OSError, AttributeError) as exc:
+            raise LauncherMissing(f"tuning cannot load the launcher library {self.path} ({exc}): {hint}") from exc
+        self._redirect.argtypes = [ctypes.c_char_p]
+        self._redirect.restype = ctypes.c_int
+        self._set_threads.argtypes = [ctypes.c_int]
+        self._set_threads.restype = ctypes.c_int
+        self._threads.argtypes = []
+        self._threads.restype = ctypes.c_int
+
+    def redirect(self, so_path):
+        """Points the parallel loops of the library loaded from `so_path` at the
+        launcher. Returns "redirected", "no-parallel-loop" or "barrier" (the
+        code uses TVMBackendParallelBarrier, so the bridge op also leaves it to
+        the runtime's launcher: one thread); raises if it is not loaded."""
+        status = self._redirect(os.fsencode(so_path))
+        if status == -1:
+            raise RuntimeError(f"{so_path} is not loaded in this process: nothing to redirect")
+        return {0: "redirected", 1: "no-parallel-loop", 2: "barrier"}[status]
+
+    def set_threads(self, n):
+        """The calling thread's parallel loops then run as n tasks (1: inline)."""
+        if self._set_threads(int(n)) != 0:
+            raise ValueError(f"not a thread count: {n}")
+
+    def threads(self):
+        return self._threads()
+
+
+def random_args(args, rng):
+    arrays = []
+    for t in args:
+        shape = [int(d) for d in t.shape]
+        if t.dtype.startswith("float"):
+            data = rng.uniform(-1, 1, size=shape).astype(t.dtype)
+        else:
+            data = np.zeros(shape, dtype=t.dtype)
+        arrays.append(tvm.nd.array(data))
+    return arrays
+
+
+class Measurer:
+    """Times candidates on `threads` tasks per parallel loop through the launcher."""
+
+    def __init__(self, launcher=None, threads=None):
+        self.launcher = launcher if isinstance(launcher, Launcher) else Launcher(launcher)
+        self.threads = tuning_threads(threads)
+
+    def time_module(self, build, arrays, entry=None):
+        """Median seconds per call of the module `build` returns (a tvm.build
+        result), run the way the bridge op runs it: exported, loaded,
+        redirected, its loops on `threads` tasks."""
+        folder = tempfile.mkdtemp(prefix="tf2tvm-measure-")
+        try:
+            path = os.path.join(folder, "candidate.so")
+            build.export_library(path)
+            module = tvm.runtime.load_module(path)
+            self.launcher.redirect(path)
+            self.launcher.set_threads(self.threads)
+            try:
+                timer = module.time_evaluator(
+                    entry or module.entry_name, tvm.cpu(), number=1, repeat=_REPEAT, min_repeat_ms=_MIN_REPEAT_MS
+                )
+                return float(np.median(timer(*arrays).results))
+            finally:
+                self.launcher.set_threads(1)
+                del module
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
+
+    def measure(self, task, config, target, rng):
+        """Median seconds per call of the AutoTVM task built with `config`;
+        None if it does not build or run."""
+        try:
+            with target:
+                sch, args = task.instantiate(config)
+                func = tvm.build(sch, args, target=target)
+            return self.time_module(func, random_args(args, rng))
+        except Exception:  # a candidate that does not build or run is just a bad candidate
+            return None
