@@ -211,7 +211,10 @@ def tune_tasks(job):
     ):
         raise ValueError('a tune job needs "trials": {workload: int} and "db": path')
     launcher, threads = job.get("launcher"), job.get("threads")
-    if not ((launcher is None or isinstance(launcher, str)) and (threads is None or (isinstance(threads, int) and threads > 0))):
+    if not (
+        (launcher is None or isinstance(launcher, str))
+        and (threads is None or (isinstance(threads, int) and threads > 0))
+    ):
         raise ValueError('a tune job\'s "launcher" must be a path and "threads" a positive int')
     # Before any work: a missing launcher fails here, never times on one thread.
     measurer = measure.Measurer(launcher, threads)

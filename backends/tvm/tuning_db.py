@@ -102,7 +102,9 @@ def _tensor_calls(func):
                     tensors.append((tuple(int(d) for d in ty.shape), str(ty.dtype)))
             attrs = node.attrs
             strides = tuple(int(x) for x in attrs.strides) if attrs is not None and hasattr(attrs, "strides") else None
-            dilation = tuple(int(x) for x in attrs.dilation) if attrs is not None and hasattr(attrs, "dilation") else None
+            dilation = (
+                tuple(int(x) for x in attrs.dilation) if attrs is not None and hasattr(attrs, "dilation") else None
+            )
             calls.append((str(node.op.name), tuple(tensors), strides, dilation))
 
     relay.analysis.post_order_visit(func, visit)

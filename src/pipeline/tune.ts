@@ -171,7 +171,9 @@ export async function tune(req: TuneRequest): Promise<TuneResult> {
     let measuredThreads = 0;
     try {
       for (const d of drafts) {
-        const mine = workloads.map((w, i) => ({ w, n: allotted[i]! })).filter(({ w, n }) => w.draft === d && n > (before.get(w.key)?.candidates ?? 0));
+        const mine = workloads
+          .map((w, i) => ({ w, n: allotted[i]! }))
+          .filter(({ w, n }) => w.draft === d && n > (before.get(w.key)?.candidates ?? 0));
         if (mine.length === 0) continue;
         const timer = setInterval(() => progress.poll(), 1000);
         try {

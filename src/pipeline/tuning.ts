@@ -33,7 +33,8 @@ export async function listTasks(
         opt_level: settings.optLevel,
         disable: settings.disableOpts,
       });
-      if (!r.ok) throw errors.toolchainFailed(`listing the tunable workloads of ${d.cluster}/${d.shapeKey}: ${r.error}${r.log ? ` (log: ${r.log})` : ''}`);
+      if (!r.ok)
+        throw errors.toolchainFailed(`listing the tunable workloads of ${d.cluster}/${d.shapeKey}: ${r.error}${r.log ? ` (log: ${r.log})` : ''}`);
       cache.storeWorkloads(
         d.baseKey,
         r.tasks.map((t) => t.workload),

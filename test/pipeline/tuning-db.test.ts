@@ -94,7 +94,13 @@ test('workloads merge across artifacts: weights add, the first artifact tunes it
   const d2 = { cluster: 'cluster_1' } as Draft;
   const merged = mergeWorkloads(
     new Map([
-      [d1, [{ workload: 'small', task: 't', flop: 10, weight: 1 }, { workload: 'big', task: 't', flop: 100, weight: 1 }]],
+      [
+        d1,
+        [
+          { workload: 'small', task: 't', flop: 10, weight: 1 },
+          { workload: 'big', task: 't', flop: 100, weight: 1 },
+        ],
+      ],
       [d2, [{ workload: 'small', task: 't', flop: 10, weight: 20 }]],
     ]),
   );

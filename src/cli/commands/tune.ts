@@ -71,7 +71,11 @@ export function registerTune(program: Command): void {
     .command('tune')
     .description("tune the model's convolutions and dense products into a tuning database for compile --tuning-db")
     .argument('<model>', 'frozen GraphDef (binary .pb)')
-    .requiredOption('--trials <n>', 'measured candidates for the whole model, spread over its workloads (those already in the database count)', positiveInt)
+    .requiredOption(
+      '--trials <n>',
+      'measured candidates for the whole model, spread over its workloads (those already in the database count)',
+      positiveInt,
+    )
     .requiredOption('--tuning-db <file>', 'the tuning database (JSON lines): created, or continued where an earlier tune stopped');
   addGraphOptions(cmd)
     .option('--target <target>', 'TVM target (default: llvm for the host CPU)')
@@ -81,8 +85,12 @@ export function registerTune(program: Command): void {
       `tune the build without these optimisations (comma-separated: ${OPTIMIZATIONS.map((x) => x.name).join(', ')})`,
       commaList,
     )
-    .option('--threads <n>', 'threads each candidate is measured on (default: the bridge op\'s: TF2TVM_NUM_THREADS, else TensorFlow\'s intra-op pool size)', positiveInt)
-    .option('--cache-dir <dir>', 'build cache (remembers each artifact\'s workloads)', defaultCacheDir())
+    .option(
+      '--threads <n>',
+      "threads each candidate is measured on (default: the bridge op's: TF2TVM_NUM_THREADS, else TensorFlow's intra-op pool size)",
+      positiveInt,
+    )
+    .option('--cache-dir <dir>', "build cache (remembers each artifact's workloads)", defaultCacheDir())
     .option('--json', 'print one JSON document on stdout')
     .action(async (model: string, o: Flags) => {
       await runCommand(Boolean(o.json), async () => {
