@@ -200,6 +200,12 @@ export const errors = {
       action: 'Check the attribute: no real model needs such a value there.',
     },
   ),
+  badShapeLog: errorFactory(1020, (path: string, line: number, why: string) => `bad --shapes-from file ${path}, line ${line}: ${why}`, {
+    meaning:
+      'A --shapes-from file is not a shape log as the bridge op writes it (TF2TVM_SHAPE_LOG): one JSON object per line with "cluster" and "inputs".',
+    action:
+      'Give the file TF2TVM_SHAPE_LOG wrote, unedited (blank lines are skipped); a line cut short by a killed process is the usual cause: delete it.',
+  }),
 
   // 2xxx: the command line itself is wrong.
   badShapesFlag: errorFactory(2001, (value: string, why: string) => `bad --shapes value '${value}': ${why}`, {
@@ -262,6 +268,15 @@ export const warnings = {
     {
       meaning: 'TVM failed to build a cluster, so the output keeps its nodes in TensorFlow.',
       action: 'Nothing is needed to run the output; read the log to see why, and report it if the ops should compile.',
+    },
+  ),
+  noNativeFunction: warningFactory(
+    3102,
+    (cluster: string, why: string) =>
+      `cluster '${cluster}' gets no TensorFlow fallback function; its bridge op fails where no artifact can run (${why})`,
+    {
+      meaning: "A cluster's subgraph could not be written as a function for the bridge op to fall back to.",
+      action: 'Compile for every shape the model will see (--shapes, --batch, --shapes-from), or report the reason given.',
     },
   ),
 };
