@@ -3,9 +3,14 @@
 // cluster (or which is a graph output) is replaced by an Identity / IdentityN
 // of the same name reading the bridge node; a member only used by control
 // edges becomes a NoOp of the same name. Constants left without consumers are
-// dropped (their values live in the compiled artifacts).
+// dropped (their values live in the compiled artifacts). Unless fallback is
+// off, each bridge node also names its cluster's original subgraph, added to
+// the graph's function library (native-function.ts), which its kernel runs
+// when no artifact can.
 
-import { makeAttr, makeNode, type GraphDef, type NodeDef } from '../ir/tf/graphdef/io.js';
+import { makeAttr, makeFunctionLibrary, makeNode, type FunctionDef, type GraphDef, type NodeDef } from '../ir/tf/graphdef/io.js';
+import { requiredCpuFeatures } from '../ir/support/cpu-features.js';
+import { nativeFunction } from './native-function.js';
 import type { Cluster, TypedState } from './state.js';
 import { dtypeToTf } from '../ir/tf/dtypes.js';
 import { tensorName } from '../ir/tf/graph.js';
@@ -27,6 +32,10 @@ export interface BuiltCluster {
 export interface RewriteOptions {
   readonly tvmVersion: string;
   readonly target: string;
+  /** Write each cluster's subgraph as a function the bridge op can fall back to (default true). */
+  readonly fallback?: boolean;
+  /** Told about each cluster that gets no function, and why. */
+  readonly noFunction?: (cluster: string, why: string) => void;
 }
 
 function ref(t: { node: string; index: number }): string {
@@ -40,7 +49,7 @@ function uniqueName(base: string, taken: Set<string>): string {
   return name;
 }
 
-function bridgeNode(state: TypedState, built: BuiltCluster, name: string, opts: RewriteOptions): NodeDef {
+function bridgeNode(state: TypedState, built: BuiltCluster, name: string, opts: RewriteOptions, nativeFunc: string | undefined): NodeDef {
   const { cluster, artifacts } = built;
   const typeOf = (set: number, t: { node: string; index: number }): TensorType => {
     const type = state.types[set]!.get(t.node)?.outputs[t.index];
@@ -49,6 +58,7 @@ function bridgeNode(state: TypedState, built: BuiltCluster, name: string, opts: 
   };
   const inputTypes = cluster.inputs.map((t) => typeOf(0, t));
   const outputTypes = cluster.outputs.map((t) => typeOf(0, t));
+  const features = requiredCpuFeatures(opts.target);
   // Attribute keys in sorted order, as TensorFlow's deterministic serialisation writes them.
   return makeNode({
     name,
@@ -61,7 +71,9 @@ function bridgeNode(state: TypedState, built: BuiltCluster, name: string, opts: 
       artifacts: makeAttr.listS(artifacts.map((a) => a.path)),
       cluster: makeAttr.s(cluster.name),
       input_shapes: makeAttr.listShape(artifacts.flatMap((a) => cluster.inputs.map((t) => typeOf(a.shapeSet, t).shape))),
+      ...(nativeFunc !== undefined ? { native_func: makeAttr.func(nativeFunc) } : {}),
       output_shapes: makeAttr.listShape(artifacts.flatMap((a) => cluster.outputs.map((t) => typeOf(a.shapeSet, t).shape))),
+      ...(features.length > 0 ? { required_cpu_features: makeAttr.listS(features) } : {}),
       target: makeAttr.s(opts.target),
       tvm_version: makeAttr.s(opts.tvmVersion),
     },
@@ -93,9 +105,23 @@ export function rewriteGraph(state: TypedState, built: readonly BuiltCluster[], 
   const taken = new Set(original.map((n) => n.name));
   const replacement = new Map<string, NodeDef[]>();
   const removed = new Set<string>();
+  const library = state.graph.library;
+  const functionNames = new Set((library?.function ?? []).map((f) => f.signature?.name ?? ''));
+  const functions: FunctionDef[] = [];
   for (const b of built) {
     const bridge = uniqueName(`tf2tvm/${b.cluster.name}`, taken);
-    replacement.set(b.cluster.nodes[0]!, [bridgeNode(state, b, bridge, opts), ...nameKeepers(state, b.cluster, bridge)]);
+    let nativeFunc: string | undefined;
+    if (opts.fallback !== false) {
+      const fname = uniqueName(`tf2tvm_${b.cluster.name.replace(/[^A-Za-z0-9_]/g, '_')}_native`, functionNames);
+      const f = nativeFunction(state, b.cluster, fname);
+      if (f.ok) {
+        functions.push(f.fn);
+        nativeFunc = fname;
+      } else {
+        opts.noFunction?.(b.cluster.name, f.why);
+      }
+    }
+    replacement.set(b.cluster.nodes[0]!, [bridgeNode(state, b, bridge, opts, nativeFunc), ...nameKeepers(state, b.cluster, bridge)]);
     for (const m of [...b.cluster.nodes, ...b.cluster.baked]) removed.add(m);
   }
   const nodes: NodeDef[] = [];
@@ -104,7 +130,14 @@ export function rewriteGraph(state: TypedState, built: readonly BuiltCluster[], 
     if (r) nodes.push(...r);
     else if (!removed.has(n.name)) nodes.push(n);
   }
-  return { ...state.graph, node: dropOrphanConstants(nodes, original) };
+  const out = { ...state.graph, node: dropOrphanConstants(nodes, original) };
+  if (functions.length === 0) return out;
+  const lib = makeFunctionLibrary([...(library?.function ?? []), ...functions]);
+  if (library) {
+    if (library.gradient.length > 0) lib.gradient = library.gradient;
+    if (library.registered_gradients.length > 0) lib.registered_gradients = library.registered_gradients;
+  }
+  return { ...out, library: lib };
 }
 
 /** Drop Const nodes that had consumers before the rewrite and have none now. */

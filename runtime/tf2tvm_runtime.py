@@ -10,8 +10,13 @@ TF2TVMBridgeOp kernel) and libtvm_runtime.so. Typical use:
 
 Without this module: load OUT/runtime/libtf2tvm_op.so with
 tf.load_op_library and set TF2TVM_ARTIFACT_DIR=OUT before running the graph.
+
+fallback_counts() tells how often bridge ops ran their cluster's TensorFlow
+subgraph instead of TVM, per cluster and reason (docs/bridge-op.md).
 """
 
+import ctypes
+import json
 import os
 
 import tensorflow as tf
@@ -20,6 +25,7 @@ _HERE = os.path.dirname(os.path.abspath(__file__))
 _BRIDGE_OP = "TF2TVMBridgeOp"
 
 _op_library = None
+_counts_library = None
 
 
 def load_op_library():
@@ -54,3 +60,37 @@ def load(out_dir):
         if node.op == _BRIDGE_OP:
             node.attr["artifact_dir"].s = out_dir.encode()
     return graph_def
+
+
+def _counts():
+    """The op library through ctypes (the same loaded copy TensorFlow uses)."""
+    global _counts_library
+    if _counts_library is None:
+        load_op_library()
+        lib = ctypes.CDLL(os.path.join(_HERE, "libtf2tvm_op.so"))
+        lib.TF2TVM_FallbackCounts.restype = ctypes.c_long
+        lib.TF2TVM_FallbackCounts.argtypes = [ctypes.c_char_p, ctypes.c_long]
+        lib.TF2TVM_ResetFallbackCounts.restype = None
+        _counts_library = lib
+    return _counts_library
+
+
+def fallback_counts():
+    """{cluster: {reason: calls}} for every bridge op call of this process that
+    ran its cluster's TensorFlow subgraph instead of TVM.
+
+    Reasons: no-artifact, missing, unreadable, sha256, cpu-features,
+    load-error, run-error (docs/bridge-op.md, "Fallback").
+    """
+    lib = _counts()
+    size = lib.TF2TVM_FallbackCounts(None, 0)
+    while True:  # the counts may grow between the calls
+        buf = ctypes.create_string_buffer(size + 64)
+        size = lib.TF2TVM_FallbackCounts(buf, size + 64)
+        if size < len(buf):
+            return json.loads(buf.value.decode())
+
+
+def reset_fallback_counts():
+    """Sets every fallback count of this process back to zero."""
+    _counts().TF2TVM_ResetFallbackCounts()

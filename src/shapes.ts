@@ -68,12 +68,24 @@ function batchRequests(phs: readonly PlaceholderInfo[], batch: readonly number[]
   });
 }
 
-/** Resolve --shapes values (possibly none) or --batch sizes into full, checked shape sets. */
-export function resolveShapeSets(view: GraphView, request: ShapeRequest): ShapeSet[] {
+/**
+ * Resolve --shapes values (possibly none) or --batch sizes into full, checked
+ * shape sets; `extra` (from --shapes-from) are added after them, and replace
+ * the graph's own shapes when no --shapes or --batch was given.
+ */
+export function resolveShapeSets(view: GraphView, request: ShapeRequest, extra: readonly ReadonlyMap<string, readonly number[]>[] = []): ShapeSet[] {
   const phs = placeholders(view);
   const known = phs.map((p) => p.name);
   const flags: readonly string[] = Array.isArray(request) ? request : [];
-  const requests = 'batch' in request ? batchRequests(phs, request.batch) : flags.length ? flags.map(parseShapesFlag) : [new Map<string, number[]>()];
+  const base =
+    'batch' in request
+      ? batchRequests(phs, request.batch)
+      : flags.length
+        ? flags.map(parseShapesFlag)
+        : extra.length
+          ? []
+          : [new Map<string, number[]>()];
+  const requests: ReadonlyMap<string, readonly number[]>[] = [...base, ...extra];
   const sets: ShapeSet[] = [];
   const keys = new Set<string>();
   for (const req of requests) {

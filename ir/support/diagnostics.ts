@@ -204,6 +204,12 @@ export const errors = {
     meaning: 'A --tuning-db file is not a tuning database tf2tvm wrote (or it is unreadable).',
     action: 'Point --tuning-db at a file written by tf2tvm tune, or at a new path to start one.',
   }),
+  badShapeLog: errorFactory(1021, (path: string, line: number, why: string) => `bad --shapes-from file ${path}, line ${line}: ${why}`, {
+    meaning:
+      'A --shapes-from file is not a shape log as the bridge op writes it (TF2TVM_SHAPE_LOG): one JSON object per line with "cluster" and "inputs".',
+    action:
+      'Give the file TF2TVM_SHAPE_LOG wrote, unedited (blank lines are skipped); a line cut short by a killed process is the usual cause: delete it.',
+  }),
 
   // 2xxx: the command line itself is wrong.
   badShapesFlag: errorFactory(2001, (value: string, why: string) => `bad --shapes value '${value}': ${why}`, {
@@ -266,6 +272,15 @@ export const warnings = {
     {
       meaning: 'TVM failed to build a cluster, so the output keeps its nodes in TensorFlow.',
       action: 'Nothing is needed to run the output; read the log to see why, and report it if the ops should compile.',
+    },
+  ),
+  noNativeFunction: warningFactory(
+    3102,
+    (cluster: string, why: string) =>
+      `cluster '${cluster}' gets no TensorFlow fallback function; its bridge op fails where no artifact can run (${why})`,
+    {
+      meaning: "A cluster's subgraph could not be written as a function for the bridge op to fall back to.",
+      action: 'Compile for every shape the model will see (--shapes, --batch, --shapes-from), or report the reason given.',
     },
   ),
 };

@@ -12,22 +12,35 @@ import { PASS_NAMES, clusterTyped, inferTypes } from '../../passes/index.js';
 import { PassManager } from '../../passes/pass-manager.js';
 import type { ClusterOptions, ClusteredState, EncapsulatedState } from '../../passes/state.js';
 import { resolveShapeSets, type ShapeRequest } from '../shapes.js';
+import { readShapeLog, shapeSetsFromLog } from '../shape-log.js';
 
 export interface AnalyzeOptions {
   readonly printAfter: readonly string[];
   readonly verifyIr: boolean;
   readonly print: (pass: string, text: string) => void;
+  /** --shapes-from: a shape log (TF2TVM_SHAPE_LOG) whose shapes are compiled too. */
+  readonly shapesFrom?: string;
 }
 
 /** Read, validate, run the passes: the state every later stage reads. */
 export async function analyzeModel(model: string, shapes: ShapeRequest, cluster: ClusterOptions, opts: AnalyzeOptions): Promise<EncapsulatedState> {
   const graph = await readGraphDef(model);
   validateGraph(graph);
-  const pm = new PassManager(PASS_NAMES, { verify: opts.verifyIr, printAfter: opts.printAfter, print: opts.print });
   const view = new GraphView(graph);
-  const shapeSets = resolveShapeSets(view, shapes);
-  const typed = await inferTypes({ graph, view, shapeSets, options: cluster }, pm, (sets) => tensorflowShapes(model, sets));
-  return clusterTyped(typed, pm);
+  const run = async (shapeSets: ReturnType<typeof resolveShapeSets>, printing: boolean): Promise<EncapsulatedState> => {
+    const pm = new PassManager(PASS_NAMES, { verify: opts.verifyIr, printAfter: printing ? opts.printAfter : [], print: opts.print });
+    const typed = await inferTypes({ graph, view, shapeSets, options: cluster }, pm, (sets) => tensorflowShapes(model, sets));
+    return clusterTyped(typed, pm);
+  };
+  if (opts.shapesFrom === undefined) return run(resolveShapeSets(view, shapes), true);
+  // The log names clusters and their inputs: a first analysis (at the given
+  // shapes, else at batch 1) finds which placeholders those inputs are.
+  const records = readShapeLog(opts.shapesFrom);
+  const given = Array.isArray(shapes) ? shapes.length > 0 : true;
+  const probe = await run(resolveShapeSets(view, given ? shapes : { batch: [1] }), false);
+  const extra = shapeSetsFromLog(view, probe.clusters, records);
+  if (given && extra.length === 0) return run(resolveShapeSets(view, shapes), true);
+  return run(resolveShapeSets(view, shapes, extra), true);
 }
 
 export interface Unclustered {

@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { findToolchain, hostTarget } from '../../backends/python/toolchain.js';
 import { buildScriptHash, tuningThreads } from '../../backends/tvm/worker.js';
-import { errors, type Diagnostic } from '../../ir/support/diagnostics.js';
+import { errors, warnings, type Diagnostic } from '../../ir/support/diagnostics.js';
 import { projectPath } from '../../ir/support/project.js';
 import type { ReasonCode } from '../../ir/support/reasons.js';
 import type { ClusterOptions } from '../../passes/state.js';
@@ -28,6 +28,8 @@ export interface CompileRequest {
   readonly model: string;
   readonly out: string;
   readonly shapes: ShapeRequest;
+  /** A shape log (TF2TVM_SHAPE_LOG) whose shapes are compiled too. */
+  readonly shapesFrom?: string;
   readonly cluster: ClusterOptions;
   readonly target?: string;
   readonly optLevel: number;
@@ -38,6 +40,8 @@ export interface CompileRequest {
   /** A tuning database (`tf2tvm tune`) whose records the builds apply. */
   readonly tuningDb?: string;
   readonly strict: boolean;
+  /** false: bridge ops get no fallback function (compile --no-fallback). Default true. */
+  readonly fallback?: boolean;
   readonly jobs: number;
   readonly cacheDir: string;
   readonly depfile?: string;
@@ -117,8 +121,14 @@ export async function compile(req: CompileRequest): Promise<CompileResult> {
     laps.lap('tvm_build_ms');
     writeRuntime(staging, runtimeDir);
 
+    const warned = new Set<string>();
     const output = {
       model: path.basename(req.model),
+      fallback: req.fallback !== false,
+      noFunction: (cluster: string, why: string): void => {
+        if (!warned.has(cluster)) req.warn(warnings.noNativeFunction(cluster, why));
+        warned.add(cluster);
+      },
       target: settings.target,
       tvmVersion: settings.tvmVersion,
       tune: req.tune,

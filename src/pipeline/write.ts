@@ -29,12 +29,26 @@ export interface GraphOutput {
   readonly tvmVersion: string;
   readonly tune?: number;
   readonly failed: ReadonlyMap<string, { readonly error: string }>;
+  /** Write each cluster's subgraph as the bridge op's fallback function (default true). */
+  readonly fallback?: boolean;
+  /** Told about each cluster that gets no fallback function. */
+  readonly noFunction?: (cluster: string, why: string) => void;
   readonly selection?: { readonly margin: number; readonly clusters: readonly SelectionDecision[] };
 }
 
 /** OUT/model.pb with `clusters` replaced by bridge nodes, and OUT/manifest.json. */
 export function writeGraph(staging: Staging, state: TypedState, clusters: readonly BuiltCluster[], o: GraphOutput): void {
-  writeFileSync(staging.path('model.pb'), encodeGraphDef(rewriteGraph(state, clusters, { tvmVersion: o.tvmVersion, target: o.target })));
+  writeFileSync(
+    staging.path('model.pb'),
+    encodeGraphDef(
+      rewriteGraph(state, clusters, {
+        tvmVersion: o.tvmVersion,
+        target: o.target,
+        ...(o.fallback !== undefined ? { fallback: o.fallback } : {}),
+        ...(o.noFunction ? { noFunction: o.noFunction } : {}),
+      }),
+    ),
+  );
   const manifest = {
     tf2tvm: 1,
     model: o.model,

@@ -34,10 +34,14 @@ test('two batch sizes give two artifacts per cluster, each selected and verified
     ['1x16x16x3', true],
     ['3x16x16x3', true],
   ]);
-  // A shape that was not compiled is a clear error from the bridge op.
-  const bad = await tf2tvmJson<VerifyDoc>(['verify', fixture('dynamic_batch'), out, '--shapes', 'x=2x16x16x3']);
+  // A shape that was not compiled runs the cluster's TensorFlow subgraph...
+  const other = await tf2tvmJson<VerifyDoc>(['verify', fixture('dynamic_batch'), out, '--shapes', 'x=2x16x16x3']);
+  expect(other.doc.ok).toBe(true);
+  // ...and without fallback it is a clear error from the bridge op.
+  const bad = await tf2tvmJson<VerifyDoc>(['verify', fixture('dynamic_batch'), out, '--shapes', 'x=2x16x16x3'], { TF2TVM_FALLBACK: '0' });
   expect(bad.r.exitCode).not.toBe(0);
   expect(bad.r.stderr).toMatch(/no compiled artifact for input shapes/);
+  expect(bad.r.stderr).toMatch(/cluster '\w+'/);
 });
 
 test('--batch and --shapes together are a usage error', async () => {

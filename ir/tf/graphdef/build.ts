@@ -7,24 +7,31 @@
 
 import type protobuf from 'protobufjs';
 import {
+  ArgDefType,
   AttrValueType,
   DimType,
+  FunctionDefLibraryType,
+  FunctionDefType,
   GraphDefType,
   ListValueType,
   NameAttrListType,
   NodeDefType,
+  OpDefType,
   TensorShapeProtoType,
   VersionDefType,
 } from './schema.js';
 import {
   bigIntToInt64,
   type AttrKind,
+  type ArgDef,
   type AttrValue,
+  type FunctionDef,
   type FunctionDefLibrary,
   type GraphDef,
   type ListValue,
   type NameAttrList,
   type NodeDef,
+  type OpDef,
   type TensorProto,
   type TensorShapeProto,
   type VersionDef,
@@ -164,4 +171,49 @@ export function makeGraphDef(spec: GraphSpec): GraphDef {
   if (spec.versions) props.versions = spec.versions;
   if (spec.library) props.library = spec.library;
   return create(GraphDefType, props);
+}
+
+/** One argument of a function signature: a name and a fixed DataType. */
+export interface ArgSpec {
+  name: string;
+  /** A DataType value. */
+  type: number;
+}
+
+function makeArgDef(a: ArgSpec): ArgDef {
+  return create(ArgDefType, a.type === 0 ? { name: a.name } : { name: a.name, type: a.type });
+}
+
+export interface FunctionSpec {
+  name: string;
+  inputs: readonly ArgSpec[];
+  outputs: readonly ArgSpec[];
+  /** Body nodes; their inputs in function form: `arg`, `node:output_arg:index`, `^node`. */
+  nodes: readonly NodeDef[];
+  /** Output arg name -> the body tensor it returns. Written in sorted key order, as TensorFlow's deterministic serialisation writes maps. */
+  ret: Readonly<Record<string, string>>;
+  attr?: Record<string, AttrValue>;
+}
+
+/** A FunctionDef with a signature of fixed-type arguments (no type attrs). */
+export function makeFunctionDef(spec: FunctionSpec): FunctionDef {
+  const sigProps: Record<string, unknown> = { name: spec.name };
+  if (spec.inputs.length > 0) sigProps.input_arg = spec.inputs.map(makeArgDef);
+  if (spec.outputs.length > 0) sigProps.output_arg = spec.outputs.map(makeArgDef);
+  const signature = create<OpDef>(OpDefType, sigProps);
+  const sorted = <V>(r: Readonly<Record<string, V>>): Record<string, V> =>
+    Object.fromEntries(
+      Object.keys(r)
+        .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
+        .map((k) => [k, r[k]!]),
+    );
+  const props: Record<string, unknown> = { signature };
+  if (spec.nodes.length > 0) props.node_def = [...spec.nodes];
+  if (Object.keys(spec.ret).length > 0) props.ret = sorted(spec.ret);
+  if (spec.attr !== undefined && Object.keys(spec.attr).length > 0) props.attr = sorted(spec.attr);
+  return create(FunctionDefType, props);
+}
+
+export function makeFunctionLibrary(functions: readonly FunctionDef[]): FunctionDefLibrary {
+  return create(FunctionDefLibraryType, functions.length > 0 ? { function: [...functions] } : {});
 }

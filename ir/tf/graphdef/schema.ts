@@ -416,3 +416,7 @@ export const TensorProtoType = lookupType('TensorProto');
 export const TensorShapeProtoType = lookupType('TensorShapeProto');
 export const DimType = lookupType('TensorShapeProto.Dim');
 export const VersionDefType = lookupType('VersionDef');
+export const FunctionDefLibraryType = lookupType('FunctionDefLibrary');
+export const FunctionDefType = lookupType('FunctionDef');
+export const OpDefType = lookupType('OpDef');
+export const ArgDefType = lookupType('OpDef.ArgDef');

@@ -15,6 +15,7 @@ interface Flags extends ClusterFlags {
   out: string;
   shapes?: string[];
   batch?: number[];
+  shapesFrom?: string;
   cacheDir?: string;
   depfile?: string;
   select: 'all' | 'measured';
@@ -26,6 +27,7 @@ interface Flags extends ClusterFlags {
   tune?: number;
   tuningDb?: string;
   strict?: boolean;
+  fallback: boolean;
   json?: boolean;
   jobs?: number;
   printIrAfter?: string[];
@@ -39,6 +41,7 @@ export function registerCompile(program: Command): void {
     .argument('<model>', 'frozen GraphDef (binary .pb)')
     .requiredOption('-o, --out <dir>', 'output folder (written atomically)');
   addGraphOptions(cmd)
+    .option('--shapes-from <file>', 'also compile the input shapes a shape log holds (written by bridge ops under TF2TVM_SHAPE_LOG=FILE)')
     .option('--target <target>', 'TVM target (default: llvm for the host CPU)')
     .option('--opt-level <n>', 'TVM optimisation level', (v) => Number(v), 3)
     .option(
@@ -59,6 +62,7 @@ export function registerCompile(program: Command): void {
     .option('--select-margin <x>', 'with --select measured: how much faster TVM must be (0.05 = 5%)', nonNegativeNumber, 0.05)
     .option('--select-runs <n>', 'with --select measured: timed runs per cluster and side', positiveInt, 30)
     .option('--strict', 'a cluster that fails to build is fatal (exit 3)')
+    .option('--no-fallback', 'write no TensorFlow fallback functions: a bridge op then fails where no artifact can run (see docs/bridge-op.md)')
     .option('--print-ir-after <pass>', "print the IR after a pass ('all' for every pass)", commaList)
     .option('--verify-ir', 'run the IR verifier after every pass')
     .option('--json', 'print one JSON document on stdout')
@@ -70,6 +74,7 @@ export function registerCompile(program: Command): void {
           model,
           out: o.out,
           shapes: o.batch ? { batch: o.batch } : (o.shapes ?? []),
+          ...(o.shapesFrom !== undefined ? { shapesFrom: o.shapesFrom } : {}),
           cacheDir: o.cacheDir ?? defaultCacheDir(),
           select: o.select,
           selectMargin: o.selectMargin,
@@ -82,6 +87,7 @@ export function registerCompile(program: Command): void {
           ...(o.tune ? { tune: o.tune } : {}),
           ...(o.tuningDb ? { tuningDb: o.tuningDb } : {}),
           strict: Boolean(o.strict),
+          fallback: o.fallback,
           jobs: o.jobs ?? os.availableParallelism(),
           printAfter: o.printIrAfter ?? [],
           verifyIr: Boolean(o.verifyIr),
