@@ -4,7 +4,7 @@
 For each artifact (a cluster .so of a tf2tvm output folder), at each thread
 count T, two timings, interleaved:
 
-  tuner   the way tuning.py measures (measure.py): graph executor in a
+  tuner   the way tuning measures (measure.py): graph executor in a
           tvm-only process, the library's parallel loops redirected to the
           launcher library on T tasks, time_evaluator of `run`;
   bridge  the artifact's TF2TVMBridgeOp alone in a TensorFlow session

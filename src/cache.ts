@@ -32,10 +32,6 @@ export interface CacheKeyParts {
   readonly disabled: readonly string[];
   readonly tvmVersion: string;
   readonly buildScript: string;
-  /** AutoTVM trials per task (`--tune`); absent when not tuning. */
-  readonly tune?: number;
-  /** When tuning: the thread count candidates were timed with (a log tuned for 2 is not one for 16). */
-  readonly tuneThreads?: number;
 }
 
 export function defaultCacheDir(): string {
@@ -54,8 +50,6 @@ export function cacheKey(p: CacheKeyParts): string {
   field('target', p.target);
   field('opt-level', String(p.optLevel));
   field('disabled', p.disabled.join(','));
-  if (p.tune !== undefined) field('tune', String(p.tune));
-  if (p.tuneThreads !== undefined) field('tune-threads', String(p.tuneThreads));
   field('relay', p.relay);
   for (const w of p.params) {
     field('param', `${w.name}:${w.dtype}:[${w.shape.join(',')}]`);
@@ -108,12 +102,16 @@ export class BuildCache {
   }
 
   /**
-   * Where the AutoTVM log of a tuned build lives (`--tune`): the key is the
-   * artifact's own, so the log is reused whenever that artifact is rebuilt
-   * (after a prune, say). Logs are small and `prune` leaves them.
+   * The tuning database `compile --tune N` tunes into when no --tuning-db is
+   * given: one per set of artifacts (their untuned keys), so a second compile
+   * of the same model reuses, or continues, what the first measured.
+   * Databases are small and `prune` leaves them.
    */
-  tuningLog(key: string): string {
-    return path.join(this.dir, 'tuning', `${key}.log`);
+  modelTuningDb(keys: readonly string[]): string {
+    const h = createHash('sha256')
+      .update([...keys].sort().join('\n'))
+      .digest('hex');
+    return path.join(this.dir, 'tuning', `${h.slice(0, 32)}.jsonl`);
   }
 
   /**

@@ -8,14 +8,9 @@ Long-running. Reads one JSON job per line on stdin:
    "disable": [optimisation names],
    "log": optional path of the job's log (default: <out>.log)}
 
-kind "build" also takes "out": path of the .so, and either
-   "tune": {"trials": N, "log": path of an AutoTVM log,
-            "launcher": optional path of libtf2tvm_launcher.so,
-            "threads": optional task count per parallel loop}
-   (--tune N: the log is reused when it exists, else every task is tuned by
-   tuning.py and the log written; the build then applies it), or
-   "tuning_log": path of an AutoTVM log to apply (records chosen from a
-   tuning database).
+kind "build" also takes "out": path of the .so, and optionally
+   "tuning_log": path of an AutoTVM log to apply (the records chosen from a
+   tuning database by backends/tvm/tuning-db.ts).
 kind "tasks" lists the module's tunable workloads (tuning_db.py).
 kind "tune" takes "db": path of the tuning database, "trials": {workload:
    candidates}, "launcher", "threads", "seed", and tunes those workloads into
@@ -29,10 +24,7 @@ pool size); a missing launcher fails the job.
 and answers each with one JSON line on stdout, in order:
 
   {"id": ..., "ok": true, "seconds": float, "tvm_version": str,
-  {"id": ..., "ok": true, "seconds": float, "tvm_version": str,
-   "tuning": {"reused": true} or
-             {"reused": false, "threads": N, "tasks": [per-task summary]}
-   (a build with "tune" only), or [per-workload summary] (kind "tune"),
+   "tuning": [per-workload summary] (kind "tune"),
    "isa": str, "tasks": [{"workload", "task", "flop", "weight"}] (kind "tasks")}
   {"id": ..., "ok": false, "error": short message, "log": path}
 
@@ -73,7 +65,6 @@ TVM_VERSION = tvm.__version__
 import measure  # noqa: E402
 import optimizations  # noqa: E402
 import relay_passes  # noqa: E402
-import tuning  # noqa: E402
 import tuning_db  # noqa: E402
 import x86_schedules  # noqa: E402
 
@@ -236,42 +227,9 @@ def tune_tasks(job):
 
 def build(job):
     mod, params, target, opt_level = prepare(job)
-    report = None
     history = contextlib.nullcontext()
-    tune = job.get("tune")
     tuning_log = job.get("tuning_log")
-    if tune is not None:
-        trials, log_path = tune.get("trials"), tune.get("log")
-        launcher, threads = tune.get("launcher"), tune.get("threads")
-        if not (
-            isinstance(trials, int)
-            and trials > 0
-            and isinstance(log_path, str)
-            and (launcher is None or isinstance(launcher, str))
-            and (threads is None or (isinstance(threads, int) and threads > 0))
-        ):
-            raise ValueError(
-                'job field \'tune\' must be {"trials": positive int, "log": path, '
-                '"launcher": optional path, "threads": optional positive int}'
-            )
-        if os.path.exists(log_path):
-            report = {"reused": True}
-        else:
-            with tvm.transform.PassContext(opt_level=opt_level):
-                summaries = tuning.tune(
-                    mod,
-                    params,
-                    target,
-                    trials,
-                    log_path,
-                    log=lambda m: print(m, file=sys.stderr, flush=True),
-                    launcher=launcher,
-                    threads=threads,
-                )
-            report = {"reused": False, "threads": measure.tuning_threads(threads), "tasks": summaries}
-        relay.backend.te_compiler.get().clear()
-        history = autotvm.apply_history_best(log_path)
-    elif tuning_log is not None:
+    if tuning_log is not None:
         # Records chosen from a tuning database (backends/tvm/tuning-db.ts).
         if not (isinstance(tuning_log, str) and os.path.exists(tuning_log)):
             raise ValueError("job field 'tuning_log' must be the path of an AutoTVM log")
@@ -291,10 +249,10 @@ def build(job):
     finally:
         if os.path.exists(tmp):
             os.remove(tmp)
-    return report
+    return None
 
 
-KINDS = {"build": build, "tasks": list_tasks, "tune": tune_tasks}
+KINDS = ("build", "tasks", "tune")
 
 
 def handle(job):
@@ -312,7 +270,8 @@ def handle(job):
                 for key in ("id", "relay", "target") + (("out",) if kind == "build" else ()):
                     if not isinstance(job.get(key), str):
                         raise ValueError(f"job field '{key}' must be a string")
-                result = KINDS[kind](job)
+                # Looked up per call, so a wrapper that replaces build() is honoured.
+                result = {"build": build, "tasks": list_tasks, "tune": tune_tasks}[kind](job)
                 seconds = time.monotonic() - t0
                 print(f"{kind} {job.get('out', job['relay'])} done in {seconds:.2f} s", file=sys.stderr)
             except Exception as exc:  # a job's failure is reported, never fatal

@@ -16,7 +16,9 @@ tuned for one model serves every model that has it) and ISA (the target's
 build applies is decided on the TypeScript side (backends/tvm/tuning-db.ts):
 a workload's best candidate, and only where it beat the untuned schedule.
 
-Resuming replays: the droplet search is deterministic given the costs it is
+The search is AutoTVM's droplet search, started from the untuned
+configuration's position in the task's space; measure.py times each
+candidate the way the bridge op runs it. Resuming replays: the droplet search is deterministic given the costs it is
 fed, so a candidate already in the database is not measured again but fed its
 recorded costs; the search then reaches the same state and goes on.
 """
@@ -30,9 +32,8 @@ import numpy as np
 import tvm
 from tvm import autotvm, relay
 from tvm.autotvm.measure import MeasureInput, MeasureResult
+from tvm.autotvm.task.space import FallbackConfigEntity, SplitEntity
 from tvm.autotvm.tuner import DropletTuner
-
-import tuning
 
 FORMAT = 1
 TUNER = "autotvm"
@@ -87,6 +88,42 @@ def append(path, entry):
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+# AutoTVM's search starts from the untuned schedule: TVM's fallback
+# configuration (with x86_schedules' adjustments), filled in by the template.
+
+
+def _same_entity(a, b):
+    """Whether two knob values are the same choice. A split in the space
+    leaves its outer factor as -1 ([-1, 16]); the fallback spells it out
+    ([4, 16]): the inner factors decide."""
+    if isinstance(a, SplitEntity) and isinstance(b, SplitEntity):
+        return list(a.size[1:]) == list(b.size[1:])
+    return repr(a) == repr(b)
+
+
+def start_position(task, fallback):
+    """The knob indices of the fallback configuration (0 where it is not in the space)."""
+    position = []
+    for name, knob in task.config_space.space_map.items():
+        index = 0
+        chosen = fallback._entity_map.get(name) if hasattr(fallback, "_entity_map") else None
+        if chosen is not None:
+            for i, entity in enumerate(knob.entities):
+                if _same_entity(entity, chosen):
+                    index = i
+                    break
+        position.append(index)
+    return position
+
+
+def fallback_config(task, target):
+    """The configuration TVM uses when nothing is tuned (filled in by the template)."""
+    cfg = FallbackConfigEntity()
+    with target:
+        task.instantiate(cfg)
+    return cfg
 
 
 def _tensor_calls(func):
@@ -172,14 +209,14 @@ def tune_workload(task, target, trials, db, measurer, rng, log):
             e["record"] = record
         return e
 
-    fallback = tuning._fallback_config(task, target)
+    fallback = fallback_config(task, target)
     if base_entry is None:
         seconds = measurer.measure(task, fallback, target, rng)
         base_entry = entry("untuned", -1, None if seconds is None else [seconds])
         append(db, base_entry)
     base = _median(base_entry.get("costs"))
 
-    tuner = DropletTuner(task, start_position=tuning._start_position(task, fallback))
+    tuner = DropletTuner(task, start_position=start_position(task, fallback))
     limit = min(trials, len(task.config_space))
     tried, measured, best = 0, 0, None
     while tried < limit and tuner.has_next():

@@ -7,7 +7,7 @@ import { copyFileSync, mkdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Toolchain } from '../../backends/python/toolchain.js';
-import { buildAll, type TuningReport } from '../../backends/tvm/worker.js';
+import { buildAll } from '../../backends/tvm/worker.js';
 import { errors, warnings, type Diagnostic } from '../../ir/support/diagnostics.js';
 import type { BuiltCluster } from '../../passes/rewrite.js';
 import type { ClusteredState } from '../../passes/state.js';
@@ -24,8 +24,8 @@ export interface ArtifactReport {
   readonly path: string | null;
   readonly status: 'built' | 'cached' | 'failed';
   readonly seconds?: number;
-  /** With --tune: the worker's tuning report (reused log, or per-task results). */
-  readonly tuning?: TuningReport;
+  /** The tuning records it applies (relative to OUT), when a tuning database gave any. */
+  readonly tuningLog?: string;
   readonly error?: string;
   readonly log?: string;
 }
@@ -33,7 +33,6 @@ export interface ArtifactReport {
 export interface BuildOptions {
   readonly out: string;
   readonly jobs: number;
-  readonly tune?: number;
   readonly strict: boolean;
   readonly warn: (d: Diagnostic) => void;
   readonly progress: (event: ProgressEvent) => void;
@@ -76,8 +75,7 @@ export async function buildUnits(
     toolchain,
     toBuild.map((u) => u.job!),
     {
-      // Tuning times candidates: two builds at once would time each other.
-      jobs: opts.tune ? 1 : opts.jobs,
+      jobs: opts.jobs,
       onResult: (j, r) =>
         opts.progress({ kind: 'done', id: j.id, ok: r.ok, ...(r.ok ? { seconds: r.seconds } : {}), done: ++done, total: toBuild.length }),
     },
@@ -93,7 +91,7 @@ export async function buildUnits(
     const list = reports.get(u.cluster)!;
     if (!u.job) {
       shaOf.set(u, u.sha256!);
-      list.push({ shapes, path: u.rel, status: 'cached' });
+      list.push({ shapes, path: u.rel, status: 'cached', ...(u.tuningLog ? { tuningLog: u.tuningLog } : {}) });
       continue;
     }
     const r = results[toBuild.indexOf(u)]!;
@@ -102,7 +100,7 @@ export async function buildUnits(
       const sha = await sha256File(staging.path(u.rel));
       shaOf.set(u, sha);
       cache.store(u.key, staging.path(u.rel), sha);
-      list.push({ shapes, path: u.rel, status: 'built', seconds: r.seconds, ...(r.tuning ? { tuning: r.tuning } : {}) });
+      list.push({ shapes, path: u.rel, status: 'built', seconds: r.seconds, ...(u.tuningLog ? { tuningLog: u.tuningLog } : {}) });
     } else {
       const log = r.log ? path.join(opts.out, path.relative(staging.dir, r.log)) : 'none';
       list.push({ shapes, path: null, status: 'failed', error: r.error, log });
@@ -115,10 +113,6 @@ export async function buildUnits(
   for (const c of state.clusters) {
     if (failed.has(c.name)) continue;
     const mine = units.filter((u) => u.cluster === c.name);
-    if (opts.tune) {
-      // The log each artifact was built with, beside it (from the cache).
-      for (const u of mine) copyFileSync(cache.tuningLog(u.key), staging.path(u.rel.replace(/\.so$/, '.tuning.log')));
-    }
     clusters.push({ cluster: c, artifacts: mine.map((u) => ({ path: u.rel, sha256: shaOf.get(u)!, shapeSet: u.shapeSet })) });
   }
   return { reports, failed, clusters, built, cached: units.length - toBuild.length };

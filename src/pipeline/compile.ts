@@ -20,6 +20,7 @@ import { buildUnits, type ArtifactReport, type ProgressEvent } from './build.js'
 import { emitDrafts, lookUpUnits, type BuildSettings } from './emit.js';
 import { selectMeasured, type SelectionDecision } from './select.js';
 import { tuningRecords } from './tuning.js';
+import { tuneDrafts, type TunedModel, type TuneProgress } from './tune.js';
 import { RUNTIME_LIBRARIES, writeDepfile, writeGraph, writeRuntime } from './write.js';
 
 export type { ArtifactReport, ProgressEvent } from './build.js';
@@ -35,8 +36,9 @@ export interface CompileRequest {
   readonly optLevel: number;
   /** Optimisations to build without (validated, sorted: see backends/tvm/optimizations.ts). */
   readonly disableOpts?: readonly string[];
-  /** AutoTVM trials per task; logs kept in the build cache. */
+  /** Tune-then-compile: N candidates for the model, into tuningDb or the build cache's database. */
   readonly tune?: number;
+  readonly tuneProgress?: (e: TuneProgress) => void;
   /** A tuning database (`tf2tvm tune`) whose records the builds apply. */
   readonly tuningDb?: string;
   readonly strict: boolean;
@@ -65,6 +67,8 @@ export interface CompileResult extends ClusteringSummary {
   readonly tvmVersion: string;
   readonly timings: Readonly<Record<string, number>>;
   readonly selection?: readonly SelectionDecision[];
+  /** With --tune: what was tuned. */
+  readonly tuning?: TunedModel;
 }
 
 function checkOutDir(model: string, out: string): void {
@@ -102,7 +106,6 @@ export async function compile(req: CompileRequest): Promise<CompileResult> {
     target: req.target ?? hostTarget(),
     optLevel: req.optLevel,
     disableOpts: req.disableOpts ?? [],
-    ...(req.tune ? { tune: req.tune, tuneThreads: tuningThreads() } : {}),
     tvmVersion: await toolchain.tvmVersion(),
     scriptHash: buildScriptHash(),
   };
@@ -113,7 +116,19 @@ export async function compile(req: CompileRequest): Promise<CompileResult> {
   const staging = new Staging(req.out);
   try {
     const drafts = emitDrafts(state, settings, staging);
-    const records = req.tuningDb ? await tuningRecords(drafts, req.tuningDb, settings, cache, toolchain, staging) : undefined;
+    // --tune N: tune-then-compile, into --tuning-db or the build cache's database for these artifacts.
+    const db = req.tuningDb ?? (req.tune ? cache.modelTuningDb(drafts.map((d) => d.baseKey)) : undefined);
+    let tuning: TunedModel | undefined;
+    if (req.tune && db) {
+      tuning = await tuneDrafts(drafts, settings, cache, toolchain, staging, {
+        db,
+        trials: req.tune,
+        threads: tuningThreads(),
+        progress: req.tuneProgress ?? (() => undefined),
+      });
+      laps.lap('tune_ms');
+    }
+    const records = db ? await tuningRecords(drafts, db, settings, cache, toolchain, staging) : undefined;
     const units = lookUpUnits(drafts, settings, cache, staging, records);
     laps.lap('emit_ms');
 
@@ -131,8 +146,9 @@ export async function compile(req: CompileRequest): Promise<CompileResult> {
       },
       target: settings.target,
       tvmVersion: settings.tvmVersion,
-      tune: req.tune,
       failed: build.failed,
+      tuningLogs: new Map(units.flatMap((u) => (u.tuningLog ? [[u.rel, u.tuningLog] as const] : []))),
+      ...(db ? { tuning: { db, ...(req.tune ? { trials: req.tune } : {}) } } : {}),
     };
     writeGraph(staging, state, build.clusters, output);
     let kept = build.clusters;
@@ -160,6 +176,7 @@ export async function compile(req: CompileRequest): Promise<CompileResult> {
       tvmVersion: settings.tvmVersion,
       timings: laps.total(),
       ...(selection ? { selection } : {}),
+      ...(tuning ? { tuning } : {}),
     };
   } finally {
     staging.discard();

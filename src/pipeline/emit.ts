@@ -7,12 +7,12 @@
 // whose workloads changed.
 
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { emitRelay, type EmittedRelay } from '../../backends/relay/emit.js';
 import { writeParamFiles, writeRelayText } from '../../backends/relay/files.js';
 import type { AppliedRecords } from '../../backends/tvm/tuning-db.js';
-import { launcherLibrary, tuningThreads, type BuildJob } from '../../backends/tvm/worker.js';
+import type { BuildJob } from '../../backends/tvm/worker.js';
 import type { EncapsulatedState } from '../../passes/state.js';
 import { cacheKey, type BuildCache } from '../cache.js';
 import type { Staging } from '../output.js';
@@ -23,10 +23,6 @@ export interface BuildSettings {
   readonly optLevel: number;
   /** Optimisations to build without (validated, sorted). */
   readonly disableOpts: readonly string[];
-  /** AutoTVM trials per task, when tuning. */
-  readonly tune?: number;
-  /** When tuning: the tasks per parallel loop candidates are timed with (the bridge op's threads). */
-  readonly tuneThreads?: number;
   readonly tvmVersion: string;
   /** Hash of the build worker and its modules. */
   readonly scriptHash: string;
@@ -57,6 +53,8 @@ export interface Unit {
   readonly job?: BuildJob;
   /** sha256 of a cached artifact, known without reading it again. */
   readonly sha256?: string;
+  /** The tuning records it applies, relative to OUT (beside the .so). */
+  readonly tuningLog?: string;
 }
 
 export function emitDrafts(state: EncapsulatedState, settings: BuildSettings, staging: Staging): Draft[] {
@@ -71,7 +69,6 @@ export function emitDrafts(state: EncapsulatedState, settings: BuildSettings, st
       target: settings.target,
       optLevel: settings.optLevel,
       disabled: settings.disableOpts,
-      ...(settings.tune ? { tune: settings.tune, tuneThreads: settings.tuneThreads ?? tuningThreads() } : {}),
       tvmVersion: settings.tvmVersion,
       buildScript: settings.scriptHash,
     });
@@ -100,19 +97,18 @@ export function lookUpUnits(
   for (const d of drafts) {
     const applied = records?.get(d);
     const key = tunedKey(d.baseKey, applied);
-    const tuningLog = settings.tune ? cache.tuningLog(key) : undefined;
+    // The records an artifact applies travel beside it (OUT/clusters/<c>/<shapes>.tuning.log).
+    let tuningLog: string | undefined;
+    if (applied) {
+      tuningLog = d.rel.replace(/\.so$/, '.tuning.log');
+      writeFileSync(staging.path(tuningLog), applied.lines.join('\n') + '\n');
+    }
     const cachedSha = cache.fetch(key, staging.path(d.rel));
-    if (cachedSha && (!tuningLog || existsSync(tuningLog))) {
-      units.push({ cluster: d.cluster, shapeSet: d.shapeSet, key, rel: d.rel, sha256: cachedSha });
+    if (cachedSha) {
+      units.push({ cluster: d.cluster, shapeSet: d.shapeSet, key, rel: d.rel, sha256: cachedSha, ...(tuningLog ? { tuningLog } : {}) });
       continue;
     }
     const params = writeParamFiles(paramDir(staging, d), d.emitted);
-    let recordsLog: string | undefined;
-    if (applied) {
-      recordsLog = path.join(paramDir(staging, d), 'tuning.log');
-      mkdirSync(path.dirname(recordsLog), { recursive: true });
-      writeFileSync(recordsLog, applied.lines.join('\n') + '\n');
-    }
     mkdirSync(staging.path('logs'), { recursive: true });
     const job: BuildJob = {
       id: `${d.cluster}/${d.shapeKey}`,
@@ -122,14 +118,11 @@ export function lookUpUnits(
       opt_level: settings.optLevel,
       out: staging.path(d.rel),
       disable: settings.disableOpts,
-      ...(tuningLog && settings.tune
-        ? { tune: { trials: settings.tune, log: tuningLog, launcher: launcherLibrary(), threads: settings.tuneThreads ?? tuningThreads() } }
-        : {}),
-      ...(recordsLog ? { tuning_log: recordsLog } : {}),
+      ...(tuningLog ? { tuning_log: staging.path(tuningLog) } : {}),
       // A failed build's log is kept in OUT/logs; the worker deletes a successful job's log.
       log: staging.path('logs', `${d.cluster}_${d.shapeKey}.log`),
     };
-    units.push({ cluster: d.cluster, shapeSet: d.shapeSet, key, rel: d.rel, job });
+    units.push({ cluster: d.cluster, shapeSet: d.shapeSet, key, rel: d.rel, job, ...(tuningLog ? { tuningLog } : {}) });
   }
   return units;
 }

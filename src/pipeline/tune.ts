@@ -11,7 +11,7 @@
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { findToolchain, hostTarget } from '../../backends/python/toolchain.js';
+import { findToolchain, hostTarget, type Toolchain } from '../../backends/python/toolchain.js';
 import { readTuningDb, targetIsa, workloadStates } from '../../backends/tvm/tuning-db.js';
 import { BuildWorker, buildScriptHash, launcherLibrary, type WorkloadTask } from '../../backends/tvm/worker.js';
 import { errors, type Diagnostic } from '../../ir/support/diagnostics.js';
@@ -70,16 +70,10 @@ export interface TunedWorkload {
   readonly peak_pct: number | null;
 }
 
-export interface TuneResult {
+export interface TuneResult extends TunedModel {
   readonly db: string;
   readonly target: string;
-  readonly isa: string;
-  readonly trials: number;
-  /** Threads the candidates were measured on. */
-  readonly threads: number;
-  readonly peak_gflops: number;
   readonly seconds: number;
-  readonly workloads: readonly TunedWorkload[];
 }
 
 interface Workload {
@@ -144,6 +138,97 @@ export function nominalPeakGflops(threads: number, cpuinfo?: string): number {
   return (threads * mhz * perCycle) / 1000;
 }
 
+export interface TuneOptions {
+  readonly db: string;
+  readonly trials: number;
+  readonly threads: number;
+  readonly progress: (e: TuneProgress) => void;
+}
+
+/** What a tune measured: per workload, and the threads and peak it was measured against. */
+export interface TunedModel {
+  readonly isa: string;
+  readonly trials: number;
+  /** Threads the candidates were measured on. */
+  readonly threads: number;
+  readonly peak_gflops: number;
+  readonly workloads: readonly TunedWorkload[];
+}
+
+/** The tune stage on emitted drafts (shared by `tune` and `compile --tune`). */
+export async function tuneDrafts(
+  drafts: readonly Draft[],
+  settings: BuildSettings,
+  cache: BuildCache,
+  toolchain: Toolchain,
+  staging: Staging,
+  opts: TuneOptions,
+): Promise<TunedModel> {
+  const isa = targetIsa(settings.target);
+  readTuningDb(opts.db); // a file that is not a database is refused before any work
+  const workloads = mergeWorkloads(await listTasks(drafts, settings, cache, toolchain, staging));
+  const allotted = allot(workloads, opts.trials);
+  const before = workloadStates(readTuningDb(opts.db), isa);
+  const progress = new DbProgress(opts.db, isa, workloads, allotted, before, opts.progress);
+  const worker = new BuildWorker(toolchain, { threads: opts.threads });
+  // What the worker really measured on (it says so with every workload).
+  let measuredThreads = 0;
+  try {
+    for (const d of drafts) {
+      const mine = workloads.map((w, i) => ({ w, n: allotted[i]! })).filter(({ w, n }) => w.draft === d && n > (before.get(w.key)?.candidates ?? 0));
+      if (mine.length === 0) continue;
+      const timer = setInterval(() => progress.poll(), 1000);
+      try {
+        const r = await worker.tune({
+          kind: 'tune',
+          id: `tune ${d.cluster}/${d.shapeKey}`,
+          relay: d.relayFile,
+          // Written for the tasks job (listTasks).
+          params: Object.fromEntries(d.emitted.params.map((p) => [p.name, path.join(paramDir(staging, d), `${p.name}.npy`)])),
+          target: settings.target,
+          opt_level: settings.optLevel,
+          disable: settings.disableOpts,
+          db: path.resolve(opts.db),
+          trials: Object.fromEntries(mine.map(({ w, n }) => [w.key, n])),
+          threads: opts.threads,
+          launcher: launcherLibrary(),
+        });
+        if (!r.ok) throw errors.toolchainFailed(`tuning ${d.cluster}/${d.shapeKey}: ${r.error}${r.log ? ` (log: ${r.log})` : ''}`);
+        for (const t of r.tuning) measuredThreads = Math.max(measuredThreads, t.threads);
+      } finally {
+        clearInterval(timer);
+        progress.poll();
+      }
+    }
+  } finally {
+    await worker.close();
+  }
+  const after = workloadStates(readTuningDb(opts.db), isa);
+  const threads = measuredThreads || opts.threads;
+  const peak = nominalPeakGflops(threads);
+  const rows = workloads.map((w, i): TunedWorkload => {
+    const s = after.get(w.key);
+    const untuned = s?.untunedMs ?? null;
+    const best = s?.best?.ms ?? null;
+    const applied = best !== null && untuned !== null && best < untuned ? best : untuned;
+    const gflops = applied ? w.flop / (applied * 1e6) : null;
+    return {
+      workload: w.key,
+      task: w.task,
+      weight: w.weight,
+      flop: w.flop,
+      allotted: allotted[i]!,
+      candidates: s?.candidates ?? 0,
+      untuned_ms: untuned,
+      best_ms: best,
+      applied_ms: applied,
+      gflops,
+      peak_pct: gflops === null ? null : (100 * gflops) / peak,
+    };
+  });
+  return { isa, trials: opts.trials, threads, peak_gflops: peak, workloads: rows };
+}
+
 export async function tune(req: TuneRequest): Promise<TuneResult> {
   const t0 = performance.now();
   const state = await analyzeModel(req.model, req.shapes, req.cluster, { printAfter: [], verifyIr: false, print: () => undefined });
@@ -155,85 +240,14 @@ export async function tune(req: TuneRequest): Promise<TuneResult> {
     tvmVersion: await toolchain.tvmVersion(),
     scriptHash: buildScriptHash(),
   };
-  const isa = targetIsa(settings.target);
   const cache = new BuildCache(req.cacheDir);
-  readTuningDb(req.db); // a file that is not a database is refused before any work
+  readTuningDb(req.db);
   const work = mkdtempSync(path.join(os.tmpdir(), 'tf2tvm-tune-'));
   const staging = new Staging(path.join(work, 'out'));
   try {
     const drafts = emitDrafts(state, settings, staging);
-    const workloads = mergeWorkloads(await listTasks(drafts, settings, cache, toolchain, staging));
-    const allotted = allot(workloads, req.trials);
-    const before = workloadStates(readTuningDb(req.db), isa);
-    const progress = new DbProgress(req.db, isa, workloads, allotted, before, req.progress);
-    const worker = new BuildWorker(toolchain, { threads: req.threads });
-    // What the worker really measured on (it says so with every workload).
-    let measuredThreads = 0;
-    try {
-      for (const d of drafts) {
-        const mine = workloads
-          .map((w, i) => ({ w, n: allotted[i]! }))
-          .filter(({ w, n }) => w.draft === d && n > (before.get(w.key)?.candidates ?? 0));
-        if (mine.length === 0) continue;
-        const timer = setInterval(() => progress.poll(), 1000);
-        try {
-          const r = await worker.tune({
-            kind: 'tune',
-            id: `tune ${d.cluster}/${d.shapeKey}`,
-            relay: d.relayFile,
-            // Written for the tasks job (listTasks).
-            params: Object.fromEntries(d.emitted.params.map((p) => [p.name, path.join(paramDir(staging, d), `${p.name}.npy`)])),
-            target: settings.target,
-            opt_level: settings.optLevel,
-            disable: settings.disableOpts,
-            db: path.resolve(req.db),
-            trials: Object.fromEntries(mine.map(({ w, n }) => [w.key, n])),
-            threads: req.threads,
-            launcher: launcherLibrary(),
-          });
-          if (!r.ok) throw errors.toolchainFailed(`tuning ${d.cluster}/${d.shapeKey}: ${r.error}${r.log ? ` (log: ${r.log})` : ''}`);
-          for (const t of r.tuning) measuredThreads = Math.max(measuredThreads, t.threads);
-        } finally {
-          clearInterval(timer);
-          progress.poll();
-        }
-      }
-    } finally {
-      await worker.close();
-    }
-    const after = workloadStates(readTuningDb(req.db), isa);
-    const threads = measuredThreads || req.threads;
-    const peak = nominalPeakGflops(threads);
-    const rows = workloads.map((w, i): TunedWorkload => {
-      const s = after.get(w.key);
-      const untuned = s?.untunedMs ?? null;
-      const best = s?.best?.ms ?? null;
-      const applied = best !== null && untuned !== null && best < untuned ? best : untuned;
-      const gflops = applied ? w.flop / (applied * 1e6) : null;
-      return {
-        workload: w.key,
-        task: w.task,
-        weight: w.weight,
-        flop: w.flop,
-        allotted: allotted[i]!,
-        candidates: s?.candidates ?? 0,
-        untuned_ms: untuned,
-        best_ms: best,
-        applied_ms: applied,
-        gflops,
-        peak_pct: gflops === null ? null : (100 * gflops) / peak,
-      };
-    });
-    return {
-      db: req.db,
-      target: settings.target,
-      isa,
-      trials: req.trials,
-      threads,
-      peak_gflops: peak,
-      seconds: Math.round((performance.now() - t0) / 100) / 10,
-      workloads: rows,
-    };
+    const tuned = await tuneDrafts(drafts, settings, cache, toolchain, staging, req);
+    return { db: req.db, target: settings.target, ...tuned, seconds: Math.round((performance.now() - t0) / 100) / 10 };
   } finally {
     staging.discard();
     rmSync(work, { recursive: true, force: true });

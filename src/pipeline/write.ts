@@ -27,7 +27,10 @@ export interface GraphOutput {
   readonly model: string;
   readonly target: string;
   readonly tvmVersion: string;
-  readonly tune?: number;
+  /** Artifact path -> the tuning records it applies (paths relative to OUT). */
+  readonly tuningLogs?: ReadonlyMap<string, string>;
+  /** The tuning database the records came from, and --tune's budget. */
+  readonly tuning?: { readonly db: string; readonly trials?: number };
   readonly failed: ReadonlyMap<string, { readonly error: string }>;
   /** Write each cluster's subgraph as the bridge op's fallback function (default true). */
   readonly fallback?: boolean;
@@ -64,10 +67,11 @@ export function writeGraph(staging: Staging, state: TypedState, clusters: readon
         shapes: state.shapeSets[a.shapeSet]!.key,
         path: a.path,
         sha256: a.sha256,
-        ...(o.tune ? { tuning: { trials: o.tune, log: a.path.replace(/\.so$/, '.tuning.log') } } : {}),
+        ...(o.tuningLogs?.has(a.path) ? { tuning_log: o.tuningLogs.get(a.path) } : {}),
       })),
     })),
     failed: [...o.failed].map(([name, f]) => ({ name, error: f.error })),
+    ...(o.tuning ? { tuning: { db: o.tuning.db, ...(o.tuning.trials ? { trials: o.tuning.trials } : {}) } } : {}),
     ...(o.selection ? { selection: { mode: 'measured', margin: o.selection.margin, clusters: o.selection.clusters } } : {}),
   };
   writeFileSync(staging.path('manifest.json'), JSON.stringify(manifest, null, 2) + '\n');

@@ -42,13 +42,11 @@ test('WORKER_MODULES are exactly the local modules build.py imports', () => {
   expect(local).toEqual([...WORKER_MODULES].sort());
 });
 
-test('the disabled set, --tune and every worker module are part of the cache key', () => {
+test('the disabled set and every worker module are part of the cache key', () => {
   const base = { relay: 'fn () {}', params: [], target: 't', optLevel: 3, tvmVersion: 'v', buildScript: 'h', disabled: [] as string[] };
   const k0 = cacheKey(base);
   expect(cacheKey({ ...base, disabled: ['fast-math'] })).not.toBe(k0);
   expect(cacheKey({ ...base, disabled: ['fast-math', 'reduce'] })).not.toBe(cacheKey({ ...base, disabled: ['fast-math'] }));
-  expect(cacheKey({ ...base, tune: 8 })).not.toBe(k0);
-  expect(cacheKey({ ...base, tune: 8 })).not.toBe(cacheKey({ ...base, tune: 16 }));
 
   // A copy of the worker folder: changing a module beside build.py changes the hash.
   const dir = mkdtempSync(path.join(os.tmpdir(), 'tf2tvm-scripthash-'));

@@ -10,7 +10,8 @@ import { emitRelay } from '../../backends/relay/emit.js';
 import { writeRelayFiles, type RelayFiles } from '../../backends/relay/files.js';
 import { writeNpy } from '../../backends/relay/npy.js';
 import { findToolchain, hostTarget, type Toolchain } from '../../backends/python/toolchain.js';
-import { BuildWorker, buildAll, type BuildJob } from '../../backends/tvm/worker.js';
+import { BuildWorker, buildAll, launcherLibrary, type BuildJob } from '../../backends/tvm/worker.js';
+import { readTuningDb, recordsFor, targetIsa, workloadStates } from '../../backends/tvm/tuning-db.js';
 import { OPTIMIZATIONS } from '../../backends/tvm/optimizations.js';
 import { runPython, smallNet } from './helpers.js';
 
@@ -117,43 +118,64 @@ describe('BuildWorker with real TVM', () => {
     }
   });
 
-  test('tune: every task measured against its untuned configuration, the log written, then reused', async () => {
+  test('tasks, tune and tuning_log: workloads listed with weights, tuned into a database on the launcher, the records applied', async () => {
     const w = new BuildWorker(tc, { logDir: path.join(dir, 'logs') });
-    const log = path.join(dir, 'tuning', 'small_net.log');
+    const db = path.join(dir, 'tuning', 'small_net.jsonl');
+    const module = { relay: files.relay, params: files.params, target };
     try {
-      // Without the launcher library, tuning fails before timing anything on one thread.
-      const noLauncher = path.join(dir, 'no-such-folder', 'libtf2tvm_launcher.so');
-      const missing = await w.build(job('tuned_no_launcher', { tune: { trials: 3, log, launcher: noLauncher } }));
-      expect(missing).toMatchObject({ ok: false, error: expect.stringContaining(`launcher library ${noLauncher}`) as unknown });
-      expect(existsSync(log)).toBe(false);
-
-      const first = await w.build(job('tuned', { tune: { trials: 3, log, threads: 2 } }));
-      expect(first).toMatchObject({ ok: true, tuning: { reused: false, threads: 2 } });
-      if (!first.ok || !first.tuning || first.tuning.reused) return;
-      const tasks = first.tuning.tasks;
-      // The convolution and the dense product.
-      expect(tasks.map((t) => t.task).sort()).toEqual(
+      const listed = await w.tasks({ kind: 'tasks', id: 'tasks', ...module });
+      expect(listed.ok).toBe(true);
+      if (!listed.ok) return;
+      // The convolution and the dense product (two implementations of it).
+      expect(listed.tasks.map((t) => t.task)).toEqual(
         expect.arrayContaining([expect.stringMatching(/^conv2d_NCHWc/), expect.stringMatching(/^dense/)]),
       );
-      for (const t of tasks) {
+      for (const t of listed.tasks) {
+        expect(t.weight).toBe(1);
+        expect(t.flop).toBeGreaterThan(0);
+      }
+      const trials = Object.fromEntries(listed.tasks.map((t) => [t.workload, 3]));
+
+      // Without the launcher library, tuning fails before timing anything on one thread.
+      const noLauncher = path.join(dir, 'no-such-folder', 'libtf2tvm_launcher.so');
+      const missing = await w.tune({ kind: 'tune', id: 'no_launcher', ...module, db, trials, threads: 2, launcher: noLauncher });
+      expect(missing).toMatchObject({ ok: false, error: expect.stringContaining(`launcher library ${noLauncher}`) as unknown });
+      expect(existsSync(db)).toBe(false);
+
+      const tuned = await w.tune({ kind: 'tune', id: 'tune', ...module, db, trials, threads: 2, launcher: launcherLibrary() });
+      expect(tuned.ok).toBe(true);
+      if (!tuned.ok) return;
+      expect(tuned.tuning.map((t) => t.workload).sort()).toEqual(Object.keys(trials).sort());
+      for (const t of tuned.tuning) {
         expect(t.trials).toBeGreaterThan(0);
         expect(t.trials).toBeLessThanOrEqual(3);
         expect(t.untuned_ms).toBeGreaterThan(0);
         expect(t.threads).toBe(2);
-        // A configuration goes into the log only when it beat the untuned one.
-        if (t.kept) expect(t.best_ms!).toBeLessThan(t.untuned_ms!);
       }
-      const records = readFileSync(log, 'utf8').split('\n').filter(Boolean);
-      expect(records).toHaveLength(tasks.filter((t) => t.kept).length);
-      for (const line of records) expect(JSON.parse(line)).toHaveProperty('config');
-      const so = path.join(dir, 'out', 'tuned.so');
-      const report = await runPython<RunReport>(tc, RUN_AND_COMPARE, { so, params: files.params, seed: 7 });
+      const entries = readTuningDb(db);
+      expect(entries.filter((e) => e.kind === 'untuned')).toHaveLength(listed.tasks.length);
+      expect(entries.filter((e) => e.kind === 'candidate')).toHaveLength(tuned.tuning.reduce((n, t) => n + t.measured, 0));
+      for (const e of entries) expect(e.threads).toBe(2);
+
+      // The records a build applies, rigged to win: the build must take them and stay correct.
+      const states = workloadStates(
+        entries.map((e) => (e.kind === 'untuned' ? { ...e, costs: [1] } : e)),
+        targetIsa(target),
+      );
+      const applied = recordsFor(
+        states,
+        listed.tasks.map((t) => t.workload),
+      );
+      expect(applied?.lines.length).toBeGreaterThan(0);
+      const log = path.join(dir, 'tuning', 'applied.log');
+      writeFileSync(log, applied!.lines.join('\n') + '\n');
+      const built = await w.build(job('tuned', { tuning_log: log }));
+      expect(built).toMatchObject({ ok: true });
+      const report = await runPython<RunReport>(tc, RUN_AND_COMPARE, { so: path.join(dir, 'out', 'tuned.so'), params: files.params, seed: 7 });
       expect(report.max_abs_err).toBeLessThan(1e-5);
 
-      const again = await w.build(job('tuned_again', { tune: { trials: 3, log } }));
-      expect(again).toMatchObject({ ok: true, tuning: { reused: true } });
-      const bad = await w.build(job('tuned_bad', { tune: { trials: 0, log } }));
-      expect(bad).toMatchObject({ ok: false, error: expect.stringContaining("job field 'tune'") as unknown });
+      const bad = await w.tune({ kind: 'tune', id: 'tune_bad', ...module, db, trials: { x: -1 }, threads: 2, launcher: launcherLibrary() });
+      expect(bad).toMatchObject({ ok: false, error: expect.stringContaining('"trials"') as unknown });
     } finally {
       await w.close();
     }

@@ -7,7 +7,7 @@ import { summaryLine } from '../../pipeline/analyze.js';
 import { defaultCacheDir } from '../../cache.js';
 import { errors } from '../../../ir/support/diagnostics.js';
 import { printDiagnostic, printJson, runCommand } from '../output.js';
-import { progressReporter } from '../progress.js';
+import { progressReporter, tuneProgressReporter } from '../progress.js';
 import { OPTIMIZATIONS, disabledOptimizations } from '../../../backends/tvm/optimizations.js';
 import { addGraphOptions, clusterOptions, commaList, nonNegativeNumber, positiveInt, selectMode, type ClusterFlags } from '../options.js';
 
@@ -46,7 +46,7 @@ export function registerCompile(program: Command): void {
     .option('--opt-level <n>', 'TVM optimisation level', (v) => Number(v), 3)
     .option(
       '--tune <trials>',
-      'tune every convolution and dense product with AutoTVM, up to N trials each (slow; logs kept in the build cache and beside each .so)',
+      'tune-then-compile: N measured candidates for the model, spread over its workloads (as tf2tvm tune), into --tuning-db or the build cache; slow',
       positiveInt,
     )
     .option('--tuning-db <file>', "apply a tuning database written by tf2tvm tune (each workload's best record, where it beat the untuned schedule)")
@@ -69,7 +69,6 @@ export function registerCompile(program: Command): void {
     .action(async (model: string, o: Flags) => {
       await runCommand(Boolean(o.json), async () => {
         if (o.batch && o.shapes) throw errors.usage('give either --batch or --shapes, not both');
-        if (o.tune && o.tuningDb) throw errors.usage('give either --tune or --tuning-db, not both');
         const r = await compile({
           model,
           out: o.out,
@@ -94,6 +93,7 @@ export function registerCompile(program: Command): void {
           print: (pass, text) => process.stderr.write(`// ----- IR after ${pass} -----\n${text}`),
           warn: printDiagnostic,
           progress: progressReporter(Boolean(o.json)),
+          tuneProgress: tuneProgressReporter(Boolean(o.json)),
         });
         if (o.json) {
           printJson({
@@ -109,6 +109,7 @@ export function registerCompile(program: Command): void {
             tvm_version: r.tvmVersion,
             timings: r.timings,
             ...(r.selection ? { selection: r.selection } : {}),
+            ...(r.tuning ? { tuning: r.tuning } : {}),
           });
         } else {
           const kept = r.clusters.length - r.failed;

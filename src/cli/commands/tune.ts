@@ -6,7 +6,8 @@ import { disabledOptimizations, OPTIMIZATIONS } from '../../../backends/tvm/opti
 import { tuningThreads } from '../../../backends/tvm/worker.js';
 import { errors } from '../../../ir/support/diagnostics.js';
 import { defaultCacheDir } from '../../cache.js';
-import { tune, type TuneProgress, type TuneResult } from '../../pipeline/tune.js';
+import { tune, type TuneResult } from '../../pipeline/tune.js';
+import { formatMs as ms, tuneProgressReporter } from '../progress.js';
 import { addGraphOptions, clusterOptions, commaList, positiveInt, type ClusterFlags } from '../options.js';
 import { printDiagnostic, printJson, runCommand } from '../output.js';
 
@@ -21,33 +22,6 @@ interface Flags extends ClusterFlags {
   threads?: number;
   cacheDir?: string;
   json?: boolean;
-}
-
-const ms = (x: number | null | undefined): string => (x === null || x === undefined ? '-' : x < 1 ? x.toFixed(4) : x.toFixed(3));
-
-function duration(s: number): string {
-  if (!Number.isFinite(s)) return '?';
-  const m = Math.floor(s / 60);
-  return m > 0 ? `${m}m${String(Math.round(s % 60)).padStart(2, '0')}s` : `${Math.round(s)}s`;
-}
-
-/** One line per workload as it goes, redrawn in place on a TTY. */
-function progressLine(quiet: boolean): (e: TuneProgress) => void {
-  const tty = process.stderr.isTTY === true;
-  let last = -1;
-  return (e) => {
-    if (quiet) return;
-    const gflops = e.bestMs ? ` (${(e.flop / (e.bestMs * 1e6)).toFixed(1)} GFLOP/s)` : '';
-    const line =
-      `tune [${e.index + 1}/${e.workloads}] ${e.task}: ${e.done}/${e.total} candidates, ` +
-      `untuned ${ms(e.untunedMs)} ms, best ${ms(e.bestMs)} ms${gflops}` +
-      (e.etaSeconds !== undefined ? `, ETA ${duration(e.etaSeconds)}` : '');
-    if (tty) {
-      if (last !== -1 && last !== e.index) process.stderr.write('\n');
-      process.stderr.write(`\r\x1b[K${line}`);
-    } else if (e.done === e.total || last !== e.index) process.stderr.write(`${line}\n`);
-    last = e.index;
-  };
 }
 
 function table(r: TuneResult): string {
@@ -107,7 +81,7 @@ export function registerTune(program: Command): void {
           threads: o.threads ?? tuningThreads(),
           cacheDir: o.cacheDir ?? defaultCacheDir(),
           warn: printDiagnostic,
-          progress: progressLine(Boolean(o.json)),
+          progress: tuneProgressReporter(Boolean(o.json)),
         });
         if (o.json) printJson({ ok: true, ...r });
         else {
