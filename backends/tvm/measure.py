@@ -24,6 +24,7 @@ import tempfile
 
 import numpy as np
 import tvm
+from tvm import autotvm
 
 LAUNCHER_LIBRARY = "libtf2tvm_launcher.so"
 # The bridge op's override of its task count (bridge_op.cc's kNumThreadsEnv).
@@ -144,25 +145,70 @@ class Measurer:
         self.launcher = launcher if isinstance(launcher, Launcher) else Launcher(launcher)
         self.threads = tuning_threads(threads)
 
+    def _load(self, build, folder, name):
+        path = os.path.join(folder, f"{name}.so")
+        build.export_library(path)
+        module = tvm.runtime.load_module(path)
+        self.launcher.redirect(path)
+        return module
+
+    def _time(self, module, arrays, entry=None):
+        """Median seconds per call on `threads` tasks; the first repeat warms up and is dropped."""
+        self.launcher.set_threads(self.threads)
+        try:
+            timer = module.time_evaluator(
+                entry or module.entry_name, tvm.cpu(), number=1, repeat=_REPEAT + 1, min_repeat_ms=_MIN_REPEAT_MS
+            )
+            return float(np.median(timer(*arrays).results[1:]))
+        finally:
+            self.launcher.set_threads(1)
+
     def time_module(self, build, arrays, entry=None):
         """Median seconds per call of the module `build` returns (a tvm.build
         result), run the way the bridge op runs it: exported, loaded,
         redirected, its loops on `threads` tasks."""
         folder = tempfile.mkdtemp(prefix="tf2tvm-measure-")
         try:
-            path = os.path.join(folder, "candidate.so")
-            build.export_library(path)
-            module = tvm.runtime.load_module(path)
-            self.launcher.redirect(path)
-            self.launcher.set_threads(self.threads)
+            module = self._load(build, folder, "candidate")
             try:
-                timer = module.time_evaluator(
-                    entry or module.entry_name, tvm.cpu(), number=1, repeat=_REPEAT, min_repeat_ms=_MIN_REPEAT_MS
-                )
-                return float(np.median(timer(*arrays).results))
+                return self._time(module, arrays, entry)
             finally:
-                self.launcher.set_threads(1)
                 del module
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
+
+    def _build(self, task, config, target):
+        """The task built with `config` as the module will run it: with
+        AutoTVM's in_tuning set, the x86 templates take pre-packed kernels
+        (packed once at build time in the real module) instead of repacking
+        them inside the timed function."""
+        scope = autotvm.GLOBAL_SCOPE
+        saved = scope.in_tuning
+        scope.in_tuning = True
+        try:
+            with target:
+                sch, args = task.instantiate(config)
+                return tvm.build(sch, args, target=target), args
+        finally:
+            scope.in_tuning = saved
+
+    def compare(self, task, a, b, target, rng, rounds=5):
+        """Seconds per call of configurations a and b, timed in alternation on
+        the same inputs (`rounds` each): the fair comparison a decision needs
+        on a noisy machine. None if either does not build or run."""
+        folder = tempfile.mkdtemp(prefix="tf2tvm-compare-")
+        try:
+            built_a, args = self._build(task, a, target)
+            built_b, _ = self._build(task, b, target)
+            arrays = random_args(args, rng)
+            mod_a, mod_b = self._load(built_a, folder, "a"), self._load(built_b, folder, "b")
+            costs_a, costs_b = [], []
+            for _ in range(rounds):
+                costs_a.append(self._time(mod_a, arrays))
+                costs_b.append(self._time(mod_b, arrays))
+            return costs_a, costs_b
+        except Exception:  # a configuration that does not build or run cannot win
+            return None
         finally:
             shutil.rmtree(folder, ignore_errors=True)
 
@@ -170,9 +216,7 @@ class Measurer:
         """Median seconds per call of the AutoTVM task built with `config`;
         None if it does not build or run."""
         try:
-            with target:
-                sch, args = task.instantiate(config)
-                func = tvm.build(sch, args, target=target)
+            func, args = self._build(task, config, target)
             return self.time_module(func, random_args(args, rng))
         except Exception:  # a candidate that does not build or run is just a bad candidate
             return None

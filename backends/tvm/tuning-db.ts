@@ -14,13 +14,18 @@ export interface DbEntry {
   readonly tuner: string;
   readonly isa: string;
   readonly workload: string;
-  readonly kind: 'untuned' | 'candidate';
+  readonly kind: 'untuned' | 'candidate' | 'verdict';
   readonly config: number;
   readonly costs: readonly number[] | null;
   readonly threads: number;
   readonly flop: number;
   readonly record?: string;
+  /** Verdicts: the untuned schedule's times, taken in alternation with `costs` (the best's). */
+  readonly untuned_costs?: readonly number[];
 }
+
+/** How much faster than untuned, in the alternating verdict, a record must be to be applied. */
+export const APPLY_MARGIN = 0.03;
 
 /** Every complete entry of the database; a missing file is an empty database. */
 export function readTuningDb(file: string): DbEntry[] {
@@ -58,10 +63,15 @@ function isEntry(e: unknown): e is DbEntry {
     typeof o.tuner === 'string' &&
     typeof o.isa === 'string' &&
     typeof o.workload === 'string' &&
-    (o.kind === 'untuned' || o.kind === 'candidate') &&
+    (o.kind === 'untuned' || o.kind === 'candidate' || o.kind === 'verdict') &&
     typeof o.config === 'number' &&
     costsOk &&
-    (o.kind === 'untuned' || typeof o.record === 'string')
+    (o.kind !== 'candidate' || typeof o.record === 'string') &&
+    (o.kind !== 'verdict' ||
+      (Array.isArray(o.costs) &&
+        Array.isArray(o.untuned_costs) &&
+        o.untuned_costs.length > 0 &&
+        o.untuned_costs.every((c) => typeof c === 'number' && c > 0)))
   );
 }
 
@@ -73,6 +83,8 @@ function median(xs: readonly number[]): number {
 
 export interface WorkloadState {
   readonly untunedMs?: number;
+  /** The alternating comparison of the best candidate with the untuned schedule, if taken. */
+  readonly verdict?: { readonly untunedMs: number; readonly bestMs: number };
   /** The fastest candidate that built and ran. */
   readonly best?: { readonly ms: number; readonly record: string; readonly config: number };
   /** Candidates recorded (failed ones included). */
@@ -81,13 +93,23 @@ export interface WorkloadState {
 
 /** Per workload of one ISA and tuner: untuned time, best candidate, candidates so far. */
 export function workloadStates(entries: readonly DbEntry[], isa: string, tuner = 'autotvm'): Map<string, WorkloadState> {
-  const acc = new Map<string, { untunedMs?: number; best?: WorkloadState['best']; seen: Set<number> }>();
+  interface Acc {
+    untunedMs?: number;
+    best?: WorkloadState['best'];
+    seen: Set<number>;
+    verdicts: Map<number, { untunedMs: number; bestMs: number }>;
+  }
+  const acc = new Map<string, Acc>();
   for (const e of entries) {
     if (e.isa !== isa || e.tuner !== tuner) continue;
-    const w = acc.get(e.workload) ?? { seen: new Set<number>() };
+    const w: Acc = acc.get(e.workload) ?? { seen: new Set<number>(), verdicts: new Map() };
     acc.set(e.workload, w);
     if (e.kind === 'untuned') {
       if (w.untunedMs === undefined && e.costs) w.untunedMs = median(e.costs) * 1e3;
+      continue;
+    }
+    if (e.kind === 'verdict') {
+      if (e.costs && e.untuned_costs) w.verdicts.set(e.config, { untunedMs: median(e.untuned_costs) * 1e3, bestMs: median(e.costs) * 1e3 });
       continue;
     }
     w.seen.add(e.config);
@@ -97,7 +119,13 @@ export function workloadStates(entries: readonly DbEntry[], isa: string, tuner =
   }
   const out = new Map<string, WorkloadState>();
   for (const [k, w] of acc) {
-    out.set(k, { ...(w.untunedMs !== undefined ? { untunedMs: w.untunedMs } : {}), ...(w.best ? { best: w.best } : {}), candidates: w.seen.size });
+    const verdict = w.best ? w.verdicts.get(w.best.config) : undefined;
+    out.set(k, {
+      ...(w.untunedMs !== undefined ? { untunedMs: w.untunedMs } : {}),
+      ...(w.best ? { best: w.best } : {}),
+      ...(verdict ? { verdict } : {}),
+      candidates: w.seen.size,
+    });
   }
   return out;
 }
@@ -109,16 +137,22 @@ export interface AppliedRecords {
   readonly hash: string;
 }
 
+/** Whether a workload's best candidate is applied: its verdict beat untuned by the margin. */
+export function gains(s: WorkloadState | undefined): boolean {
+  return Boolean(s?.best && s.verdict && s.verdict.bestMs < s.verdict.untunedMs * (1 - APPLY_MARGIN));
+}
+
 /**
  * The records a build of an artifact with these workloads applies: for each
- * workload, its best candidate if it beat the untuned schedule. None when no
- * workload gains (the artifact is then the untuned one).
+ * workload, its best candidate if, timed in alternation with the untuned
+ * schedule, it was faster by the margin. None when no workload gains (the
+ * artifact is then the untuned one).
  */
 export function recordsFor(states: ReadonlyMap<string, WorkloadState>, workloads: readonly string[]): AppliedRecords | undefined {
   const lines: string[] = [];
   for (const w of [...new Set(workloads)].sort()) {
     const s = states.get(w);
-    if (s?.best && s.untunedMs !== undefined && s.best.ms < s.untunedMs) lines.push(s.best.record);
+    if (gains(s)) lines.push(s!.best!.record);
   }
   if (lines.length === 0) return undefined;
   const hash = createHash('sha256').update(lines.join('\n')).digest('hex');

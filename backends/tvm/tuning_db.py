@@ -6,9 +6,16 @@ point loses only the candidate in flight and a second tune on the same file
 continues where the first stopped. Each line is self-contained:
 
   {"v": 1, "tuner": "autotvm", "isa": "cascadelake", "workload": "<key>",
-   "kind": "untuned" | "candidate", "config": index in the task's space,
-   "costs": [seconds, ...] or null (did not build or run), "threads": n,
-   "flop": task flop count, "record": AutoTVM record line (candidates only)}
+   "kind": "untuned" | "candidate" | "verdict", "config": index in the
+   task's space, "costs": [seconds, ...] or null (did not build or run),
+   "threads": n, "flop": task flop count,
+   "record": AutoTVM record line (candidates only),
+   "untuned_costs": [seconds, ...] (verdicts only)}
+
+A verdict times the search's best configuration and the untuned one in
+alternation on the same inputs, after both are warm: what decides whether a
+build applies the record (a margin over the untuned time, on the TypeScript
+side).
 
 Lines are keyed by workload (the task's name and arguments, so a workload
 tuned for one model serves every model that has it) and ISA (the target's
@@ -39,6 +46,8 @@ FORMAT = 1
 TUNER = "autotvm"
 # Candidates proposed per search step (the droplet tuner's batch).
 _BATCH = 8
+# Alternating timings of untuned and best for the decision.
+_VERDICT_ROUNDS = 5
 
 
 def workload_key(task):
@@ -218,7 +227,7 @@ def tune_workload(task, target, trials, db, measurer, rng, log):
 
     tuner = DropletTuner(task, start_position=start_position(task, fallback))
     limit = min(trials, len(task.config_space))
-    tried, measured, best = 0, 0, None
+    tried, measured, best, best_config = 0, 0, None, None
     while tried < limit and tuner.has_next():
         configs = tuner.next_batch(min(_BATCH, limit - tried))
         if not configs:
@@ -246,10 +255,28 @@ def tune_workload(task, target, trials, db, measurer, rng, log):
                 res = MeasureResult(tuple(costs), 0, 0.0, 0.0)
                 if best is None or _median(costs) < best:
                     best = _median(costs)
+                    best_config = config
             inputs.append(inp)
             results.append(res)
         tuner.update(inputs, results)
         tried += len(configs)
+    # The decision: the search's best against the untuned schedule, timed in
+    # alternation on the same inputs (a cold baseline or a noisy burst must
+    # not decide). Recorded once per best configuration.
+    verdict = next(
+        (
+            e
+            for e in mine
+            if e.get("kind") == "verdict" and best_config is not None and e.get("config") == best_config.index
+        ),
+        None,
+    )
+    if best_config is not None and verdict is None:
+        pair = measurer.compare(task, fallback, best_config, target, rng, rounds=_VERDICT_ROUNDS)
+        if pair is not None:
+            verdict = entry("verdict", best_config.index, pair[1])
+            verdict["untuned_costs"] = pair[0]
+            append(db, verdict)
     summary = {
         "workload": key,
         "task": task.name,
@@ -259,6 +286,9 @@ def tune_workload(task, target, trials, db, measurer, rng, log):
         "untuned_ms": None if base is None else base * 1e3,
         "best_ms": None if best is None else best * 1e3,
         "threads": threads,
+        "verdict": None
+        if verdict is None
+        else {"untuned_ms": _median(verdict["untuned_costs"]) * 1e3, "best_ms": _median(verdict["costs"]) * 1e3},
         "seconds": round(time.monotonic() - t0, 1),
     }
     log(

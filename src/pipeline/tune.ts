@@ -12,7 +12,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { findToolchain, hostTarget, type Toolchain } from '../../backends/python/toolchain.js';
-import { readTuningDb, targetIsa, workloadStates } from '../../backends/tvm/tuning-db.js';
+import { gains, readTuningDb, targetIsa, workloadStates } from '../../backends/tvm/tuning-db.js';
 import { BuildWorker, buildScriptHash, launcherLibrary, type WorkloadTask } from '../../backends/tvm/worker.js';
 import { errors, type Diagnostic } from '../../ir/support/diagnostics.js';
 import type { ClusterOptions } from '../../passes/state.js';
@@ -64,8 +64,10 @@ export interface TunedWorkload {
   readonly candidates: number;
   readonly untuned_ms: number | null;
   readonly best_ms: number | null;
-  /** Best time if it beat the untuned one (what a build applies), else the untuned time. */
+  /** What a build runs: the best's time where it won the alternating verdict by the margin, else the untuned time. */
   readonly applied_ms: number | null;
+  /** The record is applied. */
+  readonly applied: boolean;
   readonly gflops: number | null;
   readonly peak_pct: number | null;
 }
@@ -210,7 +212,8 @@ export async function tuneDrafts(
     const s = after.get(w.key);
     const untuned = s?.untunedMs ?? null;
     const best = s?.best?.ms ?? null;
-    const applied = best !== null && untuned !== null && best < untuned ? best : untuned;
+    // What a build runs: the best, where its verdict beat untuned by the margin.
+    const applied = gains(s) ? s!.verdict!.bestMs : (s?.verdict?.untunedMs ?? untuned);
     const gflops = applied ? w.flop / (applied * 1e6) : null;
     return {
       workload: w.key,
@@ -222,6 +225,7 @@ export async function tuneDrafts(
       untuned_ms: untuned,
       best_ms: best,
       applied_ms: applied,
+      applied: gains(s),
       gflops,
       peak_pct: gflops === null ? null : (100 * gflops) / peak,
     };

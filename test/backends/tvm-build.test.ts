@@ -154,12 +154,14 @@ describe('BuildWorker with real TVM', () => {
       }
       const entries = readTuningDb(db);
       expect(entries.filter((e) => e.kind === 'untuned')).toHaveLength(listed.tasks.length);
+      // One verdict per workload: its best against untuned, in alternation.
+      expect(entries.filter((e) => e.kind === 'verdict')).toHaveLength(listed.tasks.length);
       expect(entries.filter((e) => e.kind === 'candidate')).toHaveLength(tuned.tuning.reduce((n, t) => n + t.measured, 0));
       for (const e of entries) expect(e.threads).toBe(2);
 
-      // The records a build applies, rigged to win: the build must take them and stay correct.
+      // The records a build applies, rigged to win (an untuned time of 1 s): the build must take them and stay correct.
       const states = workloadStates(
-        entries.map((e) => (e.kind === 'untuned' ? { ...e, costs: [1] } : e)),
+        entries.map((e) => (e.kind === 'verdict' ? { ...e, untuned_costs: [1] } : e)),
         targetIsa(target),
       );
       const applied = recordsFor(

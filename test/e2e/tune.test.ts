@@ -122,14 +122,14 @@ test('a database that changes rebuilds only the artifacts whose workloads it cha
   const dyn = fixture('dynamic_batch');
   const t = await tf2tvmJson<TuneDoc>(['tune', dyn, '--batch', '1', '--trials', '4', '--tuning-db', db]);
   expect(t.r.exitCode).toBe(0);
-  // Make every tuned workload's best candidate win (an untuned time of 1 s),
-  // so that its record is applied whatever this machine measured.
+  // Make every tuned workload's best candidate win its verdict (an untuned
+  // time of 1 s), so that its record is applied whatever this machine measured.
   const rigged = readFileSync(db, 'utf8')
     .split('\n')
     .filter((l) => l.trim())
     .map((l) => {
-      const e = JSON.parse(l) as { kind: string; costs: number[] | null };
-      return JSON.stringify(e.kind === 'untuned' ? { ...e, costs: [1] } : e);
+      const e = JSON.parse(l) as { kind: string };
+      return JSON.stringify(e.kind === 'verdict' ? { ...e, untuned_costs: [1] } : e);
     });
   writeFileSync(db, rigged.join('\n') + '\n');
   const plain = await tf2tvmJson<{ built: number; cached: number }>(['compile', dyn, '--batch', '1,4', '-o', path.join(dir, 'plain')]);

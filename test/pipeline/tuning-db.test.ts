@@ -6,10 +6,23 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Tf2tvmError } from '../../ir/support/diagnostics.js';
-import { readTuningDb, recordsFor, targetIsa, workloadStates, type DbEntry } from '../../backends/tvm/tuning-db.js';
+import { gains, readTuningDb, recordsFor, targetIsa, workloadStates, type DbEntry } from '../../backends/tvm/tuning-db.js';
 import { allot, mergeWorkloads, nominalPeakGflops } from '../../src/pipeline/tune.js';
 import type { Draft } from '../../src/pipeline/emit.js';
 import { tempDir } from '../helpers.js';
+
+const verdict = (workload: string, config: number, untunedMs: number, bestMs: number, isa = 'cascadelake'): DbEntry => ({
+  v: 1,
+  tuner: 'autotvm',
+  isa,
+  workload,
+  kind: 'verdict',
+  config,
+  costs: [bestMs / 1e3, bestMs / 1e3, bestMs / 1e3],
+  untuned_costs: [untunedMs / 1e3, untunedMs / 1e3, untunedMs / 1e3],
+  threads: 2,
+  flop: 1000,
+});
 
 const entry = (workload: string, kind: 'untuned' | 'candidate', config: number, ms: number | null, isa = 'cascadelake'): DbEntry => ({
   v: 1,
@@ -24,31 +37,51 @@ const entry = (workload: string, kind: 'untuned' | 'candidate', config: number, 
   ...(kind === 'candidate' ? { record: `record ${workload} ${config}` } : {}),
 });
 
-test('a workload applies its best candidate only where it beat the untuned schedule', () => {
+test('a workload applies its best candidate only where the alternating verdict beat the untuned schedule by the margin', () => {
   const states = workloadStates(
     [
       entry('A', 'untuned', -1, 2),
       entry('A', 'candidate', 5, 3),
       entry('A', 'candidate', 7, 1.5),
       entry('A', 'candidate', 9, null),
+      verdict('A', 7, 2, 1.6),
       entry('B', 'untuned', -1, 1),
-      entry('B', 'candidate', 1, 1.2),
-      entry('C', 'candidate', 1, 0.5), // no untuned measurement: nothing to compare with
+      entry('B', 'candidate', 1, 0.9), // faster than the cold untuned figure...
+      verdict('B', 1, 0.92, 0.91), // ...but within the margin when timed in alternation
+      entry('C', 'untuned', -1, 2),
+      entry('C', 'candidate', 1, 0.5), // no verdict: nothing decided
+      entry('D', 'untuned', -1, 2),
+      entry('D', 'candidate', 1, 1),
+      entry('D', 'candidate', 2, 0.8),
+      verdict('D', 1, 2, 1), // a verdict for an earlier best says nothing of the current one
     ],
     'cascadelake',
   );
-  expect(states.get('A')).toEqual({ untunedMs: 2, best: { ms: 1.5, record: 'record A 7', config: 7 }, candidates: 3 });
-  expect(recordsFor(states, ['B', 'A', 'C', 'A'])?.lines).toEqual(['record A 7']);
-  expect(recordsFor(states, ['B', 'C'])).toBeUndefined();
+  expect(states.get('A')).toEqual({
+    untunedMs: 2,
+    best: { ms: 1.5, record: 'record A 7', config: 7 },
+    verdict: { untunedMs: 2, bestMs: 1.6 },
+    candidates: 3,
+  });
+  expect(gains(states.get('A'))).toBe(true);
+  expect(gains(states.get('B'))).toBe(false);
+  expect(gains(states.get('C'))).toBe(false);
+  expect(gains(states.get('D'))).toBe(false);
+  expect(recordsFor(states, ['D', 'B', 'A', 'C', 'A'])?.lines).toEqual(['record A 7']);
+  expect(recordsFor(states, ['B', 'C', 'D'])).toBeUndefined();
   // The hash is the key's share: other records, other hash.
-  const other = workloadStates([entry('A', 'untuned', -1, 2), entry('A', 'candidate', 8, 1.4)], 'cascadelake');
+  const other = workloadStates([entry('A', 'untuned', -1, 2), entry('A', 'candidate', 8, 1.4), verdict('A', 8, 2, 1.4)], 'cascadelake');
   expect(recordsFor(other, ['A'])!.hash).not.toBe(recordsFor(states, ['A'])!.hash);
 });
 
 test('records are applied only on the ISA they were tuned for', () => {
-  const entries = [entry('A', 'untuned', -1, 2), entry('A', 'candidate', 1, 1, 'skylake-avx512')];
+  const entries = [
+    entry('A', 'untuned', -1, 2, 'skylake-avx512'),
+    entry('A', 'candidate', 1, 1, 'skylake-avx512'),
+    verdict('A', 1, 2, 1, 'skylake-avx512'),
+  ];
   expect(recordsFor(workloadStates(entries, 'cascadelake'), ['A'])).toBeUndefined();
-  expect(workloadStates(entries, 'skylake-avx512').get('A')?.best?.ms).toBe(1);
+  expect(recordsFor(workloadStates(entries, 'skylake-avx512'), ['A'])?.lines).toEqual(['record A 1']);
   expect(targetIsa('llvm -mtriple=x86_64-linux-gnu -mcpu=cascadelake')).toBe('cascadelake');
   expect(targetIsa('llvm -mtriple=x86_64-linux-gnu -mattr=+fma,+avx2 -mcpu=haswell')).toBe('haswell++avx2,+fma');
   expect(targetIsa('llvm -mtriple=aarch64-linux-gnu')).toBe('generic');
