@@ -11,7 +11,7 @@ prints one JSON document:
      "clusters": [{"cluster", "shapes", "nodes", "inputs", "input_shapes",
                    "tf_ms", "tvm_ms", "speedup", "speedup_p10", "speedup_p90",
                    "tvm_wins", "pairs", "p_faster",
-                   "saved_ms", "max_rel_err",
+                   "saved_ms", "max_rel_err", "fallback_calls",
                    "tf_p10_ms", "tf_p90_ms", "tvm_p10_ms", "tvm_p90_ms"}
                   or {"cluster", "shapes", "nodes", "error"}]}
 
@@ -25,7 +25,10 @@ one entry per cluster and compiled shape set. For each:
     (as the rest of the model reads it). Control inputs from outside are
     dropped.
 (b) TVM side: Placeholders -> a copy of the cluster's TF2TVMBridgeOp node
-    from OUT/model.pb, artifact_dir set to OUT (as the loader does).
+    from OUT/model.pb, artifact_dir set to OUT (as the loader does), with
+    the functions of OUT/model.pb's library it names (its `native_func`,
+    and what that calls), so a call no artifact can run falls back as it
+    would in the model.
 
 Both get the same inputs: the values the cluster input tensors take when the
 original graph runs on random graph inputs of that shape set ("captured"), or
@@ -40,7 +43,10 @@ steadier than the ratio of the medians when the machine is shared), with
 its 10th/90th percentiles; tvm_wins counts the runs TVM was faster in and
 p_faster is the sign test's one-sided p-value for "TVM is faster". Both sides include one session call's fixed cost
 (a fraction of a millisecond), so for small clusters saved_ms = tf_ms -
-tvm_ms says more than the speedup ratio. Thread settings, the same on both sides: TF
+tvm_ms says more than the speedup ratio. fallback_calls counts the bridge
+node's calls (the check and the timed ones) that ran its native function
+instead of TVM (an artifact that cannot load or run here): 0 when the TVM
+side timed TVM. Thread settings, the same on both sides: TF
 intra_op_parallelism_threads = threads, inter_op_parallelism_threads = 1,
 TF2TVM_NUM_THREADS = threads (the bridge op's parallel loops on TF's
 intra-op pool; see docs/bridge-op.md "Threads").
@@ -223,6 +229,11 @@ class Model:
         return feeds
 
 
+def fallback_calls(model, cluster):
+    """The process's fallback calls of a cluster so far, every reason."""
+    return sum(model.runtime.fallback_counts().get(cluster, {}).values())
+
+
 def bridge_signature(bridge, artifact_path):
     """Input dtypes, input shapes and output dtypes of one artifact of a bridge node."""
     tin = list(bridge.attr["Tin"].list.type)
@@ -298,9 +309,61 @@ def tf_subgraph(model, cluster, tin, in_shapes, tout):
     return gd, [f"tf2tvm_timing/in{i}:0" for i in range(len(tin))], fetches
 
 
-def bridge_graph(bridge, tin, in_shapes, tout):
-    """Placeholders -> a copy of the bridge node -> its outputs."""
+def _attr_functions(attr_value, out):
+    """Names of the functions an AttrValue refers to (func, list(func), nested)."""
+    kind = attr_value.WhichOneof("value")
+    funcs = [attr_value.func] if kind == "func" else list(attr_value.list.func) if kind == "list" else []
+    for f in funcs:
+        out.append(f.name)
+        for v in f.attr.values():
+            _attr_functions(v, out)
+
+
+def needed_functions(library, nodes):
+    """The part of a FunctionDefLibrary that `nodes` need: the functions their
+    attrs name, the functions those call (attrs or op names of their body
+    nodes) and the gradients of all of them, in the library's order."""
+    by_name = {f.signature.name: f for f in library.function}
+    gradients = {}
+    for g in library.gradient:
+        gradients.setdefault(g.function_name, []).append(g)
+    stack = []
+    for node in nodes:
+        if node.op in by_name:
+            stack.append(node.op)
+        for v in node.attr.values():
+            _attr_functions(v, stack)
+    seen = set()
+    while stack:
+        name = stack.pop()
+        if name in seen or name not in by_name:
+            continue
+        seen.add(name)
+        fn = by_name[name]
+        for v in fn.attr.values():
+            _attr_functions(v, stack)
+        for node in fn.node_def:
+            if node.op in by_name:
+                stack.append(node.op)
+            for v in node.attr.values():
+                _attr_functions(v, stack)
+        stack.extend(g.gradient_func for g in gradients.get(name, []))
+    out = tf.compat.v1.GraphDef().library
+    for f in library.function:
+        if f.signature.name in seen:
+            out.function.add().CopyFrom(f)
+    for g in library.gradient:
+        if g.function_name in seen:
+            out.gradient.add().CopyFrom(g)
+    return out
+
+
+def bridge_graph(bridge, tin, in_shapes, tout, library=None):
+    """Placeholders -> a copy of the bridge node -> its outputs; with `library`
+    (the rewritten graph's), the functions the node names come along."""
     gd = tf.compat.v1.GraphDef()
+    if library is not None:
+        gd.library.CopyFrom(needed_functions(library, [bridge]))
     for i, (dtype, shape) in enumerate(zip(tin, in_shapes, strict=True)):
         ph = gd.node.add(name=f"tf2tvm_timing/in{i}", op="Placeholder")
         ph.attr["dtype"].type = dtype
@@ -428,9 +491,10 @@ def time_clusters(model_path, out_dir, clusters=None, runs=50, warmup=5, threads
                 entry["input_shapes"] = in_shapes
                 entry["inputs"] = source if args else "none"
                 tf_gd, tf_feeds, tf_fetches = tf_subgraph(model, c, tin, in_shapes, tout)
-                tvm_gd, tvm_feeds, tvm_fetches = bridge_graph(bridge, tin, in_shapes, tout)
+                tvm_gd, tvm_feeds, tvm_fetches = bridge_graph(bridge, tin, in_shapes, tout, model.rewritten.library)
                 sessions.append(Callable(tf_gd, tf_feeds, tf_fetches, threads))
                 sessions.append(Callable(tvm_gd, tvm_feeds, tvm_fetches, threads))
+                fell_back = fallback_calls(model, c["name"])
                 want = sessions[0].call(*args)
                 got = sessions[1].call(*args)
                 entry["max_rel_err"] = max_rel_err(want, got)
@@ -457,6 +521,7 @@ def time_clusters(model_path, out_dir, clusters=None, runs=50, warmup=5, threads
                         "tf_p90_ms": tf_p90,
                         "tvm_p10_ms": tvm_p10,
                         "tvm_p90_ms": tvm_p90,
+                        "fallback_calls": fallback_calls(model, c["name"]) - fell_back,
                     }
                 )
             except Exception as e:
@@ -472,6 +537,7 @@ def time_clusters(model_path, out_dir, clusters=None, runs=50, warmup=5, threads
                         f"cluster_timing: {c['name']} {key}: TF {entry['tf_ms']:.3f} ms, "
                         f"TVM {entry['tvm_ms']:.3f} ms, x{entry['speedup']:.2f}, "
                         f"max rel err {entry['max_rel_err']:.1e}"
+                        + (f"; {entry['fallback_calls']} calls fell back to TF" if entry["fallback_calls"] else "")
                     )
     return entries
 

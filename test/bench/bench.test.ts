@@ -96,7 +96,7 @@ test('cluster_timing.py: the bridge op agrees with the TF subgraph, --clusters s
   const doc = JSON.parse(String(r.stdout)) as {
     ok: boolean;
     threads: Record<string, number>;
-    clusters: { cluster: string; max_rel_err: number; tf_ms: number; tvm_ms: number }[];
+    clusters: { cluster: string; max_rel_err: number; tf_ms: number; tvm_ms: number; fallback_calls: number }[];
   };
   expect(doc.ok).toBe(true);
   expect(doc.threads).toEqual({ tf_intra_op: 1, tf_inter_op: 1, tvm: 1 });
@@ -104,6 +104,7 @@ test('cluster_timing.py: the bridge op agrees with the TF subgraph, --clusters s
   expect(doc.clusters[0]!.max_rel_err).toBeLessThanOrEqual(1e-5);
   positive(doc.clusters[0]!.tf_ms);
   positive(doc.clusters[0]!.tvm_ms);
+  expect(doc.clusters[0]!.fallback_calls).toBe(0);
 
   const bad = await execa(tc.python, [script, '--model', fixture('conv_mlp'), '--out', out, '--clusters', 'nope'], {
     env: tc.env(),
@@ -112,6 +113,35 @@ test('cluster_timing.py: the bridge op agrees with the TF subgraph, --clusters s
   });
   expect(bad.exitCode).toBe(2);
   expect(String(bad.stderr)).toContain('no compiled cluster named nope');
+});
+
+test('cluster_timing.py: the timing graph carries the native function, so a call TVM cannot run falls back', async () => {
+  const tc = await findToolchain();
+  const dir = projectPath('backends', 'tf');
+  // The bridge node's timing graph holds its native_func (and only what it needs) ...
+  const check = `
+import sys
+sys.path.insert(0, sys.argv[1])
+import cluster_timing as ct
+m = ct.Model(sys.argv[2], sys.argv[3])
+b = m.bridges["cluster_0"]
+tin, shapes, tout = ct.bridge_signature(b, "clusters/cluster_0/1x28x28x1.so")
+gd, _, _ = ct.bridge_graph(b, tin, shapes, tout, m.rewritten.library)
+print(b.attr["native_func"].func.name, [f.signature.name for f in gd.library.function])`;
+  const r = await execa(tc.python, ['-c', check, dir, fixture('conv_mlp'), out], { env: tc.env(), reject: false, stdin: 'ignore' });
+  expect(String(r.stderr).slice(-1500)).not.toMatch(/Traceback/);
+  expect(String(r.stdout).trim()).toBe("tf2tvm_cluster_0_native ['tf2tvm_cluster_0_native']");
+  // ... and runs it: every TVM run made to fail, the timed calls fall back and agree with TF.
+  const script = path.join(dir, 'cluster_timing.py');
+  const args = [script, '--model', fixture('conv_mlp'), '--out', out, '--runs', '2', '--warmup', '0', '--threads', '1', '--quiet'];
+  const f = await execa(tc.python, args, { env: { ...tc.env(), TF2TVM_TEST_FAIL_RUN: 'cluster_0' }, reject: false, stdin: 'ignore' });
+  expect({ exitCode: f.exitCode, stderr: String(f.stderr).slice(-1500) }).toMatchObject({ exitCode: 0 });
+  const doc = JSON.parse(String(f.stdout)) as { ok: boolean; clusters: { max_rel_err: number; fallback_calls: number; error?: string }[] };
+  expect(doc.clusters[0]!.error).toBeUndefined();
+  expect(doc.ok).toBe(true);
+  expect(doc.clusters[0]!.max_rel_err).toBeLessThanOrEqual(1e-5);
+  // The check call and the 2 timed calls.
+  expect(doc.clusters[0]!.fallback_calls).toBe(3);
 });
 
 test('tf2tvm profile: every fused operator of the artifact timed, shares that add up', async () => {
