@@ -21,6 +21,8 @@ export interface ClusterTiming {
   readonly pairs?: number;
   readonly p_faster?: number;
   readonly max_rel_err?: number;
+  /** Timed calls in which the bridge op ran its TensorFlow fallback, not TVM. */
+  readonly fallback_calls?: number;
   readonly error?: string;
 }
 
@@ -62,6 +64,15 @@ export function decide(clusters: readonly string[], timings: readonly ClusterTim
         : '';
     const fmt = (t: ClusterTiming): string =>
       `${t.shapes}: TVM ${t.tvm_ms!.toFixed(3)} ms vs TF ${t.tf_ms!.toFixed(3)} ms (${t.speedup!.toFixed(2)}x median of paired runs${wins(t)})`;
+    // A timing in which the bridge op fell back timed TensorFlow against itself.
+    const fell = mine.find((t) => (t.fallback_calls ?? 0) > 0);
+    if (fell)
+      return {
+        cluster,
+        keep: false,
+        why: `not timed in TVM: ${fell.fallback_calls} timed calls ran the TensorFlow fallback (${fell.shapes})`,
+        timings: mine,
+      };
     const slow = mine.find((t) => t.speedup! < 1 + margin);
     if (slow) return { cluster, keep: false, why: `not faster by ${(margin * 100).toFixed(0)}%: ${fmt(slow)}`, timings: mine };
     const unsure = mine.find((t) => t.p_faster !== undefined && t.p_faster > SELECT_P_VALUE);

@@ -44,3 +44,8 @@ test('every shape set must win; a timing failure or no timing drops the cluster'
   expect(d[1]!.why).toBe('timing failed: boom');
   expect(d[2]!.why).toBe('not timed');
 });
+
+test('a cluster whose timed calls ran the TensorFlow fallback is not kept, whatever its ratio', () => {
+  const [d] = decide(['c0'], [{ ...t('c0', '1x8', 1.5, 30, 30, 1e-9), fallback_calls: 3 }], 0.05);
+  expect(d).toMatchObject({ keep: false, why: expect.stringMatching(/^not timed in TVM: 3 timed calls ran the TensorFlow fallback/) as unknown });
+});
