@@ -24,9 +24,11 @@ import subprocess
 import sys
 import textwrap
 import threading
-import traceback
 
 import numpy as np
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
+from checks import run_checks
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
@@ -492,18 +494,7 @@ def test_import_without_op_library():
 def main():
     prepare()
     load_tensorflow()
-    tests = [(name, fn) for name, fn in globals().items() if name.startswith("test_")]
-    failed = []
-    for name, fn in tests:
-        try:
-            fn()
-            print("ok  ", name)
-        except Exception:
-            failed.append(name)
-            print("FAIL", name)
-            traceback.print_exc()
-    print(f"{len(tests) - len(failed)} of {len(tests)} checks passed")
-    return 1 if failed else 0
+    return run_checks(globals())
 
 
 if __name__ == "__main__":

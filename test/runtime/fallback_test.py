@@ -18,9 +18,11 @@ import shutil
 import sys
 import tempfile
 import time
-import traceback
 
 import numpy as np
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
+from checks import run_checks
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "1")
 import tensorflow as tf
@@ -236,18 +238,7 @@ def main():
         assert (got == {}) == (side == "tvm"), got
         print("ok   run", batch, side, got)
         return 0
-    tests = [(name, fn) for name, fn in globals().items() if name.startswith("test_")]
-    failed = []
-    for name, fn in tests:
-        try:
-            fn()
-            print("ok  ", name)
-        except Exception:
-            failed.append(name)
-            print("FAIL", name)
-            traceback.print_exc()
-    print(f"{len(tests) - len(failed)} of {len(tests)} checks passed")
-    return 1 if failed else 0
+    return run_checks(globals())
 
 
 if __name__ == "__main__":
