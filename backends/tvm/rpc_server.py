@@ -35,8 +35,9 @@ os.environ.setdefault("TOPHUB_LOCATION", "NONE")
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
-import measure  # noqa: E402
 from tvm import rpc  # noqa: E402
+
+import measure  # noqa: E402
 
 
 def install(here, launcher_path):
@@ -46,9 +47,10 @@ def install(here, launcher_path):
     needs itself."""
     if here not in sys.path:
         sys.path.insert(0, here)
-    import measure as measure_here  # noqa: PLC0415
-    import tvm as tvm_here  # noqa: PLC0415
-    from tvm.rpc import server as server_here  # noqa: PLC0415
+    import tvm as tvm_here
+    from tvm.rpc import server as server_here
+
+    import measure as measure_here
 
     launcher = measure_here.Launcher(launcher_path)
 
@@ -108,7 +110,10 @@ def main(argv=None):
         silent=False,
         server_init_callback=functools.partial(install, HERE, launcher),
     )
-    print(f"tf2tvm rpc server on port {server.port}, key {args.key}, tracker {args.tracker[0]}:{args.tracker[1]}", flush=True)
+    print(
+        f"tf2tvm rpc server on port {server.port}, key {args.key}, tracker {args.tracker[0]}:{args.tracker[1]}",
+        flush=True,
+    )
 
     def stop(*_):
         server.terminate()

@@ -139,7 +139,12 @@ test('tune times its candidates on two tracker-registered servers, then every po
     '--cache-dir',
     path.join(dir, 'cache'),
   ]);
-  const failure = r.exitCode === 0 ? '' : `${r.stderr}\n${Object.entries(logs).map(([k, v]) => `[${k}] ${v}`).join('\n')}`;
+  const failure =
+    r.exitCode === 0
+      ? ''
+      : `${r.stderr}\n${Object.entries(logs)
+          .map(([k, v]) => `[${k}] ${v}`)
+          .join('\n')}`;
   expect({ exit: r.exitCode, failure }).toEqual({ exit: 0, failure: '' });
   expect(doc.ok).toBe(true);
   const lines = readFileSync(db, 'utf8')
