@@ -13,8 +13,10 @@ kind "build" also takes "out": path of the .so, and optionally
    tuning database by backends/tvm/tuning-db.ts).
 kind "tasks" lists the module's tunable workloads (tuning_db.py).
 kind "tune" takes "db": path of the tuning database, "trials": {workload:
-   candidates}, "launcher", "threads", "seed", and tunes those workloads into
-   the database.
+   candidates}, "launcher", "threads", "seed", optionally "rpc": {"tracker":
+   "HOST:PORT", "key": str} (candidates are then timed on the servers
+   registered under that key, backends/tvm/rpc_server.py), and tunes those
+   workloads into the database.
 
 Candidates are timed through the bridge op's launcher (measure.py):
 "launcher" defaults to build/runtime/ of this checkout, "threads" to the
@@ -207,8 +209,17 @@ def tune_tasks(job):
         and (threads is None or (isinstance(threads, int) and threads > 0))
     ):
         raise ValueError('a tune job\'s "launcher" must be a path and "threads" a positive int')
-    # Before any work: a missing launcher fails here, never times on one thread.
-    measurer = measure.Measurer(launcher, threads)
+    rpc = job.get("rpc")
+    if rpc is not None and not (
+        isinstance(rpc, dict) and isinstance(rpc.get("tracker"), str) and isinstance(rpc.get("key"), str)
+    ):
+        raise ValueError('a tune job\'s "rpc" must be {"tracker": "HOST:PORT", "key": str}')
+    if rpc is not None:
+        # Timed on the farm: the launcher is the servers'; an unreachable tracker fails here.
+        measurer = measure.RemoteMeasurer(rpc["tracker"], rpc["key"], threads)
+    else:
+        # Before any work: a missing launcher fails here, never times on one thread.
+        measurer = measure.Measurer(launcher, threads)
     mod, params, target, opt_level = prepare(job)
     rng = np.random.default_rng(int(job.get("seed", 0)))
     summaries = []

@@ -15,6 +15,11 @@ The thread count is the bridge op's (docs/bridge-op.md "Threads"):
 TF2TVM_NUM_THREADS if set, else the size TensorFlow gives its intra-op pool
 by default (TF_NUM_INTRAOP_THREADS if set, else the CPUs this process may
 run on); a job may name it instead.
+
+RemoteMeasurer times the same way on a farm: candidates are built and
+exported here and timed in a session of backends/tvm/rpc_server.py (found
+through TVM's RPC tracker), whose load_module redirects the loaded module to
+the server's launcher and whose tf2tvm.set_threads sets the task count.
 """
 
 import ctypes
@@ -220,3 +225,96 @@ class Measurer:
             return self.time_module(func, random_args(args, rng))
         except Exception:  # a candidate that does not build or run is just a bad candidate
             return None
+
+
+def parse_tracker(text):
+    """HOST:PORT of an RPC tracker -> (host, port)."""
+    host, sep, port = str(text).rpartition(":")
+    if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise ValueError(f"rpc tracker {text!r} is not HOST:PORT")
+    return host, int(port)
+
+
+class RemoteMeasurer(Measurer):
+    """Measurer's interface, timing on the servers registered under `key` with
+    the RPC tracker `tracker` (HOST:PORT): backends/tvm/rpc_server.py, whose
+    sessions load a module with its parallel loops redirected to their
+    launcher. Candidates are built and exported here; each measurement is one
+    session (the tracker hands out a free server), so a farm times several
+    candidates of concurrent tunes at once. The machines must be identical to
+    the deployment target (docs/performance.md "Tuning on a farm")."""
+
+    def __init__(self, tracker, key, threads=None, priority=1, session_timeout=120):
+        self.tracker = parse_tracker(tracker)
+        if not isinstance(key, str) or not key:
+            raise ValueError("an rpc key must be a non-empty string")
+        self.key = key
+        self.threads = tuning_threads(threads)
+        self.priority = priority
+        self.session_timeout = session_timeout
+        # Fails before any work when the tracker cannot be reached or has no server under the key.
+        queues = tvm.rpc.connect_tracker(*self.tracker).summary().get("queue_info", {})
+        if key not in queues:
+            raise RuntimeError(
+                f"no server is registered under key {key!r} with the rpc tracker {tracker} "
+                f"(registered: {', '.join(sorted(queues)) or 'none'}); start backends/tvm/rpc_server.py on the farm"
+            )
+
+    def _session(self):
+        return tvm.rpc.connect_tracker(*self.tracker).request(
+            self.key, priority=self.priority, session_timeout=self.session_timeout
+        )
+
+    def _upload(self, remote, build, folder, name):
+        path = os.path.join(folder, f"{name}.so")
+        build.export_library(path)
+        remote.upload(path)
+        return remote.load_module(f"{name}.so")
+
+    def _remote_time(self, remote, module, arrays, entry=None):
+        dev = remote.cpu()
+        set_threads = remote.get_function("tf2tvm.set_threads")
+        set_threads(self.threads)
+        if remote.get_function("tf2tvm.threads")() != self.threads:
+            raise RuntimeError(f"the server did not take {self.threads} threads")
+        try:
+            timer = module.time_evaluator(
+                entry or module.entry_name, dev, number=1, repeat=_REPEAT + 1, min_repeat_ms=_MIN_REPEAT_MS
+            )
+            return [float(x) for x in timer(*arrays).results[1:]]
+        finally:
+            set_threads(1)
+
+    @staticmethod
+    def _remote_arrays(arrays, dev):
+        return [tvm.nd.array(a.numpy(), dev) for a in arrays]
+
+    def time_module(self, build, arrays, entry=None):
+        folder = tempfile.mkdtemp(prefix="tf2tvm-measure-")
+        try:
+            remote = self._session()
+            module = self._upload(remote, build, folder, "candidate")
+            costs = self._remote_time(remote, module, self._remote_arrays(arrays, remote.cpu()), entry)
+            return float(np.median(costs))
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
+
+    def compare(self, task, a, b, target, rng, rounds=5):
+        folder = tempfile.mkdtemp(prefix="tf2tvm-compare-")
+        try:
+            built_a, args = self._build(task, a, target)
+            built_b, _ = self._build(task, b, target)
+            arrays = random_args(args, rng)
+            # Both in one session: the same machine, the same inputs.
+            remote = self._session()
+            mod_a, mod_b = self._upload(remote, built_a, folder, "a"), self._upload(remote, built_b, folder, "b")
+            remote_arrays = self._remote_arrays(arrays, remote.cpu())
+            costs_a, costs_b = [], []
+            for _ in range(rounds):
+                costs_a.append(float(np.median(self._remote_time(remote, mod_a, remote_arrays))))
+                costs_b.append(float(np.median(self._remote_time(remote, mod_b, remote_arrays))))
+            return costs_a, costs_b
+        except Exception:  # a configuration that does not build or run cannot win
+            return None
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)

@@ -70,6 +70,8 @@ export interface TuneJob extends ModuleFields {
   readonly threads: number;
   /** The launcher library candidates are timed with (launcherLibrary()). */
   readonly launcher: string;
+  /** Time candidates on the servers registered under `key` with the RPC tracker `tracker` (HOST:PORT). */
+  readonly rpc?: { readonly tracker: string; readonly key: string };
   readonly seed?: number;
 }
 

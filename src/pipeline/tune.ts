@@ -35,6 +35,8 @@ export interface TuneRequest {
   readonly trials: number;
   /** Threads each candidate is measured on. */
   readonly threads: number;
+  /** Measure on a farm: the servers registered under `key` with the RPC tracker `tracker` (HOST:PORT). */
+  readonly rpc?: { readonly tracker: string; readonly key: string };
   readonly cacheDir: string;
   readonly warn: (d: Diagnostic) => void;
   readonly progress: (e: TuneProgress) => void;
@@ -144,6 +146,8 @@ export interface TuneOptions {
   readonly db: string;
   readonly trials: number;
   readonly threads: number;
+  /** Candidates timed on the servers registered under `key` with this RPC tracker (HOST:PORT). */
+  readonly rpc?: { readonly tracker: string; readonly key: string };
   readonly progress: (e: TuneProgress) => void;
 }
 
@@ -194,6 +198,7 @@ export async function tuneDrafts(
           trials: Object.fromEntries(mine.map(({ w, n }) => [w.key, n])),
           threads: opts.threads,
           launcher: launcherLibrary(),
+          ...(opts.rpc ? { rpc: opts.rpc } : {}),
         });
         if (!r.ok) throw errors.toolchainFailed(`tuning ${d.cluster}/${d.shapeKey}: ${r.error}${r.log ? ` (log: ${r.log})` : ''}`);
         for (const t of r.tuning) measuredThreads = Math.max(measuredThreads, t.threads);

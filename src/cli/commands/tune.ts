@@ -1,7 +1,7 @@
 // tf2tvm tune MODEL --trials N --tuning-db FILE: tune the model's workloads
 // into a tuning database that `compile --tuning-db FILE` applies.
 
-import type { Command } from 'commander';
+import { InvalidArgumentError, type Command } from 'commander';
 import { disabledOptimizations, OPTIMIZATIONS } from '../../../backends/tvm/optimizations.js';
 import { tuningThreads } from '../../../backends/tvm/worker.js';
 import { errors } from '../../../ir/support/diagnostics.js';
@@ -20,8 +20,18 @@ interface Flags extends ClusterFlags {
   optLevel: number;
   disableOpt?: string[];
   threads?: number;
+  rpcTracker?: string;
+  rpcKey?: string;
   cacheDir?: string;
   json?: boolean;
+}
+
+/** HOST:PORT of an RPC tracker. */
+function trackerAddress(value: string): string {
+  const m = /^(.+):(\d+)$/.exec(value);
+  const port = m ? Number(m[2]) : 0;
+  if (!m || port < 1 || port > 65535) throw new InvalidArgumentError(`'${value}' is not HOST:PORT`);
+  return value;
 }
 
 function table(r: TuneResult): string {
@@ -64,11 +74,18 @@ export function registerTune(program: Command): void {
       "threads each candidate is measured on (default: the bridge op's: TF2TVM_NUM_THREADS, else TensorFlow's intra-op pool size)",
       positiveInt,
     )
+    .option(
+      '--rpc-tracker <host:port>',
+      'time candidates on a farm: the TVM RPC tracker its servers (backends/tvm/rpc_server.py) registered with',
+      trackerAddress,
+    )
+    .option('--rpc-key <key>', 'the key the farm servers registered under (with --rpc-tracker)')
     .option('--cache-dir <dir>', "build cache (remembers each artifact's workloads)", defaultCacheDir())
     .option('--json', 'print one JSON document on stdout')
     .action(async (model: string, o: Flags) => {
       await runCommand(Boolean(o.json), async () => {
         if (o.batch && o.shapes) throw errors.usage('give either --batch or --shapes, not both');
+        if (Boolean(o.rpcTracker) !== Boolean(o.rpcKey)) throw errors.usage('give --rpc-tracker and --rpc-key together');
         const r = await tune({
           model,
           shapes: o.batch ? { batch: o.batch } : (o.shapes ?? []),
@@ -79,6 +96,7 @@ export function registerTune(program: Command): void {
           db: o.tuningDb,
           trials: o.trials,
           threads: o.threads ?? tuningThreads(),
+          ...(o.rpcTracker && o.rpcKey ? { rpc: { tracker: o.rpcTracker, key: o.rpcKey } } : {}),
           cacheDir: o.cacheDir ?? defaultCacheDir(),
           warn: printDiagnostic,
           progress: tuneProgressReporter(Boolean(o.json)),
