@@ -6,7 +6,8 @@
 
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { findToolchain, hostTarget } from '../../backends/python/toolchain.js';
+import { findToolchain, hostTarget, type Toolchain } from '../../backends/python/toolchain.js';
+import type { AppliedRecords } from '../../backends/tvm/tuning-db.js';
 import { buildScriptHash, tuningThreads } from '../../backends/tvm/worker.js';
 import { errors, warnings, type Diagnostic } from '../../ir/support/diagnostics.js';
 import { projectPath } from '../../ir/support/project.js';
@@ -16,12 +17,12 @@ import { BuildCache } from '../cache.js';
 import { Staging } from '../output.js';
 import type { ShapeRequest } from '../shapes.js';
 import { analyzeModel, summarize, type ClusteringSummary } from './analyze.js';
-import { buildUnits, type ArtifactReport, type ProgressEvent } from './build.js';
-import { emitDrafts, lookUpUnits, type BuildSettings } from './emit.js';
+import { buildUnits, type ArtifactReport, type BuildOutcome, type ProgressEvent } from './build.js';
+import { emitDrafts, lookUpUnits, type BuildSettings, type Draft, type Unit } from './emit.js';
 import { selectMeasured, type SelectionDecision } from './select.js';
 import { tuningRecords } from './tuning.js';
 import { tuneDrafts, type TunedModel, type TuneProgress } from './tune.js';
-import { RUNTIME_LIBRARIES, writeDepfile, writeGraph, writeRuntime } from './write.js';
+import { RUNTIME_LIBRARIES, writeDepfile, writeGraph, writeRuntime, type GraphOutput } from './write.js';
 
 export type { ArtifactReport, ProgressEvent } from './build.js';
 
@@ -95,6 +96,51 @@ class Laps {
   }
 }
 
+/**
+ * The tune stage of a compile: with --tune N, the drafts are tuned into
+ * --tuning-db or the build cache's database for them (tune-then-compile);
+ * with a database, the records each artifact applies.
+ */
+async function tuneStage(
+  req: CompileRequest,
+  drafts: readonly Draft[],
+  settings: BuildSettings,
+  cache: BuildCache,
+  toolchain: Toolchain,
+  staging: Staging,
+): Promise<{ db?: string; tuning?: TunedModel; records?: ReadonlyMap<Draft, AppliedRecords> }> {
+  const db = req.tuningDb ?? (req.tune ? cache.modelTuningDb(drafts.map((d) => d.baseKey)) : undefined);
+  if (!db) return {};
+  const tuning = req.tune
+    ? await tuneDrafts(drafts, settings, cache, toolchain, staging, {
+        db,
+        trials: req.tune,
+        threads: tuningThreads(),
+        progress: req.tuneProgress ?? (() => undefined),
+      })
+    : undefined;
+  const records = await tuningRecords(drafts, db, settings, cache, toolchain, staging);
+  return { db, records, ...(tuning ? { tuning } : {}) };
+}
+
+/** What the write stage records besides the graph: names, target, failures, fallback, tuning. */
+function graphOutput(req: CompileRequest, settings: BuildSettings, build: BuildOutcome, units: readonly Unit[], db: string | undefined): GraphOutput {
+  const warned = new Set<string>();
+  return {
+    model: path.basename(req.model),
+    fallback: req.fallback !== false,
+    noFunction: (cluster: string, why: string): void => {
+      if (!warned.has(cluster)) req.warn(warnings.noNativeFunction(cluster, why));
+      warned.add(cluster);
+    },
+    target: settings.target,
+    tvmVersion: settings.tvmVersion,
+    failed: build.failed,
+    tuningLogs: new Map(units.flatMap((u) => (u.tuningLog ? [[u.rel, u.tuningLog] as const] : []))),
+    ...(db ? { tuning: { db, ...(req.tune ? { trials: req.tune } : {}) } } : {}),
+  };
+}
+
 export async function compile(req: CompileRequest): Promise<CompileResult> {
   const laps = new Laps();
   checkOutDir(req.model, req.out);
@@ -116,19 +162,8 @@ export async function compile(req: CompileRequest): Promise<CompileResult> {
   const staging = new Staging(req.out);
   try {
     const drafts = emitDrafts(state, settings, staging);
-    // --tune N: tune-then-compile, into --tuning-db or the build cache's database for these artifacts.
-    const db = req.tuningDb ?? (req.tune ? cache.modelTuningDb(drafts.map((d) => d.baseKey)) : undefined);
-    let tuning: TunedModel | undefined;
-    if (req.tune && db) {
-      tuning = await tuneDrafts(drafts, settings, cache, toolchain, staging, {
-        db,
-        trials: req.tune,
-        threads: tuningThreads(),
-        progress: req.tuneProgress ?? (() => undefined),
-      });
-      laps.lap('tune_ms');
-    }
-    const records = db ? await tuningRecords(drafts, db, settings, cache, toolchain, staging) : undefined;
+    const { db, tuning, records } = await tuneStage(req, drafts, settings, cache, toolchain, staging);
+    if (tuning) laps.lap('tune_ms');
     const units = lookUpUnits(drafts, settings, cache, staging, records);
     laps.lap('emit_ms');
 
@@ -136,20 +171,7 @@ export async function compile(req: CompileRequest): Promise<CompileResult> {
     laps.lap('tvm_build_ms');
     writeRuntime(staging, runtimeDir);
 
-    const warned = new Set<string>();
-    const output = {
-      model: path.basename(req.model),
-      fallback: req.fallback !== false,
-      noFunction: (cluster: string, why: string): void => {
-        if (!warned.has(cluster)) req.warn(warnings.noNativeFunction(cluster, why));
-        warned.add(cluster);
-      },
-      target: settings.target,
-      tvmVersion: settings.tvmVersion,
-      failed: build.failed,
-      tuningLogs: new Map(units.flatMap((u) => (u.tuningLog ? [[u.rel, u.tuningLog] as const] : []))),
-      ...(db ? { tuning: { db, ...(req.tune ? { trials: req.tune } : {}) } } : {}),
-    };
+    const output = graphOutput(req, settings, build, units, db);
     writeGraph(staging, state, build.clusters, output);
     let kept = build.clusters;
     let selection: SelectionDecision[] | undefined;
