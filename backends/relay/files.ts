@@ -20,16 +20,17 @@ export function writeRelayText(dir: string, stem: string, emitted: EmittedRelay)
   return relay;
 }
 
+/** Where writeParamFiles puts each weight: name -> `<dir>/<name>.npy`. */
+export function paramFilePaths(dir: string, emitted: EmittedRelay): Record<string, string> {
+  return Object.fromEntries(emitted.params.map((p) => [p.name, path.join(dir, `${p.name}.npy`)]));
+}
+
 /** Writes `<dir>/<name>.npy` per weight (no folder when there are none); returns name -> path. */
 export function writeParamFiles(dir: string, emitted: EmittedRelay): Record<string, string> {
-  const params: Record<string, string> = {};
+  const params = paramFilePaths(dir, emitted);
   if (emitted.params.length === 0) return params;
   mkdirSync(dir, { recursive: true });
-  for (const p of emitted.params) {
-    const file = path.join(dir, `${p.name}.npy`);
-    writeNpy(file, p.type, p.bytes);
-    params[p.name] = file;
-  }
+  for (const p of emitted.params) writeNpy(params[p.name]!, p.type, p.bytes);
   return params;
 }
 

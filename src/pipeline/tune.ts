@@ -20,6 +20,7 @@ import { BuildCache } from '../cache.js';
 import { Staging } from '../output.js';
 import type { ShapeRequest } from '../shapes.js';
 import { analyzeModel } from './analyze.js';
+import { paramFilePaths } from '../../backends/relay/files.js';
 import { emitDrafts, paramDir, type BuildSettings, type Draft } from './emit.js';
 import { listTasks } from './tuning.js';
 
@@ -171,10 +172,10 @@ export async function tuneDrafts(
   opts: TuneOptions,
 ): Promise<TunedModel> {
   const isa = targetIsa(settings.target);
-  readTuningDb(opts.db); // a file that is not a database is refused before any work
+  // Read first: a file that is not a database is refused before any work.
+  const before = workloadStates(readTuningDb(opts.db), isa);
   const workloads = mergeWorkloads(await listTasks(drafts, settings, cache, toolchain, staging));
   const allotted = allot(workloads, opts.trials);
-  const before = workloadStates(readTuningDb(opts.db), isa);
   const progress = new DbProgress(opts.db, isa, workloads, allotted, before, opts.progress);
   const worker = new BuildWorker(toolchain, { threads: opts.threads });
   // What the worker really measured on (it says so with every workload).
@@ -190,7 +191,7 @@ export async function tuneDrafts(
           id: `tune ${d.cluster}/${d.shapeKey}`,
           relay: d.relayFile,
           // Written for the tasks job (listTasks).
-          params: Object.fromEntries(d.emitted.params.map((p) => [p.name, path.join(paramDir(staging, d), `${p.name}.npy`)])),
+          params: paramFilePaths(paramDir(staging, d), d.emitted),
           target: settings.target,
           opt_level: settings.optLevel,
           disable: settings.disableOpts,
@@ -250,7 +251,6 @@ export async function tune(req: TuneRequest): Promise<TuneResult> {
     scriptHash: buildScriptHash(),
   };
   const cache = new BuildCache(req.cacheDir);
-  readTuningDb(req.db);
   const work = mkdtempSync(path.join(os.tmpdir(), 'tf2tvm-tune-'));
   const staging = new Staging(path.join(work, 'out'));
   try {
