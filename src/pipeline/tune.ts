@@ -8,7 +8,7 @@
 // The build worker appends every measurement to the database as it goes;
 // progress is read back from the file.
 
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { closeSync, fstatSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { findToolchain, hostTarget, type Toolchain } from '../../backends/python/toolchain.js';
@@ -293,12 +293,20 @@ class DbProgress {
   poll(): void {
     let text: string;
     try {
-      const all = readFileSync(this.db);
-      if (all.length <= this.offset) return;
-      const end = all.lastIndexOf(10) + 1;
-      if (end <= this.offset) return;
-      text = all.subarray(this.offset, end).toString('utf8');
-      this.offset = end;
+      // Only what was appended since the last poll, up to its last complete line.
+      const fd = openSync(this.db, 'r');
+      try {
+        const size = fstatSync(fd).size;
+        if (size <= this.offset) return;
+        const fresh = Buffer.alloc(size - this.offset);
+        readSync(fd, fresh, 0, fresh.length, this.offset);
+        const end = fresh.lastIndexOf(10) + 1;
+        if (end === 0) return;
+        text = fresh.subarray(0, end).toString('utf8');
+        this.offset += end;
+      } finally {
+        closeSync(fd);
+      }
     } catch {
       return;
     }
