@@ -2,7 +2,7 @@
 // scripts/setup-toolchain, versions come from package metadata, and every
 // missing piece is named. Host target: the cpu name from CPU flags.
 
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
@@ -30,6 +30,22 @@ describe('findToolchain', () => {
     expect(tvm).toMatch(/^\d+\.\d+\.\S+ \(\S+ \S+\)$/);
     expect(tvm.endsWith(`(${tvmDist} ${tvmPin})`)).toBe(true);
     expect(await tc.tensorflowVersion()).toBe(tfPin);
+  });
+
+  test("the environment's console scripts start the environment's own interpreter", async () => {
+    const tc = await findToolchain();
+    const bin = path.join(tc.venv, 'bin');
+    const scripts = readdirSync(bin).filter((n) => {
+      const p = path.join(bin, n);
+      return !lstatSync(p).isSymbolicLink() && readFileSync(p).subarray(0, 2).toString() === '#!';
+    });
+    expect(scripts).toEqual(expect.arrayContaining(['pip', 'saved_model_cli']));
+    for (const n of scripts) {
+      const interpreter = readFileSync(path.join(bin, n), 'utf8').split('\n')[0].slice(2).trim().split(' ')[0];
+      if (interpreter.startsWith('/bin/') || interpreter.startsWith('/usr/')) continue; // activate helpers and the like
+      expect(`${n}: ${interpreter}`).toBe(`${n}: ${path.join(bin, path.basename(interpreter))}`);
+      expect(existsSync(interpreter)).toBe(true);
+    }
   });
 
   describe('says what is missing', () => {

@@ -15,7 +15,7 @@
 // toolchain pins, into the per-user cache (~/.cache/tf2tvm/ops/<key>/), shared by clones.
 
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
 import { findToolchain, toolchainLocation } from '../../backends/python/toolchain.js';
@@ -59,7 +59,11 @@ const casesDir = userCache('ops', key);
 
 /** Generates the cases unless this version of the script already did (atomically: another run may race). */
 async function ensureCases(): Promise<void> {
-  if (existsSync(path.join(casesDir, '.complete'))) return;
+  if (existsSync(path.join(casesDir, '.complete'))) {
+    const now = new Date();
+    utimesSync(casesDir, now, now); // in use: see the clean-up below
+    return;
+  }
   const tc = await findToolchain();
   const tmp = `${casesDir}.tmp-${process.pid}`;
   rmSync(tmp, { recursive: true, force: true });
@@ -72,9 +76,13 @@ async function ensureCases(): Promise<void> {
   } catch {
     rmSync(tmp, { recursive: true, force: true }); // someone else finished first
   }
-  // Cases of older script versions are dead weight now.
+  // Cases of other script versions are dead weight once nobody uses them: another
+  // checkout on this machine may be running its own version right now, so only
+  // folders untouched for a week go.
+  const weekAgo = Date.now() - 7 * 24 * 3600 * 1000;
   for (const old of readdirSync(path.dirname(casesDir))) {
-    if (/^[0-9a-f]{16}$/.test(old) && old !== key) rmSync(path.join(path.dirname(casesDir), old), { recursive: true, force: true });
+    const dir = path.join(path.dirname(casesDir), old);
+    if (/^[0-9a-f]{16}$/.test(old) && old !== key && statSync(dir).mtimeMs < weekAgo) rmSync(dir, { recursive: true, force: true });
   }
 }
 
