@@ -9,6 +9,7 @@
 #define TF2TVM_RUNTIME_PARALLEL_LAUNCH_H_
 
 #include <functional>
+#include <memory>
 #include <string>
 
 namespace tf2tvm {
@@ -35,21 +36,36 @@ class TaskPool {
   virtual void Schedule(std::function<void()> fn) = 0;
 };
 
-// The pool parallel loops started on this thread go to; null (the
-// default, and on pool threads) runs them inline as one task.
-void SetThreadTaskPool(TaskPool* pool);
+// Process-wide threads of tf2tvm's own (grown on demand, never shut down;
+// idle ones spin briefly, then sleep): the tuner's launcher library runs
+// its loops' helpers here.
+void GrowOwnThreads(int workers);
+void ScheduleOnOwnThreads(std::function<void()> fn);
+
+// The pool of the run on this thread (ScopedRun); null outside runs and on
+// pool threads, where parallel loops run inline as one task.
 TaskPool* ThreadTaskPool();
 
-// Sets this thread's pool for one scope, restoring the previous one.
-class ScopedTaskPool {
+class Crew;
+
+// One run of a library's code on this thread: its parallel loops go to
+// `pool` (null: inline). With NumThreads() > 1, NumThreads() - 1 helpers are
+// scheduled on the pool at the start (a crew) and serve every loop of the
+// run until the scope ends; a helper idle for a moment leaves, and the next
+// loop schedules another; one the pool starts late joins the loop under way,
+// or finds the run over and returns. Helpers scheduled once per loop
+// instead would each come only after the pool's wake-up, every loop.
+class ScopedRun {
  public:
-  explicit ScopedTaskPool(TaskPool* pool) : saved_(ThreadTaskPool()) { SetThreadTaskPool(pool); }
-  ~ScopedTaskPool() { SetThreadTaskPool(saved_); }
-  ScopedTaskPool(const ScopedTaskPool&) = delete;
-  ScopedTaskPool& operator=(const ScopedTaskPool&) = delete;
+  explicit ScopedRun(TaskPool* pool);
+  ~ScopedRun();
+  ScopedRun(const ScopedRun&) = delete;
+  ScopedRun& operator=(const ScopedRun&) = delete;
 
  private:
-  TaskPool* saved_;
+  TaskPool* saved_pool_;
+  Crew* saved_crew_;
+  std::shared_ptr<Crew> crew_;
 };
 
 enum class Redirect {

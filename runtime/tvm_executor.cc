@@ -290,7 +290,7 @@ bool GraphExecutor::Run(const void* const* inputs, void* const* outputs, TaskPoo
 
   bool ran;
   {
-    ScopedTaskPool scoped(pool);
+    ScopedRun scoped(pool);
     ran = Call(run_, "run", kNoSubject, nullptr, nullptr, 0, nullptr, nullptr, error);
   }
   if (!ran) return false;

@@ -37,7 +37,7 @@ test('launcher checks pass: two threads, inline at one, the measurement path, a 
     throw new Error(`launcher_check.py printed no report (exit ${r.exitCode}):\n${String(r.stderr).split('\n').slice(-30).join('\n')}`);
   }
   expect(checks.filter((c) => !c.ok)).toEqual([]);
-  expect(checks.length).toBeGreaterThanOrEqual(15);
+  expect(checks.length).toBeGreaterThanOrEqual(17);
   expect(r.exitCode).toBe(0);
 });
 

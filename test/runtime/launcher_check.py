@@ -80,6 +80,47 @@ check("threads=2: each iteration runs once", [i for i, _ in runs] == list(range(
 check("threads=2: the two tasks run on two threads, one the caller", len(tids) == 2 and me in tids, runs)
 check("threads=2: the two 50 ms tasks overlap", seconds < 0.09, f"{seconds:.3f} s")
 
+# Many loops in a row, as a model's run launches them: the crew serves each,
+# leaves when idle (the 2 ms pauses are longer than it waits), and the next
+# loop brings helpers back. Every iteration of every loop runs exactly once.
+fast = []
+
+
+@tvm.register_func("tf2tvm_test.record_fast")
+def record_fast(i):
+    fast.append((int(i), threading.get_native_id()))
+    return 0
+
+
+ib = tir.ir_builder.create()
+with ib.for_range(0, ITERATIONS, kind="parallel", name="i") as i:
+    ib.emit(tvm.tir.call_packed("tf2tvm_test.record_fast", i))
+fast_path = os.path.join(folder, "fast.so")
+tvm.build(
+    tvm.IRModule({"fast": tir.PrimFunc([], ib.get()).with_attr("global_symbol", "fast")}), target=TARGET
+).export_library(fast_path)
+fast_mod = tvm.runtime.load_module(fast_path)
+launcher.redirect(fast_path)
+LOOPS = 600
+launcher.set_threads(2)
+try:
+    for n in range(LOOPS):
+        before = len(fast)
+        fast_mod["fast"]()
+        if sorted(i for i, _ in fast[before:]) != list(range(ITERATIONS)):
+            break
+        if n % 20 == 19:
+            time.sleep(0.002)
+finally:
+    launcher.set_threads(1)
+counts = [sum(1 for i, _ in fast if i == k) for k in range(ITERATIONS)]
+check(f"{LOOPS} loops in a row at threads=2: each iteration once per loop", counts == [LOOPS] * ITERATIONS, counts)
+check(
+    f"{LOOPS} loops in a row at threads=2: helpers take part",
+    len({tid for _, tid in fast}) >= 2,
+    {tid for _, tid in fast},
+)
+
 runs, seconds = run_once(par["par"], 1)
 check("threads=1: inline, on the caller", [tid for _, tid in runs] == [me] * ITERATIONS, runs)
 check("threads=1: one after the other", seconds >= 0.1, f"{seconds:.3f} s")
