@@ -72,15 +72,14 @@ function lowerCluster(state: TypedState, cluster: Cluster, setIndex: number): Ir
   return b.finish(results);
 }
 
+/** The IR functions of `clusters`, one per shape set, in cluster order. */
+export function encapsulateClusters(state: TypedState, clusters: readonly Cluster[]): ClusterFunction[] {
+  return clusters.flatMap((c) => state.shapeSets.map((_, s) => ({ cluster: c.name, shapeSet: s, fn: lowerCluster(state, c, s) })));
+}
+
 export const encapsulatePass: Pass<ClusteredState, EncapsulatedState> = {
   name: 'encapsulate',
-  run(state) {
-    const functions: ClusterFunction[] = [];
-    for (const c of state.clusters) {
-      state.shapeSets.forEach((_, s) => functions.push({ cluster: c.name, shapeSet: s, fn: lowerCluster(state, c, s) }));
-    }
-    return { ...state, functions };
-  },
+  run: (state) => ({ ...state, functions: encapsulateClusters(state, state.clusters) }),
   verify: (state) => state.functions.flatMap((f) => verifyFunction(f.fn).map((p) => `${f.cluster} (shape set ${f.shapeSet}): ${p}`)),
   print: (state) => state.functions.map((f) => `; shape set ${state.shapeSets[f.shapeSet]!.key}\n${printFunction(f.fn)}`).join('\n'),
 };

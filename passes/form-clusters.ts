@@ -19,7 +19,7 @@ function hasValueInEverySet(state: TypedState, t: TensorRef): boolean {
 }
 
 /** Bridge inputs, outputs and control inputs of a set of member nodes. */
-function clusterInterface(state: TypedState, name: string, members: readonly string[]): Cluster {
+export function clusterInterface(state: TypedState, name: string, members: readonly string[]): Cluster {
   const { view } = state;
   const inside = new Set(members);
   const inputs: TensorRef[] = [];
@@ -72,7 +72,7 @@ function clusterInterface(state: TypedState, name: string, members: readonly str
  * Whether the final clusters leave the rewritten graph acyclic: contract them
  * in a graph without the edges the rewrite removes (constants read by members).
  */
-function rewriteIsAcyclic(state: TypedState, clusters: readonly (readonly string[])[]): boolean {
+export function rewriteIsAcyclic(state: TypedState, clusters: readonly (readonly string[])[]): boolean {
   const clusterOf = new Map<string, number>();
   clusters.forEach((c, i) => c.forEach((m) => clusterOf.set(m, i)));
   const g = new ContractedGraph(

@@ -12,14 +12,14 @@ import { buildScriptHash, tuningThreads } from '../../backends/tvm/worker.js';
 import { errors, warnings, type Diagnostic } from '../../ir/support/diagnostics.js';
 import { projectPath } from '../../ir/support/project.js';
 import type { ReasonCode } from '../../ir/support/reasons.js';
-import type { ClusterOptions } from '../../passes/state.js';
+import type { ClusterOptions, EncapsulatedState } from '../../passes/state.js';
 import { BuildCache } from '../cache.js';
 import { Staging } from '../output.js';
 import type { ShapeRequest } from '../shapes.js';
 import { analyzeModel, summarize, type ClusteringSummary } from './analyze.js';
 import { buildUnits, type ArtifactReport, type BuildOutcome, type ProgressEvent } from './build.js';
 import { emitDrafts, lookUpUnits, type BuildSettings, type Draft, type Unit } from './emit.js';
-import { selectMeasured, type SelectionDecision } from './select.js';
+import { selectMeasured, timeClusters, type SelectionDecision } from './select.js';
 import { tuningRecords } from './tuning.js';
 import { tuneDrafts, type TunedModel, type TuneProgress } from './tune.js';
 import { RUNTIME_LIBRARIES, writeDepfile, writeGraph, writeRuntime, type GraphOutput } from './write.js';
@@ -52,6 +52,8 @@ export interface CompileRequest {
   readonly select: 'all' | 'measured';
   readonly selectMargin: number;
   readonly selectRuns: number;
+  /** With --select measured: how many times a lost cluster's parts may be split again (0: never; default 2). */
+  readonly selectSplitDepth?: number;
   readonly printAfter: readonly string[];
   readonly verifyIr: boolean;
   readonly print: (pass: string, text: string) => void;
@@ -61,6 +63,8 @@ export interface CompileRequest {
 
 export interface CompileResult extends ClusteringSummary {
   readonly clusters: readonly { name: string; nodes: readonly string[]; artifacts: readonly ArtifactReport[] }[];
+  /** Clusters in the rewritten graph (built, and kept by --select measured). */
+  readonly kept: number;
   readonly built: number;
   readonly cached: number;
   readonly failed: number;
@@ -124,7 +128,13 @@ async function tuneStage(
 }
 
 /** What the write stage records besides the graph: names, target, failures, fallback, tuning. */
-function graphOutput(req: CompileRequest, settings: BuildSettings, build: BuildOutcome, units: readonly Unit[], db: string | undefined): GraphOutput {
+function graphOutput(
+  req: CompileRequest,
+  settings: BuildSettings,
+  failed: BuildOutcome['failed'],
+  units: readonly Unit[],
+  db: string | undefined,
+): GraphOutput {
   const warned = new Set<string>();
   return {
     model: path.basename(req.model),
@@ -135,7 +145,7 @@ function graphOutput(req: CompileRequest, settings: BuildSettings, build: BuildO
     },
     target: settings.target,
     tvmVersion: settings.tvmVersion,
-    failed: build.failed,
+    failed,
     tuningLogs: new Map(units.flatMap((u) => (u.tuningLog ? [[u.rel, u.tuningLog] as const] : []))),
     ...(db ? { tuning: { db, ...(req.tune ? { trials: req.tune } : {}) } } : {}),
   };
@@ -171,29 +181,57 @@ export async function compile(req: CompileRequest): Promise<CompileResult> {
     laps.lap('tvm_build_ms');
     writeRuntime(staging, runtimeDir);
 
-    const output = graphOutput(req, settings, build, units, db);
-    writeGraph(staging, state, build.clusters, output);
+    const allUnits = [...units];
+    writeGraph(staging, state, build.clusters, graphOutput(req, settings, build.failed, allUnits, db));
+    let final = state;
     let kept = build.clusters;
     let selection: SelectionDecision[] | undefined;
+    const builds: BuildOutcome[] = [build];
     if (req.select === 'measured' && kept.length > 0) {
-      ({ kept, decisions: selection } = await selectMeasured(req.model, staging, kept, { runs: req.selectRuns, margin: req.selectMargin }));
-      writeGraph(staging, state, kept, { ...output, selection: { margin: req.selectMargin, clusters: selection } });
+      // A lost cluster's parts: emitted, looked up and built as the first clusters were.
+      const buildParts = async (s: EncapsulatedState, names: readonly string[]): Promise<BuildOutcome> => {
+        const only = new Set(names);
+        const sub = { ...s, clusters: s.clusters.filter((c) => only.has(c.name)), functions: s.functions.filter((f) => only.has(f.cluster)) };
+        const partDrafts = emitDrafts(sub, settings, staging);
+        const partRecords = db ? await tuningRecords(partDrafts, db, settings, cache, toolchain, staging) : undefined;
+        const partUnits = lookUpUnits(partDrafts, settings, cache, staging, partRecords);
+        allUnits.push(...partUnits);
+        return buildUnits(sub, partUnits, toolchain, cache, staging, req);
+      };
+      const outcome = await selectMeasured(staging, state, kept, {
+        time: (clusters) => timeClusters(req.model, staging.dir, req.selectRuns, clusters),
+        margin: req.selectMargin,
+        splitDepth: req.selectSplitDepth ?? 2,
+        buildParts,
+        write: (s, clusters) => writeGraph(staging, s, clusters, graphOutput(req, settings, build.failed, allUnits, db)),
+      });
+      ({ state: final, kept, decisions: selection } = outcome);
+      builds.push(...outcome.partBuilds);
       laps.lap('select_ms');
+    }
+    const failed = new Map(builds.flatMap((b) => [...b.failed]));
+    if (selection) {
+      writeGraph(staging, final, kept, {
+        ...graphOutput(req, settings, failed, allUnits, db),
+        selection: { margin: req.selectMargin, clusters: selection },
+      });
     }
 
     const removed = new Map<string, { reason: ReasonCode; message: string }>();
-    for (const [c, f] of build.failed) removed.set(c, { reason: 'build-failed', message: f.error });
-    for (const d of selection ?? []) if (!d.keep) removed.set(d.cluster, { reason: 'not-faster', message: d.why });
-    const summary = summarize(state, new Set(kept.map((b) => b.cluster.name)), removed);
+    for (const [c, f] of failed) removed.set(c, { reason: 'build-failed', message: f.error });
+    for (const d of selection ?? []) if (!d.keep && !d.split_into) removed.set(d.cluster, { reason: 'not-faster', message: d.why });
+    const summary = summarize(final, new Set(kept.map((b) => b.cluster.name)), removed);
     staging.commit();
     if (req.depfile) writeDepfile(req.depfile, req.out, req.model);
     laps.lap('write_ms');
+    const reports = new Map(builds.flatMap((b) => [...b.reports]));
     return {
       ...summary,
-      clusters: state.clusters.map((c) => ({ name: c.name, nodes: c.nodes, artifacts: build.reports.get(c.name)! })),
-      built: build.built,
-      cached: build.cached,
-      failed: build.failed.size,
+      clusters: final.clusters.map((c) => ({ name: c.name, nodes: c.nodes, artifacts: reports.get(c.name)! })),
+      kept: kept.length,
+      built: builds.reduce((n, b) => n + b.built, 0),
+      cached: builds.reduce((n, b) => n + b.cached, 0),
+      failed: failed.size,
       target: settings.target,
       tvmVersion: settings.tvmVersion,
       timings: laps.total(),

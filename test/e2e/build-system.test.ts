@@ -197,3 +197,48 @@ test('--select measured times every cluster, keeps the winners and records why',
   const bad = await tf2tvm(['compile', fixture('two_io'), '-o', path.join(dir, 'x'), '--select', 'fastest']);
   expect(bad.exitCode).toBe(2);
 });
+
+test('--select measured splits a cluster that loses, builds and times its parts, and records the split', async () => {
+  const dir = tempDir();
+  const out = path.join(dir, 'out');
+  // A margin no cluster can reach: every cluster and part loses, so each is split down to one compute op.
+  const c = await tf2tvmJson<
+    CompileDoc & {
+      kept_clusters: number;
+      selection: {
+        cluster: string;
+        keep: boolean;
+        part_of?: string;
+        split_into?: string[];
+        timings: { speedup: number; max_rel_err: number }[];
+      }[];
+    }
+  >(['compile', fixture('conv_mlp'), '-o', out, '--select', 'measured', '--select-runs', '5', '--select-margin', '1000']);
+  expect(c.r.exitCode).toBe(0);
+  expect(c.doc.selection.map((s) => [s.cluster, s.part_of ?? null, s.split_into ?? null])).toEqual([
+    ['cluster_0', null, ['cluster_0_0', 'cluster_0_1']],
+    ['cluster_0_0', 'cluster_0', null],
+    ['cluster_0_1', 'cluster_0', ['cluster_0_1_0', 'cluster_0_1_1']],
+    ['cluster_0_1_0', 'cluster_0_1', null],
+    ['cluster_0_1_1', 'cluster_0_1', null],
+  ]);
+  // Each part was really built and run: its bridge op computed what TensorFlow computes.
+  for (const s of c.doc.selection) {
+    expect(s.keep).toBe(false);
+    expect(s.timings.length).toBeGreaterThan(0);
+    for (const t of s.timings) expect(t.max_rel_err).toBeLessThan(1e-4);
+  }
+  expect(c.doc.kept_clusters).toBe(0);
+  expect(c.doc.clusters.map((x) => x.name)).toEqual(['cluster_0_0', 'cluster_0_1_0', 'cluster_0_1_1']);
+  for (const n of c.doc.clusters.flatMap((x) => x.nodes)) {
+    expect(c.doc.unclustered).toContainEqual(expect.objectContaining({ node: n, reason: 'not-faster' }));
+  }
+  const manifest = JSON.parse(readFileSync(path.join(out, 'manifest.json'), 'utf8')) as {
+    clusters: unknown[];
+    selection: { clusters: { cluster: string; split_into?: string[] }[] };
+  };
+  expect(manifest.clusters).toEqual([]);
+  expect(manifest.selection.clusters.find((s) => s.cluster === 'cluster_0')!.split_into).toEqual(['cluster_0_0', 'cluster_0_1']);
+  expect(readFileSync(path.join(out, 'model.pb')).equals(readFileSync(fixture('conv_mlp')))).toBe(true);
+  expect(existsSync(path.join(out, 'clusters'))).toBe(false);
+});

@@ -9,7 +9,16 @@ import { errors } from '../../../ir/support/diagnostics.js';
 import { printDiagnostic, printJson, runCommand } from '../output.js';
 import { progressReporter, tuneProgressReporter } from '../progress.js';
 import { OPTIMIZATIONS, disabledOptimizations } from '../../../backends/tvm/optimizations.js';
-import { addGraphOptions, clusterOptions, commaList, nonNegativeNumber, positiveInt, selectMode, type ClusterFlags } from '../options.js';
+import {
+  addGraphOptions,
+  clusterOptions,
+  commaList,
+  nonNegativeInt,
+  nonNegativeNumber,
+  positiveInt,
+  selectMode,
+  type ClusterFlags,
+} from '../options.js';
 
 interface Flags extends ClusterFlags {
   out: string;
@@ -21,6 +30,7 @@ interface Flags extends ClusterFlags {
   select: 'all' | 'measured';
   selectMargin: number;
   selectRuns: number;
+  selectSplitDepth: number;
   target?: string;
   optLevel: number;
   disableOpt?: string[];
@@ -61,6 +71,12 @@ export function registerCompile(program: Command): void {
     .option('--select <mode>', 'all: keep every built cluster; measured: keep only clusters TVM runs faster than TensorFlow', selectMode, 'all')
     .option('--select-margin <x>', 'with --select measured: how much faster TVM must be (0.05 = 5%)', nonNegativeNumber, 0.05)
     .option('--select-runs <n>', 'with --select measured: timed runs per cluster and side', positiveInt, 30)
+    .option(
+      '--select-split-depth <n>',
+      'with --select measured: split a cluster TVM loses in two and time the parts, up to N levels deep (0: never split)',
+      nonNegativeInt,
+      2,
+    )
     .option('--strict', 'a cluster that fails to build is fatal (exit 3)')
     .option('--no-fallback', 'write no TensorFlow fallback functions: a bridge op then fails where no artifact can run (see docs/bridge-op.md)')
     .option('--print-ir-after <pass>', "print the IR after a pass ('all' for every pass)", commaList)
@@ -78,6 +94,7 @@ export function registerCompile(program: Command): void {
           select: o.select,
           selectMargin: o.selectMargin,
           selectRuns: o.selectRuns,
+          selectSplitDepth: o.selectSplitDepth,
           ...(o.depfile ? { depfile: o.depfile } : {}),
           cluster: clusterOptions(o),
           ...(o.target ? { target: o.target } : {}),
@@ -101,6 +118,7 @@ export function registerCompile(program: Command): void {
             nodes: r.nodes,
             clustered_nodes: r.clusteredNodes,
             clusters: r.clusters,
+            kept_clusters: r.kept,
             unclustered: r.unclustered,
             built: r.built,
             cached: r.cached,
@@ -112,8 +130,7 @@ export function registerCompile(program: Command): void {
             ...(r.tuning ? { tuning: r.tuning } : {}),
           });
         } else {
-          const kept = r.clusters.length - r.failed;
-          process.stderr.write(`${summaryLine(r, kept)}; artifacts: ${r.built} built, ${r.cached} cached, ${r.failed} failed -> ${o.out}\n`);
+          process.stderr.write(`${summaryLine(r, r.kept)}; artifacts: ${r.built} built, ${r.cached} cached, ${r.failed} failed -> ${o.out}\n`);
         }
         return 0;
       });
