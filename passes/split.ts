@@ -88,7 +88,13 @@ export function splitClusters(state: EncapsulatedState, names: readonly string[]
       parts.set(c.name, [a, b]);
     }
   }
-  if (parts.size > 0 && !rewriteIsAcyclic(state, clusters.map((c) => c.nodes))) {
+  if (
+    parts.size > 0 &&
+    !rewriteIsAcyclic(
+      state,
+      clusters.map((c) => c.nodes),
+    )
+  ) {
     // Unreachable by the argument above; kept as a guard rather than a cycle in the output.
     for (const n of parts.keys()) kept.set(n, 'splitting would make the rewritten graph cyclic');
     return { state, parts: new Map(), kept };

@@ -94,7 +94,7 @@ def ratio(a, b):
     return a / b if a is not None and b not in (None, 0) else None
 
 
-def bench_shape_set(model, shape_set, fetches, runs, warmup, threads, rng, xla_state):
+def bench_shape_set(model, shape_set, fetches, runs, warmup, threads, rng, xla_state, compare=None):
     key = shape_set["key"]
     entry = {"key": key}
     feeds = model.graph_feeds(shape_set, rng)
@@ -110,6 +110,9 @@ def bench_shape_set(model, shape_set, fetches, runs, warmup, threads, rng, xla_s
         want = variants["tf"].call(*args)
         got = variants["tf2tvm"].call(*args)
         entry["max_rel_err"] = {"tf2tvm": ct.max_rel_err(want, got), "xla": None}
+        if compare is not None:
+            variants["compare"] = Variant(compare.rewritten, names, fetches, ct.session_config(threads))
+            entry["max_rel_err"]["compare"] = ct.max_rel_err(want, variants["compare"].call(*args))
 
         xla_reason = None
         try:
@@ -138,7 +141,7 @@ def bench_shape_set(model, shape_set, fetches, runs, warmup, threads, rng, xla_s
         else:
             xla_state["available"] = True
 
-        order = [k for k in ("tf", "xla", "tf2tvm") if k in variants]
+        order = [k for k in ("tf", "xla", "tf2tvm", "compare") if k in variants]
         log(f"bench: {key}: timing {', '.join(order)} ({runs} runs after {warmup} warm-up, interleaved)")
         times = ct.time_interleaved([variants[k].call for k in order], args, runs, warmup)
         measured = dict(zip(order, times, strict=True))
@@ -148,6 +151,11 @@ def bench_shape_set(model, shape_set, fetches, runs, warmup, threads, rng, xla_s
         else:
             entry.update({"xla_ms": None, "xla_p10_ms": None, "xla_p90_ms": None})
         entry.update(spread("tf2tvm", measured["tf2tvm"]))
+        if "compare" in measured:
+            entry.update(spread("compare", measured["compare"]))
+            entry["compare_vs_tf"] = ratio(entry["tf_ms"], entry["compare_ms"])
+            # Paired: the two outputs' calls alternate within each run.
+            entry["compare_vs_tf2tvm"] = float(np.median(np.array(measured["tf2tvm"]) / np.array(measured["compare"])))
         entry["speedup_vs_tf"] = ratio(entry["tf_ms"], entry["tf2tvm_ms"])
         entry["speedup_vs_xla"] = ratio(entry["xla_ms"], entry["tf2tvm_ms"])
         entry["xla_vs_tf"] = ratio(entry["tf_ms"], entry["xla_ms"])
@@ -169,6 +177,7 @@ def main(argv=None):
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--cluster-runs", type=int, default=0, help="default: --runs")
     ap.add_argument("--no-clusters", action="store_true")
+    ap.add_argument("--compare", help="a second output folder of the same model, timed interleaved with --out")
     a = ap.parse_args(argv)
     if a.runs < 1 or a.warmup < 0 or a.threads < 0 or a.cluster_runs < 0:
         ap.error("--runs must be >= 1; --warmup, --threads, --cluster-runs >= 0")
@@ -176,11 +185,12 @@ def main(argv=None):
     ct.use_threads(threads)  # before any bridge kernel exists
 
     model = ct.Model(a.model, a.out)
+    compare = ct.Model(a.model, a.compare, runtime=model.runtime) if a.compare else None
     fetches = graph_outputs(model.graph())
     rng = np.random.default_rng(a.seed)
     xla_state = {"available": False}
     sets = [
-        bench_shape_set(model, s, fetches, a.runs, a.warmup, threads, rng, xla_state)
+        bench_shape_set(model, s, fetches, a.runs, a.warmup, threads, rng, xla_state, compare)
         for s in model.manifest["shape_sets"]
     ]
 
@@ -212,6 +222,10 @@ def main(argv=None):
             doc[k + suffix] = first.get(k + suffix)
     for k in ("speedup_vs_tf", "speedup_vs_xla", "xla_vs_tf", "max_rel_err"):
         doc[k] = first.get(k)
+    if compare is not None:
+        doc["compare"] = a.compare
+        for k in ("compare_ms", "compare_p10_ms", "compare_p90_ms", "compare_vs_tf", "compare_vs_tf2tvm"):
+            doc[k] = first.get(k)
     doc["shape_sets"] = sets
     doc["clusters"] = clusters
     json.dump(doc, sys.stdout, indent=1)

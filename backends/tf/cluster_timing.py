@@ -183,14 +183,16 @@ def percentiles_ms(times):
 class Model:
     """The original graph, the rewritten one and the manifest of one output folder."""
 
-    def __init__(self, model_path, out_dir):
+    def __init__(self, model_path, out_dir, runtime=None):
+        """`runtime`: another Model's, for a second output of the same model in this
+        process (an op library loaded twice registers its kernel twice)."""
         self.model_path = model_path
         self.out_dir = os.path.abspath(out_dir)
         with open(os.path.join(self.out_dir, "manifest.json")) as f:
             self.manifest = json.load(f)
         self.original = load_graph_def(model_path)
         self.nodes = {n.name: n for n in self.original.node}
-        self.runtime = load_runtime(self.out_dir)
+        self.runtime = runtime or load_runtime(self.out_dir)
         self.rewritten = self.runtime.load(self.out_dir)  # artifact_dir set to OUT
         self.bridges = {}
         nodes = list(self.rewritten.node)

@@ -81,6 +81,37 @@ test('tf2tvm bench prints a table', async () => {
   expect(r.stdout).not.toMatch(/each cluster alone/);
 });
 
+test('tf2tvm bench --compare times a second build of the model in the same process, interleaved', async () => {
+  // Another build of the same model: without the layout optimisation, so a different artifact.
+  const other = path.join(work, 'conv_mlp_other');
+  expect((await tf2tvm(['compile', fixture('conv_mlp'), '-o', other, '--disable-opt', 'convert-layout'])).exitCode).toBe(0);
+  const { r, doc } = await tf2tvmJson<BenchReport>([
+    'bench',
+    fixture('conv_mlp'),
+    out,
+    '--compare',
+    other,
+    '--runs',
+    '4',
+    '--warmup',
+    '1',
+    '--no-clusters',
+  ]);
+  expect(r.exitCode).toBe(0);
+  expect(doc.compare).toBe(other);
+  positive(doc.compare_ms);
+  expect(doc.compare_p10_ms!).toBeLessThanOrEqual(doc.compare_ms!);
+  positive(doc.compare_vs_tf);
+  positive(doc.compare_vs_tf2tvm);
+  expect(doc.max_rel_err!.compare!).toBeLessThanOrEqual(1e-5);
+  const table = await tf2tvm(['bench', fixture('conv_mlp'), out, '--compare', other, '--runs', '2', '--warmup', '0', '--no-clusters']);
+  expect(table.stdout).toMatch(/^--compare +\d/m);
+  expect(table.stdout).toMatch(/^--compare vs tf2tvm: [\d.]+x/m);
+  const missing = await tf2tvm(['bench', fixture('conv_mlp'), out, '--compare', work, '--json']);
+  expect(missing.exitCode).toBe(1);
+  expect(JSON.parse(missing.stdout)).toMatchObject({ ok: false, error: { code: 'TF2TVM1015' } });
+});
+
 test('tf2tvm bench on a folder that is not a compile output fails with a code', async () => {
   const r = await tf2tvm(['bench', fixture('conv_mlp'), work, '--json']);
   expect(r.exitCode).toBe(1);

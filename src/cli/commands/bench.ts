@@ -49,7 +49,14 @@ interface Timings {
   speedup_vs_tf: number | null;
   speedup_vs_xla: number | null;
   xla_vs_tf: number | null;
-  max_rel_err: { tf2tvm: number | null; xla: number | null } | null;
+  max_rel_err: { tf2tvm: number | null; xla: number | null; compare?: number | null } | null;
+  /** With --compare: the second output, timed interleaved with the first. */
+  compare_ms?: number | null;
+  compare_p10_ms?: number | null;
+  compare_p90_ms?: number | null;
+  compare_vs_tf?: number | null;
+  /** Median over runs of (first output's time / second's): above 1, the second is faster. */
+  compare_vs_tf2tvm?: number | null;
 }
 
 export interface BenchReport extends Timings {
@@ -65,6 +72,8 @@ export interface BenchReport extends Timings {
   outputs: string[];
   shape_sets: (Partial<Timings> & { key: string; error?: string })[];
   clusters: ClusterTiming[];
+  /** The --compare output folder. */
+  compare?: string;
 }
 
 interface Flags {
@@ -74,14 +83,17 @@ interface Flags {
   clusterRuns?: number;
   clusters: boolean;
   seed: number;
+  compare?: string;
   json?: boolean;
 }
 
 export async function bench(model: string, out: string, o: Flags): Promise<BenchReport> {
-  try {
-    JSON.parse(readFileSync(path.join(out, 'manifest.json'), 'utf8'));
-  } catch {
-    throw errors.badOutDir(out, 'no readable manifest.json: is this a tf2tvm compile output?');
+  for (const dir of [out, ...(o.compare ? [o.compare] : [])]) {
+    try {
+      JSON.parse(readFileSync(path.join(dir, 'manifest.json'), 'utf8'));
+    } catch {
+      throw errors.badOutDir(dir, 'no readable manifest.json: is this a tf2tvm compile output?');
+    }
   }
   const threads = o.threads ?? os.availableParallelism();
   const args = [
@@ -99,6 +111,7 @@ export async function bench(model: string, out: string, o: Flags): Promise<Bench
     String(o.seed),
     ...(o.clusterRuns ? ['--cluster-runs', String(o.clusterRuns)] : []),
     ...(o.clusters ? [] : ['--no-clusters']),
+    ...(o.compare ? ['--compare', o.compare] : []),
   ];
   // Progress lines of the Python side go straight to the user; the rest of
   // its stderr (TensorFlow's chatter) only into an error report.
@@ -154,6 +167,10 @@ function benchTable(r: BenchReport): string {
     lines.push(row('TensorFlow', s.tf_ms, s.tf_p10_ms, s.tf_p90_ms));
     lines.push(row('TF + XLA JIT', s.xla_ms, s.xla_p10_ms, s.xla_p90_ms, s.max_rel_err?.xla ?? null));
     lines.push(row('tf2tvm', s.tf2tvm_ms, s.tf2tvm_p10_ms, s.tf2tvm_p90_ms, s.max_rel_err?.tf2tvm ?? null));
+    if (r.compare) {
+      lines.push(row('--compare', s.compare_ms, s.compare_p10_ms, s.compare_p90_ms, s.max_rel_err?.compare ?? null));
+      lines.push(`--compare vs tf2tvm: ${times(s.compare_vs_tf2tvm)} (median of paired runs; above 1: ${r.compare} is faster)`);
+    }
     if (s.speedup_vs_xla !== null && s.speedup_vs_xla !== undefined) lines.push(`tf2tvm vs XLA: ${times(s.speedup_vs_xla)}`);
   }
   if (r.clusters.length) {
@@ -181,6 +198,7 @@ export function registerBench(program: Command): void {
     .option('--cluster-runs <n>', 'timed calls per cluster (default: --runs)', positiveInt)
     .option('--no-clusters', 'skip timing each cluster alone')
     .option('--seed <n>', 'seed of the random inputs', (v) => Number(v), 0)
+    .option('--compare <out2>', 'also time a second output folder of the same model (another build of it), interleaved with OUT')
     .option('--json', 'print one JSON document on stdout')
     .action(async (model: string, out: string, o: Flags) => {
       await runCommand(Boolean(o.json), async () => {
