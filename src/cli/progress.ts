@@ -43,6 +43,9 @@ function duration(s: number): string {
 export function tuneProgressReporter(quiet: boolean): (e: TuneProgress) => void {
   const tty = process.stderr.isTTY === true;
   let last = -1;
+  // Without a TTY: a line when a workload starts and one when its candidates are all in
+  // (its verdict, measured after, reports done === total again: not repeated).
+  const finished = new Set<number>();
   return (e) => {
     if (quiet) return;
     const gflops = e.bestMs ? ` (${(e.flop / (e.bestMs * 1e6)).toFixed(1)} GFLOP/s)` : '';
@@ -53,7 +56,10 @@ export function tuneProgressReporter(quiet: boolean): (e: TuneProgress) => void 
     if (tty) {
       if (last !== -1 && last !== e.index) process.stderr.write('\n');
       process.stderr.write(`\r\x1b[K${line}`);
-    } else if (e.done === e.total || last !== e.index) process.stderr.write(`${line}\n`);
+    } else if (last !== e.index || (e.done === e.total && !finished.has(e.index))) {
+      process.stderr.write(`${line}\n`);
+      if (e.done === e.total) finished.add(e.index);
+    }
     last = e.index;
   };
 }
