@@ -274,6 +274,17 @@ export const warnings = {
       action: 'Nothing is needed to run the output; read the log to see why, and report it if the ops should compile.',
     },
   ),
+  busyMachine: warningFactory(
+    3120,
+    (load: number, cores: number, threads: number) =>
+      `the machine is busy (load average ${load.toFixed(2)} on ${cores} cores) for measuring candidates on ${threads} thread${threads === 1 ? '' : 's'}: ` +
+      'times will be noisy, fewer records will beat the untuned schedules, and those that do may not in a quiet run',
+    {
+      meaning: 'Other work was running when a tune started, so the candidates are timed on a shared machine.',
+      action:
+        'Tune on a quiet machine (or on a farm: --rpc-tracker); a database tuned on a busy one is safe to use (every record won an A/B by a margin) but gains less.',
+    },
+  ),
   noNativeFunction: warningFactory(
     3102,
     (cluster: string, why: string) =>

@@ -121,6 +121,7 @@ async function tuneStage(
         trials: req.tune,
         threads: tuningThreads(),
         progress: req.tuneProgress ?? (() => undefined),
+        warn: req.warn,
       })
     : undefined;
   const records = await tuningRecords(drafts, db, settings, cache, toolchain, staging);

@@ -14,7 +14,7 @@ import path from 'node:path';
 import { findToolchain, hostTarget, type Toolchain } from '../../backends/python/toolchain.js';
 import { gains, readTuningDb, targetIsa, workloadStates } from '../../backends/tvm/tuning-db.js';
 import { BuildWorker, buildScriptHash, launcherLibrary, type WorkloadTask } from '../../backends/tvm/worker.js';
-import { errors, type Diagnostic } from '../../ir/support/diagnostics.js';
+import { errors, warnings, type Diagnostic } from '../../ir/support/diagnostics.js';
 import type { ClusterOptions } from '../../passes/state.js';
 import { BuildCache } from '../cache.js';
 import { Staging } from '../output.js';
@@ -150,6 +150,19 @@ export interface TuneOptions {
   /** Candidates timed on the servers registered under `key` with this RPC tracker (HOST:PORT). */
   readonly rpc?: { readonly tracker: string; readonly key: string };
   readonly progress: (e: TuneProgress) => void;
+  /** Told when the machine is too busy for local measurements to be trusted. */
+  readonly warn?: (d: Diagnostic) => void;
+  /** The 1-minute load average and usable cores (default: this machine's), for the busy check. */
+  readonly load?: { readonly average: number; readonly cores: number };
+}
+
+/**
+ * Whether other work on the machine leaves too little of it for local
+ * measurements: more runnable work than the cores minus the threads a
+ * candidate runs on, before the tune starts.
+ */
+export function machineBusy(load: { readonly average: number; readonly cores: number }, threads: number): boolean {
+  return load.average > Math.max(0.5, load.cores - threads + 0.5);
 }
 
 /** What a tune measured: per workload, and the threads and peak it was measured against. */
@@ -172,6 +185,8 @@ export async function tuneDrafts(
   opts: TuneOptions,
 ): Promise<TunedModel> {
   const isa = targetIsa(settings.target);
+  const load = opts.load ?? { average: os.loadavg()[0]!, cores: os.availableParallelism() };
+  if (!opts.rpc && machineBusy(load, opts.threads)) opts.warn?.(warnings.busyMachine(load.average, load.cores, opts.threads));
   // Read first: a file that is not a database is refused before any work.
   const before = workloadStates(readTuningDb(opts.db), isa);
   const workloads = mergeWorkloads(await listTasks(drafts, settings, cache, toolchain, staging));

@@ -27,7 +27,15 @@ test('without a TTY: a line per workload start and end; the verdict after the la
   });
   try {
     const report = tuneProgressReporter(false);
-    for (const e of [event(0, 0, 3), event(0, 1, 3, 1.5), event(0, 2, 3, 1.2), event(0, 3, 3, 1.0), event(0, 3, 3, 1.0), event(1, 1, 1, 0.5), event(1, 1, 1, 0.5)]) {
+    for (const e of [
+      event(0, 0, 3),
+      event(0, 1, 3, 1.5),
+      event(0, 2, 3, 1.2),
+      event(0, 3, 3, 1.0),
+      event(0, 3, 3, 1.0),
+      event(1, 1, 1, 0.5),
+      event(1, 1, 1, 0.5),
+    ]) {
       report(e);
     }
   } finally {

@@ -7,7 +7,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Tf2tvmError } from '../../ir/support/diagnostics.js';
 import { gains, readTuningDb, recordsFor, targetIsa, workloadStates, type DbEntry } from '../../backends/tvm/tuning-db.js';
-import { allot, mergeWorkloads, nominalPeakGflops } from '../../src/pipeline/tune.js';
+import { allot, machineBusy, mergeWorkloads, nominalPeakGflops } from '../../src/pipeline/tune.js';
 import type { Draft } from '../../src/pipeline/emit.js';
 import { tempDir } from '../helpers.js';
 
@@ -146,4 +146,15 @@ test('workloads merge across artifacts: weights add, the first artifact tunes it
 test('nominal peak: cores x GHz x FLOP per cycle from the CPU flags', () => {
   expect(nominalPeakGflops(2, 'cpu MHz\t\t: 2500.000\nflags\t\t: fpu avx2 fma avx512f\n')).toBe(320);
   expect(nominalPeakGflops(1, 'cpu MHz\t\t: 3000.000\nflags\t\t: fpu avx2 fma\n')).toBe(96);
+});
+
+test('the busy check: more runnable work than the cores a candidate leaves free', () => {
+  // Two cores, candidates on two threads: anything above half a core of other work is busy.
+  expect(machineBusy({ average: 0.1, cores: 2 }, 2)).toBe(false);
+  expect(machineBusy({ average: 0.6, cores: 2 }, 2)).toBe(true);
+  // One thread on two cores leaves one core for others.
+  expect(machineBusy({ average: 1.4, cores: 2 }, 1)).toBe(false);
+  expect(machineBusy({ average: 1.6, cores: 2 }, 1)).toBe(true);
+  expect(machineBusy({ average: 3.0, cores: 8 }, 2)).toBe(false);
+  expect(machineBusy({ average: 7.0, cores: 8 }, 2)).toBe(true);
 });
