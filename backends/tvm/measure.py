@@ -22,6 +22,7 @@ through TVM's RPC tracker), whose load_module redirects the loaded module to
 the server's launcher and whose tf2tvm.set_threads sets the task count.
 """
 
+import concurrent.futures
 import ctypes
 import os
 import shutil
@@ -226,6 +227,12 @@ class Measurer:
         except Exception:  # a candidate that does not build or run is just a bad candidate
             return None
 
+    def measure_batch(self, task, configs, target, rng):
+        """measure() of each configuration, yielded in order as each is done:
+        here one after the other (one machine times one candidate at a time)."""
+        for config in configs:
+            yield self.measure(task, config, target, rng)
+
 
 def parse_tracker(text):
     """HOST:PORT of an RPC tracker -> (host, port)."""
@@ -240,8 +247,9 @@ class RemoteMeasurer(Measurer):
     the RPC tracker `tracker` (HOST:PORT): backends/tvm/rpc_server.py, whose
     sessions load a module with its parallel loops redirected to their
     launcher. Candidates are built and exported here; each measurement is one
-    session (the tracker hands out a free server), so a farm times several
-    candidates of concurrent tunes at once. The machines must be identical to
+    session (the tracker hands out a free server), and a batch of the search's
+    candidates is timed on as many servers at once as were free when the tune
+    started (measure_batch). The machines must be identical to
     the deployment target (docs/performance.md "Tuning on a farm")."""
 
     def __init__(self, tracker, key, threads=None, priority=1, session_timeout=120):
@@ -259,6 +267,8 @@ class RemoteMeasurer(Measurer):
                 f"no server is registered under key {key!r} with the rpc tracker {tracker} "
                 f"(registered: {', '.join(sorted(queues)) or 'none'}); start backends/tvm/rpc_server.py on the farm"
             )
+        # Candidates timed at once: one per server free now (more would only wait in the tracker's queue).
+        self.parallel = max(1, int(queues[key].get("free", 1)))
 
     def _session(self):
         return tvm.rpc.connect_tracker(*self.tracker).request(
@@ -298,6 +308,31 @@ class RemoteMeasurer(Measurer):
             return float(np.median(costs))
         finally:
             shutil.rmtree(folder, ignore_errors=True)
+
+    def measure_batch(self, task, configs, target, rng):
+        """measure() of each configuration, yielded in order: built here one
+        after the other, timed on up to `parallel` servers at once (each
+        timing is a session of its own; the RPC calls release the GIL)."""
+        jobs = []
+        for config in configs:
+            try:
+                func, args = self._build(task, config, target)
+                jobs.append((func, random_args(args, rng)))
+            except Exception:  # does not build: a bad candidate
+                jobs.append(None)
+
+        def timed(job):
+            if job is None:
+                return None
+            try:
+                return self.time_module(*job)
+            except Exception:  # does not run: a bad candidate
+                return None
+
+        with concurrent.futures.ThreadPoolExecutor(max_workers=self.parallel) as pool:
+            futures = [pool.submit(timed, job) for job in jobs]
+            for future in futures:
+                yield future.result()
 
     def compare(self, task, a, b, target, rng, rounds=5):
         folder = tempfile.mkdtemp(prefix="tf2tvm-compare-")

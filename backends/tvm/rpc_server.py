@@ -47,6 +47,9 @@ def install(here, launcher_path):
     needs itself."""
     if here not in sys.path:
         sys.path.insert(0, here)
+    import sys as sys_here
+    import time as time_here
+
     import tvm as tvm_here
     from tvm.rpc import server as server_here
 
@@ -65,6 +68,8 @@ def install(here, launcher_path):
         @tvm_here.register_func("tf2tvm.set_threads", override=True)
         def set_threads(n):
             launcher.set_threads(int(n))
+            # A timing starts and ends with a call: the log shows when this server measured.
+            print(f"tf2tvm rpc server: threads {int(n)} at {time_here.time():.6f}", file=sys_here.stderr, flush=True)
 
         @tvm_here.register_func("tf2tvm.threads", override=True)
         def threads():

@@ -233,22 +233,24 @@ def tune_workload(task, target, trials, db, measurer, rng, log):
         if not configs:
             break
         inputs, results = [], []
+        # The batch's new candidates, measured by the measurer's means (one by one here, several
+        # servers at once on a farm); each recorded as soon as it and those before it are in.
+        todo = [c for c in configs if c.index not in known]
+        start = time.time()
+        for config, seconds in zip(todo, measurer.measure_batch(task, todo, target, rng), strict=True):
+            costs = None if seconds is None else [seconds]
+            if costs is None:
+                res = MeasureResult((RuntimeError("build or run failed"),), 4, time.time() - start, time.time())
+            else:
+                res = MeasureResult(tuple(costs), 0, time.time() - start, time.time())
+            record = autotvm.record.encode(MeasureInput(target, task, config), res)
+            append(db, entry("candidate", config.index, costs, record))
+            known[config.index] = costs
+            measured += 1
+            start = time.time()
         for config in configs:
             inp = MeasureInput(target, task, config)
-            if config.index in known:
-                costs = known[config.index]
-            else:
-                start = time.time()
-                seconds = measurer.measure(task, config, target, rng)
-                costs = None if seconds is None else [seconds]
-                if costs is None:
-                    res = MeasureResult((RuntimeError("build or run failed"),), 4, time.time() - start, time.time())
-                else:
-                    res = MeasureResult(tuple(costs), 0, time.time() - start, time.time())
-                record = autotvm.record.encode(inp, res)
-                append(db, entry("candidate", config.index, costs, record))
-                known[config.index] = costs
-                measured += 1
+            costs = known[config.index]
             if costs is None:
                 res = MeasureResult((RuntimeError("build or run failed"),), 4, 0.0, 0.0)
             else:

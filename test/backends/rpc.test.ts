@@ -21,6 +21,8 @@ let dir: string;
 const procs: ChildProcess[] = [];
 // The tail of each process's stderr, shown when the tune fails.
 const logs: Record<string, string> = {};
+// The servers' lines saying when they timed a candidate, in full.
+const fullLogs: Record<string, string> = {};
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -59,8 +61,15 @@ function env(): NodeJS.ProcessEnv {
 function start(args: string[], log: string): ChildProcess {
   const child = spawn(tc.python, args, { detached: true, stdio: ['ignore', 'ignore', 'pipe'], env: env() });
   logs[log] = '';
+  fullLogs[log] = '';
   child.stderr?.on('data', (d: Buffer) => {
     logs[log] = (logs[log] + d.toString()).slice(-4000);
+    fullLogs[log] +=
+      d
+        .toString()
+        .split('\n')
+        .filter((l) => l.includes('tf2tvm rpc server: threads'))
+        .join('\n') + '\n';
   });
   procs.push(child);
   return child;
@@ -129,7 +138,8 @@ test('tune times its candidates on two tracker-registered servers, then every po
     'tune',
     fixture('conv_mlp'),
     '--trials',
-    '6',
+    // Enough for batches of several candidates (the search's first batch is its start alone).
+    '12',
     '--tuning-db',
     db,
     '--rpc-tracker',
@@ -156,6 +166,15 @@ test('tune times its candidates on two tracker-registered servers, then every po
   expect(candidates.length).toBeGreaterThan(0);
   const measured = candidates.filter((l) => l.costs !== null && l.costs.every((c) => c > 0 && Number.isFinite(c)));
   expect(measured.length).toBeGreaterThan(0);
+
+  // A batch of candidates is timed on both servers at once: some timing of one overlaps one of the other.
+  const timings = (log: string): [number, number][] => {
+    const at = [...log.matchAll(/tf2tvm rpc server: threads \d+ at ([\d.]+)/g)].map((m) => Number(m[1]));
+    return Array.from({ length: Math.floor(at.length / 2) }, (_, i) => [at[2 * i]!, at[2 * i + 1]!]);
+  };
+  const [a, b] = [timings(fullLogs['server 0']!), timings(fullLogs['server 1']!)];
+  expect(a.length + b.length).toBeGreaterThanOrEqual(measured.length);
+  expect(a.some(([s0, e0]) => b.some(([s1, e1]) => s0 < e1 && s1 < e0))).toBe(true);
 
   await stopAll();
   for (const port of [tracker, ...ports]) expect({ port, free: await canListen(port) }).toEqual({ port, free: true });
