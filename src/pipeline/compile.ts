@@ -15,6 +15,7 @@ import type { ReasonCode } from '../../ir/support/reasons.js';
 import type { ClusterOptions } from '../../passes/state.js';
 import { BuildCache } from '../cache.js';
 import { Staging } from '../output.js';
+import { prepareModel, type ModelSelection, type PreparedModel } from '../model-input.js';
 import type { ShapeRequest } from '../shapes.js';
 import { analyzeModel, summarize, type ClusteringSummary } from './analyze.js';
 import { buildUnits, type ArtifactReport, type BuildOutcome, type ProgressEvent } from './build.js';
@@ -22,11 +23,12 @@ import { emitDrafts, lookUpUnits, type BuildSettings, type Draft, type Unit } fr
 import { selectMeasured, type SelectionDecision } from './select.js';
 import { tuningRecords } from './tuning.js';
 import { tuneDrafts, type TunedModel, type TuneProgress } from './tune.js';
-import { RUNTIME_LIBRARIES, writeDepfile, writeGraph, writeRuntime, type GraphOutput } from './write.js';
+import { RUNTIME_LIBRARIES, writeDepfile, writeGraph, writeModelFormats, writeRuntime, type GraphOutput } from './write.js';
 
 export type { ArtifactReport, ProgressEvent } from './build.js';
 
-export interface CompileRequest {
+export interface CompileRequest extends ModelSelection {
+  /** A frozen GraphDef (.pb, .pbtxt), a SavedModel folder or a Keras file (.keras, .h5). */
   readonly model: string;
   readonly out: string;
   readonly shapes: ShapeRequest;
@@ -124,10 +126,18 @@ async function tuneStage(
 }
 
 /** What the write stage records besides the graph: names, target, failures, fallback, tuning. */
-function graphOutput(req: CompileRequest, settings: BuildSettings, build: BuildOutcome, units: readonly Unit[], db: string | undefined): GraphOutput {
+function graphOutput(
+  req: CompileRequest,
+  model: PreparedModel,
+  settings: BuildSettings,
+  build: BuildOutcome,
+  units: readonly Unit[],
+  db: string | undefined,
+): GraphOutput {
   const warned = new Set<string>();
   return {
-    model: path.basename(req.model),
+    model: path.basename(path.resolve(req.model)),
+    ...(model.frozen ? { source: { format: model.format, frozen: model.frozen } } : {}),
     fallback: req.fallback !== false,
     noFunction: (cluster: string, why: string): void => {
       if (!warned.has(cluster)) req.warn(warnings.noNativeFunction(cluster, why));
@@ -142,9 +152,18 @@ function graphOutput(req: CompileRequest, settings: BuildSettings, build: BuildO
 }
 
 export async function compile(req: CompileRequest): Promise<CompileResult> {
-  const laps = new Laps();
   checkOutDir(req.model, req.out);
-  const state = await analyzeModel(req.model, req.shapes, req.cluster, req);
+  const model = await prepareModel(req.model, req);
+  try {
+    return await compileGraph(req, model);
+  } finally {
+    model.dispose();
+  }
+}
+
+async function compileGraph(req: CompileRequest, model: PreparedModel): Promise<CompileResult> {
+  const laps = new Laps();
+  const state = await analyzeModel(model.graph, req.shapes, req.cluster, req);
   laps.lap('passes_ms');
 
   const toolchain = await findToolchain();
@@ -171,12 +190,12 @@ export async function compile(req: CompileRequest): Promise<CompileResult> {
     laps.lap('tvm_build_ms');
     writeRuntime(staging, runtimeDir);
 
-    const output = graphOutput(req, settings, build, units, db);
+    const output = graphOutput(req, model, settings, build, units, db);
     writeGraph(staging, state, build.clusters, output);
     let kept = build.clusters;
     let selection: SelectionDecision[] | undefined;
     if (req.select === 'measured' && kept.length > 0) {
-      ({ kept, decisions: selection } = await selectMeasured(req.model, staging, kept, { runs: req.selectRuns, margin: req.selectMargin }));
+      ({ kept, decisions: selection } = await selectMeasured(model.graph, staging, kept, { runs: req.selectRuns, margin: req.selectMargin }));
       writeGraph(staging, state, kept, { ...output, selection: { margin: req.selectMargin, clusters: selection } });
       laps.lap('select_ms');
     }
@@ -185,6 +204,8 @@ export async function compile(req: CompileRequest): Promise<CompileResult> {
     for (const [c, f] of build.failed) removed.set(c, { reason: 'build-failed', message: f.error });
     for (const d of selection ?? []) if (!d.keep) removed.set(d.cluster, { reason: 'not-faster', message: d.why });
     const summary = summarize(state, new Set(kept.map((b) => b.cluster.name)), removed);
+    await writeModelFormats(staging, model);
+    laps.lap('formats_ms');
     staging.commit();
     if (req.depfile) writeDepfile(req.depfile, req.out, req.model);
     laps.lap('write_ms');

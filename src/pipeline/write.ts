@@ -2,12 +2,15 @@
 // needs (op library, TVM runtime, loader), the rewritten GraphDef and the
 // manifest; and, after the commit, the depfile for build systems.
 
-import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { encodeGraphDef } from '../../ir/tf/graphdef/io.js';
 import { projectPath } from '../../ir/support/project.js';
 import { rewriteGraph, type BuiltCluster } from '../../passes/rewrite.js';
 import type { TypedState } from '../../passes/state.js';
+import { writeSavedModel } from '../../backends/tf/saved-model.js';
+import type { Frozen } from '../../backends/tf/freeze.js';
+import type { ModelFormat, PreparedModel } from '../model-input.js';
 import type { Staging } from '../output.js';
 import type { SelectionDecision } from './select.js';
 
@@ -25,6 +28,8 @@ export function writeRuntime(staging: Staging, runtimeDir: string): void {
 export interface GraphOutput {
   /** The model's file name, as the manifest records it. */
   readonly model: string;
+  /** A model frozen from another format: which, and its inputs' and outputs' names. */
+  readonly source?: { readonly format: ModelFormat; readonly frozen: Frozen };
   readonly target: string;
   readonly tvmVersion: string;
   /** Artifact path -> the tuning records it applies (paths relative to OUT). */
@@ -55,6 +60,7 @@ export function writeGraph(staging: Staging, state: TypedState, clusters: readon
   const manifest = {
     tf2tvm: 1,
     model: o.model,
+    ...(o.source ? { source: sourceRecord(o.source.format, o.source.frozen) } : {}),
     target: o.target,
     tvm_version: o.tvmVersion,
     shape_sets: state.shapeSets.map((s) => ({ key: s.key, shapes: Object.fromEntries(s.shapes) })),
@@ -77,9 +83,36 @@ export function writeGraph(staging: Staging, state: TypedState, clusters: readon
   writeFileSync(staging.path('manifest.json'), JSON.stringify(manifest, null, 2) + '\n');
 }
 
-/** A make depfile: OUT/model.pb depends on the model and the toolchain pins. */
+/** The manifest's record of a frozen model: format, signature, inputs and outputs by name. */
+function sourceRecord(format: ModelFormat, f: Frozen): object {
+  return {
+    format,
+    ...(f.signature !== undefined ? { signature: f.signature, tags: f.tags } : {}),
+    inputs: f.inputs.map((x) => ({ key: x.key, placeholder: x.placeholder, dtype: x.dtype, shape: x.shape })),
+    outputs: f.outputs.map((x) => ({ key: x.key, tensor: x.tensor })),
+  };
+}
+
+/** The outputs a model's own format asks for: OUT/saved_model for a SavedModel. */
+export async function writeModelFormats(staging: Staging, model: PreparedModel): Promise<void> {
+  const f = model.frozen;
+  if (model.format === 'saved_model' && f?.signature !== undefined) {
+    await writeSavedModel(staging.dir, { signature: f.signature, inputs: f.inputs, outputs: f.outputs });
+  }
+}
+
+/** The files of a model: itself, or every file under a SavedModel folder (sorted). */
+function modelFiles(model: string): string[] {
+  if (!statSync(model).isDirectory()) return [model];
+  return readdirSync(model, { recursive: true, encoding: 'utf8' })
+    .map((f) => path.join(model, f))
+    .filter((f) => statSync(f).isFile())
+    .sort();
+}
+
+/** A make depfile: OUT/model.pb depends on the model (every file of a SavedModel) and the toolchain pins. */
 export function writeDepfile(file: string, out: string, model: string): void {
   const esc = (p: string): string => p.replace(/([ #$])/g, '\\$1');
-  const deps = [model, projectPath('scripts', 'toolchain', 'pins.txt'), projectPath('scripts', 'toolchain', 'constraints.txt')];
+  const deps = [...modelFiles(model), projectPath('scripts', 'toolchain', 'pins.txt'), projectPath('scripts', 'toolchain', 'constraints.txt')];
   writeFileSync(file, `${esc(path.join(out, 'model.pb'))}: ${deps.map((d) => esc(path.resolve(d))).join(' ')}\n`);
 }

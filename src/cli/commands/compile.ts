@@ -9,9 +9,20 @@ import { errors } from '../../../ir/support/diagnostics.js';
 import { printDiagnostic, printJson, runCommand } from '../output.js';
 import { progressReporter, tuneProgressReporter } from '../progress.js';
 import { OPTIMIZATIONS, disabledOptimizations } from '../../../backends/tvm/optimizations.js';
-import { addGraphOptions, clusterOptions, commaList, nonNegativeNumber, positiveInt, selectMode, type ClusterFlags } from '../options.js';
+import {
+  addGraphOptions,
+  addModelOptions,
+  clusterOptions,
+  commaList,
+  modelSelection,
+  nonNegativeNumber,
+  positiveInt,
+  selectMode,
+  type ClusterFlags,
+  type ModelFlags,
+} from '../options.js';
 
-interface Flags extends ClusterFlags {
+interface Flags extends ClusterFlags, ModelFlags {
   out: string;
   shapes?: string[];
   batch?: number[];
@@ -37,10 +48,10 @@ interface Flags extends ClusterFlags {
 export function registerCompile(program: Command): void {
   const cmd = program
     .command('compile')
-    .description('compile the TVM-friendly parts of a frozen GraphDef and write a rewritten graph')
-    .argument('<model>', 'frozen GraphDef (binary .pb)')
+    .description('compile the TVM-friendly parts of a model and write a rewritten graph (and, for a SavedModel, a rewritten SavedModel)')
+    .argument('<model>', 'frozen GraphDef (.pb, or text .pbtxt), SavedModel folder, or Keras file (.keras, .h5)')
     .requiredOption('-o, --out <dir>', 'output folder (written atomically)');
-  addGraphOptions(cmd)
+  addGraphOptions(addModelOptions(cmd))
     .option('--shapes-from <file>', 'also compile the input shapes a shape log holds (written by bridge ops under TF2TVM_SHAPE_LOG=FILE)')
     .option('--target <target>', 'TVM target (default: llvm for the host CPU)')
     .option('--opt-level <n>', 'TVM optimisation level', (v) => Number(v), 3)
@@ -71,6 +82,7 @@ export function registerCompile(program: Command): void {
         if (o.batch && o.shapes) throw errors.usage('give either --batch or --shapes, not both');
         const r = await compile({
           model,
+          ...modelSelection(o),
           out: o.out,
           shapes: o.batch ? { batch: o.batch } : (o.shapes ?? []),
           ...(o.shapesFrom !== undefined ? { shapesFrom: o.shapesFrom } : {}),
