@@ -23,7 +23,7 @@ import { emitDrafts, lookUpUnits, type BuildSettings, type Draft, type Unit } fr
 import { selectMeasured, type SelectionDecision } from './select.js';
 import { tuningRecords } from './tuning.js';
 import { tuneDrafts, type TunedModel, type TuneProgress } from './tune.js';
-import { RUNTIME_LIBRARIES, writeDepfile, writeGraph, writeModelFormats, writeRuntime, type GraphOutput } from './write.js';
+import { OP_LIBRARY_RECORD, RUNTIME_LIBRARIES, writeDepfile, writeGraph, writeModelFormats, writeRuntime, type GraphOutput } from './write.js';
 
 export type { ArtifactReport, ProgressEvent } from './build.js';
 
@@ -175,7 +175,8 @@ async function compileGraph(req: CompileRequest, model: PreparedModel): Promise<
     scriptHash: buildScriptHash(),
   };
   const runtimeDir = projectPath('build', 'runtime');
-  if (!existsSync(path.join(runtimeDir, RUNTIME_LIBRARIES[0]))) throw errors.runtimeMissing(path.join(runtimeDir, RUNTIME_LIBRARIES[0]));
+  for (const f of [...RUNTIME_LIBRARIES, OP_LIBRARY_RECORD])
+    if (!existsSync(path.join(runtimeDir, f))) throw errors.runtimeMissing(path.join(runtimeDir, f));
   const cache = new BuildCache(req.cacheDir);
 
   const staging = new Staging(req.out);

@@ -2,7 +2,7 @@
 // needs (op library, TVM runtime, loader), the rewritten GraphDef and the
 // manifest; and, after the commit, the depfile for build systems.
 
-import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { encodeGraphDef } from '../../ir/tf/graphdef/io.js';
 import { projectPath } from '../../ir/support/project.js';
@@ -16,11 +16,19 @@ import type { SelectionDecision } from './select.js';
 
 export const RUNTIME_LIBRARIES = ['libtf2tvm_op.so', 'libtvm_runtime.so'] as const;
 
-/** OUT/runtime/: the op library and TVM runtime from `runtimeDir`, and the loader. */
+/** The op library's record of the TensorFlow version and C++ ABI it was built against (runtime/build.sh). */
+export const OP_LIBRARY_RECORD = 'libtf2tvm_op.json';
+
+/**
+ * OUT/runtime/: the op library (with its version record) and TVM runtime
+ * from `runtimeDir`, the loader, and the saved_model_cli wrapper.
+ */
 export function writeRuntime(staging: Staging, runtimeDir: string): void {
   mkdirSync(staging.path('runtime'));
-  for (const f of RUNTIME_LIBRARIES) copyFileSync(path.join(runtimeDir, f), staging.path('runtime', f));
+  for (const f of [...RUNTIME_LIBRARIES, OP_LIBRARY_RECORD]) copyFileSync(path.join(runtimeDir, f), staging.path('runtime', f));
   copyFileSync(projectPath('runtime', 'tf2tvm_runtime.py'), staging.path('runtime', 'tf2tvm_runtime.py'));
+  copyFileSync(projectPath('runtime', 'saved_model_cli'), staging.path('runtime', 'saved_model_cli'));
+  chmodSync(staging.path('runtime', 'saved_model_cli'), 0o755);
   // OUT/logs holds failed builds' logs only.
   if (existsSync(staging.path('logs')) && readdirSync(staging.path('logs')).length === 0) rmSync(staging.path('logs'), { recursive: true });
 }

@@ -6,7 +6,7 @@
 // verify takes the SavedModel; bad signatures and tags are refused.
 
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
 import { findToolchain, type Toolchain } from '../../backends/python/toolchain.js';
@@ -208,5 +208,111 @@ print(json.dumps(doc))
     expect(b1!.fallbacks).toEqual({});
     expect(b4!.fallbacks).toEqual({});
     expect(Object.values(b3!.fallbacks).map((r) => Object.keys(r))).toEqual(compileDoc.clusters.map(() => ['no-artifact']));
+  });
+
+  test('OUT/runtime/saved_model_cli runs the moved OUT/saved_model through the bridge op (no fallback)', async () => {
+    const io = path.join(work, 'cli-io');
+    mkdirSync(io, { recursive: true });
+    await python(
+      `
+import numpy as np
+rng = np.random.default_rng(9)
+np.save("image.npy", rng.standard_normal((4, 16, 16, 3)).astype(np.float32))
+np.save("bias.npy", rng.standard_normal((4, 10)).astype(np.float32))
+print("null")
+`,
+      io,
+    );
+    const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('TF2TVM_'))) as Record<string, string>;
+    const r = await execa(
+      path.join(moved, 'runtime', 'saved_model_cli'),
+      [
+        'run',
+        '--dir',
+        path.join(moved, 'saved_model'),
+        '--tag_set',
+        'serve',
+        '--signature_def',
+        'predict',
+        '--inputs',
+        'image=image.npy;bias=bias.npy',
+        '--outdir',
+        'got',
+      ],
+      {
+        cwd: io,
+        extendEnv: false,
+        env: { ...env, ...tc.env({ threads: 1 }), PATH: `${path.dirname(tc.python)}:${process.env.PATH ?? ''}`, TF2TVM_FALLBACK: '0' },
+        reject: false,
+      },
+    );
+    if (r.exitCode !== 0) throw new Error(String(r.stderr).split('\n').slice(-20).join('\n'));
+    const errs = await python<Record<string, number>>(
+      `
+import json
+import numpy as np
+import tensorflow as tf
+want = tf.saved_model.load(${JSON.stringify(model)}).signatures["predict"](image=tf.constant(np.load("image.npy")), bias=tf.constant(np.load("bias.npy")))
+print(json.dumps({k: float(np.max(np.abs(np.load(f"got/{k}.npy") - v.numpy())) / np.max(np.abs(v.numpy()))) for k, v in want.items()}))
+`,
+      io,
+    );
+    expect(Object.keys(errs).sort()).toEqual(['logits', 'probs']);
+    for (const e of Object.values(errs)) expect(e).toBeLessThanOrEqual(1e-5);
+  });
+
+  test('a Triton-style model folder (the SavedModel and the op library) runs in a fresh process that has only what the folder holds', async () => {
+    const repo = path.join(work, 'repo');
+    const folder = path.join(repo, 'classifier');
+    mkdirSync(path.join(folder, '1'), { recursive: true });
+    cpSync(path.join(moved, 'saved_model'), path.join(folder, '1', 'model.savedmodel'), { recursive: true });
+    for (const f of ['libtf2tvm_op.so', 'libtvm_runtime.so']) copyFileSync(path.join(moved, 'runtime', f), path.join(folder, f));
+    writeFileSync(
+      path.join(folder, 'config.pbtxt'),
+      'name: "classifier"\nplatform: "tensorflow_savedmodel"\nmodel_operations { op_library_filename: "libtf2tvm_op.so" }\n',
+    );
+    // The expected numbers, from the original SavedModel, kept outside the folder.
+    const io = path.join(work, 'triton-io');
+    mkdirSync(io);
+    await python(
+      `
+import numpy as np
+import tensorflow as tf
+rng = np.random.default_rng(13)
+x = {"image": rng.standard_normal((4, 16, 16, 3)).astype(np.float32), "bias": rng.standard_normal((4, 10)).astype(np.float32)}
+want = tf.saved_model.load(${JSON.stringify(model)}).signatures["predict"](**{k: tf.constant(v) for k, v in x.items()})
+for k, v in {**x, **{f"want_{k}": v.numpy() for k, v in want.items()}}.items():
+    np.save(f"{k}.npy", v)
+print("null")
+`,
+      io,
+    );
+    // Only the folder remains of the compile output, and it moves once more.
+    rmSync(moved, { recursive: true });
+    const served = path.join(work, 'deployed', 'classifier');
+    mkdirSync(path.dirname(served));
+    renameSync(folder, served);
+    const code = `
+import json, os, re, sys
+import numpy as np
+import tensorflow as tf
+config = open("config.pbtxt").read()
+library = re.search(r'op_library_filename: "([^"]+)"', config).group(1)
+tf.load_op_library(os.path.abspath(library))
+fn = tf.saved_model.load("1/model.savedmodel").signatures["predict"]
+io = sys.argv[1]
+got = fn(image=tf.constant(np.load(f"{io}/image.npy")), bias=tf.constant(np.load(f"{io}/bias.npy")))
+print(json.dumps({k: float(np.max(np.abs(v.numpy() - np.load(f"{io}/want_{k}.npy"))) / np.max(np.abs(np.load(f"{io}/want_{k}.npy")))) for k, v in got.items()}))
+`;
+    const r = await execa(tc.python, ['-c', code, io], {
+      cwd: served,
+      extendEnv: false,
+      env: { PATH: '/usr/bin:/bin', HOME: served, TF_CPP_MIN_LOG_LEVEL: '2', TF2TVM_FALLBACK: '0' },
+      reject: false,
+    });
+    if (r.exitCode !== 0) throw new Error(String(r.stderr).split('\n').slice(-20).join('\n'));
+    const errs = JSON.parse(String(r.stdout).trim().split('\n').pop() ?? '{}') as Record<string, number>;
+    expect(Object.keys(errs).sort()).toEqual(['logits', 'probs']);
+    for (const e of Object.values(errs)) expect(e).toBeLessThanOrEqual(1e-5);
   });
 });
