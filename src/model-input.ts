@@ -4,11 +4,12 @@
 // (backends/tf/freeze.ts); the passes then read that file with the same
 // strict reader as any .pb.
 
-import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { freezeModel, type Frozen, type FreezeRefusal } from '../backends/tf/freeze.js';
 import { errors, Tf2tvmError } from '../ir/support/diagnostics.js';
+import { decodeGraphDef } from '../ir/tf/graphdef/io.js';
 
 export type ModelFormat = 'graphdef' | 'pbtxt' | 'saved_model' | 'keras';
 
@@ -67,6 +68,21 @@ function refused(p: string, r: FreezeRefusal, sel: ModelSelection): Tf2tvmError 
   }
 }
 
+/**
+ * The strict binary reader's checks on what the text parsed to (fields
+ * outside tf2tvm's schema, implausible names), reported against the .pbtxt.
+ */
+function checkText(p: string, graph: string): void {
+  try {
+    decodeGraphDef(readFileSync(graph), p);
+  } catch (e) {
+    if (e instanceof Tf2tvmError && e.code === errors.notAGraphDef.code) {
+      throw errors.badPbtxt(p, e.message.slice(e.message.indexOf('(') + 1, -1));
+    }
+    throw e;
+  }
+}
+
 /** The model as a binary GraphDef, frozen in TensorFlow when it comes in another format. */
 export async function prepareModel(p: string, sel: ModelSelection = {}): Promise<PreparedModel> {
   const format = modelFormat(p);
@@ -88,6 +104,7 @@ export async function prepareModel(p: string, sel: ModelSelection = {}): Promise
       ...(sel.tags !== undefined ? { tags: sel.tags } : {}),
     });
     if (!r.ok) throw refused(p, r, sel);
+    if (format === 'pbtxt') checkText(p, graph);
     return { source: p, format, graph, frozen: r, dispose };
   } catch (e) {
     dispose();

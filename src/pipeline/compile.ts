@@ -45,6 +45,8 @@ export interface CompileRequest extends ModelSelection {
   /** A tuning database (`tf2tvm tune`) whose records the builds apply. */
   readonly tuningDb?: string;
   readonly strict: boolean;
+  /** Also write OUT/model.pbtxt, the rewritten graph as text (compile --emit-pbtxt). */
+  readonly emitPbtxt?: boolean;
   /** false: bridge ops get no fallback function (compile --no-fallback). Default true. */
   readonly fallback?: boolean;
   readonly jobs: number;
@@ -205,7 +207,7 @@ async function compileGraph(req: CompileRequest, model: PreparedModel): Promise<
     for (const [c, f] of build.failed) removed.set(c, { reason: 'build-failed', message: f.error });
     for (const d of selection ?? []) if (!d.keep) removed.set(d.cluster, { reason: 'not-faster', message: d.why });
     const summary = summarize(state, new Set(kept.map((b) => b.cluster.name)), removed);
-    await writeModelFormats(staging, model);
+    await writeModelFormats(staging, model, { pbtxt: req.emitPbtxt === true });
     laps.lap('formats_ms');
     staging.commit();
     if (req.depfile) writeDepfile(req.depfile, req.out, req.model);

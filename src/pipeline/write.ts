@@ -8,6 +8,7 @@ import { encodeGraphDef } from '../../ir/tf/graphdef/io.js';
 import { projectPath } from '../../ir/support/project.js';
 import { rewriteGraph, type BuiltCluster } from '../../passes/rewrite.js';
 import type { TypedState } from '../../passes/state.js';
+import { writeGraphText } from '../../backends/tf/graph-text.js';
 import { writeSavedModel } from '../../backends/tf/saved-model.js';
 import type { Frozen } from '../../backends/tf/freeze.js';
 import type { ModelFormat, PreparedModel } from '../model-input.js';
@@ -101,8 +102,9 @@ function sourceRecord(format: ModelFormat, f: Frozen): object {
   };
 }
 
-/** The outputs a model's own format asks for: OUT/saved_model for a SavedModel. */
-export async function writeModelFormats(staging: Staging, model: PreparedModel): Promise<void> {
+/** The outputs a model's own format asks for (OUT/saved_model for a SavedModel), and OUT/model.pbtxt on request. */
+export async function writeModelFormats(staging: Staging, model: PreparedModel, o: { pbtxt?: boolean } = {}): Promise<void> {
+  if (o.pbtxt) await writeGraphText(staging.path('model.pb'), staging.path('model.pbtxt'));
   const f = model.frozen;
   if (model.format === 'saved_model' && f?.signature !== undefined) {
     await writeSavedModel(staging.dir, { signature: f.signature, inputs: f.inputs, outputs: f.outputs });

@@ -39,6 +39,7 @@ interface Flags extends ClusterFlags, ModelFlags {
   tuningDb?: string;
   strict?: boolean;
   fallback: boolean;
+  emitPbtxt?: boolean;
   json?: boolean;
   jobs?: number;
   printIrAfter?: string[];
@@ -74,6 +75,7 @@ export function registerCompile(program: Command): void {
     .option('--select-runs <n>', 'with --select measured: timed runs per cluster and side', positiveInt, 30)
     .option('--strict', 'a cluster that fails to build is fatal (exit 3)')
     .option('--no-fallback', 'write no TensorFlow fallback functions: a bridge op then fails where no artifact can run (see docs/bridge-op.md)')
+    .option('--emit-pbtxt', 'also write OUT/model.pbtxt: the rewritten graph in protobuf text format, for diffs')
     .option('--print-ir-after <pass>', "print the IR after a pass ('all' for every pass)", commaList)
     .option('--verify-ir', 'run the IR verifier after every pass')
     .option('--json', 'print one JSON document on stdout')
@@ -99,6 +101,7 @@ export function registerCompile(program: Command): void {
           ...(o.tuningDb ? { tuningDb: o.tuningDb } : {}),
           strict: Boolean(o.strict),
           fallback: o.fallback,
+          emitPbtxt: Boolean(o.emitPbtxt),
           jobs: o.jobs ?? os.availableParallelism(),
           printAfter: o.printIrAfter ?? [],
           verifyIr: Boolean(o.verifyIr),
