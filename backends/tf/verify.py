@@ -21,7 +21,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import numpy as np
 import tensorflow as tf
 
-from tfgraph import graph_outputs, load_graph_def, random_input
+from tfgraph import compare, graph_outputs, load_graph_def, random_input
 
 
 def run(graph_def, feeds, fetches):
@@ -31,31 +31,6 @@ def run(graph_def, feeds, fetches):
     config = tf.compat.v1.ConfigProto()
     with tf.compat.v1.Session(graph=g, config=config) as sess:
         return sess.run(fetches, feed_dict={f"{k}:0": v for k, v in feeds.items()})
-
-
-def compare(name, w, h, rtol, atol):
-    """One output's report: max abs and relative error, within tolerance or not."""
-    w = np.asarray(w)
-    h = np.asarray(h)
-    if w.shape != h.shape:
-        return {
-            "name": name,
-            "max_abs_err": None,
-            "max_rel_err": None,
-            "ok": False,
-            "error": f"shape {list(h.shape)} != {list(w.shape)}",
-        }
-    if w.dtype.kind in "fc":
-        diff = np.abs(h.astype(np.float64) - w.astype(np.float64))
-        scale = float(np.max(np.abs(w))) if w.size else 0.0
-    else:
-        diff = np.abs(h.astype(np.int64) - w.astype(np.int64)) if w.dtype != bool else (h != w).astype(np.float64)
-        scale = float(np.max(np.abs(w.astype(np.float64)))) if w.size else 0.0
-    max_abs = float(np.max(diff)) if diff.size else 0.0
-    nan_mismatch = bool(np.any(np.isnan(h) != np.isnan(w))) if w.dtype.kind == "f" else False
-    max_rel = max_abs / scale if scale > 0 else (0.0 if max_abs == 0 else float("inf"))
-    ok = (not nan_mismatch) and max_abs <= atol + rtol * scale
-    return {"name": name, "max_abs_err": max_abs, "max_rel_err": max_rel, "ok": ok}
 
 
 def graph_pairs(a, loader, shape_sets, rng):

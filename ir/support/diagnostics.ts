@@ -317,6 +317,14 @@ export const errors = {
 };
 
 export const warnings = {
+  onnxUnsupported: warningFactory(
+    3110,
+    (cluster: string, shapes: string, why: string) => `cluster '${cluster}' (${shapes}) is not exported to ONNX: ${why}`,
+    {
+      meaning: 'compile --emit onnx could not express a cluster in ONNX opset 18, so its .onnx file is not written.',
+      action: 'Nothing is needed to run the output (the .so and model.pb are complete); the message names what ONNX lacks.',
+    },
+  ),
   buildFailedKeptInTf: warningFactory(
     3101,
     (cluster: string, why: string, log: string) =>

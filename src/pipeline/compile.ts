@@ -23,7 +23,16 @@ import { emitDrafts, lookUpUnits, type BuildSettings, type Draft, type Unit } fr
 import { selectMeasured, type SelectionDecision } from './select.js';
 import { tuningRecords } from './tuning.js';
 import { tuneDrafts, type TunedModel, type TuneProgress } from './tune.js';
-import { OP_LIBRARY_RECORD, RUNTIME_LIBRARIES, writeDepfile, writeGraph, writeModelFormats, writeRuntime, type GraphOutput } from './write.js';
+import {
+  OP_LIBRARY_RECORD,
+  RUNTIME_LIBRARIES,
+  writeDepfile,
+  writeGraph,
+  writeModelFormats,
+  writeOnnx,
+  writeRuntime,
+  type GraphOutput,
+} from './write.js';
 
 export type { ArtifactReport, ProgressEvent } from './build.js';
 
@@ -45,6 +54,8 @@ export interface CompileRequest extends ModelSelection {
   /** A tuning database (`tf2tvm tune`) whose records the builds apply. */
   readonly tuningDb?: string;
   readonly strict: boolean;
+  /** Other formats to write each cluster in: 'onnx' (OUT/clusters/<cluster>/<shape-key>.onnx). */
+  readonly emit?: readonly 'onnx'[];
   /** Also write OUT/model.pbtxt, the rewritten graph as text (compile --emit-pbtxt). */
   readonly emitPbtxt?: boolean;
   /** false: bridge ops get no fallback function (compile --no-fallback). Default true. */
@@ -208,6 +219,7 @@ async function compileGraph(req: CompileRequest, model: PreparedModel): Promise<
     for (const d of selection ?? []) if (!d.keep) removed.set(d.cluster, { reason: 'not-faster', message: d.why });
     const summary = summarize(state, new Set(kept.map((b) => b.cluster.name)), removed);
     await writeModelFormats(staging, model, { pbtxt: req.emitPbtxt === true });
+    if (req.emit?.includes('onnx')) writeOnnx(staging, state, new Set(kept.map((b) => b.cluster.name)), req.warn);
     laps.lap('formats_ms');
     staging.commit();
     if (req.depfile) writeDepfile(req.depfile, req.out, req.model);

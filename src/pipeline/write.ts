@@ -8,7 +8,11 @@ import { encodeGraphDef } from '../../ir/tf/graphdef/io.js';
 import { projectPath } from '../../ir/support/project.js';
 import { rewriteGraph, type BuiltCluster } from '../../passes/rewrite.js';
 import type { TypedState } from '../../passes/state.js';
+import { emitOnnx, OnnxUnsupported } from '../../backends/onnx/emit.js';
 import { writeGraphText } from '../../backends/tf/graph-text.js';
+import { warnings, type Diagnostic } from '../../ir/support/diagnostics.js';
+import { VERSION } from '../../ir/support/project.js';
+import type { EncapsulatedState } from '../../passes/state.js';
 import { writeSavedModel } from '../../backends/tf/saved-model.js';
 import type { Frozen } from '../../backends/tf/freeze.js';
 import type { ModelFormat, PreparedModel } from '../model-input.js';
@@ -118,6 +122,31 @@ function modelFiles(model: string): string[] {
     .map((f) => path.join(model, f))
     .filter((f) => statSync(f).isFile())
     .sort();
+}
+
+/**
+ * compile --emit onnx: each kept cluster's function per shape set as
+ * OUT/clusters/<cluster>/<shape-key>.onnx; a function ONNX cannot express is
+ * left out with warning TF2TVM3110. Returns the files written (relative to OUT).
+ */
+export function writeOnnx(staging: Staging, state: EncapsulatedState, kept: ReadonlySet<string>, warn: (d: Diagnostic) => void): string[] {
+  const written: string[] = [];
+  for (const f of state.functions) {
+    if (!kept.has(f.cluster)) continue;
+    const rel = path.join('clusters', f.cluster, `${state.shapeSets[f.shapeSet]!.key}.onnx`);
+    let bytes: Uint8Array;
+    try {
+      bytes = emitOnnx(f.fn, VERSION);
+    } catch (e) {
+      if (!(e instanceof OnnxUnsupported)) throw e;
+      warn(warnings.onnxUnsupported(f.cluster, state.shapeSets[f.shapeSet]!.key, e.message));
+      continue;
+    }
+    mkdirSync(path.dirname(staging.path(rel)), { recursive: true });
+    writeFileSync(staging.path(rel), bytes);
+    written.push(rel);
+  }
+  return written;
 }
 
 /** A make depfile: OUT/model.pb depends on the model (every file of a SavedModel) and the toolchain pins. */

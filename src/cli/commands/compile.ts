@@ -40,10 +40,16 @@ interface Flags extends ClusterFlags, ModelFlags {
   strict?: boolean;
   fallback: boolean;
   emitPbtxt?: boolean;
+  emit?: string[];
   json?: boolean;
   jobs?: number;
   printIrAfter?: string[];
   verifyIr?: boolean;
+}
+
+function emitFormats(names: readonly string[]): 'onnx'[] {
+  for (const n of names) if (n !== 'onnx') throw errors.badFlag('--emit', `unknown format '${n}' (formats: onnx)`);
+  return names.length ? ['onnx'] : [];
 }
 
 export function registerCompile(program: Command): void {
@@ -75,6 +81,11 @@ export function registerCompile(program: Command): void {
     .option('--select-runs <n>', 'with --select measured: timed runs per cluster and side', positiveInt, 30)
     .option('--strict', 'a cluster that fails to build is fatal (exit 3)')
     .option('--no-fallback', 'write no TensorFlow fallback functions: a bridge op then fails where no artifact can run (see docs/bridge-op.md)')
+    .option(
+      '--emit <formats>',
+      'also write each cluster in these formats (comma-separated: onnx -> OUT/clusters/<cluster>/<shape-key>.onnx)',
+      commaList,
+    )
     .option('--emit-pbtxt', 'also write OUT/model.pbtxt: the rewritten graph in protobuf text format, for diffs')
     .option('--print-ir-after <pass>', "print the IR after a pass ('all' for every pass)", commaList)
     .option('--verify-ir', 'run the IR verifier after every pass')
@@ -102,6 +113,7 @@ export function registerCompile(program: Command): void {
           strict: Boolean(o.strict),
           fallback: o.fallback,
           emitPbtxt: Boolean(o.emitPbtxt),
+          emit: emitFormats(o.emit ?? []),
           jobs: o.jobs ?? os.availableParallelism(),
           printAfter: o.printIrAfter ?? [],
           verifyIr: Boolean(o.verifyIr),
