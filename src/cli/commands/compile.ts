@@ -3,7 +3,7 @@
 import os from 'node:os';
 import type { Command } from 'commander';
 import { compile } from '../../pipeline/compile.js';
-import { summaryLine } from '../../pipeline/analyze.js';
+import { countsJson, summaryLine } from '../../pipeline/analyze.js';
 import { defaultCacheDir } from '../../cache.js';
 import { errors } from '../../../ir/support/diagnostics.js';
 import { printDiagnostic, printJson, runCommand } from '../output.js';
@@ -127,6 +127,7 @@ export function registerCompile(program: Command): void {
             ok: true,
             nodes: r.nodes,
             clustered_nodes: r.clusteredNodes,
+            ...countsJson(r),
             clusters: r.clusters,
             unclustered: r.unclustered,
             built: r.built,

@@ -4,7 +4,7 @@
 
 import type { Command } from 'commander';
 import { analyzeModel } from '../../pipeline/analyze.js';
-import { summarize, summaryLine, type ClusteringSummary } from '../../pipeline/analyze.js';
+import { countsJson, summarize, summaryLine, type ClusteringSummary } from '../../pipeline/analyze.js';
 import { REASONS } from '../../../ir/support/reasons.js';
 import type { ClusteredState } from '../../../passes/state.js';
 import { printJson, runCommand } from '../output.js';
@@ -98,6 +98,7 @@ export function registerInspect(program: Command): void {
             ok: true,
             nodes: r.nodes,
             clustered_nodes: r.clusteredNodes,
+            ...countsJson(r),
             clusters: r.clusters,
             unclustered: r.unclustered,
             unmerged_edges: r.unmerged_edges,
