@@ -78,6 +78,16 @@ describe('compile refuses', () => {
     expect(existsSync(out)).toBe(false);
   });
 
+  test('verify of a SavedModel against an output compiled from a GraphDef (no OUT/saved_model)', async () => {
+    const out = path.join(work, 'from-graphdef');
+    const c = await tf2tvm(['compile', projectPath('fixtures', 'models', 'conv_mlp', 'model.pb'), '-o', out]);
+    expect(c.exitCode).toBe(0);
+    const v = await tf2tvmJson<{ ok: boolean; error: { code: string; message: string } }>(['verify', model, out, '--signature', 'predict']);
+    expect(v.r.exitCode).toBe(1);
+    expect(v.doc.error.code).toBe('TF2TVM1067');
+    expect(v.doc.error.message).toBe(`${out} holds no saved_model/: it was compiled from a GraphDef, not a SavedModel`);
+  });
+
   test('--signature for a model that is not a SavedModel', async () => {
     const r = await tf2tvm([
       'compile',
