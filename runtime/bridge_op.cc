@@ -267,11 +267,17 @@ bool EnvIs(const char* name, const char* value) {
 class BridgeOpKernel : public AsyncOpKernel {
  public:
   explicit BridgeOpKernel(OpKernelConstruction* ctx) : AsyncOpKernel(ctx) {
-    DataTypeVector tin, tout;
+    DataTypeVector tin, tout, troot;
     std::vector<std::string> paths, digests;
     std::vector<PartialTensorShape> input_shapes, output_shapes;
     OP_REQUIRES_OK(ctx, ctx->GetAttr("Tin", &tin));
     OP_REQUIRES_OK(ctx, ctx->GetAttr("Tout", &tout));
+    OP_REQUIRES_OK(ctx, ctx->GetAttr("Troot", &troot));
+    OP_REQUIRES(ctx, troot.size() <= 1,
+                errors::InvalidArgument(Where(), ": artifact_root takes at most one string, got ",
+                                        troot.size()));
+    num_inputs_ = static_cast<int>(tin.size());
+    has_root_ = troot.size() == 1;
     OP_REQUIRES_OK(ctx, ctx->GetAttr("cluster", &cluster_));
     OP_REQUIRES_OK(ctx, ctx->GetAttr("artifacts", &paths));
     OP_REQUIRES_OK(ctx, ctx->GetAttr("artifact_sha256", &digests));
@@ -354,7 +360,7 @@ class BridgeOpKernel : public AsyncOpKernel {
   void ComputeAsync(OpKernelContext* ctx, DoneCallback done) override {
     // The artifact compiled for these input shapes. No allocation: this
     // and everything below up to the TVM run is the op's fixed cost.
-    const int n_in = ctx->num_inputs();
+    const int n_in = num_inputs_;
     Artifact* art = nullptr;
     for (Artifact& candidate : artifacts_) {
       bool same = true;
@@ -389,7 +395,7 @@ class BridgeOpKernel : public AsyncOpKernel {
         return;
       }
       std::string reason;
-      absl::Status status = LoadExecutor(art, &executor, &reason);
+      absl::Status status = LoadExecutor(art, RootFolder(ctx), &executor, &reason);
       if (!status.ok()) {
         if (fallback_enabled_ && HasNative()) {
           MarkBroken(art, reason, std::string(status.message()), status);
@@ -464,17 +470,29 @@ class BridgeOpKernel : public AsyncOpKernel {
     art->ready.store(nullptr, std::memory_order_release);
   }
 
-  static std::vector<TensorShape> InputShapes(OpKernelContext* ctx) {
+  std::vector<TensorShape> InputShapes(OpKernelContext* ctx) const {
     std::vector<TensorShape> shapes;
-    for (int i = 0; i < ctx->num_inputs(); ++i) shapes.push_back(ctx->input(i).shape());
+    for (int i = 0; i < num_inputs_; ++i) shapes.push_back(ctx->input(i).shape());
     return shapes;
+  }
+
+  // The folder holding the file the artifact_root input names (a SavedModel
+  // asset, resolved by TensorFlow's loader to where the model was loaded
+  // from); "" when the node has no such input or it is empty.
+  std::string RootFolder(OpKernelContext* ctx) const {
+    if (!has_root_) return "";
+    const Tensor& root = ctx->input(num_inputs_);
+    if (root.dtype() != tensorflow::DT_STRING || root.NumElements() != 1) return "";
+    const std::string file(root.flat<tensorflow::tstring>()(0));
+    if (file.empty()) return "";
+    return std::filesystem::path(file).parent_path().string();
   }
 
   // TF2TVM_SHAPE_LOG: one line per cluster and input shape set, the first
   // time the process sees it.
   void LogShapes(OpKernelContext* ctx) {
     std::string inputs = "[";
-    for (int i = 0; i < ctx->num_inputs(); ++i) {
+    for (int i = 0; i < num_inputs_; ++i) {
       inputs += i ? ", [" : "[";
       const TensorShape& shape = ctx->input(i).shape();
       for (int d = 0; d < shape.dims(); ++d) {
@@ -532,8 +550,8 @@ class BridgeOpKernel : public AsyncOpKernel {
     opts.cancellation_manager = ctx->cancellation_manager();
     opts.runner = ctx->runner();
     std::vector<Tensor> inputs;
-    inputs.reserve(ctx->num_inputs());
-    for (int i = 0; i < ctx->num_inputs(); ++i) inputs.push_back(ctx->input(i));
+    inputs.reserve(num_inputs_);
+    for (int i = 0; i < num_inputs_; ++i) inputs.push_back(ctx->input(i));
     auto* outputs = new std::vector<Tensor>();
     std::string where = Where();
     lib->Run(opts, handle, inputs, outputs,
@@ -587,12 +605,17 @@ class BridgeOpKernel : public AsyncOpKernel {
   // Absolute path of an artifact: dlopen would search a bare relative name
   // on the library path instead of the output folder. *base_source says
   // where the base folder came from, for error messages.
-  absl::Status ResolvePath(const Artifact& art, std::string* out, std::string* base_source) const {
+  absl::Status ResolvePath(const Artifact& art, const std::string& root, std::string* out,
+                           std::string* base_source) const {
     std::filesystem::path path(art.path);
     *base_source = "none: the path is absolute";
     if (!path.is_absolute()) {
-      std::string base = artifact_dir_;
-      *base_source = "artifact_dir attr '" + base + "'";
+      std::string base = root;
+      *base_source = "the artifact_root input's folder '" + base + "'";
+      if (base.empty()) {
+        base = artifact_dir_;
+        *base_source = "artifact_dir attr '" + base + "'";
+      }
       if (base.empty()) {
         const char* env = std::getenv(kArtifactDirEnv);
         if (env != nullptr) base = env;
@@ -617,12 +640,13 @@ class BridgeOpKernel : public AsyncOpKernel {
   // The executor of an artifact, created (after checking the file's sha256)
   // the first time the artifact is used and kept for the kernel's lifetime.
   // Compute calls this only while art->ready is unset.
-  absl::Status LoadExecutor(Artifact* art, GraphExecutor** out, std::string* reason) {
+  absl::Status LoadExecutor(Artifact* art, const std::string& root, GraphExecutor** out,
+                            std::string* reason) {
     std::lock_guard<std::mutex> lock(load_mu_);
     if (art->executor == nullptr) {
       std::string path, base_source;
       *reason = kMissing;
-      TF_RETURN_IF_ERROR(ResolvePath(*art, &path, &base_source));
+      TF_RETURN_IF_ERROR(ResolvePath(*art, root, &path, &base_source));
       std::error_code ec;
       if (!std::filesystem::is_regular_file(path, ec)) {
         return errors::NotFound(Where(), ": artifact ", path, " does not exist (path on the node '",
@@ -667,6 +691,8 @@ class BridgeOpKernel : public AsyncOpKernel {
   std::string cluster_, artifact_dir_, tvm_version_, target_;
   tensorflow::NameAttrList native_func_;            // empty name: no fallback function
   std::vector<std::string> required_cpu_features_;  // /proc/cpuinfo flags the artifacts need
+  int num_inputs_ = 0;                              // len(Tin): the cluster's inputs
+  bool has_root_ = false;                           // an artifact_root input follows them
   bool fallback_enabled_ = true;                    // kFallbackEnv is not "0"
   bool fail_runs_ = false;                          // kFailRunEnv names this cluster (tests)
   std::string shape_log_;                           // kShapeLogEnv, or empty
@@ -685,8 +711,10 @@ class BridgeOpKernel : public AsyncOpKernel {
 
 REGISTER_OP("TF2TVMBridgeOp")
     .Input("inputs: Tin")
+    .Input("artifact_root: Troot")
     .Output("outputs: Tout")
     .Attr("Tin: list(type) >= 0")
+    .Attr("Troot: list({string}) >= 0 = []")
     .Attr("Tout: list(type) >= 1")
     .Attr("cluster: string")
     .Attr("artifacts: list(string)")

@@ -2,7 +2,10 @@
 # Builds the TF2TVMBridgeOp library: OUTDIR/libtf2tvm_op.so, with the TVM
 # runtime it links (libtvm_runtime.so) copied beside it, and the tuner's
 # launcher library OUTDIR/libtf2tvm_launcher.so (the op's parallel-loop
-# launcher on a plain thread pool; no TensorFlow, no TVM runtime).
+# launcher on a plain thread pool; no TensorFlow, no TVM runtime), and
+# OUTDIR/libtf2tvm_op.json: the TensorFlow version and C++ ABI the op
+# library was built against, which tf2tvm_runtime.py checks before loading
+# it (a mismatch would fail inside dlopen with an undefined symbol).
 #
 #   runtime/build.sh PYTHON OUTDIR
 #
@@ -24,6 +27,7 @@ python=$1
 out_dir=$2
 src_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 lib="$out_dir/libtf2tvm_op.so"
+record="$out_dir/libtf2tvm_op.json"
 launcher="$out_dir/libtf2tvm_launcher.so"
 # launcher.cc is the launcher library's own; every other source is the op's.
 sources=()
@@ -33,7 +37,7 @@ done
 launcher_sources=("$src_dir/launcher.cc" "$src_dir/parallel_launch.cc")
 
 up_to_date() {
-  [[ -f "$lib" && -f "$launcher" && -f "$out_dir/libtvm_runtime.so" ]] || return 1
+  [[ -f "$lib" && -f "$launcher" && -f "$record" && -f "$out_dir/libtvm_runtime.so" ]] || return 1
   local f
   for f in "$src_dir"/*.cc "$src_dir"/*.h "${BASH_SOURCE[0]}"; do
     [[ "$lib" -nt "$f" && "$launcher" -nt "$f" ]] || return 1
@@ -57,11 +61,15 @@ py() {
   rm -f "$err"
 }
 
-# One TensorFlow import (seconds) for both flag lists: line 1 compile, line 2 link.
-tf_flags=$(py 'import tensorflow as tf; s = tf.sysconfig
-print(" ".join(s.get_compile_flags())); print(" ".join(s.get_link_flags()))')
+# One TensorFlow import (seconds) for both flag lists and the version record:
+# line 1 compile flags, line 2 link flags, line 3 the record (JSON).
+tf_flags=$(py 'import json, tensorflow as tf; s = tf.sysconfig
+print(" ".join(s.get_compile_flags())); print(" ".join(s.get_link_flags()))
+print(json.dumps({"tensorflow": tf.__version__, "cxx11_abi": int(s.CXX11_ABI_FLAG),
+                  "monolithic": int(s.MONOLITHIC_BUILD), "compiler": tf.version.COMPILER_VERSION}, sort_keys=True))')
 tf_cflags=$(sed -n 1p <<<"$tf_flags")
 tf_lflags=$(sed -n 2p <<<"$tf_flags")
+tf_record=$(sed -n 3p <<<"$tf_flags")
 tvm_dir=$(py 'import importlib.util as u; s = u.find_spec("tvm")
 print(s.submodule_search_locations[0] if s else "")')
 if [[ -z "$tvm_dir" || ! -f "$tvm_dir/libtvm_runtime.so" ]]; then
@@ -106,6 +114,8 @@ cat "$log" >&2
 
 cp "$tvm_dir/libtvm_runtime.so" "$out_dir/libtvm_runtime.so.tmp"
 mv -f "$out_dir/libtvm_runtime.so.tmp" "$out_dir/libtvm_runtime.so"
+printf '%s\n' "$tf_record" >"$record.tmp"
+mv -f "$record.tmp" "$record"
 # The libraries last, so their mtimes mark a complete build.
 mv -f "$tmp_launcher" "$launcher"
 chmod 755 "$launcher"

@@ -1,6 +1,7 @@
 """Small TensorFlow-side helpers shared by verify.py, bench.py and
 cluster_timing.py (TensorFlow only; never imports tvm)."""
 
+import numpy as np
 import tensorflow as tf
 
 # Ops whose outputs a user never fetches as results.
@@ -37,3 +38,40 @@ def random_input(rng, dtype, shape):
     if dtype == tf.bool:
         return rng.integers(0, 2, size=shape).astype(bool)
     raise ValueError(f"cannot make a random input of dtype {dtype.name}")
+
+
+def _json_number(x):
+    return x if np.isfinite(x) else None
+
+
+def compare(name, w, h, rtol, atol):
+    """One output's report: max abs and relative error, within tolerance or not.
+    Equal values (infinities, NaN against NaN) differ by 0; a NaN on one side
+    only fails. Errors that are not finite are reported as null."""
+    w = np.asarray(w)
+    h = np.asarray(h)
+    if w.shape != h.shape:
+        return {
+            "name": name,
+            "max_abs_err": None,
+            "max_rel_err": None,
+            "ok": False,
+            "error": f"shape {list(h.shape)} != {list(w.shape)}",
+        }
+    if w.dtype.kind in "fc":
+        wf = w.astype(np.float64)
+        hf = h.astype(np.float64)
+        same = (wf == hf) | (np.isnan(wf) & np.isnan(hf))
+        with np.errstate(invalid="ignore"):
+            diff = np.where(same, 0.0, np.abs(hf - wf))
+        finite = np.abs(wf[np.isfinite(wf)])
+        scale = float(np.max(finite)) if finite.size else 0.0
+        nan_mismatch = bool(np.any(np.isnan(hf) != np.isnan(wf)))
+    else:
+        diff = np.abs(h.astype(np.int64) - w.astype(np.int64)) if w.dtype != bool else (h != w).astype(np.float64)
+        scale = float(np.max(np.abs(w.astype(np.float64)))) if w.size else 0.0
+        nan_mismatch = False
+    max_abs = float(np.max(diff)) if diff.size else 0.0
+    max_rel = max_abs / scale if scale > 0 else (0.0 if max_abs == 0 else float("inf"))
+    ok = (not nan_mismatch) and max_abs <= atol + rtol * scale
+    return {"name": name, "max_abs_err": _json_number(max_abs), "max_rel_err": _json_number(max_rel), "ok": ok}

@@ -108,12 +108,10 @@ export const errors = {
   savedModelDir: errorFactory(
     1004,
     (path: string) =>
-      `${path} is a SavedModel folder, not a frozen GraphDef; freeze it first, e.g. with ` +
-      `tensorflow.python.framework.convert_to_constants.convert_variables_to_constants_v2 on its ` +
-      `serving function, and write graph_def.SerializeToString() to a .pb file`,
+      `${path} is a SavedModel folder, not a frozen GraphDef file; give it as the model of compile, inspect, tune, verify or bench, which freeze it (--signature, --tags)`,
     {
-      meaning: 'The path is a SavedModel folder, not a frozen graph.',
-      action: 'Freeze its serving function to a GraphDef as the message shows and give the .pb file.',
+      meaning: 'A SavedModel folder was given where a GraphDef file is read.',
+      action: 'Give the folder as the model argument of a command (they freeze it first), or freeze its serving function to a .pb yourself.',
     },
   ),
   isDirectory: errorFactory(1005, (path: string) => `expected a GraphDef file, got a folder: ${path}`, {
@@ -211,6 +209,55 @@ export const errors = {
       'Give the file TF2TVM_SHAPE_LOG wrote, unedited (blank lines are skipped); a line cut short by a killed process is the usual cause: delete it.',
   }),
 
+  // 1060-1079: models in other formats (SavedModel, text GraphDef, Keras).
+  signatureAmbiguous: errorFactory(
+    1060,
+    (path: string, names: readonly string[]) =>
+      `SavedModel ${path} has several signatures and none is serving_default; name one with --signature (signatures: ${names.join(', ')})`,
+    {
+      meaning: 'The SavedModel has several signatures, none of them serving_default, and no --signature was given.',
+      action: 'Name the signature to compile with --signature NAME (the message lists them).',
+    },
+  ),
+  signatureUnknown: errorFactory(
+    1061,
+    (path: string, name: string, names: readonly string[]) =>
+      `SavedModel ${path} has no signature '${name}' (signatures: ${names.join(', ') || 'none'})`,
+    {
+      meaning: '--signature names a signature the SavedModel does not have.',
+      action: 'Use one of the signatures the message lists.',
+    },
+  ),
+  savedModelTags: errorFactory(
+    1062,
+    (path: string, tags: readonly string[], sets: readonly (readonly string[])[]) =>
+      `SavedModel ${path} has no MetaGraph tagged ${tags.join(',')} (tag sets: ${sets.map((t) => t.join(',')).join('; ') || 'none'})`,
+    {
+      meaning: 'The SavedModel holds no MetaGraph with the tags given (--tags, default serve).',
+      action: 'Give one of the tag sets the message lists with --tags a,b.',
+    },
+  ),
+  modelUnloadable: errorFactory(1063, (path: string, format: string, why: string) => `cannot load ${format} ${path}: ${why}`, {
+    meaning: 'TensorFlow (or Keras) cannot load the SavedModel or Keras file, or its signature cannot be frozen.',
+    action: 'Check that the folder or file is complete (a SavedModel needs saved_model.pb and variables/) and loads with TensorFlow 2.18.',
+  }),
+  noSignatures: errorFactory(1064, (path: string) => `SavedModel ${path} has no signatures to compile`, {
+    meaning: 'The SavedModel was saved without signatures, so there is no function with named inputs and outputs to compile.',
+    action: 'Save it again with tf.saved_model.save(obj, dir, signatures=...) or give a frozen GraphDef.',
+  }),
+  badPbtxt: errorFactory(1065, (path: string, why: string) => `not a text-format TensorFlow GraphDef: ${path} (${why})`, {
+    meaning: "A .pbtxt file does not parse as a text-format GraphDef (protobuf's text format, unknown fields refused).",
+    action: 'Write it with text_format.MessageToString(graph_def) or tf.io.write_graph(..., as_text=True), or give the binary .pb.',
+  }),
+  notSavedModelFlag: errorFactory(1066, (flag: string, path: string) => `${flag} applies to a SavedModel, and ${path} is not one`, {
+    meaning: '--signature or --tags was given for a model that is not a SavedModel folder.',
+    action: 'Drop the flag, or give the SavedModel folder.',
+  }),
+  noSavedModelOut: errorFactory(1067, (out: string) => `${out} holds no saved_model/: it was compiled from a GraphDef, not a SavedModel`, {
+    meaning: 'verify or bench got a SavedModel, but the output folder was compiled from a frozen GraphDef (no OUT/saved_model).',
+    action: 'Give the GraphDef the folder was compiled from, or compile the SavedModel.',
+  }),
+
   // 2xxx: the command line itself is wrong.
   badShapesFlag: errorFactory(2001, (value: string, why: string) => `bad --shapes value '${value}': ${why}`, {
     meaning: 'A --shapes value does not parse.',
@@ -246,6 +293,11 @@ export const errors = {
     meaning: 'The host lacks something tf2tvm needs to run at all (e.g. a little-endian CPU).',
     action: 'Run tf2tvm on a little-endian x86-64 or AArch64 host.',
   }),
+  opLibraryMismatch: errorFactory(3006, (what: string) => `the tf2tvm op library does not match this TensorFlow: ${what}`, {
+    meaning:
+      'The op library (libtf2tvm_op.so) was built against another TensorFlow version or C++ ABI than the one loading it (recorded in libtf2tvm_op.json beside it); loading it would fail with an undefined symbol or worse.',
+    action: 'Compile the model again with a tf2tvm whose toolchain has the TensorFlow that runs it, or run it with the TensorFlow the record names.',
+  }),
 
   // 4xxx: verification.
   verifyMismatch: errorFactory(4001, (summary: string) => `rewritten graph differs from the original: ${summary}`, {
@@ -265,6 +317,14 @@ export const errors = {
 };
 
 export const warnings = {
+  onnxUnsupported: warningFactory(
+    3110,
+    (cluster: string, shapes: string, why: string) => `cluster '${cluster}' (${shapes}) is not exported to ONNX: ${why}`,
+    {
+      meaning: 'compile --emit onnx could not express a cluster in ONNX opset 18, so its .onnx file is not written.',
+      action: 'Nothing is needed to run the output (the .so and model.pb are complete); the message names what ONNX lacks.',
+    },
+  ),
   buildFailedKeptInTf: warningFactory(
     3101,
     (cluster: string, why: string, log: string) =>

@@ -70,6 +70,22 @@ export function addGraphOptions(cmd: Command): Command {
     .option('--exclude-nodes <globs>', 'node names or globs to keep in TensorFlow (* stops at /, ** crosses it)', commaList);
 }
 
+export interface ModelFlags {
+  signature?: string;
+  tags?: string[];
+}
+
+/** --signature and --tags: which function of a SavedModel to read. */
+export function addModelOptions(cmd: Command): Command {
+  return cmd
+    .option('--signature <name>', 'SavedModel: the signature to compile (default serving_default, or the only one)')
+    .option('--tags <tags>', 'SavedModel: the tags of the MetaGraph to read (comma-separated, default serve)', commaList);
+}
+
+export function modelSelection(o: ModelFlags): { signature?: string; tags?: string[] } {
+  return { ...(o.signature !== undefined ? { signature: o.signature } : {}), ...(o.tags !== undefined ? { tags: o.tags } : {}) };
+}
+
 export function clusterOptions(o: ClusterFlags): ClusterOptions {
   return {
     policy: o.policy,

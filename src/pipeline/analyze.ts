@@ -83,7 +83,36 @@ export function summarize(state: ClusteredState, keptClusters: ReadonlySet<strin
   return { nodes: state.view.nodes.length, clusteredNodes: clustered, unclustered };
 }
 
+/** Nodes by kind: constants and graph inputs (never clustered) apart from the compute nodes. */
+export interface NodeCounts {
+  readonly computeNodes: number;
+  readonly constants: number;
+  readonly inputs: number;
+}
+
+export function nodeCounts(s: ClusteringSummary): NodeCounts {
+  const constants = s.unclustered.filter((u) => u.reason === 'constant').length;
+  const inputs = s.unclustered.filter((u) => u.reason === 'graph-input').length;
+  return { computeNodes: s.nodes - constants - inputs, constants, inputs };
+}
+
+/** The node counts of the summary line, as --json spells them. */
+export function countsJson(s: ClusteringSummary): { compute_nodes: number; constants: number; inputs: number } {
+  const c = nodeCounts(s);
+  return { compute_nodes: c.computeNodes, constants: c.constants, inputs: c.inputs };
+}
+
+/**
+ * "16 of 16 compute nodes (100.0%) in 1 cluster; 7 constants and 1 input
+ * apart": the share counts compute nodes only, since constants (weights
+ * that reach clusters as parameters) and graph inputs never join one.
+ */
 export function summaryLine(s: ClusteringSummary, clusters: number): string {
-  const pct = s.nodes ? ((100 * s.clusteredNodes) / s.nodes).toFixed(1) : '0.0';
-  return `${s.clusteredNodes} of ${s.nodes} nodes (${pct}%) in ${clusters} cluster${clusters === 1 ? '' : 's'}`;
+  const c = nodeCounts(s);
+  const pct = c.computeNodes ? ((100 * s.clusteredNodes) / c.computeNodes).toFixed(1) : '0.0';
+  const plural = (n: number, one: string, many: string): string => `${n} ${n === 1 ? one : many}`;
+  return (
+    `${s.clusteredNodes} of ${plural(c.computeNodes, 'compute node', 'compute nodes')} (${pct}%) in ${plural(clusters, 'cluster', 'clusters')}; ` +
+    `${plural(c.constants, 'constant', 'constants')} and ${plural(c.inputs, 'input', 'inputs')} apart`
+  );
 }

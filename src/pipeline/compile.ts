@@ -15,6 +15,7 @@ import type { ReasonCode } from '../../ir/support/reasons.js';
 import type { ClusterOptions, EncapsulatedState } from '../../passes/state.js';
 import { BuildCache } from '../cache.js';
 import { Staging } from '../output.js';
+import { prepareModel, type ModelSelection, type PreparedModel } from '../model-input.js';
 import type { ShapeRequest } from '../shapes.js';
 import { analyzeModel, summarize, type ClusteringSummary } from './analyze.js';
 import { buildUnits, type ArtifactReport, type BuildOutcome, type ProgressEvent } from './build.js';
@@ -22,11 +23,21 @@ import { emitDrafts, lookUpUnits, type BuildSettings, type Draft, type Unit } fr
 import { selectMeasured, timeClusters, type SelectionDecision } from './select.js';
 import { tuningRecords } from './tuning.js';
 import { tuneDrafts, type TunedModel, type TuneProgress } from './tune.js';
-import { RUNTIME_LIBRARIES, writeDepfile, writeGraph, writeRuntime, type GraphOutput } from './write.js';
+import {
+  OP_LIBRARY_RECORD,
+  RUNTIME_LIBRARIES,
+  writeDepfile,
+  writeGraph,
+  writeModelFormats,
+  writeOnnx,
+  writeRuntime,
+  type GraphOutput,
+} from './write.js';
 
 export type { ArtifactReport, ProgressEvent } from './build.js';
 
-export interface CompileRequest {
+export interface CompileRequest extends ModelSelection {
+  /** A frozen GraphDef (.pb, .pbtxt), a SavedModel folder or a Keras file (.keras, .h5). */
   readonly model: string;
   readonly out: string;
   readonly shapes: ShapeRequest;
@@ -43,6 +54,10 @@ export interface CompileRequest {
   /** A tuning database (`tf2tvm tune`) whose records the builds apply. */
   readonly tuningDb?: string;
   readonly strict: boolean;
+  /** Other formats to write each cluster in: 'onnx' (OUT/clusters/<cluster>/<shape-key>.onnx). */
+  readonly emit?: readonly 'onnx'[];
+  /** Also write OUT/model.pbtxt, the rewritten graph as text (compile --emit-pbtxt). */
+  readonly emitPbtxt?: boolean;
   /** false: bridge ops get no fallback function (compile --no-fallback). Default true. */
   readonly fallback?: boolean;
   readonly jobs: number;
@@ -131,6 +146,7 @@ async function tuneStage(
 /** What the write stage records besides the graph: names, target, failures, fallback, tuning. */
 function graphOutput(
   req: CompileRequest,
+  model: PreparedModel,
   settings: BuildSettings,
   failed: BuildOutcome['failed'],
   units: readonly Unit[],
@@ -138,7 +154,8 @@ function graphOutput(
 ): GraphOutput {
   const warned = new Set<string>();
   return {
-    model: path.basename(req.model),
+    model: path.basename(path.resolve(req.model)),
+    ...(model.frozen ? { source: { format: model.format, frozen: model.frozen } } : {}),
     fallback: req.fallback !== false,
     noFunction: (cluster: string, why: string): void => {
       if (!warned.has(cluster)) req.warn(warnings.noNativeFunction(cluster, why));
@@ -153,9 +170,18 @@ function graphOutput(
 }
 
 export async function compile(req: CompileRequest): Promise<CompileResult> {
-  const laps = new Laps();
   checkOutDir(req.model, req.out);
-  const state = await analyzeModel(req.model, req.shapes, req.cluster, req);
+  const model = await prepareModel(req.model, req);
+  try {
+    return await compileGraph(req, model);
+  } finally {
+    model.dispose();
+  }
+}
+
+async function compileGraph(req: CompileRequest, model: PreparedModel): Promise<CompileResult> {
+  const laps = new Laps();
+  const state = await analyzeModel(model.graph, req.shapes, req.cluster, req);
   laps.lap('passes_ms');
 
   const toolchain = await findToolchain();
@@ -167,7 +193,8 @@ export async function compile(req: CompileRequest): Promise<CompileResult> {
     scriptHash: buildScriptHash(),
   };
   const runtimeDir = projectPath('build', 'runtime');
-  if (!existsSync(path.join(runtimeDir, RUNTIME_LIBRARIES[0]))) throw errors.runtimeMissing(path.join(runtimeDir, RUNTIME_LIBRARIES[0]));
+  for (const f of [...RUNTIME_LIBRARIES, OP_LIBRARY_RECORD])
+    if (!existsSync(path.join(runtimeDir, f))) throw errors.runtimeMissing(path.join(runtimeDir, f));
   const cache = new BuildCache(req.cacheDir);
 
   const staging = new Staging(req.out);
@@ -183,7 +210,7 @@ export async function compile(req: CompileRequest): Promise<CompileResult> {
     writeRuntime(staging, runtimeDir);
 
     const allUnits = [...units];
-    writeGraph(staging, state, build.clusters, graphOutput(req, settings, build.failed, allUnits, db));
+    writeGraph(staging, state, build.clusters, graphOutput(req, model, settings, build.failed, allUnits, db));
     let final = state;
     let kept = build.clusters;
     let selection: SelectionDecision[] | undefined;
@@ -200,11 +227,11 @@ export async function compile(req: CompileRequest): Promise<CompileResult> {
         return buildUnits(sub, partUnits, toolchain, cache, staging, req);
       };
       const outcome = await selectMeasured(staging, state, kept, {
-        time: (clusters) => timeClusters(req.model, staging.dir, req.selectRuns, clusters),
+        time: (clusters) => timeClusters(model.graph, staging.dir, req.selectRuns, clusters),
         margin: req.selectMargin,
         splitDepth: req.selectSplitDepth ?? 2,
         buildParts,
-        write: (s, clusters) => writeGraph(staging, s, clusters, graphOutput(req, settings, build.failed, allUnits, db)),
+        write: (s, clusters) => writeGraph(staging, s, clusters, graphOutput(req, model, settings, build.failed, allUnits, db)),
       });
       ({ state: final, kept, decisions: selection } = outcome);
       builds.push(...outcome.partBuilds);
@@ -213,7 +240,7 @@ export async function compile(req: CompileRequest): Promise<CompileResult> {
     const failed = new Map(builds.flatMap((b) => [...b.failed]));
     if (selection) {
       writeGraph(staging, final, kept, {
-        ...graphOutput(req, settings, failed, allUnits, db),
+        ...graphOutput(req, model, settings, failed, allUnits, db),
         selection: { margin: req.selectMargin, clusters: selection },
       });
     }
@@ -222,6 +249,9 @@ export async function compile(req: CompileRequest): Promise<CompileResult> {
     for (const [c, f] of failed) removed.set(c, { reason: 'build-failed', message: f.error });
     for (const d of selection ?? []) if (!d.keep && !d.split_into) removed.set(d.cluster, { reason: 'not-faster', message: d.why });
     const summary = summarize(final, new Set(kept.map((b) => b.cluster.name)), removed);
+    await writeModelFormats(staging, model, { pbtxt: req.emitPbtxt === true });
+    if (req.emit?.includes('onnx')) writeOnnx(staging, final, new Set(kept.map((b) => b.cluster.name)), req.warn);
+    laps.lap('formats_ms');
     staging.commit();
     if (req.depfile) writeDepfile(req.depfile, req.out, req.model);
     laps.lap('write_ms');

@@ -20,11 +20,12 @@ import { BuildCache } from '../cache.js';
 import { Staging } from '../output.js';
 import type { ShapeRequest } from '../shapes.js';
 import { analyzeModel } from './analyze.js';
+import { withModel, type ModelSelection } from '../model-input.js';
 import { paramFilePaths } from '../../backends/relay/files.js';
 import { emitDrafts, paramDir, type BuildSettings, type Draft } from './emit.js';
 import { listTasks } from './tuning.js';
 
-export interface TuneRequest {
+export interface TuneRequest extends ModelSelection {
   readonly model: string;
   readonly shapes: ShapeRequest;
   readonly cluster: ClusterOptions;
@@ -256,7 +257,9 @@ export async function tuneDrafts(
 
 export async function tune(req: TuneRequest): Promise<TuneResult> {
   const t0 = performance.now();
-  const state = await analyzeModel(req.model, req.shapes, req.cluster, { printAfter: [], verifyIr: false, print: () => undefined });
+  const state = await withModel(req.model, req, (m) =>
+    analyzeModel(m.graph, req.shapes, req.cluster, { printAfter: [], verifyIr: false, print: () => undefined }),
+  );
   const toolchain = await findToolchain();
   const settings: BuildSettings = {
     target: req.target ?? hostTarget(),

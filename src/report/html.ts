@@ -23,7 +23,7 @@
 // give the same string.
 
 import type { GraphView } from '../../ir/tf/graph.js';
-import { summaryLine } from '../pipeline/analyze.js';
+import { summaryLine, type Unclustered } from '../pipeline/analyze.js';
 import { REASONS } from '../../ir/support/reasons.js';
 import { collapse, MIN_BLOCK, type Block, type CUnit } from './collapse.js';
 import { layeredLayout, type Layout, type RoutedEdge } from './layout.js';
@@ -470,7 +470,10 @@ export function renderHtml(report: HtmlReportInput, view: GraphView, options: Ht
   const mainSvg = renderSvg(main, 'graph', 'main');
 
   const title = options.title ? `tf2tvm inspect: ${options.title}` : 'tf2tvm inspect';
-  const summary = summaryLine({ nodes: report.nodes, clusteredNodes: report.clusteredNodes, unclustered: [] }, report.clusters.length);
+  const summary = summaryLine(
+    { nodes: report.nodes, clusteredNodes: report.clusteredNodes, unclustered: report.unclustered as Unclustered[] },
+    report.clusters.length,
+  );
   const legend = legendHtml(report, main, scope);
   const data = { nodes: search, boxes: main.boxes.length };
   const json = JSON.stringify(data).replace(/</g, '\\u003c');

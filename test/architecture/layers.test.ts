@@ -15,7 +15,7 @@ export const LAYERS: readonly (readonly string[])[] = [
   ['src/pipeline'],
   ['src'],
   ['passes', 'backends/tf', 'backends/tvm'],
-  ['backends/python', 'backends/relay'],
+  ['backends/python', 'backends/relay', 'backends/onnx'],
   ['ir/tf'],
   ['ir'],
   ['ir/support'],

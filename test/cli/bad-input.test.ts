@@ -36,15 +36,17 @@ const cases: [string, () => string, string][] = [
   ]),
   ['truncated GraphDef', () => write('trunc.pb', readFileSync(fixture('conv_mlp')).subarray(0, 5000)), 'TF2TVM1003'],
   [
-    'SavedModel folder',
+    'SavedModel folder TensorFlow cannot read',
     () => {
       const d = path.join(dir, 'saved');
       mkdirSync(path.join(d, 'variables'), { recursive: true });
       writeFileSync(path.join(d, 'saved_model.pb'), new Uint8Array([8, 1]));
       return d;
     },
-    'TF2TVM1004',
+    'TF2TVM1063',
   ],
+  ['text GraphDef that does not parse', () => write('broken.pbtxt', 'node { name: "x" op: "Placeholder" bogus_field: 3 }\n'), 'TF2TVM1065'],
+  ['empty text GraphDef', () => write('empty.pbtxt', ''), 'TF2TVM1002'],
   [
     'dangling input',
     () =>

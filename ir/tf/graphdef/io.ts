@@ -75,7 +75,7 @@ export function decodeGraphDef(bytes: Uint8Array, source = '<bytes>'): GraphDef 
   const problem = checkWire(buf, GraphDefType);
   if (problem !== null) {
     let why = `${problem.message} (at byte ${problem.offset})`;
-    if (looksLikeText(buf)) why = 'it looks like a text-format GraphDef; tf2tvm reads the binary format';
+    if (looksLikeText(buf)) why = 'it looks like a text-format GraphDef; give it a .pbtxt name and tf2tvm reads it as text';
     else if (basename(source) === 'saved_model.pb') why = `it looks like a SavedModel, not a frozen GraphDef: ${why}`;
     throw errors.notAGraphDef(source, why);
   }

@@ -11,7 +11,8 @@ import { runPythonStep } from '../../../backends/python/step.js';
 import { errors } from '../../../ir/support/diagnostics.js';
 import { projectPath } from '../../../ir/support/project.js';
 import { printJson, runCommand } from '../output.js';
-import { positiveInt } from '../options.js';
+import { addModelOptions, modelSelection, positiveInt, type ModelFlags } from '../options.js';
+import { modelFormat, withModel } from '../../model-input.js';
 
 export interface ClusterTiming {
   cluster: string;
@@ -76,7 +77,7 @@ export interface BenchReport extends Timings {
   compare?: string;
 }
 
-interface Flags {
+interface Flags extends ModelFlags {
   runs: number;
   warmup: number;
   threads?: number;
@@ -87,14 +88,30 @@ interface Flags {
   json?: boolean;
 }
 
+/**
+ * A SavedModel (or Keras file, or text GraphDef) is benchmarked as the graph
+ * it freezes to, against OUT/model.pb: the graph OUT/saved_model serves.
+ */
 export async function bench(model: string, out: string, o: Flags): Promise<BenchReport> {
+  let manifest: { source?: { signature?: string; tags?: string[] } } = {};
   for (const dir of [out, ...(o.compare ? [o.compare] : [])]) {
     try {
-      JSON.parse(readFileSync(path.join(dir, 'manifest.json'), 'utf8'));
+      const doc = JSON.parse(readFileSync(path.join(dir, 'manifest.json'), 'utf8')) as typeof manifest;
+      if (dir === out) manifest = doc;
     } catch {
       throw errors.badOutDir(dir, 'no readable manifest.json: is this a tf2tvm compile output?');
     }
   }
+  const recorded = modelFormat(model) === 'saved_model' ? manifest.source : undefined;
+  const sel = {
+    ...(recorded?.signature !== undefined ? { signature: recorded.signature } : {}),
+    ...(recorded?.tags !== undefined ? { tags: recorded.tags } : {}),
+    ...modelSelection(o),
+  };
+  return withModel(model, sel, async (m) => ({ ...(await benchGraph(m.graph, out, o)), model }));
+}
+
+async function benchGraph(model: string, out: string, o: Flags): Promise<BenchReport> {
   const threads = o.threads ?? os.availableParallelism();
   const args = [
     '--model',
@@ -187,11 +204,13 @@ function benchTable(r: BenchReport): string {
 }
 
 export function registerBench(program: Command): void {
-  program
-    .command('bench')
-    .description('time the original graph in TensorFlow, with XLA JIT, and the rewritten graph; then each cluster alone')
-    .argument('<model>', 'the original frozen GraphDef')
-    .argument('<out>', 'the output folder of tf2tvm compile')
+  addModelOptions(
+    program
+      .command('bench')
+      .description('time the original graph in TensorFlow, with XLA JIT, and the rewritten graph; then each cluster alone')
+      .argument('<model>', 'the original model: frozen GraphDef (.pb, .pbtxt), SavedModel folder (its frozen signature) or Keras file')
+      .argument('<out>', 'the output folder of tf2tvm compile'),
+  )
     .option('--runs <n>', 'timed calls per variant', positiveInt, 50)
     .option('--warmup <n>', 'untimed calls per variant first', (v) => (v === '0' ? 0 : positiveInt(v)), 5)
     .option('--threads <n>', 'TF intra-op threads = TVM threads (default: the number of cores); TF inter-op threads are 1', positiveInt)

@@ -3,7 +3,7 @@
 import os from 'node:os';
 import type { Command } from 'commander';
 import { compile } from '../../pipeline/compile.js';
-import { summaryLine } from '../../pipeline/analyze.js';
+import { countsJson, summaryLine } from '../../pipeline/analyze.js';
 import { defaultCacheDir } from '../../cache.js';
 import { errors } from '../../../ir/support/diagnostics.js';
 import { printDiagnostic, printJson, runCommand } from '../output.js';
@@ -11,16 +11,19 @@ import { progressReporter, tuneProgressReporter } from '../progress.js';
 import { OPTIMIZATIONS, disabledOptimizations } from '../../../backends/tvm/optimizations.js';
 import {
   addGraphOptions,
+  addModelOptions,
   clusterOptions,
   commaList,
+  modelSelection,
   nonNegativeInt,
   nonNegativeNumber,
   positiveInt,
   selectMode,
   type ClusterFlags,
+  type ModelFlags,
 } from '../options.js';
 
-interface Flags extends ClusterFlags {
+interface Flags extends ClusterFlags, ModelFlags {
   out: string;
   shapes?: string[];
   batch?: number[];
@@ -38,19 +41,26 @@ interface Flags extends ClusterFlags {
   tuningDb?: string;
   strict?: boolean;
   fallback: boolean;
+  emitPbtxt?: boolean;
+  emit?: string[];
   json?: boolean;
   jobs?: number;
   printIrAfter?: string[];
   verifyIr?: boolean;
 }
 
+function emitFormats(names: readonly string[]): 'onnx'[] {
+  for (const n of names) if (n !== 'onnx') throw errors.badFlag('--emit', `unknown format '${n}' (formats: onnx)`);
+  return names.length ? ['onnx'] : [];
+}
+
 export function registerCompile(program: Command): void {
   const cmd = program
     .command('compile')
-    .description('compile the TVM-friendly parts of a frozen GraphDef and write a rewritten graph')
-    .argument('<model>', 'frozen GraphDef (binary .pb)')
+    .description('compile the TVM-friendly parts of a model and write a rewritten graph (and, for a SavedModel, a rewritten SavedModel)')
+    .argument('<model>', 'frozen GraphDef (.pb, or text .pbtxt), SavedModel folder, or Keras file (.keras, .h5)')
     .requiredOption('-o, --out <dir>', 'output folder (written atomically)');
-  addGraphOptions(cmd)
+  addGraphOptions(addModelOptions(cmd))
     .option('--shapes-from <file>', 'also compile the input shapes a shape log holds (written by bridge ops under TF2TVM_SHAPE_LOG=FILE)')
     .option('--target <target>', 'TVM target (default: llvm for the host CPU)')
     .option('--opt-level <n>', 'TVM optimisation level', (v) => Number(v), 3)
@@ -79,6 +89,12 @@ export function registerCompile(program: Command): void {
     )
     .option('--strict', 'a cluster that fails to build is fatal (exit 3)')
     .option('--no-fallback', 'write no TensorFlow fallback functions: a bridge op then fails where no artifact can run (see docs/bridge-op.md)')
+    .option(
+      '--emit <formats>',
+      'also write each cluster in these formats (comma-separated: onnx -> OUT/clusters/<cluster>/<shape-key>.onnx)',
+      commaList,
+    )
+    .option('--emit-pbtxt', 'also write OUT/model.pbtxt: the rewritten graph in protobuf text format, for diffs')
     .option('--print-ir-after <pass>', "print the IR after a pass ('all' for every pass)", commaList)
     .option('--verify-ir', 'run the IR verifier after every pass')
     .option('--json', 'print one JSON document on stdout')
@@ -87,6 +103,7 @@ export function registerCompile(program: Command): void {
         if (o.batch && o.shapes) throw errors.usage('give either --batch or --shapes, not both');
         const r = await compile({
           model,
+          ...modelSelection(o),
           out: o.out,
           shapes: o.batch ? { batch: o.batch } : (o.shapes ?? []),
           ...(o.shapesFrom !== undefined ? { shapesFrom: o.shapesFrom } : {}),
@@ -104,6 +121,8 @@ export function registerCompile(program: Command): void {
           ...(o.tuningDb ? { tuningDb: o.tuningDb } : {}),
           strict: Boolean(o.strict),
           fallback: o.fallback,
+          emitPbtxt: Boolean(o.emitPbtxt),
+          emit: emitFormats(o.emit ?? []),
           jobs: o.jobs ?? os.availableParallelism(),
           printAfter: o.printIrAfter ?? [],
           verifyIr: Boolean(o.verifyIr),
@@ -117,6 +136,7 @@ export function registerCompile(program: Command): void {
             ok: true,
             nodes: r.nodes,
             clustered_nodes: r.clusteredNodes,
+            ...countsJson(r),
             clusters: r.clusters,
             kept_clusters: r.kept,
             unclustered: r.unclustered,

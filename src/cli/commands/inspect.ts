@@ -4,17 +4,18 @@
 
 import type { Command } from 'commander';
 import { analyzeModel } from '../../pipeline/analyze.js';
-import { summarize, summaryLine, type ClusteringSummary } from '../../pipeline/analyze.js';
+import { countsJson, summarize, summaryLine, type ClusteringSummary } from '../../pipeline/analyze.js';
 import { REASONS } from '../../../ir/support/reasons.js';
 import type { ClusteredState } from '../../../passes/state.js';
 import { printJson, runCommand } from '../output.js';
-import { addGraphOptions, clusterOptions, type ClusterFlags } from '../options.js';
+import { addGraphOptions, addModelOptions, clusterOptions, modelSelection, type ClusterFlags, type ModelFlags } from '../options.js';
+import { withModel } from '../../model-input.js';
 import { errors } from '../../../ir/support/diagnostics.js';
 import { renderHtml } from '../../report/html.js';
 import { renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
-interface Flags extends ClusterFlags {
+interface Flags extends ClusterFlags, ModelFlags {
   shapes?: string[];
   batch?: number[];
   explain?: boolean;
@@ -75,19 +76,21 @@ export function registerInspect(program: Command): void {
   const cmd = program
     .command('inspect')
     .description('dry run: show the clusters tf2tvm would form and why nodes stay in TensorFlow (no TVM build)')
-    .argument('<model>', 'frozen GraphDef (binary .pb)');
-  addGraphOptions(cmd)
+    .argument('<model>', 'frozen GraphDef (.pb, .pbtxt), SavedModel folder, or Keras file (.keras, .h5)');
+  addGraphOptions(addModelOptions(cmd))
     .option('--explain', 'list every node left out and every edge not merged, with the reason')
     .option('--json', 'print one JSON document on stdout')
     .option('--html <file>', 'also write a self-contained HTML picture of the clustering to <file>')
     .action(async (model: string, o: Flags) => {
       await runCommand(Boolean(o.json), async () => {
         if (o.batch && o.shapes) throw errors.usage('give either --batch or --shapes, not both');
-        const state = await analyzeModel(model, o.batch ? { batch: o.batch } : (o.shapes ?? []), clusterOptions(o), {
-          printAfter: [],
-          verifyIr: false,
-          print: () => undefined,
-        });
+        const state = await withModel(model, modelSelection(o), (m) =>
+          analyzeModel(m.graph, o.batch ? { batch: o.batch } : (o.shapes ?? []), clusterOptions(o), {
+            printAfter: [],
+            verifyIr: false,
+            print: () => undefined,
+          }),
+        );
         const r = inspectReport(state);
         if (o.html) writeHtml(o.html, model, state, r);
         if (o.json) {
@@ -95,6 +98,7 @@ export function registerInspect(program: Command): void {
             ok: true,
             nodes: r.nodes,
             clustered_nodes: r.clusteredNodes,
+            ...countsJson(r),
             clusters: r.clusters,
             unclustered: r.unclustered,
             unmerged_edges: r.unmerged_edges,

@@ -8,10 +8,19 @@ import { errors } from '../../../ir/support/diagnostics.js';
 import { defaultCacheDir } from '../../cache.js';
 import { tune, type TuneResult } from '../../pipeline/tune.js';
 import { formatMs as ms, tuneProgressReporter } from '../progress.js';
-import { addGraphOptions, clusterOptions, commaList, positiveInt, type ClusterFlags } from '../options.js';
+import {
+  addGraphOptions,
+  addModelOptions,
+  clusterOptions,
+  commaList,
+  modelSelection,
+  positiveInt,
+  type ClusterFlags,
+  type ModelFlags,
+} from '../options.js';
 import { printDiagnostic, printJson, runCommand } from '../output.js';
 
-interface Flags extends ClusterFlags {
+interface Flags extends ClusterFlags, ModelFlags {
   trials: number;
   tuningDb: string;
   shapes?: string[];
@@ -54,14 +63,14 @@ export function registerTune(program: Command): void {
   const cmd = program
     .command('tune')
     .description("tune the model's convolutions and dense products into a tuning database for compile --tuning-db")
-    .argument('<model>', 'frozen GraphDef (binary .pb)')
+    .argument('<model>', 'frozen GraphDef (.pb, .pbtxt), SavedModel folder, or Keras file (.keras, .h5)')
     .requiredOption(
       '--trials <n>',
       'measured candidates for the whole model, spread over its workloads (those already in the database count)',
       positiveInt,
     )
     .requiredOption('--tuning-db <file>', 'the tuning database (JSON lines): created, or continued where an earlier tune stopped');
-  addGraphOptions(cmd)
+  addGraphOptions(addModelOptions(cmd))
     .option('--target <target>', 'TVM target (default: llvm for the host CPU)')
     .option('--opt-level <n>', 'TVM optimisation level', (v) => Number(v), 3)
     .option(
@@ -88,6 +97,7 @@ export function registerTune(program: Command): void {
         if (Boolean(o.rpcTracker) !== Boolean(o.rpcKey)) throw errors.usage('give --rpc-tracker and --rpc-key together');
         const r = await tune({
           model,
+          ...modelSelection(o),
           shapes: o.batch ? { batch: o.batch } : (o.shapes ?? []),
           cluster: clusterOptions(o),
           ...(o.target ? { target: o.target } : {}),

@@ -1,0 +1,37 @@
+// The shape of an ONNX lowering table: one entry per IR op kind, adding the
+// nodes that compute the op to the graph, its result named `out`.
+
+import type { Op, OpKind } from '../../../ir/ops.js';
+import type { TensorType } from '../../../ir/types.js';
+import { errors } from '../../../ir/support/diagnostics.js';
+import type { GraphBuilder } from '../graph.js';
+
+export type OpOf<K extends OpKind> = Extract<Op, { kind: K }>;
+
+/** `args`: ONNX names of the operands; `argTypes`: their IR types. */
+export type OnnxLowering<K extends OpKind> = (
+  op: OpOf<K>,
+  args: readonly string[],
+  result: TensorType,
+  argTypes: readonly TensorType[],
+  g: GraphBuilder,
+  out: string,
+) => void;
+
+export type OnnxLoweringTable<K extends OpKind> = { readonly [P in K]: OnnxLowering<P> };
+
+export function arg(args: readonly string[], i: number, kind: string): string {
+  const a = args[i];
+  if (a === undefined) throw errors.internal(`${kind}: missing operand ${i}`);
+  return a;
+}
+
+export function argType(types: readonly TensorType[], i: number, kind: string): TensorType {
+  const t = types[i];
+  if (t === undefined) throw errors.internal(`${kind}: missing type of operand ${i}`);
+  return t;
+}
+
+/** NHWC <-> NCHW around an ONNX op that only takes NCHW. */
+export const TO_NCHW = [0, 3, 1, 2] as const;
+export const TO_NHWC = [0, 2, 3, 1] as const;
