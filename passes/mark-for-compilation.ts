@@ -4,6 +4,7 @@
 import type { Pass } from './pass-manager.js';
 import type { Mark, MarkedState, TypedState } from './state.js';
 import type { GraphView } from '../ir/tf/graph.js';
+import { EXCLUDED } from '../ir/tf/coverage.js';
 import { OPS } from '../ir/tf/ops/index.js';
 import { globMatcher } from '../ir/support/glob.js';
 
@@ -91,6 +92,7 @@ function markAll(state: TypedState): Map<string, Mark> {
     else if (isStateful(n.op)) m = no({ ok: false, reason: 'stateful', message: `${n.op} is stateful` });
     else if (frames.has(n.name)) m = no({ ok: false, reason: 'in-loop', message: 'inside a while-loop frame' });
     else if (n.device && !/cpu/i.test(n.device)) m = no({ ok: false, reason: 'device', message: `pinned to ${n.device}` });
+    else if (EXCLUDED.has(n.op)) m = no({ ok: false, reason: 'needs-vm', message: `${n.op}: ${EXCLUDED.get(n.op)!.why}` });
     else if (!def?.lower) m = no({ ok: false, reason: 'unsupported-op', message: `no lowering for ${n.op}` });
     else m = checkTypes(state, n.name, def.constInputs ?? [], types) ?? { ok: true, compute: def.compute ?? false, effective: !def.free };
     marks.set(n.name, m);

@@ -3,6 +3,8 @@
 
 export const REASONS = {
   'unsupported-op': 'no lowering for this op',
+  'needs-vm':
+    "sparse tensors, tensor arrays or a value-dependent output shape: left out of the lowering on purpose (docs/ops.md, coverage)",
   'unsupported-dtype': 'a dtype TVM lowering does not handle here',
   'unsupported-variant': 'the op is supported, but not with these attributes or shapes',
   'unknown-shape': 'a static shape could not be inferred',
