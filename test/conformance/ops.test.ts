@@ -1,15 +1,18 @@
 // Op conformance against TensorFlow: one tiny frozen graph per op and main
-// attribute variant (fixtures/generate_ops.py), each compiled by the real CLI
+// attribute variant (fixtures/generate_ops.py), compiled by the real CLI
 // (`tf2tvm compile --policy all`), then every rewritten graph run next to its
 // original in TensorFlow. A case passes when the op under test sits inside a
 // cluster and every output matches within rtol 1e-5 (relative to max|output|).
 //
 // Cost on two cores is dominated by process starts, not by the tiny builds:
-// `tf2tvm verify` would start one TensorFlow per case (~5 s each), so the
-// outputs are compared by test/conformance/check_ops.py, one TensorFlow
-// process for all cases. Compiles run two at a time, with a build cache of
-// their own (content-addressed: a changed lowering changes the Relay text and
-// so the key, and is rebuilt). TF2TVM_CONFORMANCE_FRESH=1 builds everything anew.
+// so cases are joined into batch graphs of BATCH_SIZE (batches.ts), one
+// `tf2tvm compile` (one TVM build worker) per batch, and the outputs are
+// compared by test/conformance/check_ops.py, one TensorFlow process for all
+// batches (`tf2tvm verify` would start one per case, ~5 s each). Compiles
+// run two at a time, with the build cache (content-addressed per cluster: a
+// changed lowering changes the Relay text and so the key, and is rebuilt;
+// a case's cluster has the same key in any batch). TF2TVM_CONFORMANCE_FRESH=1
+// builds everything anew.
 //
 // The graphs are generated once per version of generate_ops.py and of the
 // toolchain pins, into the per-user cache (~/.cache/tf2tvm/ops/<key>/), shared by clones.
@@ -22,6 +25,7 @@ import { findToolchain, toolchainLocation } from '../../backends/python/toolchai
 import { projectPath } from '../../ir/support/project.js';
 import { tempDir, tf2tvmJson, userCache, type CliResult } from '../helpers.js';
 import { defaultCacheDir } from '../../src/cache.js';
+import { batchesOf, joinCases } from './batches.js';
 
 interface Meta {
   name: string;
@@ -96,45 +100,53 @@ const metas = new Map(names.map((n) => [n, JSON.parse(readFileSync(path.join(cas
 
 const work = tempDir('tf2tvm-ops-');
 const buildCache = process.env.TF2TVM_CONFORMANCE_FRESH === '1' ? path.join(work, 'build-cache') : defaultCacheDir();
+/** A batch graph: its cases, the joined model and the compile output folder. */
+interface Batch {
+  readonly id: string;
+  readonly cases: readonly string[];
+  readonly model: string;
+  readonly out: string;
+}
+const batches: Batch[] = batchesOf(names).map((cases, i) => {
+  const id = `batch${String(i).padStart(3, '0')}`;
+  return { id, cases, model: path.join(work, `${id}.pb`), out: path.join(work, id) };
+});
+const batchOf = new Map(batches.flatMap((b) => b.cases.map((n) => [n, b] as const)));
 const compiled = new Map<string, { r: CliResult; doc: CompileDoc | undefined }>();
 let checked: Record<string, CheckReport> = {};
 const seconds: Record<string, number> = {};
 
-async function compileCase(name: string): Promise<void> {
-  const args = [
-    'compile',
-    path.join(casesDir, name, 'model.pb'),
-    '-o',
-    path.join(work, name),
-    '--policy',
-    'all',
-    '-j',
-    '1',
-    '--cache-dir',
-    buildCache,
-  ];
+async function compile(id: string, model: string, out: string): Promise<void> {
+  const args = ['compile', model, '-o', out, '--policy', 'all', '-j', '1', '--cache-dir', buildCache];
   try {
     const { r, doc } = await tf2tvmJson<CompileDoc>(args);
-    compiled.set(name, { r, doc });
+    compiled.set(id, { r, doc });
   } catch (e) {
-    compiled.set(name, { r: { exitCode: -1, stdout: '', stderr: (e as Error).message }, doc: undefined });
+    compiled.set(id, { r: { exitCode: -1, stdout: '', stderr: (e as Error).message }, doc: undefined });
   }
 }
 
+/** The case the CLI verify test compiles alone (as users would), next to its batch. */
+const VERIFY_CASE = 'einsum_mha_scores_aecd_abcd';
+
 beforeAll(async () => {
   const t0 = performance.now();
-  const queue = [...names];
+  for (const b of batches) writeFileSync(b.model, joinCases(b.cases.map((name) => ({ name, model: path.join(casesDir, name, 'model.pb') }))));
+  const queue: (() => Promise<void>)[] = batches.map((b) => () => compile(b.id, b.model, b.out));
+  if (names.includes(VERIFY_CASE)) queue.push(() => compile(VERIFY_CASE, path.join(casesDir, VERIFY_CASE, 'model.pb'), path.join(work, VERIFY_CASE)));
   await Promise.all(
     Array.from({ length: CONCURRENCY }, async () => {
-      for (let n = queue.shift(); n !== undefined; n = queue.shift()) await compileCase(n);
+      for (let job = queue.shift(); job !== undefined; job = queue.shift()) await job();
     }),
   );
   seconds.compile = (performance.now() - t0) / 1000;
 
   const t1 = performance.now();
-  const ok = names.filter((n) => compiled.get(n)?.r.exitCode === 0);
+  const ok = batches.filter((b) => compiled.get(b.id)?.r.exitCode === 0);
   const tc = await findToolchain();
-  const req = { cases: ok.map((n) => ({ name: n, case_dir: path.join(casesDir, n), out: path.join(work, n) })) };
+  const req = {
+    batches: ok.map((b) => ({ model: b.model, out: b.out, cases: b.cases.map((n) => ({ name: n, case_dir: path.join(casesDir, n) })) })),
+  };
   const r = await execa(tc.python, [projectPath('test', 'conformance', 'check_ops.py')], {
     env: tc.env(),
     input: JSON.stringify(req),
@@ -144,7 +156,7 @@ beforeAll(async () => {
   checked = JSON.parse(String(r.stdout)) as Record<string, CheckReport>;
   seconds.check = (performance.now() - t1) / 1000;
   process.stderr.write(
-    `op conformance: ${names.length} cases, compile ${seconds.compile.toFixed(0)} s, check ${seconds.check.toFixed(0)} s (cases in ${casesDir})\n`,
+    `op conformance: ${names.length} cases in ${batches.length} batches, compile ${seconds.compile.toFixed(0)} s, check ${seconds.check.toFixed(0)} s (cases in ${casesDir})\n`,
   );
 }, 3_600_000);
 
@@ -159,7 +171,7 @@ test('the generator wrote a case for every op family', () => {
 
 test('the CLI verify agrees on one case (its own random inputs, one TensorFlow process)', async () => {
   // check_ops.py stands in for `tf2tvm verify` on every case; this keeps the two honest.
-  const name = 'einsum_mha_scores_aecd_abcd';
+  const name = VERIFY_CASE;
   if (only && !only.includes(name)) return;
   expect(compiled.get(name)?.r.exitCode).toBe(0);
   const v = await tf2tvmJson<{ ok: boolean; outputs: { name: string; max_rel_err: number }[] }>([
@@ -176,16 +188,20 @@ describe.each(names)('%s', (name) => {
   const meta = metas.get(name)!;
 
   test('compiles with every op under test inside a built cluster', () => {
-    const c = compiled.get(name)!;
-    if (c.r.exitCode !== 0) throw new Error(`compile exited ${c.r.exitCode}:\n${c.r.stderr.slice(-2000)}`);
+    const c = compiled.get(batchOf.get(name)!.id)!;
+    if (c.r.exitCode !== 0) throw new Error(`compile of its batch exited ${c.r.exitCode}:\n${c.r.stderr.slice(-2000)}`);
     const doc = c.doc!;
-    const members = new Set(doc.clusters.flatMap((k) => k.nodes));
+    const prefix = `${name}/`;
+    const mine = doc.clusters.filter((k) => k.nodes.some((n) => n.startsWith(prefix)));
+    // Batches join independent graphs: a cluster never mixes two cases.
+    for (const k of mine) expect(k.nodes.filter((n) => !n.startsWith(prefix))).toEqual([]);
+    const members = new Set(mine.flatMap((k) => k.nodes));
     for (const op of meta.ops) {
-      const why = doc.unclustered.find((u) => u.node === op);
+      const why = doc.unclustered.find((u) => u.node === prefix + op);
       expect([op, why ? `${why.reason}: ${why.message}` : 'clustered']).toEqual([op, 'clustered']);
-      expect(members.has(op)).toBe(true);
+      expect(members.has(prefix + op)).toBe(true);
     }
-    for (const k of doc.clusters) for (const a of k.artifacts) expect(['built', 'cached']).toContain(a.status);
+    for (const k of mine) for (const a of k.artifacts) expect(['built', 'cached']).toContain(a.status);
   });
 
   test(`matches TensorFlow within rtol ${meta.rtol ?? DEFAULT_RTOL}`, () => {
