@@ -70,6 +70,14 @@ const UNARY: { readonly [F in UnaryFn]: (x: string, d: DType) => string } = {
   logical_not: (x) => `logical_not(${x})`,
 };
 
+/**
+ * An integer divisor with 0 replaced by 1: TensorFlow fails on a zero divisor,
+ * the CPU traps (the bridge op would take the process down); floats divide as IEEE does.
+ */
+function divisor(b: string, d: DType): string {
+  return d.startsWith('float') ? b : `where(equal(${b}, ${scalar(0, d)}), ${scalar(1, d)}, ${b})`;
+}
+
 /** Bits of an integer dtype, for shift clamping. */
 function bitsOf(d: DType): number {
   return d === 'int64' ? 64 : d === 'int32' ? 32 : 8;
@@ -84,10 +92,10 @@ const BINARY: { readonly [F in BinaryFn]: (a: string, b: string, d: DType) => st
   min: (a, b) => `minimum(${a}, ${b})`,
   pow: (a, b) => `power(${a}, ${b})`,
   squared_difference: (a, b) => `multiply(subtract(${a}, ${b}), subtract(${a}, ${b}))`,
-  floor_div: (a, b, d) => (d.startsWith('float') ? `floor(divide(${a}, ${b}))` : `floor_divide(${a}, ${b})`),
-  floor_mod: (a, b) => `floor_mod(${a}, ${b})`,
-  trunc_div: (a, b, d) => (d.startsWith('float') ? `trunc(divide(${a}, ${b}))` : `trunc_divide(${a}, ${b})`),
-  trunc_mod: (a, b) => `trunc_mod(${a}, ${b})`,
+  floor_div: (a, b, d) => (d.startsWith('float') ? `floor(divide(${a}, ${b}))` : `floor_divide(${a}, ${divisor(b, d)})`),
+  floor_mod: (a, b, d) => `floor_mod(${a}, ${divisor(b, d)})`,
+  trunc_div: (a, b, d) => (d.startsWith('float') ? `trunc(divide(${a}, ${b}))` : `trunc_divide(${a}, ${divisor(b, d)})`),
+  trunc_mod: (a, b, d) => `trunc_mod(${a}, ${divisor(b, d)})`,
   // TensorFlow clamps the shift amount to [0, bits - 1]; past the width LLVM's shifts are undefined.
   left_shift: (a, b, d) => `left_shift(${a}, clip(${b}, a_min=0f, a_max=${floatAttr(bitsOf(d) - 1)}))`,
   right_shift: (a, b, d) => `right_shift(${a}, clip(${b}, a_min=0f, a_max=${floatAttr(bitsOf(d) - 1)}))`,

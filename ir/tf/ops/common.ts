@@ -12,6 +12,14 @@ import { Unsupported, type NodeCtx } from '../registry.js';
 export const FLOAT_DTYPES: readonly DType[] = ['float32', 'float16', 'float64'];
 /** Float data and the integer dtypes of shape arithmetic (Keras graphs compute shapes in int32/int64). */
 export const FLOAT_AND_INDEX_DTYPES: readonly DType[] = [...FLOAT_DTYPES, 'int32', 'int64'];
+/** The integer dtypes of the IR. */
+export const INT_DTYPES: readonly DType[] = ['int8', 'uint8', 'int32', 'int64'];
+/** Every number dtype (no bool). */
+export const NUMBER_DTYPES: readonly DType[] = [...FLOAT_DTYPES, ...INT_DTYPES];
+/** Every dtype of the IR. */
+export const ALL_DTYPES: readonly DType[] = [...NUMBER_DTYPES, 'bool'];
+/** Integer index dtypes (gathers, one-hot). */
+export const INDEX_DTYPES: readonly DType[] = ['int32', 'int64'];
 
 export function input(c: NodeCtx, i: number): TensorType {
   const t = c.inputs[i];
@@ -127,6 +135,13 @@ export function axisIn(axis: number, rank: number, what = 'axis'): number {
     throw new Unsupported(`${what} ${axis} is out of range for rank ${rank}`);
   }
   return normAxis(axis, rank);
+}
+
+/** One integer from a compile-time scalar (or one-element) input. */
+export function constScalarOf(c: NodeCtx, i: number, what: string): number {
+  const v = constIntsOf(c, i);
+  if (v.length !== 1) throw new Unsupported(`${what} must be a scalar`);
+  return v[0]!;
 }
 
 /** Every data input's compile-time value, or undefined when one is unknown (fold helpers). */

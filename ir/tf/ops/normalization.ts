@@ -115,7 +115,34 @@ function fusedBatchNorm(outputs: number): TfOpDef {
   };
 }
 
+/** LRN over the channels of NHWC data: depth_radius r sums 2r + 1 neighbours. */
+const lrn: TfOpDef = {
+  category: 'normalization',
+  dtypes: FLOAT_DTYPES,
+  refuses: [{ variant: 'an input not of rank 4', reason: 'unsupported-variant' }],
+  infer(c) {
+    const x = floatInput(c, 0);
+    if (x.shape.length !== 4) throw new Unsupported(`input of rank ${x.shape.length} (LRN takes rank 4)`);
+    return [x];
+  },
+  lower: (c) => [
+    c.emit(
+      {
+        kind: 'lrn',
+        args: [c.value(0)],
+        axis: 3,
+        size: 2 * c.attrs.int('depth_radius', 5) + 1,
+        bias: c.attrs.float('bias', 1),
+        alpha: c.attrs.float('alpha', 1),
+        beta: c.attrs.float('beta', 0.5),
+      },
+      c.outputs[0]!,
+    ),
+  ],
+};
+
 export const normalizationOps: OpTable = {
+  LRN: lrn,
   Softmax: softmax(false),
   LogSoftmax: softmax(true),
   FusedBatchNorm: fusedBatchNorm(5),

@@ -63,7 +63,14 @@ const bnRefusals = (op: string): Record<string, Build> => ({
   'scale, offset, mean or variance not a float32 vector of the channel count': (g) => bn(g, op, { channels: 2 }),
 });
 
+test('LRN sums 2 depth_radius + 1 channels with its bias, alpha and beta', () => {
+  const g = new G();
+  g.op('n', 'LRN', [g.ph('x', [1, 2, 2, 7])], { depth_radius: attr.i(2), bias: attr.f(2), alpha: attr.f(0.5), beta: attr.f(0.75) });
+  expect(g.analyze().instrs('n')[0]?.op).toMatchObject({ kind: 'lrn', axis: 3, size: 5, bias: 2, alpha: 0.5, beta: 0.75 });
+});
+
 refusalContract(normalizationOps, {
+  LRN: { 'an input not of rank 4': (g) => g.op('n', 'LRN', [g.ph('x', [2, 7])]) },
   Softmax: { 'a scalar input': (g) => softmax(g, 'Softmax', []) },
   LogSoftmax: { 'a scalar input': (g) => softmax(g, 'LogSoftmax', []) },
   FusedBatchNorm: bnRefusals('FusedBatchNorm'),
@@ -71,6 +78,7 @@ refusalContract(normalizationOps, {
   FusedBatchNormV3: bnRefusals('FusedBatchNormV3'),
 });
 dtypeContract(normalizationOps, {
+  LRN: (g, dt) => g.op('n', 'LRN', [g.ph('x', [1, 2, 2, 3], dt)], { T: attr.type(dt) }),
   Softmax: (g, dt) => softmax(g, 'Softmax', [2, 3], dt),
   LogSoftmax: (g, dt) => softmax(g, 'LogSoftmax', [2, 3], dt),
   FusedBatchNorm: (g, dt) => bn(g, 'FusedBatchNorm', {}, dt),
