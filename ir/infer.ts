@@ -63,6 +63,37 @@ export function inferOpType(op: Op, args: readonly TensorType[]): TensorType {
       if (oh <= 0 || ow <= 0) fail(op, EMPTY_WINDOW);
       return { dtype: a0.dtype, shape: op.dataLayout === 'NHWC' ? [n, oh, ow, outC] : [n, outC, oh, ow] };
     }
+    case 'conv2d_transpose': {
+      const w = args[1]!;
+      if (a0.shape.length !== 4 || w.shape.length !== 4) fail(op, 'data and weight must be rank 4');
+      const nhwc = op.dataLayout === 'NHWC';
+      const [n, h, wd, c] = nhwc
+        ? [a0.shape[0]!, a0.shape[1]!, a0.shape[2]!, a0.shape[3]!]
+        : [a0.shape[0]!, a0.shape[2]!, a0.shape[3]!, a0.shape[1]!];
+      const [kh, kw, co, ci] = [w.shape[0]!, w.shape[1]!, w.shape[2]!, w.shape[3]!];
+      if (ci !== c) fail(op, `weight expects ${ci} input channels, data has ${c}`);
+      const oh = (h - 1) * op.strides[0] + kh - op.pads[0] - op.pads[2] + op.outputPadding[0];
+      const ow = (wd - 1) * op.strides[1] + kw - op.pads[1] - op.pads[3] + op.outputPadding[1];
+      if (oh <= 0 || ow <= 0) fail(op, 'an empty output');
+      if (op.outputPadding.some((p, i) => p < 0 || p >= op.strides[i]!)) fail(op, 'output padding must be in [0, stride)');
+      return { dtype: a0.dtype, shape: nhwc ? [n, oh, ow, co] : [n, co, oh, ow] };
+    }
+    case 'conv3d': {
+      const w = args[1]!;
+      if (a0.shape.length !== 5 || w.shape.length !== 5) fail(op, 'data and weight must be rank 5');
+      if (w.shape[3] !== a0.shape[4]) fail(op, `weight expects ${w.shape[3]} input channels, data has ${a0.shape[4]}`);
+      const out = [0, 1, 2].map((i) =>
+        windowedOutputSize(a0.shape[i + 1]!, w.shape[i]!, op.strides[i]!, op.dilations[i]!, op.pads[i]!, op.pads[i + 3]!),
+      );
+      if (out.some((d) => d <= 0)) fail(op, EMPTY_WINDOW);
+      return { dtype: a0.dtype, shape: [a0.shape[0]!, ...out, w.shape[4]!] };
+    }
+    case 'pool3d': {
+      if (a0.shape.length !== 5) fail(op, 'data must be rank 5');
+      const out = [0, 1, 2].map((i) => windowedOutputSize(a0.shape[i + 1]!, op.size[i]!, op.strides[i]!, 1, op.pads[i]!, op.pads[i + 3]!));
+      if (out.some((d) => d <= 0)) fail(op, EMPTY_WINDOW);
+      return { dtype: a0.dtype, shape: [a0.shape[0]!, ...out, a0.shape[4]!] };
+    }
     case 'dense': {
       const w = args[1]!;
       if (w.shape.length !== 2) fail(op, 'weight must be rank 2');
@@ -161,6 +192,10 @@ export function inferOpType(op: Op, args: readonly TensorType[]): TensorType {
       shape.splice(op.axis, 0, op.depth);
       return { dtype: on.dtype, shape };
     }
+    case 'resize2d':
+      if (a0.shape.length !== 4) fail(op, 'data must be rank 4 (NHWC)');
+      if (op.size.some((d) => !Number.isInteger(d) || d < 1)) fail(op, `size [${op.size}] is not positive`);
+      return { dtype: a0.dtype, shape: [a0.shape[0]!, op.size[0], op.size[1], a0.shape[3]!] };
     case 'lrn':
       if (op.axis < 0 || op.axis >= a0.shape.length || op.size < 1 || op.size % 2 !== 1) fail(op, 'an odd size along an axis of the data');
       return a0;

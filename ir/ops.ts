@@ -93,6 +93,37 @@ export type Op =
       readonly dataLayout: Layout2d;
       readonly kernelLayout: 'HWIO' | 'HWOI';
     }
+  /**
+   * The gradient of conv2d with respect to its data (TensorFlow's
+   * Conv2DBackpropInput): weight HWOI as TensorFlow's filter [kh, kw, out, in];
+   * pads those of the forward convolution, outputPadding the rows and columns
+   * the forward stride left over.
+   */
+  | {
+      readonly kind: 'conv2d_transpose';
+      readonly args: readonly [data: ValueId, weight: ValueId];
+      readonly strides: readonly [number, number];
+      readonly pads: readonly [number, number, number, number];
+      readonly outputPadding: readonly [number, number];
+      readonly dataLayout: Layout2d;
+    }
+  /** 3-D convolution of NDHWC data with a DHWIO kernel; pads [front, top, left, back, bottom, right]. */
+  | {
+      readonly kind: 'conv3d';
+      readonly args: readonly [data: ValueId, weight: ValueId];
+      readonly strides: readonly [number, number, number];
+      readonly dilations: readonly [number, number, number];
+      readonly pads: readonly [number, number, number, number, number, number];
+    }
+  /** 3-D pooling of NDHWC data (avg counts only the real elements); pads as conv3d's. */
+  | {
+      readonly kind: 'pool3d';
+      readonly fn: 'max' | 'avg';
+      readonly args: readonly [x: ValueId];
+      readonly size: readonly [number, number, number];
+      readonly strides: readonly [number, number, number];
+      readonly pads: readonly [number, number, number, number, number, number];
+    }
   /** y = x · wᵀ with w laid out [units, in] (TensorFlow's [in, units] is transposed at import). */
   | { readonly kind: 'dense'; readonly args: readonly [data: ValueId, weight: ValueId] }
   /** Batched matmul on rank-3 operands with equal batch; transpose flags explicit. */
@@ -170,6 +201,21 @@ export type Op =
       readonly args: readonly [indices: ValueId, on: ValueId, off: ValueId];
       readonly depth: number;
       readonly axis: number;
+    }
+  /**
+   * Resize of NHWC data to `size` [h, w]: how output pixels map to input
+   * coordinates (mode), how nearest rounds them, and the cubic kernel's a and
+   * whether taps outside the input are dropped (weights renormalised).
+   */
+  | {
+      readonly kind: 'resize2d';
+      readonly args: readonly [x: ValueId];
+      readonly size: readonly [number, number];
+      readonly method: 'linear' | 'nearest_neighbor' | 'cubic';
+      readonly mode: 'align_corners' | 'half_pixel' | 'asymmetric' | 'tf_half_pixel_for_nn';
+      readonly rounding: 'floor' | 'round_prefer_ceil' | '';
+      readonly cubicAlpha: number;
+      readonly cubicExclude: boolean;
     }
   /** Local response normalisation across `axis`: x / (bias + alpha * sum(x^2 over size neighbours))^beta. */
   | {

@@ -118,6 +118,10 @@ function checkTypes(state: TypedState, name: string, constInputs: readonly numbe
     if (mine.outputs.length === 0 || mine.outputs.some((o) => !o)) {
       return { ok: false, reason: 'unknown-shape', message: `output shape unknown${where}` };
     }
+    // Constant inputs may be empty (an empty axis list, the shape of a scalar): they are attributes, not data.
+    const data = n.inputs.filter((ref) => !t.get(ref.node)?.values?.[ref.index]).map((ref) => t.get(ref.node)?.outputs[ref.index]);
+    const empty = [...data, ...mine.outputs].find((o) => o?.shape.includes(0));
+    if (empty) return { ok: false, reason: 'empty-tensor', message: `a tensor of shape [${empty.shape}] has no elements${where}` };
   }
   return undefined;
 }

@@ -17,6 +17,7 @@ const FUSED_BN = ['y', 'batch_mean', 'batch_variance', 'reserve_space_1', 'reser
 const NAMES: Readonly<Record<string, readonly string[]>> = {
   activations: ['Relu', 'Softplus', 'Elu', 'Selu', 'Relu6', 'LeakyRelu', 'Softsign'],
   y: [
+    'InvertPermutation',
     'Sigmoid',
     'Tanh',
     'Exp',
@@ -83,12 +84,20 @@ const NAMES: Readonly<Record<string, readonly string[]>> = {
   ],
   out: ['Cumsum', 'Cumprod'],
   sum: ['AddN'],
+  result: ['BatchNormWithGlobalNormalization'],
+  r0: ['BroadcastArgs'],
+  resized_images: ['ResizeBilinear', 'ResizeBicubic', 'ResizeNearestNeighbor'],
   product: ['MatMul'],
   softmax: ['Softmax'],
   logsoftmax: ['LogSoftmax'],
   output: [
     'Conv2D',
     'DepthwiseConv2dNative',
+    'Conv2DBackpropInput',
+    'Conv3D',
+    'MaxPool3D',
+    'AvgPool3D',
+    'Conv2DBackpropInput',
     'BiasAdd',
     'BatchMatMul',
     'BatchMatMulV2',

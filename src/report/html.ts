@@ -69,6 +69,7 @@ const REASON_COLORS: Record<string, string> = {
   'unsupported-dtype': '#e377c2',
   'unsupported-variant': '#ff7f0e',
   'unknown-shape': '#9467bd',
+  'empty-tensor': '#c5b0d5',
   'needs-constant': '#8c564b',
   'control-flow': '#17becf',
   'in-loop': '#1f77b4',

@@ -132,7 +132,7 @@ function unaryCase(fn: UnaryFn, dtype: DType = 'float32'): Case {
     softsign: 'x / (1 + np.abs(x))',
     logical_not: 'np.logical_not(x)',
   };
-  // Round's case rounds 2x: halves land on .0 or .5 pairs, where half-to-even shows.
+  // Round's case rounds 2x: halves land on .0 or .5 pairs, where half-to-even shows (np.round rounds halves to even).
   const data = fn === 'round' ? f.op({ kind: 'binary', fn: 'mul', args: [x, f.op({ kind: 'fill_like', args: [x], value: 2 })] }) : x;
   const body = f.op({ kind: 'unary', fn, args: [data] });
   const ref = fn === 'round' ? 'np.round(a["in0"] * 2)' : `(lambda x: ${refs[fn]})(a["in0"])`;
@@ -496,6 +496,49 @@ function indexingCases(): Case[] {
       '(lambda x: x / (1 + 0.1 * np.stack([np.sum(x[..., max(0, c - 2):c + 3] ** 2, axis=-1) for c in range(7)], -1)) ** 0.75)(a["in0"].astype(np.float64))',
     ),
   );
+  for (const [layout, stride, pads, outPad] of [
+    ['NHWC', 2, [1, 1, 1, 1], 1],
+    ['NCHW', 1, [0, 1, 0, 1], 0],
+  ] as const) {
+    const f = new Fn(`conv2d_transpose_${layout}`);
+    const x = f.input('float32', layout === 'NHWC' ? [1, 3, 4, 2] : [1, 2, 3, 4]);
+    const w = f.weight('float32', [3, 3, 5, 2]);
+    // Typed and parsed here; the numbers are checked against TensorFlow by the op conformance suite.
+    cases.push({
+      name: `conv2d_transpose_${layout}`,
+      fn: f.finish(
+        f.op({ kind: 'conv2d_transpose', args: [x, w], strides: [stride, stride], pads, outputPadding: [outPad, outPad], dataLayout: layout }),
+      ),
+    });
+  }
+  {
+    const f = new Fn('conv3d');
+    const x = f.input('float32', [1, 4, 5, 6, 2]);
+    const w = f.weight('float32', [2, 3, 3, 2, 4]);
+    cases.push({
+      name: 'conv3d',
+      fn: f.finish(f.op({ kind: 'conv3d', args: [x, w], strides: [1, 2, 2], dilations: [1, 1, 1], pads: [0, 1, 1, 1, 1, 1] })),
+    });
+  }
+  for (const fn of ['max', 'avg'] as const) {
+    cases.push(
+      single(`pool3d_${fn}`, 'float32', [1, 5, 4, 3, 2], (f, x) =>
+        f.op({ kind: 'pool3d', fn, args: [x], size: [2, 3, 2], strides: [2, 1, 2], pads: [0, 1, 0, 1, 1, 1] }),
+      ),
+    );
+  }
+  for (const [method, mode, rounding] of [
+    ['linear', 'half_pixel', ''],
+    ['nearest_neighbor', 'tf_half_pixel_for_nn', 'floor'],
+    ['cubic', 'align_corners', ''],
+  ] as const) {
+    // Typed and parsed here; the numbers are checked against TensorFlow by the op conformance suite.
+    cases.push(
+      single(`resize2d_${method}`, 'float32', [1, 3, 4, 2], (f, x) =>
+        f.op({ kind: 'resize2d', args: [x], size: [5, 7], method, mode, rounding, cubicAlpha: -0.5, cubicExclude: method === 'cubic' }),
+      ),
+    );
+  }
   cases.push(
     ...(['all', 'any'] as ReduceFn[]).map((fn) =>
       single(
@@ -513,6 +556,8 @@ function indexingCases(): Case[] {
 function allCases(): Case[] {
   const cases: Case[] = [
     ...UNARY_FNS.map((fn) => unaryCase(fn)),
+    // float16 inverse trig runs in float32 (no LLVM intrinsic for half): parse and type only.
+    ...(['asin', 'atanh', 'round'] as UnaryFn[]).map((fn) => unaryCase(fn, 'float16')),
     ...(['softplus', 'elu', 'selu', 'square'] as UnaryFn[]).flatMap((fn) => [unaryCase(fn, 'float64'), unaryCase(fn, 'float16')]),
     ...BINARY_FNS.map(binaryCase),
     ...(['floor_div', 'floor_mod', 'trunc_div', 'trunc_mod', 'left_shift', 'right_shift'] as BinaryFn[]).flatMap((fn) => [

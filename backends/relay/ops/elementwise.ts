@@ -38,8 +38,9 @@ const UNARY: { readonly [F in UnaryFn]: (x: string, d: DType) => string } = {
   floor: (x) => `floor(${x})`,
   ceil: (x) => `ceil(${x})`,
   identity: (x) => `copy(${x})`,
-  // TVM's round is LLVM's nearbyint: half to even in the default rounding mode, as TensorFlow rounds.
-  round: (x) => `round(${x})`,
+  // TVM's round takes halves away from zero; TensorFlow rounds them to even: 2 * round(x / 2) there.
+  round: (x, d) =>
+    `where(equal(subtract(${x}, floor(${x})), ${scalar(0.5, d)}), multiply(${scalar(2, d)}, round(multiply(${x}, ${scalar(0.5, d)}))), round(${x}))`,
   sign: (x) => `sign(${x})`,
   sin: (x) => `sin(${x})`,
   cos: (x) => `cos(${x})`,
@@ -123,11 +124,20 @@ const COMPARE: { readonly [F in CompareFn]: string } = {
 
 const TEST: { readonly [F in TestFn]: string } = { isnan: 'isnan', isinf: 'isinf', isfinite: 'isfinite' };
 
+/** Functions LLVM has no float16 intrinsic for: computed in float32 and rounded back, as TensorFlow's half kernels do. */
+const F16_IN_F32: ReadonlySet<string> = new Set(['asin', 'acos', 'atan', 'asinh', 'acosh', 'atanh', 'atan2', 'sinh', 'cosh', 'tan']);
+
+function inF32(d: DType, fn: string, args: readonly string[], f: (args: readonly string[], d: DType) => string): string {
+  if (d !== 'float16' || !F16_IN_F32.has(fn)) return f(args, d);
+  const up = args.map((a) => `cast(${a}, dtype="float32")`);
+  return `cast(${f(up, 'float32')}, dtype="float16")`;
+}
+
 export const elementwise: LoweringTable<
   'unary' | 'binary' | 'clip' | 'leaky_relu' | 'cast' | 'bias_add' | 'compare' | 'test' | 'select' | 'fill_like'
 > = {
-  unary: (op, args, result) => UNARY[op.fn](arg(args, 0, 'unary'), result.dtype),
-  binary: (op, args, result) => BINARY[op.fn](arg(args, 0, 'binary'), arg(args, 1, 'binary'), result.dtype),
+  unary: (op, args, result) => inF32(result.dtype, op.fn, [arg(args, 0, 'unary')], ([x], d) => UNARY[op.fn](x!, d)),
+  binary: (op, args, result) => inF32(result.dtype, op.fn, [arg(args, 0, 'binary'), arg(args, 1, 'binary')], ([a, b], d) => BINARY[op.fn](a!, b!, d)),
   compare: (op, args) => `${COMPARE[op.fn]}(${arg(args, 0, 'compare')}, ${arg(args, 1, 'compare')})`,
   test: (op, args) => `${TEST[op.fn]}(${arg(args, 0, 'test')})`,
   select: (_op, args) => `where(${arg(args, 0, 'select')}, ${arg(args, 1, 'select')}, ${arg(args, 2, 'select')})`,

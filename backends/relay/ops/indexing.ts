@@ -1,11 +1,15 @@
 // Gathers and index-producing ops: take, gather_nd, one_hot, arg_reduce,
-// top_k; and lrn.
+// top_k; lrn and resize2d.
 
 import type { LoweringTable } from './lowering.js';
 import { arg, argType } from './lowering.js';
 import { floatAttr, intList, strAttr } from '../text.js';
 
-export const indexing: LoweringTable<'take' | 'gather_nd' | 'one_hot' | 'arg_reduce' | 'top_k' | 'lrn'> = {
+export const indexing: LoweringTable<'take' | 'gather_nd' | 'one_hot' | 'arg_reduce' | 'top_k' | 'lrn' | 'resize2d'> = {
+  resize2d: (op, args) =>
+    `image.resize2d(${arg(args, 0, 'resize2d')}, size=${intList(op.size)}, roi=[0f, 0f, 0f, 0f], layout="NHWC", ` +
+    `method=${strAttr(op.method)}, coordinate_transformation_mode=${strAttr(op.mode)}, rounding_method=${strAttr(op.rounding)}, ` +
+    `cubic_alpha=${floatAttr(op.cubicAlpha)}, cubic_exclude=${op.cubicExclude ? 1 : 0}, extrapolation_value=0f, out_dtype="")`,
   // mode="clip": an index out of range (an error in TensorFlow) reads the edge, never outside the buffer.
   take: (op, args) => `take(${arg(args, 0, 'take')}, ${arg(args, 1, 'take')}, axis=${op.axis}, batch_dims=${op.batchDims}, mode="clip")`,
   gather_nd: (_op, args, _result, types) => {

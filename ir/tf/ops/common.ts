@@ -129,6 +129,31 @@ export function windowPads(
   return [ph[0], pw[0], ph[1], pw[1]];
 }
 
+/**
+ * The [d, h, w] entries of a 5-entry NDHWC window attr, refused unless batch
+ * and channel are 1; and the [front, top, left, back, bottom, right] pads of
+ * SAME / VALID over data x.
+ */
+export function window3d(
+  c: NodeCtx,
+  x: TensorType,
+  window: readonly number[],
+  strides: readonly number[],
+  dilations: readonly number[] = [1, 1, 1],
+): [number, number, number, number, number, number] {
+  const mode = c.attrs.str('padding');
+  if (mode !== 'SAME' && mode !== 'VALID') throw new Unsupported(`padding ${mode} is not supported`);
+  const p = [0, 1, 2].map((i) => padding(mode, x.shape[i + 1]!, window[i]!, strides[i]!, dilations[i]!));
+  return [p[0]![0], p[1]![0], p[2]![0], p[0]![1], p[1]![1], p[2]![1]];
+}
+
+/** An NDHWC per-dimension attr's [d, h, w], refused unless it has 5 entries with 1 on batch and channel. */
+export function spatialTriple(c: NodeCtx, v: readonly number[], what: string): [number, number, number] {
+  if (c.attrs.str('data_format', 'NDHWC') !== 'NDHWC') throw new Unsupported('data_format other than NDHWC');
+  if (v.length !== 5 || v[0] !== 1 || v[4] !== 1) throw new Unsupported(`${what} must have 5 entries with 1 on batch and channel`);
+  return [v[1]!, v[2]!, v[3]!];
+}
+
 /** An axis in [-rank, rank) made non-negative; Unsupported (TF rejects it too) otherwise. */
 export function axisIn(axis: number, rank: number, what = 'axis'): number {
   if (!Number.isInteger(axis) || axis < -rank || axis >= rank) {

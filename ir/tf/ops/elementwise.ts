@@ -172,7 +172,7 @@ function biasAddOp(c: NodeCtx, args: readonly [ValueId, ValueId]): Op {
   return { kind: 'bias_add', args, axis };
 }
 
-/** ClipByValue: min(max(x, lo), hi), lo and hi scalars or of x's shape, as TensorFlow's kernel requires. */
+/** ClipByValue: max(min(x, hi), lo) in TensorFlow's order (it matters when lo > hi); bounds scalars or of x's shape. */
 const clipByValue: TfOpDef = {
   category: 'elementwise',
   dtypes: NUMBER_DTYPES,
@@ -189,8 +189,8 @@ const clipByValue: TfOpDef = {
   },
   lower(c) {
     const out = c.outputs[0]!;
-    const lo = c.emit({ kind: 'binary', fn: 'max', args: [c.value(0), c.value(1)] }, out);
-    return [c.emit({ kind: 'binary', fn: 'min', args: [lo, c.value(2)] }, out)];
+    const hi = c.emit({ kind: 'binary', fn: 'min', args: [c.value(0), c.value(2)] }, out);
+    return [c.emit({ kind: 'binary', fn: 'max', args: [hi, c.value(1)] }, out)];
   },
 };
 

@@ -7,6 +7,7 @@ import { comparisonOps } from './comparison.js';
 import { convolutionOps } from './convolution.js';
 import { elementwiseOps } from './elementwise.js';
 import { gatherOps } from './gather.js';
+import { imageOps } from './image.js';
 import { matmulOps } from './matmul.js';
 import { movementOps } from './movement.js';
 import { normalizationOps } from './normalization.js';
@@ -29,6 +30,7 @@ const TABLES: readonly OpTable[] = [
   movementOps,
   gatherOps,
   comparisonOps,
+  imageOps,
 ];
 
 export const OPS: ReadonlyMap<string, TfOpDef> = (() => {

@@ -27,11 +27,13 @@ test('31 exclusions, each once, each a name of the map, each with a reason and w
   expect(TARGET_OPS).toEqual(expect.arrayContaining(['Cumsum', 'Cumprod']));
 });
 
-test('no excluded op has a lowering, and the coverage figure counts lowered target ops only', () => {
+test('no excluded op has a lowering, and the coverage figure counts compiled and folded target ops', () => {
   for (const op of EXCLUDED.keys()) expect(OPS.get(op)?.lower).toBeUndefined();
   const c = coverage();
-  expect(c.lowered.length + c.missing.length).toBe(c.target);
-  for (const op of c.lowered) expect(OPS.get(op)?.lower).toBeDefined();
+  expect(c.compiled.length + c.folded.length + c.missing.length).toBe(c.target);
+  for (const op of c.compiled) expect(OPS.get(op)?.lower).toBeDefined();
+  for (const op of c.folded) expect([op, OPS.get(op)?.lower, typeof OPS.get(op)?.fold]).toEqual([op, undefined, 'function']);
+  expect(c.folded).toEqual(expect.arrayContaining(['Shape', 'Range']));
   for (const op of c.beyond) expect(TARGET_OPS).not.toContain(op);
   expect(c.beyond).toContain('BatchMatMulV3');
 });

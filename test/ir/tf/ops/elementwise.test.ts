@@ -39,10 +39,10 @@ test('integer division and remainder fold as TensorFlow rounds them; a zero divi
   expect(r.value('zero')).toBeUndefined();
 });
 
-test('ClipByValue is max then min with its bounds', () => {
+test('ClipByValue is min with the upper bound, then max with the lower one (TensorFlow order)', () => {
   const g = new G();
   g.op('y', 'ClipByValue', [g.ph('x', [2, 3]), g.ph('lo', []), g.ph('hi', [])]);
-  expect(g.analyze().kinds('y')).toEqual(['binary.max', 'binary.min']);
+  expect(g.analyze().kinds('y')).toEqual(['binary.min', 'binary.max']);
 });
 
 test.each([
