@@ -184,6 +184,15 @@ test('the CLI verify agrees on one case (its own random inputs, one TensorFlow p
   for (const o of v.doc.outputs) expect(o.max_rel_err).toBeLessThanOrEqual(DEFAULT_RTOL);
 });
 
+test('a Cast between compiled ops does not split their cluster', () => {
+  const name = 'cast_inside_cluster';
+  if (only && !only.includes(name)) return;
+  const doc = compiled.get(batchOf.get(name)!.id)!.doc!;
+  const mine = doc.clusters.filter((k) => k.nodes.some((n) => n.startsWith(`${name}/`)));
+  expect(mine).toHaveLength(1);
+  for (const op of metas.get(name)!.ops) expect(mine[0]!.nodes).toContain(`${name}/${op}`);
+});
+
 describe.each(names)('%s', (name) => {
   const meta = metas.get(name)!;
 
