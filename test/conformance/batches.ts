@@ -13,11 +13,29 @@ import { decodeGraphDef, encodeGraphDef, type GraphDef, type NodeDef } from '../
 /** Cases per batch: large enough that process starts stop dominating, small enough that batches run two at a time. */
 export const BATCH_SIZE = 12;
 
-/** `names` (sorted) in consecutive groups of BATCH_SIZE: stable as long as the case list is. */
-export function batchesOf(names: readonly string[], size = BATCH_SIZE): string[][] {
+/**
+ * `names` (sorted) in consecutive groups of BATCH_SIZE, cases of one GraphDef
+ * producer version together (TensorFlow reads a whole graph under one version:
+ * an op it removed at version 9 only runs in a graph older than that): stable
+ * as long as the case list is.
+ */
+export function batchesOf(names: readonly string[], producerOf: (name: string) => number, size = BATCH_SIZE): string[][] {
+  const byProducer = new Map<number, string[]>();
+  for (const n of names) {
+    const p = producerOf(n);
+    byProducer.set(p, [...(byProducer.get(p) ?? []), n]);
+  }
   const out: string[][] = [];
-  for (let i = 0; i < names.length; i += size) out.push(names.slice(i, i + size));
+  for (const p of [...byProducer.keys()].sort((a, b) => b - a)) {
+    const group = byProducer.get(p)!;
+    for (let i = 0; i < group.length; i += size) out.push(group.slice(i, i + size));
+  }
   return out;
+}
+
+/** The GraphDef producer version of a model file. */
+export function producerOf(model: string): number {
+  return decodeGraphDef(readFileSync(model), model).versions?.producer ?? 0;
 }
 
 /** A node input ("n", "n:1", "^n") under `prefix/`. */
@@ -41,6 +59,7 @@ export function joinCases(cases: readonly { name: string; model: string }[]): Ui
   const graphs = cases.map((c) => ({ name: c.name, g: decodeGraphDef(readFileSync(c.model), c.model) }));
   for (const { name, g } of graphs) {
     if (g.library?.function?.length) throw new Error(`case ${name} has a function library: batches do not join libraries`);
+    if ((g.versions?.producer ?? 0) !== (graphs[0]!.g.versions?.producer ?? 0)) throw new Error(`case ${name} has another GraphDef version`);
   }
   const first: GraphDef = graphs[0]!.g;
   const joined: GraphDef = {

@@ -25,7 +25,7 @@ import { findToolchain, toolchainLocation } from '../../backends/python/toolchai
 import { projectPath } from '../../ir/support/project.js';
 import { tempDir, tf2tvmJson, userCache, type CliResult } from '../helpers.js';
 import { defaultCacheDir } from '../../src/cache.js';
-import { batchesOf, joinCases } from './batches.js';
+import { batchesOf, joinCases, producerOf } from './batches.js';
 
 interface Meta {
   name: string;
@@ -107,7 +107,7 @@ interface Batch {
   readonly model: string;
   readonly out: string;
 }
-const batches: Batch[] = batchesOf(names).map((cases, i) => {
+const batches: Batch[] = batchesOf(names, (n) => producerOf(path.join(casesDir, n, 'model.pb'))).map((cases, i) => {
   const id = `batch${String(i).padStart(3, '0')}`;
   return { id, cases, model: path.join(work, `${id}.pb`), out: path.join(work, id) };
 });
