@@ -94,6 +94,7 @@ const NAMES: Readonly<Record<string, readonly string[]>> = {
     'Conv2D',
     'DepthwiseConv2dNative',
     'Conv2DBackpropInput',
+    'UnravelIndex',
     'Conv3D',
     'MaxPool3D',
     'AvgPool3D',

@@ -1,5 +1,5 @@
 // Gathers and index ops: Gather, GatherV2 (axis and batch_dims: every
-// embedding lookup), GatherNd, OneHot, TopKV2, ArgMax and ArgMin. Indices
+// embedding lookup), GatherNd, OneHot, TopKV2, ArgMax, ArgMin and UnravelIndex. Indices
 // out of range are an error in TensorFlow; TVM reads the nearest edge
 // instead (take's clip mode), so a graph that runs in TensorFlow computes
 // the same in TVM. Gathers of constants fold (shape arithmetic: a Gather of
@@ -7,9 +7,9 @@
 
 import type { Op, ValueId } from '../../ops.js';
 import type { DType } from '../../types.js';
-import { takeConst } from '../consts.js';
+import { makeConst, takeConst } from '../consts.js';
 import { Unsupported, type NodeCtx, type OpTable, type TfOpDef } from '../registry.js';
-import { ALL_DTYPES, axisIn, constScalarOf, INDEX_DTYPES, input, inputOf, irType, NUMBER_DTYPES } from './common.js';
+import { ALL_DTYPES, axisIn, constIntsOf, constScalarOf, INDEX_DTYPES, input, inputOf, irType, NUMBER_DTYPES } from './common.js';
 
 /** GatherV2's axis and batch_dims, made non-negative (batch_dims counts from the indices' rank). */
 function gatherAxes(c: NodeCtx, v2: boolean): { axis: number; batchDims: number } {
@@ -158,7 +158,45 @@ function argReduce(fn: 'max' | 'min'): TfOpDef {
   };
 }
 
+/** UnravelIndex's dims (a constant vector of positive sizes) and the flat-index stride of each. */
+function unravelDims(c: NodeCtx): { dims: number[]; strides: number[] } {
+  const x = inputOf(c, 0, INDEX_DTYPES);
+  if (x.shape.length > 1) throw new Unsupported('indices of rank above 1');
+  const dims = constIntsOf(c, 1);
+  if (dims.length === 0 || dims.some((d) => d < 1)) throw new Unsupported(`dims [${dims}] are not positive sizes`);
+  const strides = dims.map((_, i) => dims.slice(i + 1).reduce((a, b) => a * b, 1));
+  return { dims, strides };
+}
+
+/** UnravelIndex: out[i] = (index // stride_i) % dims[i], stacked first (indices in range, as TensorFlow requires). */
+const unravelIndex: TfOpDef = {
+  category: 'gather',
+  constInputs: [1],
+  dtypes: INDEX_DTYPES,
+  refuses: [
+    { variant: 'indices of rank above 1', reason: 'unsupported-variant' },
+    { variant: 'dims that are not positive sizes', reason: 'unsupported-variant' },
+  ],
+  infer(c) {
+    const x = input(c, 0);
+    const { dims } = unravelDims(c);
+    return [{ dtype: x.dtype, shape: [dims.length, ...x.shape] }];
+  },
+  lower(c) {
+    const x = c.inputs[0]!;
+    const { dims, strides } = unravelDims(c);
+    const parts = dims.map((d, i) => {
+      const stride = c.weight(makeConst(x.dtype, [], [strides[i]!]), 'stride');
+      const size = c.weight(makeConst(x.dtype, [], [d]), 'dim');
+      const q = c.emit({ kind: 'binary', fn: 'floor_div', args: [c.value(0), stride] }, x);
+      return c.emit({ kind: 'binary', fn: 'floor_mod', args: [q, size] }, x);
+    });
+    return [c.emit({ kind: 'stack', args: parts, axis: 0 }, c.outputs[0]!)];
+  },
+};
+
 export const gatherOps: OpTable = {
+  UnravelIndex: unravelIndex,
   Gather: gather(false),
   GatherV2: gather(true),
   GatherNd: gatherNd,

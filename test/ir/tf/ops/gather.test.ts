@@ -49,7 +49,19 @@ test('TopKV2 gives values and int32 indices; ArgMax int64 by default; OneHot ins
   expect(a.shape('oh')).toEqual([2, 4, 3]);
 });
 
+test('UnravelIndex divides by each stride and takes the remainder, stacked first', () => {
+  const g = new G();
+  g.op('u', 'UnravelIndex', [g.ph('i', [5], DT.int32), g.const('dims', [3], [2, 3, 4], DT.int32)], { Tidx: attr.type(DT.int32) });
+  const a = g.analyze();
+  expect(a.types('u').outputs[0]).toEqual({ dtype: 'int32', shape: [3, 5] });
+  expect(a.kinds('u').filter((k) => k !== 'stack')).toEqual(Array.from({ length: 3 }, () => ['binary.floor_div', 'binary.floor_mod']).flat());
+});
+
 refusalContract(gatherOps, {
+  UnravelIndex: {
+    'indices of rank above 1': (g) => g.op('u', 'UnravelIndex', [g.ph('i', [2, 2], DT.int32), g.const('d', [2], [2, 3], DT.int32)]),
+    'dims that are not positive sizes': (g) => g.op('u', 'UnravelIndex', [g.ph('i', [2], DT.int32), g.const('d', [2], [0, 3], DT.int32)]),
+  },
   Gather: { 'indices of a dtype other than int32 or int64': (g) => g.op('y', 'Gather', [g.ph('p', [3]), g.ph('i', [2], DT.float)]) },
   GatherV2: {
     'indices of a dtype other than int32 or int64': (g) => gv2(g, [3], [2], 0, 0, DT.float, DT.float),
@@ -91,6 +103,7 @@ refusalContract(gatherOps, {
 });
 
 dtypeContract(gatherOps, {
+  UnravelIndex: (g, dt) => g.op('u', 'UnravelIndex', [g.ph('i', [2], dt), g.const('d', [2], [2, 3], DT.int32)], { Tidx: attr.type(dt) }),
   Gather: (g, dt) => g.op('y', 'Gather', [g.ph('p', [3, 2], dt), g.ph('i', [2], DT.int32)], { Tparams: attr.type(dt) }),
   GatherV2: (g, dt) => gv2(g, [3, 2], [2], 1, 0, dt),
   GatherNd: (g, dt) => g.op('y', 'GatherNd', [g.ph('p', [3, 2], dt), g.ph('i', [2, 1], DT.int32)], { Tparams: attr.type(dt) }),
