@@ -3,8 +3,8 @@
 // negative strides), BroadcastTo, DepthToSpace / SpaceToDepth (NHWC:
 // reshape, transpose, reshape) and SpaceToBatchND / BatchToSpaceND (pad,
 // reshape, transpose, reshape, crop: the pair TF1 wraps around an a trous
-// convolution, which TVM's simplifier folds back into the dilated one it
-// stands for). Every op's shape arguments are compile-time constants; the
+// convolution; they are lowered as such, not yet rewritten into the dilated
+// convolution they stand for). Every op's shape arguments are compile-time constants; the
 // splits fold when their data is constant (Unpack of a Shape).
 
 import type { ValueId } from '../../ops.js';
