@@ -3,7 +3,12 @@
 // every instruction's type with them, so both agree by construction.
 
 import type { Op } from './ops.js';
-import { broadcastShapes, type TensorType, formatType, normAxis, sameShape } from './types.js';
+import { broadcastShapes, isFloat, type TensorType, formatType, normAxis, sameShape } from './types.js';
+
+const INTEGER_FNS = new Set(['left_shift', 'right_shift']);
+const FLOAT_FNS = new Set(['atan2']);
+const BOOL_FNS = new Set(['logical_and', 'logical_or', 'logical_not']);
+const isInt = (d: string): boolean => d.startsWith('int') || d.startsWith('uint');
 
 export class TypeRuleError extends Error {}
 
@@ -58,6 +63,37 @@ export function inferOpType(op: Op, args: readonly TensorType[]): TensorType {
       if (oh <= 0 || ow <= 0) fail(op, EMPTY_WINDOW);
       return { dtype: a0.dtype, shape: op.dataLayout === 'NHWC' ? [n, oh, ow, outC] : [n, outC, oh, ow] };
     }
+    case 'conv2d_transpose': {
+      const w = args[1]!;
+      if (a0.shape.length !== 4 || w.shape.length !== 4) fail(op, 'data and weight must be rank 4');
+      const nhwc = op.dataLayout === 'NHWC';
+      const [n, h, wd, c] = nhwc
+        ? [a0.shape[0]!, a0.shape[1]!, a0.shape[2]!, a0.shape[3]!]
+        : [a0.shape[0]!, a0.shape[2]!, a0.shape[3]!, a0.shape[1]!];
+      const [kh, kw, co, ci] = [w.shape[0]!, w.shape[1]!, w.shape[2]!, w.shape[3]!];
+      if (ci !== c) fail(op, `weight expects ${ci} input channels, data has ${c}`);
+      const oh = (h - 1) * op.strides[0] + kh - op.pads[0] - op.pads[2] + op.outputPadding[0];
+      const ow = (wd - 1) * op.strides[1] + kw - op.pads[1] - op.pads[3] + op.outputPadding[1];
+      if (oh <= 0 || ow <= 0) fail(op, 'an empty output');
+      if (op.outputPadding.some((p, i) => p < 0 || p >= op.strides[i]!)) fail(op, 'output padding must be in [0, stride)');
+      return { dtype: a0.dtype, shape: nhwc ? [n, oh, ow, co] : [n, co, oh, ow] };
+    }
+    case 'conv3d': {
+      const w = args[1]!;
+      if (a0.shape.length !== 5 || w.shape.length !== 5) fail(op, 'data and weight must be rank 5');
+      if (w.shape[3] !== a0.shape[4]) fail(op, `weight expects ${w.shape[3]} input channels, data has ${a0.shape[4]}`);
+      const out = [0, 1, 2].map((i) =>
+        windowedOutputSize(a0.shape[i + 1]!, w.shape[i]!, op.strides[i]!, op.dilations[i]!, op.pads[i]!, op.pads[i + 3]!),
+      );
+      if (out.some((d) => d <= 0)) fail(op, EMPTY_WINDOW);
+      return { dtype: a0.dtype, shape: [a0.shape[0]!, ...out, w.shape[4]!] };
+    }
+    case 'pool3d': {
+      if (a0.shape.length !== 5) fail(op, 'data must be rank 5');
+      const out = [0, 1, 2].map((i) => windowedOutputSize(a0.shape[i + 1]!, op.size[i]!, op.strides[i]!, 1, op.pads[i]!, op.pads[i + 3]!));
+      if (out.some((d) => d <= 0)) fail(op, EMPTY_WINDOW);
+      return { dtype: a0.dtype, shape: [a0.shape[0]!, ...out, a0.shape[4]!] };
+    }
     case 'dense': {
       const w = args[1]!;
       if (w.shape.length !== 2) fail(op, 'weight must be rank 2');
@@ -85,11 +121,87 @@ export function inferOpType(op: Op, args: readonly TensorType[]): TensorType {
     case 'binary': {
       const b = args[1]!;
       if (a0.dtype !== b.dtype) fail(op, `dtypes ${a0.dtype} and ${b.dtype} differ`);
+      if (INTEGER_FNS.has(op.fn) && !isInt(a0.dtype)) fail(op, `${op.fn} needs integer operands`);
+      if (FLOAT_FNS.has(op.fn) && !isFloat(a0.dtype)) fail(op, `${op.fn} needs float operands`);
+      if (BOOL_FNS.has(op.fn) !== (a0.dtype === 'bool')) fail(op, `${op.fn} on ${a0.dtype}`);
       const shape = broadcastShapes(a0.shape, b.shape);
       if (!shape) fail(op, `shapes ${formatType(a0)} and ${formatType(b)} do not broadcast`);
       return { dtype: a0.dtype, shape };
     }
+    case 'compare': {
+      const b = args[1]!;
+      if (a0.dtype !== b.dtype) fail(op, `dtypes ${a0.dtype} and ${b.dtype} differ`);
+      const shape = broadcastShapes(a0.shape, b.shape);
+      if (!shape) fail(op, `shapes ${formatType(a0)} and ${formatType(b)} do not broadcast`);
+      return { dtype: 'bool', shape };
+    }
+    case 'test':
+      if (!isFloat(a0.dtype)) fail(op, `${op.fn} needs float data`);
+      return { dtype: 'bool', shape: a0.shape };
+    case 'select': {
+      const [a, b] = [args[1]!, args[2]!];
+      if (a0.dtype !== 'bool') fail(op, 'the condition must be bool');
+      if (a.dtype !== b.dtype) fail(op, `dtypes ${a.dtype} and ${b.dtype} differ`);
+      const ab = broadcastShapes(a.shape, b.shape);
+      const shape = ab && broadcastShapes(a0.shape, ab);
+      if (!shape) fail(op, `shapes ${formatType(a0)}, ${formatType(a)} and ${formatType(b)} do not broadcast`);
+      return { dtype: a.dtype, shape };
+    }
+    case 'take': {
+      const idx = args[1]!;
+      if (idx.dtype !== 'int32' && idx.dtype !== 'int64') fail(op, 'indices must be int32 or int64');
+      const axis = op.axis;
+      if (axis < 0 || axis >= a0.shape.length) fail(op, `axis ${axis} out of range`);
+      if (op.batchDims < 0 || op.batchDims > axis || op.batchDims > idx.shape.length) fail(op, `batch_dims ${op.batchDims} out of range`);
+      for (let i = 0; i < op.batchDims; i++) if (a0.shape[i] !== idx.shape[i]) fail(op, `batch dimension ${i} differs`);
+      return { dtype: a0.dtype, shape: [...a0.shape.slice(0, axis), ...idx.shape.slice(op.batchDims), ...a0.shape.slice(axis + 1)] };
+    }
+    case 'gather_nd': {
+      const idx = args[1]!;
+      if (idx.dtype !== 'int32' && idx.dtype !== 'int64') fail(op, 'indices must be int32 or int64');
+      const m = idx.shape[idx.shape.length - 1];
+      if (m === undefined || m < 1 || m > a0.shape.length) fail(op, 'the last dimension of indices must be in [1, rank]');
+      return { dtype: a0.dtype, shape: [...idx.shape.slice(0, -1), ...a0.shape.slice(m)] };
+    }
+    case 'tile':
+      if (op.reps.length !== a0.shape.length || op.reps.some((r) => !Number.isInteger(r) || r < 0)) fail(op, 'one non-negative rep per dimension');
+      return { dtype: a0.dtype, shape: a0.shape.map((d, i) => d * op.reps[i]!) };
+    case 'broadcast_to': {
+      const shape = broadcastShapes(a0.shape, op.shape);
+      if (!shape || !sameShape(shape, op.shape)) fail(op, `${formatType(a0)} does not broadcast to [${op.shape}]`);
+      return { dtype: a0.dtype, shape };
+    }
+    case 'fill_like':
+      return a0;
+    case 'arg_reduce': {
+      if (op.axis < 0 || op.axis >= a0.shape.length) fail(op, `axis ${op.axis} out of range`);
+      if (a0.shape[op.axis] === 0) fail(op, 'an empty axis has no arg max');
+      return { dtype: op.dtype, shape: a0.shape.filter((_, i) => i !== op.axis) };
+    }
+    case 'top_k': {
+      const last = a0.shape[a0.shape.length - 1];
+      if (last === undefined || op.k < 0 || op.k > last) fail(op, `k ${op.k} out of range`);
+      return { dtype: op.output === 'values' ? a0.dtype : 'int32', shape: [...a0.shape.slice(0, -1), op.k] };
+    }
+    case 'one_hot': {
+      const [on, off] = [args[1]!, args[2]!];
+      if (a0.dtype !== 'int32' && a0.dtype !== 'int64' && a0.dtype !== 'uint8') fail(op, 'indices must be an integer type');
+      if (on.shape.length || off.shape.length || on.dtype !== off.dtype) fail(op, 'on and off must be scalars of one dtype');
+      const shape = [...a0.shape];
+      if (op.axis < 0 || op.axis > shape.length) fail(op, `axis ${op.axis} out of range`);
+      shape.splice(op.axis, 0, op.depth);
+      return { dtype: on.dtype, shape };
+    }
+    case 'resize2d':
+      if (a0.shape.length !== 4) fail(op, 'data must be rank 4 (NHWC)');
+      if (op.size.some((d) => !Number.isInteger(d) || d < 1)) fail(op, `size [${op.size}] is not positive`);
+      return { dtype: a0.dtype, shape: [a0.shape[0]!, op.size[0], op.size[1], a0.shape[3]!] };
+    case 'lrn':
+      if (op.axis < 0 || op.axis >= a0.shape.length || op.size < 1 || op.size % 2 !== 1) fail(op, 'an odd size along an axis of the data');
+      return a0;
     case 'unary':
+      if (BOOL_FNS.has(op.fn) !== (a0.dtype === 'bool')) fail(op, `${op.fn} on ${a0.dtype}`);
+      return a0;
     case 'clip':
     case 'leaky_relu':
     case 'softmax':

@@ -4,6 +4,7 @@
 import type { Pass } from './pass-manager.js';
 import type { Mark, MarkedState, TypedState } from './state.js';
 import type { GraphView } from '../ir/tf/graph.js';
+import { EXCLUDED } from '../ir/tf/coverage.js';
 import { OPS } from '../ir/tf/ops/index.js';
 import { globMatcher } from '../ir/support/glob.js';
 
@@ -91,6 +92,7 @@ function markAll(state: TypedState): Map<string, Mark> {
     else if (isStateful(n.op)) m = no({ ok: false, reason: 'stateful', message: `${n.op} is stateful` });
     else if (frames.has(n.name)) m = no({ ok: false, reason: 'in-loop', message: 'inside a while-loop frame' });
     else if (n.device && !/cpu/i.test(n.device)) m = no({ ok: false, reason: 'device', message: `pinned to ${n.device}` });
+    else if (EXCLUDED.has(n.op)) m = no({ ok: false, reason: 'needs-vm', message: `${n.op}: ${EXCLUDED.get(n.op)!.why}` });
     else if (!def?.lower) m = no({ ok: false, reason: 'unsupported-op', message: `no lowering for ${n.op}` });
     else m = checkTypes(state, n.name, def.constInputs ?? [], types) ?? { ok: true, compute: def.compute ?? false, effective: !def.free };
     marks.set(n.name, m);
@@ -116,6 +118,10 @@ function checkTypes(state: TypedState, name: string, constInputs: readonly numbe
     if (mine.outputs.length === 0 || mine.outputs.some((o) => !o)) {
       return { ok: false, reason: 'unknown-shape', message: `output shape unknown${where}` };
     }
+    // Constant inputs may be empty (an empty axis list, the shape of a scalar): they are attributes, not data.
+    const data = n.inputs.filter((ref) => !t.get(ref.node)?.values?.[ref.index]).map((ref) => t.get(ref.node)?.outputs[ref.index]);
+    const empty = [...data, ...mine.outputs].find((o) => o?.shape.includes(0));
+    if (empty) return { ok: false, reason: 'empty-tensor', message: `a tensor of shape [${empty.shape}] has no elements${where}` };
   }
   return undefined;
 }

@@ -6,6 +6,8 @@
 
 import { CATALOGUE, ExitCode } from '../ir/support/diagnostics.js';
 import { REASONS } from '../ir/support/reasons.js';
+import { EXCLUSIONS, TARGET_OPS, TVM_LATER_OPS, TVM_V014_MAP } from '../ir/tf/coverage.js';
+import { cpuKernelDtypes, KERNEL_TABLE_TF_VERSION } from '../ir/tf/kernels.js';
 import { COMPUTE_OPS, OPS } from '../ir/tf/ops/index.js';
 import type { Refusal, TfOpDef } from '../ir/tf/registry.js';
 import { DTYPES } from '../ir/types.js';
@@ -32,6 +34,15 @@ function dtypesOf(def: TfOpDef): string {
   return (def.dtypes ?? DTYPES).join(', ');
 }
 
+/** TensorFlow's CPU kernel dtypes of the op's data (its first type attribute) from ir/tf/kernels.json. */
+function tfDtypesOf(op: string): string {
+  const t = cpuKernelDtypes(op);
+  if (t === undefined) return '?';
+  if (t === null) return 'no CPU kernel';
+  const first = Object.values(t)[0];
+  return first ? first.join(', ') : '(fixed by the op)';
+}
+
 function kindOf(def: TfOpDef): string {
   if (!def.lower) return 'folds only';
   const tags = [def.compute ? 'compute' : '', def.free ? 'no code' : ''].filter(Boolean);
@@ -40,6 +51,48 @@ function kindOf(def: TfOpDef): string {
 
 function refusalText(r: Refusal): string {
   return `${r.variant} (${code(r.reason)})`;
+}
+
+/**
+ * Coverage against TVM's own TensorFlow frontend (ir/tf/coverage.ts): target
+ * ops compiled, target ops that only fold (shape arithmetic whose value is
+ * known at compile time: they never need code), and the rest.
+ */
+export function coverage(): { target: number; compiled: string[]; folded: string[]; missing: string[]; beyond: string[] } {
+  const compiled = TARGET_OPS.filter((op) => OPS.get(op)?.lower);
+  const folded = TARGET_OPS.filter((op) => OPS.get(op) && !OPS.get(op)!.lower && OPS.get(op)!.fold);
+  const missing = TARGET_OPS.filter((op) => !compiled.includes(op) && !folded.includes(op));
+  const target = new Set(TARGET_OPS);
+  const beyond = [...OPS].filter(([op, d]) => d.lower && !target.has(op)).map(([op]) => op);
+  return { target: TARGET_OPS.length, compiled, folded, missing, beyond };
+}
+
+function renderCoverage(): string[] {
+  const c = coverage();
+  const excluded = EXCLUSIONS.reduce((n, e) => n + e.ops.length, 0);
+  const covered = c.compiled.length + c.folded.length;
+  const pct = ((100 * covered) / c.target).toFixed(0);
+  return [
+    '',
+    "## Coverage against TVM's TensorFlow frontend",
+    '',
+    `TVM v0.14's TensorFlow frontend (\`_convert_map\` in \`python/tvm/relay/frontend/tensorflow_ops.py\`) converts`,
+    `${TVM_V014_MAP.length} op types; ${excluded} of them are left out on purpose (below), and this TVM's frontend adds`,
+    `${TVM_LATER_OPS.join(' and ')}: ${c.target} target ops (list: \`ir/tf/coverage.ts\`).`,
+    '',
+    `**tf2tvm handles ${covered} of the ${c.target} target ops (${pct}%)**: ${c.compiled.length} compiled, ${c.folded.length} folded at`,
+    `compile time (${c.folded.join(', ')}: their values are known from static shapes and constants, so the ops they feed compile).`,
+    `Beyond the target: ${c.beyond.join(', ')}.`,
+    '',
+    `Target ops not handled yet (${c.missing.length}; they stay in TensorFlow, \`unsupported-op\`): ${c.missing.join(', ') || 'none'}.`,
+    '',
+    'Left out (they stay in TensorFlow with reason `needs-vm`):',
+    '',
+    ...table(
+      ['ops', 'why', 'what supporting them would take'],
+      EXCLUSIONS.map((e) => [e.ops.join(', '), e.why, e.takes]),
+    ),
+  ];
 }
 
 export function renderOps(): string {
@@ -55,6 +108,10 @@ export function renderOps(): string {
     'when its inputs are known, so the ops it feeds can be.',
     '',
     `Compute ops (a cluster needs one under \`--policy compute\`): ${COMPUTE_OPS.join(', ')}.`,
+    '',
+    `"TF CPU kernels": the dtypes TensorFlow ${KERNEL_TABLE_TF_VERSION} registers a CPU kernel for, for the op's data`,
+    '(its first type attribute), from `ir/tf/kernels.json` (`scripts/gen-kernel-table`).',
+    ...renderCoverage(),
   ];
   const categories = [...new Set([...OPS.values()].map((d) => d.category))];
   for (const category of categories) {
@@ -62,8 +119,8 @@ export function renderOps(): string {
     lines.push('', `## ${category}`, '', `Table: \`ir/tf/ops/${category}.ts\`.`, '');
     lines.push(
       ...table(
-        ['op', 'how', 'dtypes', 'compile-time inputs'],
-        ops.map(([name, d]) => [name, kindOf(d), dtypesOf(d), d.constInputs?.length ? d.constInputs.join(', ') : '-']),
+        ['op', 'how', 'dtypes', 'TF CPU kernels', 'compile-time inputs'],
+        ops.map(([name, d]) => [name, kindOf(d), dtypesOf(d), tfDtypesOf(name), d.constInputs?.length ? d.constInputs.join(', ') : '-']),
       ),
     );
     // Ops sharing one refusal list (one factory) are listed together.

@@ -23,8 +23,9 @@ function parseShapesFlag(value: string): Map<string, number[]> {
       continue;
     }
     const shape = dims.split('x').map((d) => (/^\d+$/.test(d) ? Number(d) : NaN));
-    if (shape.some((d) => !Number.isSafeInteger(d) || d <= 0)) {
-      throw errors.badShapesFlag(value, `'${dims}' is not a list of positive sizes joined by 'x'`);
+    // 0 is a size TensorFlow allows (an empty tensor); nodes that see one stay in TensorFlow (empty-tensor).
+    if (shape.some((d) => !Number.isSafeInteger(d) || d < 0)) {
+      throw errors.badShapesFlag(value, `'${dims}' is not a list of sizes (0 or more) joined by 'x'`);
     }
     out.set(name, shape);
   }

@@ -3,9 +3,11 @@
 
 export const REASONS = {
   'unsupported-op': 'no lowering for this op',
+  'needs-vm': 'sparse tensors, tensor arrays or a value-dependent output shape: left out of the lowering on purpose (docs/ops.md, coverage)',
   'unsupported-dtype': 'a dtype TVM lowering does not handle here',
   'unsupported-variant': 'the op is supported, but not with these attributes or shapes',
   'unknown-shape': 'a static shape could not be inferred',
+  'empty-tensor': 'an input or output has a zero-size dimension: TVM builds no kernels for empty tensors, TensorFlow runs them',
   'needs-constant': 'an input that must be known at compile time is not a constant',
   'control-flow': 'TensorFlow control flow stays in TensorFlow',
   'in-loop': 'the node runs inside a TensorFlow loop frame',

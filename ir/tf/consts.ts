@@ -163,3 +163,22 @@ export function stackConsts(cs: readonly ConstTensor[], axis: number): ConstTens
   });
   return concatConsts(expanded, axis);
 }
+
+/** Gather along `axis` of `c` by the (in-range) integer `indices`: c.shape[:axis] + indices.shape + c.shape[axis+1:]. */
+export function takeConst(c: ConstTensor, indices: ConstTensor, axis: number): ConstTensor | undefined {
+  const idx = constInts(indices);
+  const n = c.shape[axis]!;
+  if (idx.some((i) => i < 0 || i >= n)) return undefined;
+  const shape = [...c.shape.slice(0, axis), ...indices.shape, ...c.shape.slice(axis + 1)];
+  const st = stridesOf(c.shape);
+  const k = indices.shape.length;
+  const ist = stridesOf(indices.shape);
+  return gatherConst(c, shape, (o) => {
+    let flat = 0;
+    for (let j = 0; j < k; j++) flat += o[axis + j]! * ist[j]!;
+    let off = idx[flat]! * st[axis]!;
+    for (let d = 0; d < axis; d++) off += o[d]! * st[d]!;
+    for (let d = axis + 1; d < c.shape.length; d++) off += o[d + k - 1]! * st[d]!;
+    return off;
+  });
+}

@@ -65,9 +65,11 @@ const CLUSTER_COLORS = ['#4e79a7', '#f28e2b', '#59a14f', '#b07aa1', '#76b7b2', '
 
 const REASON_COLORS: Record<string, string> = {
   'unsupported-op': '#d62728',
+  'needs-vm': '#aec7e8',
   'unsupported-dtype': '#e377c2',
   'unsupported-variant': '#ff7f0e',
   'unknown-shape': '#9467bd',
+  'empty-tensor': '#c5b0d5',
   'needs-constant': '#8c564b',
   'control-flow': '#17becf',
   'in-loop': '#1f77b4',

@@ -89,6 +89,8 @@ interface Case {
   readonly ref?: string;
   /** Draw float inputs from (0.1, 3) instead of normal(0, 2). */
   readonly positive?: boolean;
+  /** Draw float inputs from (-0.95, 0.95). */
+  readonly unit?: boolean;
 }
 
 function unaryCase(fn: UnaryFn, dtype: DType = 'float32'): Case {
@@ -112,12 +114,70 @@ function unaryCase(fn: UnaryFn, dtype: DType = 'float32'): Case {
     floor: 'np.floor(x)',
     ceil: 'np.ceil(x)',
     identity: 'x',
+    round: 'np.round(x * 2) / 2',
+    sign: 'np.sign(x)',
+    sin: 'np.sin(x)',
+    cos: 'np.cos(x)',
+    tan: 'np.tan(x)',
+    asin: 'np.arcsin(x)',
+    acos: 'np.arccos(x)',
+    atan: 'np.arctan(x)',
+    sinh: 'np.sinh(x)',
+    cosh: 'np.cosh(x)',
+    asinh: 'np.arcsinh(x)',
+    acosh: 'np.arccosh(x)',
+    atanh: 'np.arctanh(x)',
+    log1p: 'np.log1p(x)',
+    expm1: 'np.expm1(x)',
+    softsign: 'x / (1 + np.abs(x))',
+    logical_not: 'np.logical_not(x)',
   };
+  // Round's case rounds 2x: halves land on .0 or .5 pairs, where half-to-even shows (np.round rounds halves to even).
+  const data = fn === 'round' ? f.op({ kind: 'binary', fn: 'mul', args: [x, f.op({ kind: 'fill_like', args: [x], value: 2 })] }) : x;
+  const body = f.op({ kind: 'unary', fn, args: [data] });
+  const ref = fn === 'round' ? 'np.round(a["in0"] * 2)' : `(lambda x: ${refs[fn]})(a["in0"])`;
   return {
     name: `unary_${fn}_${dtype}`,
-    fn: f.finish(f.op({ kind: 'unary', fn, args: [x] })),
-    ...(dtype === 'float16' ? {} : { ref: `(lambda x: ${refs[fn]})(a["in0"])` }),
-    positive: fn === 'log' || fn === 'sqrt' || fn === 'rsqrt',
+    fn: f.finish(body),
+    ...(dtype === 'float16' ? {} : { ref }),
+    positive: fn === 'log' || fn === 'sqrt' || fn === 'rsqrt' || fn === 'acosh',
+    ...(UNIT_DOMAIN.has(fn) ? { unit: true } : {}),
+  };
+}
+
+/** Functions defined on (-1, 1) only: drawn from there. */
+const UNIT_DOMAIN = new Set<UnaryFn>(['asin', 'acos', 'atanh']);
+
+/** y with its zeros replaced by 7: a divisor of either sign that is never zero. */
+function nonZero(f: Fn, y: number): number {
+  const zero = f.op({ kind: 'fill_like', args: [y], value: 0 });
+  const seven = f.op({ kind: 'fill_like', args: [y], value: 7 });
+  return f.op({ kind: 'select', args: [f.op({ kind: 'compare', fn: 'equal', args: [y, zero] }), seven, y] });
+}
+
+/** Integer and bool binary functions, on their own dtypes (numpy refs; divisors never zero). */
+function intBinaryCase(fn: BinaryFn, dtype: DType): Case {
+  const f = new Fn(`binary_${fn}_${dtype}`);
+  const a = f.input(dtype, [2, 3, 4]);
+  const y = f.input(dtype, [3, 1]);
+  const divides = ['floor_div', 'floor_mod', 'trunc_div', 'trunc_mod'].includes(fn);
+  const b = divides ? nonZero(f, y) : y;
+  const yPy = divides ? 'np.where(a["in1"] == 0, 7, a["in1"]).astype(a["in1"].dtype)' : 'a["in1"]';
+  const bits = dtype === 'int64' ? 63 : 31;
+  const refs: Partial<Record<BinaryFn, string>> = {
+    floor_div: 'np.floor_divide(x, y)',
+    floor_mod: 'np.mod(x, y)',
+    trunc_div: '(np.sign(x) * np.sign(y) * (np.abs(x) // np.abs(y))).astype(x.dtype)',
+    trunc_mod: 'np.fmod(x, y)',
+    left_shift: `np.left_shift(x, np.clip(y, 0, ${bits}))`,
+    right_shift: `np.right_shift(x, np.clip(y, 0, ${bits}))`,
+    logical_and: 'np.logical_and(x, y)',
+    logical_or: 'np.logical_or(x, y)',
+  };
+  return {
+    name: `binary_${fn}_${dtype}`,
+    fn: f.finish(f.op({ kind: 'binary', fn, args: [a, b] })),
+    ref: `(lambda x, y: ${refs[fn]})(a["in0"], ${yPy})`,
   };
 }
 
@@ -134,12 +194,21 @@ function binaryCase(fn: BinaryFn): Case {
     min: 'np.minimum(x, y)',
     pow: 'np.power(x, y)',
     squared_difference: '(x - y) ** 2',
+    floor_div: 'np.floor_divide(x, y)',
+    floor_mod: 'np.mod(x, y)',
+    trunc_div: 'np.trunc(x / y)',
+    trunc_mod: 'np.fmod(x, y)',
+    left_shift: '',
+    right_shift: '',
+    atan2: 'np.arctan2(x, y)',
+    logical_and: '',
+    logical_or: '',
   };
   return {
     name: `binary_${fn}`,
     fn: f.finish(f.op({ kind: 'binary', fn, args: [a, b] })),
     ref: `(lambda x, y: ${refs[fn]})(a["in0"], a["in1"])`,
-    positive: fn === 'div' || fn === 'pow',
+    positive: fn === 'div' || fn === 'pow' || fn.endsWith('_div') || fn.endsWith('_mod'),
   };
 }
 
@@ -150,7 +219,7 @@ function single(name: string, dtype: DType, shape: readonly number[], build: (f:
 }
 
 function reduceCase(fn: ReduceFn, axes: number[], keepDims: boolean): Case {
-  const np = { sum: 'np.sum', mean: 'np.mean', max: 'np.max', min: 'np.min', prod: 'np.prod' }[fn];
+  const np = { sum: 'np.sum', mean: 'np.mean', max: 'np.max', min: 'np.min', prod: 'np.prod', all: 'np.all', any: 'np.any' }[fn];
   const axisPy = axes.length === 0 ? 'x' : `${np}(x, axis=(${axes.join(', ')},), keepdims=${keepDims ? 'True' : 'False'})`;
   return single(
     `reduce_${fn}_${axes.join('_') || 'none'}_${keepDims ? 'keep' : 'drop'}`,
@@ -279,14 +348,226 @@ const UNARY_FNS: UnaryFn[] = [
   'floor',
   'ceil',
   'identity',
+  'round',
+  'sign',
+  'sin',
+  'cos',
+  'tan',
+  'asin',
+  'acos',
+  'atan',
+  'sinh',
+  'cosh',
+  'asinh',
+  'acosh',
+  'atanh',
+  'log1p',
+  'expm1',
+  'softsign',
 ];
-const BINARY_FNS: BinaryFn[] = ['add', 'sub', 'mul', 'div', 'max', 'min', 'pow', 'squared_difference'];
+const BINARY_FNS: BinaryFn[] = [
+  'add',
+  'sub',
+  'mul',
+  'div',
+  'max',
+  'min',
+  'pow',
+  'squared_difference',
+  'floor_div',
+  'floor_mod',
+  'trunc_div',
+  'trunc_mod',
+  'atan2',
+];
+
+/** The newer op kinds: comparisons, tests, select, gathers, fills, index ops, lrn. */
+function indexingCases(): Case[] {
+  const cases: Case[] = [];
+  for (const fn of ['equal', 'not_equal', 'less', 'less_equal', 'greater', 'greater_equal'] as const) {
+    const f = new Fn(`compare_${fn}`);
+    const a = f.input('int32', [2, 3]);
+    const b = f.input('int32', [3]);
+    const np = { equal: '==', not_equal: '!=', less: '<', less_equal: '<=', greater: '>', greater_equal: '>=' }[fn];
+    // Integers from [-50, 50): equal pairs occur.
+    cases.push({ name: `compare_${fn}`, fn: f.finish(f.op({ kind: 'compare', fn, args: [a, b] })), ref: `a["in0"] ${np} a["in1"]` });
+  }
+  for (const fn of ['isnan', 'isinf', 'isfinite'] as const) {
+    const f = new Fn(`test_${fn}`);
+    const x = f.input('float32', [2, 5]);
+    // log of normal draws: NaN for negatives; exp(100 x): inf for x > 0.9.
+    const l = f.op({ kind: 'unary', fn: 'log', args: [x] });
+    const inf = f.op({
+      kind: 'unary',
+      fn: 'exp',
+      args: [f.op({ kind: 'binary', fn: 'mul', args: [x, f.op({ kind: 'fill_like', args: [x], value: 100 })] })],
+    });
+    const y = f.op({ kind: 'concat', args: [l, inf, x], axis: 0 });
+    cases.push({
+      name: `test_${fn}`,
+      fn: f.finish(f.op({ kind: 'test', fn, args: [y] })),
+      ref: `np.${fn}(np.concatenate([np.log(a["in0"]), np.exp(a["in0"] * np.float32(100)), a["in0"]]))`,
+    });
+  }
+  {
+    const f = new Fn('select');
+    const c = f.input('bool', [3, 1]);
+    const a = f.input('float32', [2, 3, 4]);
+    const b = f.input('float32', [4]);
+    cases.push({ name: 'select_broadcast', fn: f.finish(f.op({ kind: 'select', args: [c, a, b] })), ref: 'np.where(a["in0"], a["in1"], a["in2"])' });
+  }
+  for (const [axis, batchDims] of [
+    [0, 0],
+    [1, 0],
+    [1, 1],
+  ] as const) {
+    const f = new Fn('take');
+    const d = f.input('float32', [3, 4, 2]);
+    const idx = f.input('int32', batchDims ? [3, 5] : [2, 5]);
+    const idxPy = 'np.mod(a["in1"], 4 if %d else 3)'.replace('%d', String(axis));
+    // Indices are drawn in [-50, 50): fold them into range in the IR too (floor_mod).
+    const bound = f.op({ kind: 'fill_like', args: [idx], value: axis ? 4 : 3 });
+    const i2 = f.op({ kind: 'binary', fn: 'floor_mod', args: [idx, bound] });
+    const ref =
+      batchDims === 0 ? `np.take(a["in0"], ${idxPy}, axis=${axis})` : `np.stack([np.take(a["in0"][b], ${idxPy}[b], axis=0) for b in range(3)])`;
+    cases.push({ name: `take_axis${axis}_batch${batchDims}`, fn: f.finish(f.op({ kind: 'take', args: [d, i2], axis, batchDims })), ref });
+  }
+  {
+    const f = new Fn('gather_nd');
+    const d = f.input('float32', [3, 4, 2]);
+    const idx = f.input('int64', [5, 2]);
+    const i2 = f.op({ kind: 'binary', fn: 'floor_mod', args: [idx, f.op({ kind: 'fill_like', args: [idx], value: 3 })] });
+    cases.push({
+      name: 'gather_nd',
+      fn: f.finish(f.op({ kind: 'gather_nd', args: [d, i2] })),
+      ref: '(lambda i: a["in0"][i[:, 0], i[:, 1]])(np.mod(a["in1"], 3))',
+    });
+  }
+  cases.push(single('tile', 'float32', [2, 3], (f, x) => f.op({ kind: 'tile', args: [x], reps: [2, 3] }), 'np.tile(a["in0"], (2, 3))'));
+  cases.push(
+    single(
+      'broadcast_to',
+      'int64',
+      [3, 1],
+      (f, x) => f.op({ kind: 'broadcast_to', args: [x], shape: [2, 3, 4] }),
+      'np.broadcast_to(a["in0"], (2, 3, 4))',
+    ),
+  );
+  for (const fn of ['max', 'min'] as const) {
+    cases.push(
+      single(
+        `arg_${fn}`,
+        'float32',
+        [3, 5, 2],
+        (f, x) => f.op({ kind: 'arg_reduce', fn, args: [x], axis: 1, dtype: 'int64' }),
+        `np.arg${fn}(a["in0"], axis=1)`,
+      ),
+    );
+  }
+  for (const output of ['values', 'indices'] as const) {
+    cases.push(
+      single(
+        `top_k_${output}`,
+        'float32',
+        [3, 6],
+        (f, x) => f.op({ kind: 'top_k', args: [x], k: 3, output }),
+        output === 'values' ? '-np.sort(-a["in0"], axis=-1)[:, :3]' : 'np.argsort(-a["in0"], axis=-1, kind="stable")[:, :3]',
+      ),
+    );
+  }
+  {
+    const f = new Fn('one_hot');
+    const idx = f.input('int32', [2, 3]);
+    const on = f.input('float32', []);
+    const off = f.input('float32', []);
+    const i2 = f.op({ kind: 'binary', fn: 'floor_mod', args: [idx, f.op({ kind: 'fill_like', args: [idx], value: 6 })] });
+    cases.push({
+      name: 'one_hot_axis1',
+      fn: f.finish(f.op({ kind: 'one_hot', args: [i2, on, off], depth: 4, axis: 1 })),
+      ref: '(lambda i: np.where(np.arange(4)[None, :, None] == i[:, None, :], a["in1"], a["in2"]))(np.mod(a["in0"], 6))',
+    });
+  }
+  cases.push(
+    single(
+      'lrn',
+      'float32',
+      [1, 2, 2, 7],
+      (f, x) => f.op({ kind: 'lrn', args: [x], axis: 3, size: 5, bias: 1, alpha: 0.1, beta: 0.75 }),
+      '(lambda x: x / (1 + 0.1 * np.stack([np.sum(x[..., max(0, c - 2):c + 3] ** 2, axis=-1) for c in range(7)], -1)) ** 0.75)(a["in0"].astype(np.float64))',
+    ),
+  );
+  for (const [layout, stride, pads, outPad] of [
+    ['NHWC', 2, [1, 1, 1, 1], 1],
+    ['NCHW', 1, [0, 1, 0, 1], 0],
+  ] as const) {
+    const f = new Fn(`conv2d_transpose_${layout}`);
+    const x = f.input('float32', layout === 'NHWC' ? [1, 3, 4, 2] : [1, 2, 3, 4]);
+    const w = f.weight('float32', [3, 3, 5, 2]);
+    // Typed and parsed here; the numbers are checked against TensorFlow by the op conformance suite.
+    cases.push({
+      name: `conv2d_transpose_${layout}`,
+      fn: f.finish(
+        f.op({ kind: 'conv2d_transpose', args: [x, w], strides: [stride, stride], pads, outputPadding: [outPad, outPad], dataLayout: layout }),
+      ),
+    });
+  }
+  {
+    const f = new Fn('conv3d');
+    const x = f.input('float32', [1, 4, 5, 6, 2]);
+    const w = f.weight('float32', [2, 3, 3, 2, 4]);
+    cases.push({
+      name: 'conv3d',
+      fn: f.finish(f.op({ kind: 'conv3d', args: [x, w], strides: [1, 2, 2], dilations: [1, 1, 1], pads: [0, 1, 1, 1, 1, 1] })),
+    });
+  }
+  for (const fn of ['max', 'avg'] as const) {
+    cases.push(
+      single(`pool3d_${fn}`, 'float32', [1, 5, 4, 3, 2], (f, x) =>
+        f.op({ kind: 'pool3d', fn, args: [x], size: [2, 3, 2], strides: [2, 1, 2], pads: [0, 1, 0, 1, 1, 1] }),
+      ),
+    );
+  }
+  for (const [method, mode, rounding] of [
+    ['linear', 'half_pixel', ''],
+    ['nearest_neighbor', 'tf_half_pixel_for_nn', 'floor'],
+    ['cubic', 'align_corners', ''],
+  ] as const) {
+    // Typed and parsed here; the numbers are checked against TensorFlow by the op conformance suite.
+    cases.push(
+      single(`resize2d_${method}`, 'float32', [1, 3, 4, 2], (f, x) =>
+        f.op({ kind: 'resize2d', args: [x], size: [5, 7], method, mode, rounding, cubicAlpha: -0.5, cubicExclude: method === 'cubic' }),
+      ),
+    );
+  }
+  cases.push(
+    ...(['all', 'any'] as ReduceFn[]).map((fn) =>
+      single(
+        `reduce_${fn}`,
+        'bool',
+        [2, 3, 4],
+        (f, x) => f.op({ kind: 'reduce', fn, args: [x], axes: [1], keepDims: false }),
+        `np.${fn}(a["in0"], axis=1)`,
+      ),
+    ),
+  );
+  return cases;
+}
 
 function allCases(): Case[] {
   const cases: Case[] = [
     ...UNARY_FNS.map((fn) => unaryCase(fn)),
+    // float16 inverse trig runs in float32 (no LLVM intrinsic for half): parse and type only.
+    ...(['asin', 'atanh', 'round'] as UnaryFn[]).map((fn) => unaryCase(fn, 'float16')),
     ...(['softplus', 'elu', 'selu', 'square'] as UnaryFn[]).flatMap((fn) => [unaryCase(fn, 'float64'), unaryCase(fn, 'float16')]),
     ...BINARY_FNS.map(binaryCase),
+    ...(['floor_div', 'floor_mod', 'trunc_div', 'trunc_mod', 'left_shift', 'right_shift'] as BinaryFn[]).flatMap((fn) => [
+      intBinaryCase(fn, 'int32'),
+      intBinaryCase(fn, 'int64'),
+    ]),
+    intBinaryCase('logical_and', 'bool'),
+    intBinaryCase('logical_or', 'bool'),
+    single('unary_logical_not', 'bool', [2, 5], (f, x) => f.op({ kind: 'unary', fn: 'logical_not', args: [x] }), 'np.logical_not(a["in0"])'),
+    ...indexingCases(),
     single('clip', 'float32', [2, 5], (f, x) => f.op({ kind: 'clip', args: [x], min: -0.5, max: 0.75 }), 'np.clip(a["in0"], -0.5, 0.75)'),
     single('clip_open_low', 'float32', [2, 5], (f, x) => f.op({ kind: 'clip', args: [x], min: -Infinity, max: 0.5 }), 'np.minimum(a["in0"], 0.5)'),
     single('clip_open_high', 'float32', [2, 5], (f, x) => f.op({ kind: 'clip', args: [x], min: -0.5, max: Infinity }), 'np.maximum(a["in0"], -0.5)'),
@@ -465,7 +746,12 @@ for case in req["cases"]:
             t = p.checked_type
             shape = [int(d) for d in t.shape]
             if t.dtype.startswith("float"):
-                v = rng.uniform(0.1, 3, shape) if case.get("positive") else rng.normal(0, 2, shape)
+                if case.get("unit"):
+                    v = rng.uniform(-0.95, 0.95, shape)
+                elif case.get("positive"):
+                    v = rng.uniform(1.1 if "acosh" in case["name"] else 0.1, 3, shape)
+                else:
+                    v = rng.normal(0, 2, shape)
             elif t.dtype == "bool":
                 v = rng.randint(0, 2, shape)
             else:
@@ -516,12 +802,18 @@ describe('every op variant', () => {
     expect([...kinds].sort()).toEqual(Object.keys(LOWERINGS).sort());
     for (const c of cases) expect([c.name, verifyFunction(c.fn)]).toEqual([c.name, []]);
     const fns = new Set(cases.flatMap((c) => c.fn.body.map((i) => ('fn' in i.op ? `${i.op.kind}.${i.op.fn}` : ''))));
-    for (const fn of UNARY_FNS) expect(fns).toContain(`unary.${fn}`);
-    for (const fn of BINARY_FNS) expect(fns).toContain(`binary.${fn}`);
+    for (const fn of [...UNARY_FNS, 'logical_not']) expect(fns).toContain(`unary.${fn}`);
+    for (const fn of [...BINARY_FNS, 'left_shift', 'right_shift', 'logical_and', 'logical_or']) expect(fns).toContain(`binary.${fn}`);
   });
 
   test('parse in TVM, type as the IR says, and compute what numpy computes', async () => {
-    const emitted = cases.map((c) => ({ name: c.name, text: emitRelay(c.fn).text, ref: c.ref ?? null, positive: c.positive ?? false }));
+    const emitted = cases.map((c) => ({
+      name: c.name,
+      text: emitRelay(c.fn).text,
+      ref: c.ref ?? null,
+      positive: c.positive ?? false,
+      unit: c.unit ?? false,
+    }));
     const got = await runPython<Record<string, CheckResult>>(tc, PY_CHECK, { target: hostTarget(), cases: emitted });
     const problems: string[] = [];
     for (const c of cases) {

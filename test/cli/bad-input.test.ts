@@ -107,6 +107,27 @@ describe('compile refuses bad input', () => {
     expect(existsSync(out)).toBe(false);
   });
 
+  test('a zero-size dimension is a valid shape: the nodes it reaches stay in TensorFlow (empty-tensor)', async () => {
+    const out = path.join(dir, 'out-empty');
+    const { r, doc } = await tf2tvmJson<{ ok: boolean; clusters: unknown[]; unclustered: { node: string; reason: string }[] }>([
+      'compile',
+      fixture('dynamic_batch'),
+      '-o',
+      out,
+      '--shapes',
+      'x=0x16x16x3',
+    ]);
+    expect(r.exitCode).toBe(0);
+    expect(doc.ok).toBe(true);
+    expect(doc.clusters).toEqual([]);
+    expect(doc.unclustered.find((u) => u.node === 'conv1/conv')?.reason).toBe('empty-tensor');
+    expect(existsSync(path.join(out, 'model.pb'))).toBe(true);
+    // A negative size is still a usage error.
+    const neg = await tf2tvm(['compile', fixture('dynamic_batch'), '-o', path.join(dir, 'neg'), '--shapes', 'x=-1x16x16x3']);
+    expect(neg.exitCode).toBe(2);
+    expect(neg.stderr).toContain('TF2TVM2001');
+  });
+
   test('usage errors exit 2', async () => {
     const r = await tf2tvm(['compile', fixture('conv_mlp')]);
     expect(r.exitCode).toBe(2);

@@ -1,14 +1,18 @@
 """Checks many (original graph, tf2tvm output) pairs in one TensorFlow process.
 
 `tf2tvm verify` starts one Python per model (~5 s each, mostly importing
-TensorFlow); the op conformance suite has ~100 tiny models, so it compiles
-them all with `tf2tvm compile` and then checks them here in one go. Same
-comparison as backends/tf/verify.py (max|got - want| against max|want|), but
-on the inputs stored with each case: they are drawn from each op's domain.
+TensorFlow); the op conformance suite has hundreds of tiny cases, joined into
+batch graphs (test/conformance/batches.ts: each case's nodes under
+`<case>/`) that are compiled with `tf2tvm compile` and checked here in one
+go: per batch, the joined original and the rewritten graph are imported once,
+then each case's outputs are fetched alone (TensorFlow runs only the nodes
+they need, so one case's failure does not hide the others). Same comparison
+as backends/tf/verify.py (max|got - want| against max|want|), but on the
+inputs stored with each case: they are drawn from each op's domain.
 
 TensorFlow only: never imports tvm. Reads JSON on stdin:
-    {"cases": [{"name": str, "case_dir": str, "out": str}, ...]}
-prints one JSON object {name: report} on stdout.
+    {"batches": [{"model": str, "out": str, "cases": [{"name": str, "case_dir": str}, ...]}, ...]}
+prints one JSON object {case name: report} on stdout.
 """
 
 import json
@@ -38,12 +42,11 @@ def rewritten_graph_def(out_dir):
     return gd, sum(1 for n in nodes if n.op == BRIDGE_OP)
 
 
-def run(graph_def, feeds, fetches):
+def session(graph_def):
     g = tf.Graph()
     with g.as_default():
         tf.compat.v1.import_graph_def(graph_def, name="")
-    with tf.compat.v1.Session(graph=g) as sess:
-        return sess.run(fetches, feed_dict={f"{k}:0": v for k, v in feeds.items()})
+    return tf.compat.v1.Session(graph=g)
 
 
 def compare(want, got):
@@ -63,35 +66,54 @@ def compare(want, got):
     return {"ok": not nan_mismatch, "max_abs_err": max_abs, "max_rel_err": max_rel, "nan_mismatch": nan_mismatch}
 
 
-def check(case):
+def bridges_of(graph_def, prefix):
+    """The case's bridge nodes: those named under its prefix (cluster names are not)."""
+    return sum(1 for n in graph_def.node if n.op == BRIDGE_OP and any(i.startswith(prefix) for i in n.input))
+
+
+def check(case, original, rewritten, rewritten_def):
     with open(os.path.join(case["case_dir"], "meta.json")) as f:
         meta = json.load(f)
+    prefix = case["name"] + "/"
     feeds = {
-        inp["name"]: np.load(os.path.join(case["case_dir"], "inputs", f"{i}.npy"))
+        f"{prefix}{inp['name']}:0": np.load(os.path.join(case["case_dir"], "inputs", f"{i}.npy"))
         for i, inp in enumerate(meta["inputs"])
     }
-    fetches = meta["outputs"]
-    original = load_graph_def(os.path.join(case["case_dir"], "model.pb"))
-    rewritten, bridges = rewritten_graph_def(case["out"])
-    want = run(original, feeds, fetches)
-    got = run(rewritten, feeds, fetches)
-    outs = [dict(name=name, **compare(w, h)) for name, w, h in zip(fetches, want, got, strict=True)]
+    fetches = [prefix + o for o in meta["outputs"]]
+    want = original.run(fetches, feed_dict=feeds)
+    got = rewritten.run(fetches, feed_dict=feeds)
+    outs = [dict(name=name, **compare(w, h)) for name, w, h in zip(meta["outputs"], want, got, strict=True)]
+    bridges = bridges_of(rewritten_def, prefix)
     return {"ok": all(o["ok"] for o in outs), "bridge_ops": bridges, "outputs": outs}
+
+
+def check_batch(batch, report):
+    try:
+        original = session(load_graph_def(batch["model"]))
+        rewritten_def, _ = rewritten_graph_def(batch["out"])
+        rewritten = session(rewritten_def)
+    except Exception as e:
+        for case in batch["cases"]:
+            report[case["name"]] = {"ok": False, "error": f"batch: {type(e).__name__}: {str(e).strip()[-800:]}"}
+        return
+    with original, rewritten:
+        for case in batch["cases"]:
+            try:
+                report[case["name"]] = check(case, original, rewritten, rewritten_def)
+            except Exception as e:  # one broken case must not hide the others
+                report[case["name"]] = {"ok": False, "error": f"{type(e).__name__}: {str(e).strip()[-800:]}"}
 
 
 def main():
     req = json.load(sys.stdin)
-    cases = req["cases"]
+    batches = req["batches"]
     # The op library registers TF2TVMBridgeOp: once per process. Every OUT
     # ships the same library; load the first one.
-    if cases:
-        tf.load_op_library(os.path.join(cases[0]["out"], "runtime", "libtf2tvm_op.so"))
+    if batches:
+        tf.load_op_library(os.path.join(batches[0]["out"], "runtime", "libtf2tvm_op.so"))
     report = {}
-    for case in cases:
-        try:
-            report[case["name"]] = check(case)
-        except Exception as e:  # one broken case must not hide the others
-            report[case["name"]] = {"ok": False, "error": f"{type(e).__name__}: {str(e).strip()[-800:]}"}
+    for batch in batches:
+        check_batch(batch, report)
 
     # JSON has no Infinity/NaN: a non-finite error is reported as null (and the case is not ok).
     def finite(o):

@@ -171,18 +171,21 @@ describe('constraints are refused with a reason', () => {
     expect(w?.type.shape).toEqual([5, 4]);
   });
 
-  test('reduction axes must be constant; integer data is typed but not lowered', () => {
+  test('reduction axes must be constant; integer Max is lowered, integer Mean typed but not lowered', () => {
     const g = new G();
     const x = g.ph('x', [2, 3, 4]);
     g.op('m', 'Mean', [x, g.ph('axes', [1], DT.int32)], { Tidx: attr.type(DT.int32) });
     g.op('k', 'Sum', [x, g.const('ax', [2], [0, -1], DT.int32)], { Tidx: attr.type(DT.int32), keep_dims: attr.b(true) });
     g.op('i', 'Max', [g.ph('xi', [2, 3], DT.int32), g.const('ax1', [], [1], DT.int32)], { T: attr.type(DT.int32), Tidx: attr.type(DT.int32) });
+    g.op('im', 'Mean', [g.ph('xm', [2, 3], DT.int32), g.const('ax2', [], [1], DT.int32)], { T: attr.type(DT.int32), Tidx: attr.type(DT.int32) });
     const a = g.analyze();
     expect(a.mark('m')).toMatchObject({ ok: false, reason: 'needs-constant' });
     expect(a.shape('k')).toEqual([1, 3, 1]);
     expect(a.instrs('k')[0]?.op).toMatchObject({ kind: 'reduce', fn: 'sum', axes: [0, 2], keepDims: true });
     expect(a.shape('i')).toEqual([2]);
-    expect(a.mark('i')).toMatchObject({ ok: false, reason: 'unsupported-dtype' });
+    expect(a.mark('i')).toMatchObject({ ok: true });
+    expect(a.shape('im')).toEqual([2]);
+    expect(a.mark('im')).toMatchObject({ ok: false, reason: 'unsupported-dtype' });
   });
 
   test('MirrorPad REFLECT cannot pad by the full size; negative paddings are refused', () => {

@@ -1,5 +1,5 @@
 // The cycle check: a naive merge of the trap graph's supported nodes would
-// create a path cluster -> Cumsum -> cluster; form-clusters must refuse it.
+// create a path cluster -> Lgamma -> cluster; form-clusters must refuse it.
 
 import { readGraphDef } from '../../ir/tf/graphdef/io.js';
 import { GraphView } from '../../ir/tf/graph.js';
@@ -20,7 +20,7 @@ test('a naive merge around the unsupported middle is cyclic, and tryContract ref
 
   const careful = new ContractedGraph(view);
   expect(careful.tryContract(idx('fc1/matmul'), idx('branch_a/relu'))).toBe(true);
-  // fc1/matmul also feeds Cumsum, which feeds join: merging join would close a cycle.
+  // fc1/matmul also feeds Lgamma, which feeds join: merging join would close a cycle.
   expect(careful.tryContract(idx('branch_a/relu'), idx('join'))).toBe(false);
   expect(careful.isAcyclic()).toBe(true);
 });

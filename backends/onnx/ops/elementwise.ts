@@ -5,7 +5,7 @@ import type { BinaryFn, UnaryFn } from '../../../ir/ops.js';
 import type { DType } from '../../../ir/types.js';
 import { attr, type GraphBuilder } from '../graph.js';
 import type { OnnxLoweringTable } from './lowering.js';
-import { arg, argType } from './lowering.js';
+import { arg, argType, notLowered } from './lowering.js';
 import { onnxDtype } from './dtypes.js';
 
 // SELU constants as TensorFlow defines them.
@@ -40,6 +40,24 @@ const UNARY: { readonly [F in UnaryFn]: Unary } = {
   floor: one('Floor'),
   ceil: one('Ceil'),
   identity: one('Identity'),
+  // Not lowered yet (ONNX has most as ops of their own; their dtypes and rounding are to check first).
+  round: notLowered('unary round'),
+  sign: notLowered('unary sign'),
+  sin: notLowered('unary sin'),
+  cos: notLowered('unary cos'),
+  tan: notLowered('unary tan'),
+  asin: notLowered('unary asin'),
+  acos: notLowered('unary acos'),
+  atan: notLowered('unary atan'),
+  sinh: notLowered('unary sinh'),
+  cosh: notLowered('unary cosh'),
+  asinh: notLowered('unary asinh'),
+  acosh: notLowered('unary acosh'),
+  atanh: notLowered('unary atanh'),
+  log1p: notLowered('unary log1p'),
+  expm1: notLowered('unary expm1'),
+  softsign: notLowered('unary softsign'),
+  logical_not: notLowered('unary logical_not'),
 };
 
 const BINARY: { readonly [F in BinaryFn]: (g: GraphBuilder, a: string, b: string, out: string) => void } = {
@@ -54,6 +72,16 @@ const BINARY: { readonly [F in BinaryFn]: (g: GraphBuilder, a: string, b: string
     const d = g.node('Sub', [a, b]);
     g.node('Mul', [d, d], [], out);
   },
+  // Not lowered yet: TensorFlow's integer division and shift semantics need compositions of their own.
+  floor_div: notLowered('binary floor_div'),
+  floor_mod: notLowered('binary floor_mod'),
+  trunc_div: notLowered('binary trunc_div'),
+  trunc_mod: notLowered('binary trunc_mod'),
+  left_shift: notLowered('binary left_shift'),
+  right_shift: notLowered('binary right_shift'),
+  atan2: notLowered('binary atan2'),
+  logical_and: notLowered('binary logical_and'),
+  logical_or: notLowered('binary logical_or'),
 };
 
 export const elementwise: OnnxLoweringTable<'unary' | 'binary' | 'clip' | 'leaky_relu' | 'cast' | 'bias_add'> = {

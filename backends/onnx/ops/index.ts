@@ -8,6 +8,7 @@ import { elementwise } from './elementwise.js';
 import { matmul } from './matmul.js';
 import { pooling } from './pooling.js';
 import { reduction } from './reduction.js';
+import { pending } from './pending.js';
 import { shape } from './shape.js';
 import { softmax } from './softmax.js';
 
@@ -19,4 +20,5 @@ export const ONNX_LOWERINGS: OnnxLoweringTable<OpKind> = {
   ...pooling,
   ...reduction,
   ...shape,
+  ...pending,
 };

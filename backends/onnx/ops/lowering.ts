@@ -4,7 +4,7 @@
 import type { Op, OpKind } from '../../../ir/ops.js';
 import type { TensorType } from '../../../ir/types.js';
 import { errors } from '../../../ir/support/diagnostics.js';
-import type { GraphBuilder } from '../graph.js';
+import { OnnxUnsupported, type GraphBuilder } from '../graph.js';
 
 export type OpOf<K extends OpKind> = Extract<Op, { kind: K }>;
 
@@ -35,3 +35,13 @@ export function argType(types: readonly TensorType[], i: number, kind: string): 
 /** NHWC <-> NCHW around an ONNX op that only takes NCHW. */
 export const TO_NCHW = [0, 3, 1, 2] as const;
 export const TO_NHWC = [0, 2, 3, 1] as const;
+
+/**
+ * The entry of an op (or function) with no ONNX lowering yet: the cluster is
+ * not exported (warning TF2TVM3110 says why), the rest of the output is.
+ */
+export function notLowered(what: string): () => never {
+  return () => {
+    throw new OnnxUnsupported(`${what} has no ONNX lowering yet`);
+  };
+}

@@ -3,10 +3,11 @@
 
 import { attr } from '../graph.js';
 import type { OnnxLoweringTable } from './lowering.js';
-import { arg, argType } from './lowering.js';
+import { arg, argType, notLowered } from './lowering.js';
 import { normAxis } from '../../../ir/types.js';
 
 const OP = { sum: 'ReduceSum', mean: 'ReduceMean', max: 'ReduceMax', min: 'ReduceMin', prod: 'ReduceProd' } as const;
+const BOOLEAN = { all: notLowered('reduce all'), any: notLowered('reduce any') } as const;
 
 export const reduction: OnnxLoweringTable<'reduce'> = {
   reduce: (op, args, _result, types, g, out) => {
@@ -17,6 +18,7 @@ export const reduction: OnnxLoweringTable<'reduce'> = {
       g.node('Identity', [x], [], out);
       return;
     }
-    g.node(OP[op.fn], [x, g.int64s(axes)], [attr.int('keepdims', op.keepDims ? 1 : 0)], out);
+    if (op.fn === 'all' || op.fn === 'any') BOOLEAN[op.fn]();
+    else g.node(OP[op.fn], [x, g.int64s(axes)], [attr.int('keepdims', op.keepDims ? 1 : 0)], out);
   },
 };

@@ -5,6 +5,7 @@ import type { OpKind } from '../../../ir/ops.js';
 import type { Lowering, LoweringTable } from './lowering.js';
 import { convolution } from './convolution.js';
 import { elementwise } from './elementwise.js';
+import { indexing } from './indexing.js';
 import { matmul } from './matmul.js';
 import { pooling } from './pooling.js';
 import { reduction } from './reduction.js';
@@ -19,6 +20,7 @@ export const LOWERINGS: LoweringTable<OpKind> = {
   ...pooling,
   ...reduction,
   ...shape,
+  ...indexing,
 };
 
 export type { Lowering };

@@ -9,7 +9,9 @@ function padWidth(pads: readonly (readonly [number, number])[]): string {
   return `[${pads.map(([b, a]) => intList([b, a])).join(', ')}]`;
 }
 
-export const shape: LoweringTable<'reshape' | 'transpose' | 'concat' | 'stack' | 'pad' | 'strided_slice'> = {
+export const shape: LoweringTable<'reshape' | 'transpose' | 'concat' | 'stack' | 'pad' | 'strided_slice' | 'tile' | 'broadcast_to'> = {
+  tile: (op, args) => `tile(${arg(args, 0, 'tile')}, reps=${intList(op.reps)})`,
+  broadcast_to: (op, args) => `broadcast_to(${arg(args, 0, 'broadcast_to')}, shape=${intList(op.shape)})`,
   reshape: (op, args) => `reshape(${arg(args, 0, 'reshape')}, newshape=${intList(op.shape)})`,
   transpose: (op, args) => `transpose(${arg(args, 0, 'transpose')}, axes=${intList(op.perm)})`,
   concat: (op, args, result) => `concatenate(${tuple(args)}, axis=${normAxis(op.axis, result.shape.length)})`,

@@ -1,5 +1,6 @@
 // Unary activations and math functions. Relu6 is a clip; LeakyRelu keeps its
-// alpha explicit.
+// alpha explicit. Round and Rint round half to even, as TensorFlow does;
+// Log1p and Expm1 keep full precision near 0.
 
 import type { UnaryFn } from '../../ops.js';
 import type { OpTable, TfOpDef } from '../registry.js';
@@ -29,6 +30,25 @@ export const activationOps: OpTable = {
   Softplus: unary('softplus'),
   Elu: unary('elu'),
   Selu: unary('selu'),
+  Floor: unary('floor'),
+  Ceil: unary('ceil'),
+  Round: unary('round'),
+  Rint: unary('round'),
+  Sign: unary('sign'),
+  Sin: unary('sin'),
+  Cos: unary('cos'),
+  Tan: unary('tan'),
+  Asin: unary('asin'),
+  Acos: unary('acos'),
+  Atan: unary('atan'),
+  Sinh: unary('sinh'),
+  Cosh: unary('cosh'),
+  Asinh: unary('asinh'),
+  Acosh: unary('acosh'),
+  Atanh: unary('atanh'),
+  Log1p: unary('log1p'),
+  Expm1: unary('expm1'),
+  Softsign: unary('softsign'),
   Relu6: {
     category: 'activation',
     dtypes: FLOAT_DTYPES,

@@ -12,6 +12,14 @@ import { Unsupported, type NodeCtx } from '../registry.js';
 export const FLOAT_DTYPES: readonly DType[] = ['float32', 'float16', 'float64'];
 /** Float data and the integer dtypes of shape arithmetic (Keras graphs compute shapes in int32/int64). */
 export const FLOAT_AND_INDEX_DTYPES: readonly DType[] = [...FLOAT_DTYPES, 'int32', 'int64'];
+/** The integer dtypes of the IR. */
+export const INT_DTYPES: readonly DType[] = ['int8', 'uint8', 'int32', 'int64'];
+/** Every number dtype (no bool). */
+export const NUMBER_DTYPES: readonly DType[] = [...FLOAT_DTYPES, ...INT_DTYPES];
+/** Every dtype of the IR. */
+export const ALL_DTYPES: readonly DType[] = [...NUMBER_DTYPES, 'bool'];
+/** Integer index dtypes (gathers, one-hot). */
+export const INDEX_DTYPES: readonly DType[] = ['int32', 'int64'];
 
 export function input(c: NodeCtx, i: number): TensorType {
   const t = c.inputs[i];
@@ -121,12 +129,44 @@ export function windowPads(
   return [ph[0], pw[0], ph[1], pw[1]];
 }
 
+/**
+ * The [d, h, w] entries of a 5-entry NDHWC window attr, refused unless batch
+ * and channel are 1; and the [front, top, left, back, bottom, right] pads of
+ * SAME / VALID over data x.
+ */
+export function window3d(
+  c: NodeCtx,
+  x: TensorType,
+  window: readonly number[],
+  strides: readonly number[],
+  dilations: readonly number[] = [1, 1, 1],
+): [number, number, number, number, number, number] {
+  const mode = c.attrs.str('padding');
+  if (mode !== 'SAME' && mode !== 'VALID') throw new Unsupported(`padding ${mode} is not supported`);
+  const p = [0, 1, 2].map((i) => padding(mode, x.shape[i + 1]!, window[i]!, strides[i]!, dilations[i]!));
+  return [p[0]![0], p[1]![0], p[2]![0], p[0]![1], p[1]![1], p[2]![1]];
+}
+
+/** An NDHWC per-dimension attr's [d, h, w], refused unless it has 5 entries with 1 on batch and channel. */
+export function spatialTriple(c: NodeCtx, v: readonly number[], what: string): [number, number, number] {
+  if (c.attrs.str('data_format', 'NDHWC') !== 'NDHWC') throw new Unsupported('data_format other than NDHWC');
+  if (v.length !== 5 || v[0] !== 1 || v[4] !== 1) throw new Unsupported(`${what} must have 5 entries with 1 on batch and channel`);
+  return [v[1]!, v[2]!, v[3]!];
+}
+
 /** An axis in [-rank, rank) made non-negative; Unsupported (TF rejects it too) otherwise. */
 export function axisIn(axis: number, rank: number, what = 'axis'): number {
   if (!Number.isInteger(axis) || axis < -rank || axis >= rank) {
     throw new Unsupported(`${what} ${axis} is out of range for rank ${rank}`);
   }
   return normAxis(axis, rank);
+}
+
+/** One integer from a compile-time scalar (or one-element) input. */
+export function constScalarOf(c: NodeCtx, i: number, what: string): number {
+  const v = constIntsOf(c, i);
+  if (v.length !== 1) throw new Unsupported(`${what} must be a scalar`);
+  return v[0]!;
 }
 
 /** Every data input's compile-time value, or undefined when one is unknown (fold helpers). */

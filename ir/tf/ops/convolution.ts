@@ -1,11 +1,11 @@
-// Conv2D and DepthwiseConv2dNative: TF padding modes become explicit pads,
+// Conv2D, DepthwiseConv2dNative and Conv2DBackpropInput: TF padding modes become explicit pads,
 // data_format is kept explicit (NHWC or NCHW), filters stay HWIO / HWOI. The
 // output type is the IR conv2d's own type rule applied to the op the node
 // lowers to, so inference and lowering build the same op.
 
 import type { Op, ValueId } from '../../ops.js';
 import { Unsupported, type NodeCtx, type OpTable, type Refusal, type TfOpDef } from '../registry.js';
-import { dataFormat, FLOAT_DTYPES, floatInput, input, irType, spatial, spatialPair, windowPads } from './common.js';
+import { dataFormat, FLOAT_DTYPES, floatInput, input, irType, spatial, spatialPair, spatialTriple, window3d, windowPads } from './common.js';
 
 /** The IR conv2d a Conv2D (HWIO) or DepthwiseConv2dNative (HWOI) node lowers to. */
 function convOp(c: NodeCtx, depthwise: boolean, args: readonly [ValueId, ValueId]): Extract<Op, { kind: 'conv2d' }> {
@@ -45,7 +45,82 @@ function conv(depthwise: boolean): TfOpDef {
   };
 }
 
+/**
+ * Conv2DBackpropInput: input_sizes (constant) is the forward convolution's
+ * input, whose padding the forward pads come from; the transposed convolution
+ * reproduces that size with an output padding of the rows the stride left.
+ */
+function convTransposeOp(c: NodeCtx, args: readonly [ValueId, ValueId]): Extract<Op, { kind: 'conv2d_transpose' }> {
+  const sizes = c.constInput(0);
+  if (!sizes) throw new Unsupported('input_sizes must be a compile-time constant', 'needs-constant');
+  const dims = Array.from(sizes.data as Iterable<number | bigint>, Number);
+  const f = input(c, 1);
+  const dy = floatInput(c, 2);
+  if (dims.length !== 4 || f.shape.length !== 4 || dy.shape.length !== 4)
+    throw new Unsupported('input_sizes, filter and out_backprop must be of rank 4');
+  const format = dataFormat(c);
+  const strides = spatialPair(c.attrs.ints('strides', [1, 1, 1, 1]), format, 'strides');
+  const dilations = spatialPair(c.attrs.ints('dilations', [1, 1, 1, 1]), format, 'dilations');
+  if (dilations[0] !== 1 || dilations[1] !== 1) throw new Unsupported('dilations (TensorFlow has no CPU kernel for them)');
+  const { h, w } = spatial(format);
+  const x = { dtype: dy.dtype, shape: dims };
+  const pads = windowPads(c, x, format, [f.shape[0]!, f.shape[1]!], strides);
+  const outputPadding = [h, w].map((d, i) => {
+    const k = f.shape[i]!;
+    const made = (dy.shape[d]! - 1) * strides[i]! + k - pads[i]! - pads[i + 2]!;
+    return dims[d]! - made;
+  }) as [number, number];
+  return { kind: 'conv2d_transpose', args, strides, pads, outputPadding, dataLayout: format };
+}
+
+const convTranspose: TfOpDef = {
+  category: 'convolution',
+  compute: true,
+  constInputs: [0],
+  dtypes: FLOAT_DTYPES,
+  refuses: [
+    { variant: 'input_sizes, filter or out_backprop not of rank 4', reason: 'unsupported-variant' },
+    { variant: 'dilations other than 1', reason: 'unsupported-variant' },
+    { variant: 'sizes that do not fit the forward convolution', reason: 'unsupported-variant' },
+  ],
+  infer(c) {
+    const op = convTransposeOp(c, [0, 1]);
+    const t = irType(op, [input(c, 2), input(c, 1)]);
+    const want = Array.from(c.constInput(0)!.data as Iterable<number | bigint>, Number);
+    if (t.shape.some((d, i) => d !== want[i])) throw new Unsupported(`out_backprop [${input(c, 2).shape}] does not come from input [${want}]`);
+    return [t];
+  },
+  lower: (c) => [c.emit(convTransposeOp(c, [c.value(2), c.value(1)]), c.outputs[0]!)],
+};
+
+function conv3dOp(c: NodeCtx, args: readonly [ValueId, ValueId]): Op {
+  const x = floatInput(c, 0);
+  const f = input(c, 1);
+  if (x.shape.length !== 5 || f.shape.length !== 5) throw new Unsupported('input and filter must be rank 5');
+  const strides = spatialTriple(c, c.attrs.ints('strides', [1, 1, 1, 1, 1]), 'strides');
+  const dilations = spatialTriple(c, c.attrs.ints('dilations', [1, 1, 1, 1, 1]), 'dilations');
+  const pads = window3d(c, x, f.shape.slice(0, 3), strides, dilations);
+  return { kind: 'conv3d', args, strides, dilations, pads };
+}
+
+const conv3d: TfOpDef = {
+  category: 'convolution',
+  compute: true,
+  dtypes: FLOAT_DTYPES,
+  refuses: [
+    { variant: 'input or filter not of rank 5', reason: 'unsupported-variant' },
+    { variant: 'data_format other than NDHWC', reason: 'unsupported-variant' },
+    { variant: 'strides or dilations on the batch or channel dimension', reason: 'unsupported-variant' },
+    { variant: 'padding other than SAME or VALID', reason: 'unsupported-variant' },
+    { variant: 'grouped filters (input channels that differ from the data)', reason: 'unsupported-variant' },
+  ],
+  infer: (c) => [irType(conv3dOp(c, [0, 1]), [input(c, 0), input(c, 1)])],
+  lower: (c) => [c.emit(conv3dOp(c, [c.value(0), c.value(1)]), c.outputs[0]!)],
+};
+
 export const convolutionOps: OpTable = {
   Conv2D: conv(false),
   DepthwiseConv2dNative: conv(true),
+  Conv2DBackpropInput: convTranspose,
+  Conv3D: conv3d,
 };

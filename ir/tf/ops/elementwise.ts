@@ -9,7 +9,7 @@ import type { BinaryFn, Op, ValueId } from '../../ops.js';
 import { broadcastShapes, isFloat, sameShape, type DType } from '../../types.js';
 import { constNumbers, makeConst, stridesOf, type ConstTensor } from '../consts.js';
 import { Unsupported, type NodeCtx, type OpTable, type TfOpDef } from '../registry.js';
-import { FLOAT_AND_INDEX_DTYPES, FLOAT_DTYPES, floatInput, input, inputOf, irType, spatial } from './common.js';
+import { FLOAT_AND_INDEX_DTYPES, FLOAT_DTYPES, floatInput, input, inputOf, irType, NUMBER_DTYPES, spatial } from './common.js';
 
 const INT_OK: ReadonlySet<DType> = new Set<DType>(['int32', 'int64']);
 
@@ -20,7 +20,13 @@ const INT_FNS: Partial<Record<BinaryFn, (a: bigint, b: bigint) => bigint>> = {
   mul: (a, b) => a * b,
   max: (a, b) => (a > b ? a : b),
   min: (a, b) => (a < b ? a : b),
+  // Division folds only without zero divisors (foldIntBinary checks).
+  floor_div: (a, b) => (a % b !== 0n && a < 0n !== b < 0n ? a / b - 1n : a / b),
+  floor_mod: (a, b) => ((a % b) + b) % b,
+  trunc_div: (a, b) => a / b,
+  trunc_mod: (a, b) => a % b,
 };
+const DIVISIONS: ReadonlySet<BinaryFn> = new Set<BinaryFn>(['floor_div', 'floor_mod', 'trunc_div', 'trunc_mod']);
 
 /** Index of a broadcast operand's element for an output multi-index. */
 function broadcastOffset(shape: readonly number[], outRank: number, idx: readonly number[]): number {
@@ -39,6 +45,7 @@ function foldIntBinary(fn: BinaryFn, a: ConstTensor, b: ConstTensor, shape: read
   const bits = a.dtype === 'int64' ? 64 : 32;
   const av = Array.from(a.data as Iterable<number | bigint>, (v) => BigInt(v));
   const bv = Array.from(b.data as Iterable<number | bigint>, (v) => BigInt(v));
+  if (DIVISIONS.has(fn) && bv.includes(0n)) return undefined;
   const n = shape.reduce((x, y) => x * y, 1);
   const out: number[] = [];
   const idx = new Array<number>(shape.length).fill(0);
@@ -56,8 +63,8 @@ function foldIntBinary(fn: BinaryFn, a: ConstTensor, b: ConstTensor, shape: read
   return makeConst(a.dtype, shape, out);
 }
 
-function binary(fn: BinaryFn, ints = false): TfOpDef {
-  const dtypes = ints ? FLOAT_AND_INDEX_DTYPES : FLOAT_DTYPES;
+function binary(fn: BinaryFn, ints = false, only?: readonly DType[]): TfOpDef {
+  const dtypes = only ?? (ints ? FLOAT_AND_INDEX_DTYPES : FLOAT_DTYPES);
   return {
     category: 'elementwise',
     dtypes,
@@ -165,15 +172,52 @@ function biasAddOp(c: NodeCtx, args: readonly [ValueId, ValueId]): Op {
   return { kind: 'bias_add', args, axis };
 }
 
+/** ClipByValue: max(min(x, hi), lo) in TensorFlow's order (it matters when lo > hi); bounds scalars or of x's shape. */
+const clipByValue: TfOpDef = {
+  category: 'elementwise',
+  dtypes: NUMBER_DTYPES,
+  refuses: [{ variant: 'bounds that are neither scalars nor of the data shape, or of another dtype', reason: 'unsupported-variant' }],
+  infer(c) {
+    const x = inputOf(c, 0, NUMBER_DTYPES);
+    for (const i of [1, 2]) {
+      const b = input(c, i);
+      if (b.dtype !== x.dtype || (b.shape.length !== 0 && !sameShape(b.shape, x.shape))) {
+        throw new Unsupported(`bound ${i} ${b.dtype}[${b.shape}] does not fit ${x.dtype}[${x.shape}]`);
+      }
+    }
+    return [x];
+  },
+  lower(c) {
+    const out = c.outputs[0]!;
+    const hi = c.emit({ kind: 'binary', fn: 'min', args: [c.value(0), c.value(2)] }, out);
+    return [c.emit({ kind: 'binary', fn: 'max', args: [hi, c.value(1)] }, out)];
+  },
+};
+
+const INTS: readonly DType[] = ['int8', 'uint8', 'int32', 'int64'];
+const SHIFT_INTS: readonly DType[] = ['int32', 'int64'];
+
 export const elementwiseOps: OpTable = {
+  // Integer division and remainder as TensorFlow rounds them (floor: toward -inf;
+  // truncate and Mod: toward zero, C's %); a zero divisor (an error in TensorFlow) divides by 1.
+  FloorDiv: binary('floor_div', true, [...FLOAT_DTYPES, ...INTS]),
+  FloorMod: binary('floor_mod', true, [...FLOAT_DTYPES, ...INTS]),
+  TruncateDiv: binary('trunc_div', true, INTS),
+  TruncateMod: binary('trunc_mod', true, [...FLOAT_DTYPES, ...INTS]),
+  Mod: binary('trunc_mod', true, [...FLOAT_DTYPES, ...INTS]),
+  LeftShift: binary('left_shift', true, SHIFT_INTS),
+  RightShift: binary('right_shift', true, SHIFT_INTS),
+  Atan2: binary('atan2'),
+  ClipByValue: clipByValue,
   AddN: addN,
-  Add: binary('add', true),
-  AddV2: binary('add', true),
-  Sub: binary('sub', true),
-  Mul: binary('mul', true),
+  // int8 / uint8 too: TVM's integer arithmetic wraps around in the type, as TensorFlow's does.
+  Add: binary('add', true, [...FLOAT_AND_INDEX_DTYPES, 'int8', 'uint8']),
+  AddV2: binary('add', true, [...FLOAT_AND_INDEX_DTYPES, 'int8', 'uint8']),
+  Sub: binary('sub', true, [...FLOAT_AND_INDEX_DTYPES, 'int8', 'uint8']),
+  Mul: binary('mul', true, [...FLOAT_AND_INDEX_DTYPES, 'int8', 'uint8']),
   RealDiv: binary('div'),
-  Maximum: binary('max', true),
-  Minimum: binary('min', true),
+  Maximum: binary('max', true, [...FLOAT_AND_INDEX_DTYPES, 'int8', 'uint8']),
+  Minimum: binary('min', true, [...FLOAT_AND_INDEX_DTYPES, 'int8', 'uint8']),
   SquaredDifference: binary('squared_difference'),
   Pow: binary('pow'),
   Cast: cast,

@@ -3,9 +3,13 @@
 
 import type { OpTable, TfOpDef } from '../registry.js';
 import { activationOps } from './activation.js';
+import { comparisonOps } from './comparison.js';
 import { convolutionOps } from './convolution.js';
 import { elementwiseOps } from './elementwise.js';
+import { gatherOps } from './gather.js';
+import { imageOps } from './image.js';
 import { matmulOps } from './matmul.js';
+import { movementOps } from './movement.js';
 import { normalizationOps } from './normalization.js';
 import { poolingOps } from './pooling.js';
 import { reductionOps } from './reduction.js';
@@ -23,6 +27,10 @@ const TABLES: readonly OpTable[] = [
   poolingOps,
   reductionOps,
   shapeOps,
+  movementOps,
+  gatherOps,
+  comparisonOps,
+  imageOps,
 ];
 
 export const OPS: ReadonlyMap<string, TfOpDef> = (() => {

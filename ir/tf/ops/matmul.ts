@@ -6,10 +6,14 @@
 // which turns any batch broadcast into free dimensions.
 
 import type { ValueId } from '../../ops.js';
-import { broadcastShapes, sameShape, type TensorType } from '../../types.js';
+import { broadcastShapes, sameShape, type DType, type TensorType } from '../../types.js';
 import { reshapeConst, transpose2d, transposeConst } from '../consts.js';
 import { Unsupported, type LowerCtx, type NodeCtx, type OpTable, type TfOpDef } from '../registry.js';
-import { FLOAT_DTYPES, floatInput } from './common.js';
+import { FLOAT_DTYPES, inputOf } from './common.js';
+
+/** Float data, and the integer dtypes TensorFlow's CPU MatMul / BatchMatMul kernels take (exact, wrapping as TF's). */
+const MATMUL_DTYPES: readonly DType[] = [...FLOAT_DTYPES, 'int32', 'int64'];
+const matmulInput = (c: NodeCtx, i: number): TensorType => inputOf(c, i, MATMUL_DTYPES);
 
 function transposed(c: LowerCtx, v: ValueId, t: TensorType): ValueId {
   return c.emit({ kind: 'transpose', args: [v], perm: [1, 0] }, { dtype: t.dtype, shape: [t.shape[1]!, t.shape[0]!] });
@@ -18,14 +22,14 @@ function transposed(c: LowerCtx, v: ValueId, t: TensorType): ValueId {
 const matMul: TfOpDef = {
   category: 'matmul',
   compute: true,
-  dtypes: FLOAT_DTYPES,
+  dtypes: MATMUL_DTYPES,
   refuses: [
     { variant: 'operands not of rank 2', reason: 'unsupported-variant' },
     { variant: 'inner dimensions that differ', reason: 'unsupported-variant' },
   ],
   infer(c) {
-    const a = floatInput(c, 0);
-    const b = floatInput(c, 1);
+    const a = matmulInput(c, 0);
+    const b = matmulInput(c, 1);
     if (a.shape.length !== 2 || b.shape.length !== 2) throw new Unsupported('operands must be rank 2');
     const ta = c.attrs.bool('transpose_a');
     const tb = c.attrs.bool('transpose_b');
@@ -99,8 +103,8 @@ export function batchMatMulEinsum(
 }
 
 function batchMatMulPlan(c: NodeCtx): { plan: EinsumPlan; shapes: [number[], number[]] } {
-  const a = floatInput(c, 0);
-  const b = floatInput(c, 1);
+  const a = matmulInput(c, 0);
+  const b = matmulInput(c, 1);
   if (a.dtype !== b.dtype) throw new Unsupported(`dtypes ${a.dtype} and ${b.dtype} differ`);
   if (a.shape.length < 2 || b.shape.length < 2) throw new Unsupported('operands must be at least rank 2');
   const ta = c.attrs.bool('adj_x');
@@ -118,7 +122,7 @@ function batchMatMulPlan(c: NodeCtx): { plan: EinsumPlan; shapes: [number[], num
 const batchMatMul: TfOpDef = {
   category: 'matmul',
   compute: true,
-  dtypes: FLOAT_DTYPES,
+  dtypes: MATMUL_DTYPES,
   refuses: [
     { variant: 'operands of different dtypes', reason: 'unsupported-variant' },
     { variant: 'an operand of rank below 2', reason: 'unsupported-variant' },
@@ -256,8 +260,8 @@ export function planEinsum(equation: string, shapeA: readonly number[], shapeB: 
 
 function einsumPlanOf(c: NodeCtx): EinsumPlan {
   if (c.inputs.length !== 2) throw new Unsupported(`Einsum with ${c.inputs.length} operands (only 2 are supported)`);
-  const a = floatInput(c, 0);
-  const b = floatInput(c, 1);
+  const a = inputOf(c, 0, FLOAT_DTYPES);
+  const b = inputOf(c, 1, FLOAT_DTYPES);
   if (a.dtype !== b.dtype) throw new Unsupported(`dtypes ${a.dtype} and ${b.dtype} differ`);
   return planEinsum(c.attrs.str('equation'), a.shape, b.shape, c.constInput(0) !== undefined, c.constInput(1) !== undefined);
 }

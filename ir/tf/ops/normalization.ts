@@ -5,7 +5,7 @@ import type { ValueId } from '../../ops.js';
 import type { TensorType } from '../../types.js';
 import { constNumbers, makeConst, type ConstTensor } from '../consts.js';
 import { Unsupported, type LowerCtx, type NodeCtx, type OpTable, type TfOpDef } from '../registry.js';
-import { FLOAT_DTYPES, floatInput, input, spatial } from './common.js';
+import { FLOAT_DTYPES, floatInput, input, inputOf, spatial } from './common.js';
 
 function softmax(log: boolean): TfOpDef {
   return {
@@ -115,7 +115,69 @@ function fusedBatchNorm(outputs: number): TfOpDef {
   };
 }
 
+/** LRN over the channels of NHWC data: depth_radius r sums 2r + 1 neighbours. */
+const lrn: TfOpDef = {
+  category: 'normalization',
+  dtypes: FLOAT_DTYPES,
+  refuses: [{ variant: 'an input not of rank 4', reason: 'unsupported-variant' }],
+  infer(c) {
+    const x = floatInput(c, 0);
+    if (x.shape.length !== 4) throw new Unsupported(`input of rank ${x.shape.length} (LRN takes rank 4)`);
+    return [x];
+  },
+  lower: (c) => [
+    c.emit(
+      {
+        kind: 'lrn',
+        args: [c.value(0)],
+        axis: 3,
+        size: 2 * c.attrs.int('depth_radius', 5) + 1,
+        bias: c.attrs.float('bias', 1),
+        alpha: c.attrs.float('alpha', 1),
+        beta: c.attrs.float('beta', 0.5),
+      },
+      c.outputs[0]!,
+    ),
+  ],
+};
+
+/**
+ * BatchNormWithGlobalNormalization (TF1's batch norm at inference):
+ * (t - m) * rsqrt(v + eps) [* gamma] + beta over the last dimension, in the
+ * graph (its parameters are usually constants, which TVM folds).
+ */
+const globalBatchNorm: TfOpDef = {
+  category: 'normalization',
+  dtypes: ['float32', 'float64'],
+  refuses: [
+    { variant: 'input not of rank 4', reason: 'unsupported-variant' },
+    { variant: 'mean, variance, beta or gamma not a vector of the channel count of the data dtype', reason: 'unsupported-variant' },
+  ],
+  infer(c) {
+    const x = inputOf(c, 0, ['float32', 'float64']);
+    if (x.shape.length !== 4) throw new Unsupported(`input of rank ${x.shape.length} (only rank 4 is supported)`);
+    for (let i = 1; i <= 4; i++) {
+      const p = input(c, i);
+      if (p.dtype !== x.dtype || p.shape.length !== 1 || p.shape[0] !== x.shape[3])
+        throw new Unsupported(`input ${i} is not a vector of ${x.shape[3]} channels`);
+    }
+    return [x];
+  },
+  lower(c) {
+    const x = c.inputs[0]!;
+    const vec: TensorType = { dtype: x.dtype, shape: [x.shape[3]!] };
+    const eps = c.weight(makeConst(x.dtype, [], [c.attrs.float('variance_epsilon', 1e-3)]), 'epsilon');
+    let scale = c.emit({ kind: 'unary', fn: 'rsqrt', args: [c.emit({ kind: 'binary', fn: 'add', args: [c.value(2), eps] }, vec)] }, vec);
+    if (c.attrs.bool('scale_after_normalization')) scale = c.emit({ kind: 'binary', fn: 'mul', args: [scale, c.value(4)] }, vec);
+    const centred = c.emit({ kind: 'binary', fn: 'sub', args: [c.value(0), c.value(1)] }, x);
+    const y = c.emit({ kind: 'binary', fn: 'mul', args: [centred, scale] }, x);
+    return [c.emit({ kind: 'binary', fn: 'add', args: [y, c.value(3)] }, x)];
+  },
+};
+
 export const normalizationOps: OpTable = {
+  BatchNormWithGlobalNormalization: globalBatchNorm,
+  LRN: lrn,
   Softmax: softmax(false),
   LogSoftmax: softmax(true),
   FusedBatchNorm: fusedBatchNorm(5),

@@ -1,13 +1,18 @@
 // Mean / Sum / Max / Min / Prod over constant axes, with keep_dims. Float data
-// is lowered; integer constants fold (shape arithmetic such as the product of
-// a static shape's tail), integer tensors stay in TensorFlow (TF's integer
-// Mean divides with truncation, which the IR's mean does not promise).
+// is lowered, and int32/int64 data too except for Mean (TF's integer Mean
+// divides with truncation, which the IR's mean does not promise); integer
+// constants fold (shape arithmetic such as the product of a static shape's
+// tail). All / Any reduce bool data, EuclideanNorm is sqrt(sum(x^2)), and
+// Cumsum / Cumprod scan an axis (exclusive, reverse) as log2(n) shifted adds
+// or multiplies: Relay's cumsum has no text form.
 
 import { reducedShape } from '../../infer.js';
 import type { Op, ReduceFn, ValueId } from '../../ops.js';
 import { makeConst, stridesOf } from '../consts.js';
 import type { NodeCtx, OpTable, TfOpDef } from '../registry.js';
-import { axisIn, constIntsOf, FLOAT_DTYPES, floatInput, input, irType } from './common.js';
+import type { DType, TensorType } from '../../types.js';
+import { Unsupported, type LowerCtx } from '../registry.js';
+import { axisIn, constIntsOf, constScalarOf, FLOAT_AND_INDEX_DTYPES, FLOAT_DTYPES, input, inputOf, irType } from './common.js';
 
 /** Sorted, deduplicated, non-negative reduction axes (a scalar or a vector input). */
 function axesOf(c: NodeCtx, rank: number): number[] {
@@ -27,16 +32,16 @@ const INT_REDUCE: Partial<Record<ReduceFn, { init: bigint; f: (a: bigint, b: big
   min: { init: 2n ** 63n - 1n, f: (a, b) => (a < b ? a : b) },
 };
 
-function reduce(fn: ReduceFn): TfOpDef {
+function reduce(fn: ReduceFn, dtypes: readonly DType[]): TfOpDef {
   return {
     category: 'reduction',
     constInputs: [1],
-    dtypes: FLOAT_DTYPES,
+    dtypes,
     refuses: [{ variant: 'a reduction axis out of range', reason: 'unsupported-variant' }],
-    // Integer inputs are typed (so constants can fold) but only float data is lowered: see check.
+    // Every input is typed (so integer constants fold) but only `dtypes` are lowered: see check.
     infer: (c) => [irType(reduceOp(c, fn, 0), [input(c, 0)])],
     check(c) {
-      floatInput(c, 0);
+      inputOf(c, 0, dtypes);
       return undefined;
     },
     fold(c) {
@@ -67,10 +72,86 @@ function reduce(fn: ReduceFn): TfOpDef {
   };
 }
 
+const euclideanNorm: TfOpDef = {
+  category: 'reduction',
+  constInputs: [1],
+  dtypes: FLOAT_DTYPES,
+  refuses: [{ variant: 'a reduction axis out of range', reason: 'unsupported-variant' }],
+  infer: (c) => [irType(reduceOp(c, 'sum', 0), [inputOf(c, 0, FLOAT_DTYPES)])],
+  lower(c) {
+    const x = c.inputs[0]!;
+    const out = c.outputs[0]!;
+    const sq = c.emit({ kind: 'unary', fn: 'square', args: [c.value(0)] }, x);
+    const sum = c.emit(reduceOp(c, 'sum', sq), out);
+    return [c.emit({ kind: 'unary', fn: 'sqrt', args: [sum] }, out)];
+  },
+};
+
+/** x shifted by `k` along `axis` toward higher indices, `fill` coming in: pad before, slice the tail off. */
+function shifted(c: LowerCtx, v: number, x: TensorType, axis: number, k: number, fill: number): number {
+  const pads = x.shape.map((_, i): [number, number] => (i === axis ? [k, 0] : [0, 0]));
+  const padded = x.shape.map((d, i) => (i === axis ? d + k : d));
+  const p = c.emit({ kind: 'pad', args: [v], pads, mode: 'constant', value: fill }, { dtype: x.dtype, shape: padded });
+  return c.emit({ kind: 'strided_slice', args: [p], begin: x.shape.map(() => 0), end: [...x.shape], strides: x.shape.map(() => 1) }, x);
+}
+
+function reversed(c: LowerCtx, v: number, x: TensorType, axis: number): number {
+  return c.emit(
+    {
+      kind: 'strided_slice',
+      args: [v],
+      begin: x.shape.map((d, i) => (i === axis ? d - 1 : 0)),
+      end: x.shape.map((d, i) => (i === axis ? -1 : d)),
+      strides: x.shape.map((_, i) => (i === axis ? -1 : 1)),
+    },
+    x,
+  );
+}
+
+function scan(fn: 'sum' | 'prod'): TfOpDef {
+  const axisOf = (c: NodeCtx): number => {
+    const x = input(c, 0);
+    if (x.shape.length === 0) throw new Unsupported('a scalar input');
+    return axisIn(constScalarOf(c, 1, 'axis'), x.shape.length);
+  };
+  return {
+    category: 'reduction',
+    constInputs: [1],
+    dtypes: FLOAT_AND_INDEX_DTYPES,
+    refuses: [
+      { variant: 'a scalar input', reason: 'unsupported-variant' },
+      { variant: 'an axis out of range', reason: 'unsupported-variant' },
+    ],
+    infer(c) {
+      const x = inputOf(c, 0, FLOAT_AND_INDEX_DTYPES);
+      axisOf(c);
+      return [x];
+    },
+    lower(c) {
+      const x = c.inputs[0]!;
+      const axis = axisOf(c);
+      const unit = fn === 'sum' ? 0 : 1;
+      const bin = fn === 'sum' ? 'add' : 'mul';
+      let v = c.attrs.bool('reverse') ? reversed(c, c.value(0), x, axis) : c.value(0);
+      if (c.attrs.bool('exclusive')) v = shifted(c, v, x, axis, 1, unit);
+      // Hillis-Steele: after the step of shift k every element holds the scan of its last 2k inputs.
+      for (let k = 1; k < x.shape[axis]!; k *= 2) v = c.emit({ kind: 'binary', fn: bin, args: [v, shifted(c, v, x, axis, k, unit)] }, x);
+      return [c.attrs.bool('reverse') ? reversed(c, v, x, axis) : v];
+    },
+  };
+}
+
+const INTEGER_REDUCIBLE: readonly DType[] = [...FLOAT_DTYPES, 'int32', 'int64'];
+
 export const reductionOps: OpTable = {
-  Mean: reduce('mean'),
-  Sum: reduce('sum'),
-  Max: reduce('max'),
-  Min: reduce('min'),
-  Prod: reduce('prod'),
+  Mean: reduce('mean', FLOAT_DTYPES),
+  Sum: reduce('sum', INTEGER_REDUCIBLE),
+  Max: reduce('max', INTEGER_REDUCIBLE),
+  Min: reduce('min', INTEGER_REDUCIBLE),
+  Prod: reduce('prod', INTEGER_REDUCIBLE),
+  All: reduce('all', ['bool']),
+  Any: reduce('any', ['bool']),
+  EuclideanNorm: euclideanNorm,
+  Cumsum: scan('sum'),
+  Cumprod: scan('prod'),
 };

@@ -8,7 +8,7 @@
 // Reshape) become constants and the Reshape they feed can be compiled.
 
 import type { Op, ValueId } from '../../ops.js';
-import { numElements, sameShape, type TensorType } from '../../types.js';
+import { broadcastShapes, numElements, sameShape, type TensorType } from '../../types.js';
 import {
   concatConsts,
   constInts,
@@ -348,6 +348,90 @@ export const shapeOps: OpTable = {
       { variant: 'a slice out of bounds', reason: 'unsupported-variant' },
     ],
   ),
+  // Concat (v1): the axis comes first.
+  Concat: {
+    category: 'shape',
+    constInputs: [0],
+    refuses: [
+      { variant: 'an axis out of range', reason: 'unsupported-variant' },
+      { variant: 'inputs that differ in dtype, rank or size off the axis', reason: 'unsupported-variant' },
+    ],
+    infer(c) {
+      const n = c.inputs.length - 1;
+      if (n < 1) throw new Unsupported('nothing to concatenate');
+      const axis = axisIn(constIntsOf(c, 0)[0]!, input(c, 1).shape.length);
+      return [
+        irType(
+          { kind: 'concat', args: placeholders(n), axis },
+          Array.from({ length: n }, (_, i) => input(c, i + 1)),
+        ),
+      ];
+    },
+    fold(c) {
+      const vs = Array.from({ length: c.inputs.length - 1 }, (_, i) => c.constInput(i + 1));
+      if (vs.length === 0 || vs.some((v) => !v)) return undefined;
+      return [concatConsts(vs as ConstTensor[], axisIn(constIntsOf(c, 0)[0]!, vs[0]!.shape.length))];
+    },
+    lower(c) {
+      const n = c.inputs.length - 1;
+      const axis = axisIn(constIntsOf(c, 0)[0]!, c.inputs[1]!.shape.length);
+      return [c.emit({ kind: 'concat', args: Array.from({ length: n }, (_, i) => c.value(i + 1)), axis }, c.outputs[0]!)];
+    },
+  },
+  // Shape arithmetic on constants: BroadcastArgs (the broadcast of two shapes), InvertPermutation.
+  BroadcastArgs: {
+    category: 'shape',
+    refuses: [{ variant: 'shapes that do not broadcast', reason: 'unsupported-variant' }],
+    infer(c) {
+      const [a, b] = [c.constInput(0), c.constInput(1)];
+      if (!a || !b) throw new Unsupported('both shapes must be compile-time constants', 'needs-constant');
+      const s = broadcastShapes(constInts(a), constInts(b));
+      if (!s) throw new Unsupported(`[${constInts(a)}] and [${constInts(b)}] do not broadcast`);
+      return [{ dtype: a.dtype, shape: [s.length] }];
+    },
+    fold(c) {
+      const [a, b] = [c.constInput(0), c.constInput(1)];
+      const s = a && b ? broadcastShapes(constInts(a), constInts(b)) : undefined;
+      return a && s ? [makeConst(a.dtype, [s.length], s)] : undefined;
+    },
+  },
+  InvertPermutation: {
+    category: 'shape',
+    refuses: [{ variant: 'a vector that is not a permutation of 0..n-1', reason: 'unsupported-variant' }],
+    infer(c) {
+      const x = input(c, 0);
+      const v = c.constInput(0);
+      if (!v) throw new Unsupported('the permutation must be a compile-time constant', 'needs-constant');
+      const p = constInts(v);
+      if (new Set(p).size !== p.length || p.some((i) => i < 0 || i >= p.length)) throw new Unsupported(`[${p}] is not a permutation`);
+      return [x];
+    },
+    fold(c) {
+      const v = c.constInput(0);
+      if (!v) return undefined;
+      const p = constInts(v);
+      const inv = new Array<number>(p.length);
+      p.forEach((to, from) => (inv[to] = from));
+      return [makeConst(v.dtype, v.shape, inv)];
+    },
+  },
+  // Rank and Size fold from the static shape, as Shape does.
+  Rank: {
+    category: 'shape',
+    infer: () => [{ dtype: 'int32', shape: [] }],
+    fold: (c) => (c.inputs[0] ? [makeConst('int32', [], [c.inputs[0].shape.length])] : undefined),
+  },
+  Size: {
+    category: 'shape',
+    refuses: [{ variant: 'an element count beyond int32 with out_type int32', reason: 'unsupported-variant' }],
+    infer(c) {
+      const x = input(c, 0);
+      const dtype = c.attrs.dtype('out_type') ?? 'int32';
+      if (dtype === 'int32' && numElements(x.shape) > 2 ** 31 - 1) throw new Unsupported('the element count overflows int32');
+      return [{ dtype, shape: [] }];
+    },
+    fold: (c) => (c.inputs[0] ? [makeConst(c.attrs.dtype('out_type') ?? 'int32', [], [numElements(c.inputs[0].shape)])] : undefined),
+  },
   Shape: {
     category: 'shape',
     infer(c) {

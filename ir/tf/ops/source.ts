@@ -2,10 +2,43 @@
 // (StopGradient, PreventGradient, Snapshot, IdentityN: identities at
 // inference). Const and Placeholder never join a cluster (their values reach
 // clusters as weights and inputs); the identities join and cost nothing.
+// And the ops that make tensors from shapes: ZerosLike, OnesLike, Fill
+// (folded when its value is constant) and Range (folds only: its length
+// depends on its values, so they must be constants).
 
+import { numElements } from '../../types.js';
+import { constNumbers, makeConst } from '../consts.js';
 import { tensorFromProto } from '../tensor.js';
 import { Unsupported, type OpTable, type TfOpDef } from '../registry.js';
-import { input } from './common.js';
+import { ALL_DTYPES, constIntsOf, input, inputOf, NUMBER_DTYPES } from './common.js';
+
+/** ZerosLike / OnesLike: a tensor of x's type filled with `value`. */
+function fillLike(value: number): TfOpDef {
+  return {
+    category: 'source',
+    dtypes: ALL_DTYPES,
+    infer: (c) => [inputOf(c, 0, ALL_DTYPES)],
+    lower: (c) => [c.emit({ kind: 'fill_like', args: [c.value(0)], value }, c.outputs[0]!)],
+  };
+}
+
+/** Fill's dims, checked (an empty tensor stays in TensorFlow). */
+function fillDims(c: Parameters<TfOpDef['infer']>[0]): number[] {
+  const dims = constIntsOf(c, 0);
+  if (dims.some((d) => d < 1)) throw new Unsupported(`dims [${dims}] give an empty tensor (TVM has no zero-size tensors)`);
+  const v = inputOf(c, 1, ALL_DTYPES);
+  if (v.shape.length !== 0) throw new Unsupported('the value must be a scalar');
+  return dims;
+}
+
+/** Range's length as TensorFlow computes it: ceil(|limit - start| / |delta|). */
+function rangeValues(start: number, limit: number, delta: number): number[] {
+  if (delta === 0 || (delta > 0 && start > limit) || (delta < 0 && start < limit)) {
+    throw new Unsupported(`range(${start}, ${limit}, ${delta}) is invalid`);
+  }
+  const n = Math.ceil(Math.abs((limit - start) / delta));
+  return Array.from({ length: n }, (_, i) => start + i * delta);
+}
 
 /** Output i is input i: no code, and constants pass through. */
 function identity(outputs: 'one' | 'all'): TfOpDef {
@@ -41,4 +74,61 @@ export const sourceOps: OpTable = {
   PreventGradient: identity('one'),
   Snapshot: identity('one'),
   IdentityN: identity('all'),
+  ZerosLike: fillLike(0),
+  OnesLike: fillLike(1),
+  Fill: {
+    category: 'source',
+    constInputs: [0],
+    dtypes: ALL_DTYPES,
+    refuses: [
+      { variant: 'dims with a zero (an empty tensor)', reason: 'unsupported-variant' },
+      { variant: 'a value that is not a scalar', reason: 'unsupported-variant' },
+    ],
+    infer(c) {
+      const dims = fillDims(c);
+      return [{ dtype: input(c, 1).dtype, shape: dims }];
+    },
+    fold(c) {
+      const v = c.constInput(1);
+      const dims = fillDims(c);
+      // Small fills only: a large constant would become a weight file for what is one broadcast.
+      if (!v || v.dtype === 'float16' || numElements(dims) > 4096) return undefined;
+      return [makeConst(v.dtype, dims, new Array<number>(numElements(dims)).fill(constNumbers(v)[0]!))];
+    },
+    lower: (c) => [c.emit({ kind: 'broadcast_to', args: [c.value(1)], shape: fillDims(c) }, c.outputs[0]!)],
+  },
+  Range: {
+    category: 'source',
+    constInputs: [0, 1, 2],
+    dtypes: NUMBER_DTYPES,
+    refuses: [
+      { variant: 'a zero delta, or one pointing away from the limit', reason: 'unsupported-variant' },
+      { variant: 'an empty range', reason: 'unsupported-variant' },
+    ],
+    infer(c) {
+      const [s, l, d] = [0, 1, 2].map((i) => c.constInput(i));
+      if (!s || !l || !d) throw new Unsupported('start, limit and delta must be compile-time constants', 'needs-constant');
+      const dtype = c.attrs.dtype('Tidx') ?? s.dtype;
+      const n = rangeValues(constNumbers(s)[0]!, constNumbers(l)[0]!, constNumbers(d)[0]!).length;
+      if (n === 0) throw new Unsupported('an empty range (TVM has no zero-size tensors)');
+      return [{ dtype, shape: [n] }];
+    },
+    fold(c) {
+      const [s, l, d] = [0, 1, 2].map((i) => c.constInput(i));
+      if (!s || !l || !d || s.dtype === 'float16') return undefined;
+      const dtype = c.attrs.dtype('Tidx') ?? s.dtype;
+      const start = constNumbers(s)[0]!;
+      const delta = constNumbers(d)[0]!;
+      const vs = rangeValues(start, constNumbers(l)[0]!, delta);
+      // TensorFlow's kernel accumulates in the output type (value += delta): float32 ranges add float32 steps.
+      const round = dtype === 'float32' ? Math.fround : (x: number) => x;
+      let acc = round(start);
+      const out = vs.map(() => {
+        const v = acc;
+        acc = round(acc + round(delta));
+        return v;
+      });
+      return [makeConst(dtype, [out.length], out)];
+    },
+  },
 };

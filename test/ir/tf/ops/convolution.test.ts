@@ -145,8 +145,81 @@ test('dilations on the channel dimension are refused too', () => {
   expect(a.mark('conv')).toMatchObject({ ok: false, reason: 'unsupported-variant', message: 'dilations on the batch or channel dimension' });
 });
 
-refusalContract(convolutionOps, { Conv2D: refusals('Conv2D'), DepthwiseConv2dNative: refusals('DepthwiseConv2dNative') });
+/** Conv2DBackpropInput of dy [1, 4, 4, 3] with filter [3, 3, 5, 3] back to `sizes`. */
+function convT(
+  g: G,
+  sizes: number[],
+  opts: { dy?: number[]; strides?: number[]; padding?: string; dilations?: number[] } = {},
+  dt: number = DT.float,
+): string {
+  return g.op(
+    't',
+    'Conv2DBackpropInput',
+    [g.const('sizes', [sizes.length], sizes, DT.int32), g.weight('f', [3, 3, 5, 3]), g.ph('dy', opts.dy ?? [1, 4, 4, 3], dt)],
+    {
+      T: attr.type(dt),
+      strides: attr.listI(opts.strides ?? [1, 2, 2, 1]),
+      padding: attr.s(opts.padding ?? 'SAME'),
+      ...(opts.dilations ? { dilations: attr.listI(opts.dilations) } : {}),
+    },
+  );
+}
+
+test.each([
+  // forward input size, padding: the output padding is the row the stride left over
+  [[1, 8, 8, 5], 'SAME', [0, 0, 1, 1], [0, 0]],
+  [[1, 7, 7, 5], 'SAME', [1, 1, 1, 1], [0, 0]],
+  [[1, 9, 9, 5], 'VALID', [0, 0, 0, 0], [0, 0]],
+  [[1, 10, 10, 5], 'VALID', [0, 0, 0, 0], [1, 1]],
+] as const)('Conv2DBackpropInput back to %j (%s): pads %j, output padding %j', (sizes, padding, pads, outputPadding) => {
+  const g = new G();
+  convT(g, [...sizes], { padding });
+  const a = g.analyze();
+  expect(a.shape('t')).toEqual(sizes);
+  expect(a.instrs('t')[0]?.op).toMatchObject({ kind: 'conv2d_transpose', strides: [2, 2], pads, outputPadding });
+  expect(a.mark('t')).toMatchObject({ ok: true, compute: true });
+});
+
+function conv3(
+  g: G,
+  opts: { x?: number[]; w?: number[]; strides?: number[]; padding?: string; format?: string } = {},
+  dt: number = DT.float,
+): string {
+  return g.op('c3', 'Conv3D', [g.ph('x', opts.x ?? [1, 4, 5, 6, 2], dt), g.weight('f', opts.w ?? [2, 3, 3, 2, 4])], {
+    T: attr.type(dt),
+    strides: attr.listI(opts.strides ?? [1, 1, 2, 2, 1]),
+    padding: attr.s(opts.padding ?? 'SAME'),
+    ...(opts.format ? { data_format: attr.s(opts.format) } : {}),
+  });
+}
+
+test('Conv3D: SAME pads per spatial dimension, NDHWC with the DHWIO filter as is', () => {
+  const g = new G();
+  conv3(g);
+  const a = g.analyze();
+  expect(a.shape('c3')).toEqual([1, 4, 3, 3, 4]);
+  expect(a.instrs('c3')[0]?.op).toMatchObject({ kind: 'conv3d', strides: [1, 2, 2], pads: [0, 1, 0, 1, 1, 1] });
+});
+
+refusalContract(convolutionOps, {
+  Conv3D: {
+    'input or filter not of rank 5': (g) => conv3(g, { x: [1, 4, 5, 2] }),
+    'data_format other than NDHWC': (g) => conv3(g, { format: 'NCDHW' }),
+    'strides or dilations on the batch or channel dimension': (g) => conv3(g, { strides: [2, 1, 1, 1, 1] }),
+    'padding other than SAME or VALID': (g) => conv3(g, { padding: 'EXPLICIT' }),
+    'grouped filters (input channels that differ from the data)': (g) => conv3(g, { w: [2, 3, 3, 1, 4] }),
+  },
+  Conv2D: refusals('Conv2D'),
+  DepthwiseConv2dNative: refusals('DepthwiseConv2dNative'),
+  Conv2DBackpropInput: {
+    'input_sizes, filter or out_backprop not of rank 4': (g) => convT(g, [8, 8, 5]),
+    'dilations other than 1': (g) => convT(g, [1, 8, 8, 5], { dilations: [1, 2, 2, 1] }),
+    'sizes that do not fit the forward convolution': (g) => convT(g, [1, 12, 12, 5]),
+  },
+});
 dtypeContract(convolutionOps, {
   Conv2D: (g, dt) => conv(g, base, dt),
   DepthwiseConv2dNative: (g, dt) => conv(g, { ...base, op: 'DepthwiseConv2dNative' }, dt),
+  Conv2DBackpropInput: (g, dt) => convT(g, [1, 8, 8, 5], {}, dt),
+  Conv3D: (g, dt) => conv3(g, {}, dt),
 });

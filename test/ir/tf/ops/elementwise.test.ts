@@ -24,6 +24,27 @@ test.each([
   expect(r.kinds('y')).toEqual(['binary.add']);
 });
 
+test('integer division and remainder fold as TensorFlow rounds them; a zero divisor is left unfolded', () => {
+  const g = new G();
+  const a = g.const('a', [4], [7, -7, 7, -7], DT.int32);
+  const b = g.const('b', [4], [2, 2, -2, -2], DT.int32);
+  for (const op of ['FloorDiv', 'FloorMod', 'TruncateDiv', 'TruncateMod', 'Mod']) g.op(op, op, [a, b], { T: attr.type(DT.int32) });
+  g.op('zero', 'FloorDiv', [a, g.const('z', [4], [1, 0, 1, 1], DT.int32)], { T: attr.type(DT.int32) });
+  const r = g.analyze();
+  expect(values(r.value('FloorDiv'))).toEqual([3, -4, -4, 3]);
+  expect(values(r.value('FloorMod'))).toEqual([1, 1, -1, -1]);
+  expect(values(r.value('TruncateDiv'))).toEqual([3, -3, -3, 3]);
+  expect(values(r.value('TruncateMod'))).toEqual([1, -1, 1, -1]);
+  expect(values(r.value('Mod'))).toEqual([1, -1, 1, -1]);
+  expect(r.value('zero')).toBeUndefined();
+});
+
+test('ClipByValue is min with the upper bound, then max with the lower one (TensorFlow order)', () => {
+  const g = new G();
+  g.op('y', 'ClipByValue', [g.ph('x', [2, 3]), g.ph('lo', []), g.ph('hi', [])]);
+  expect(g.analyze().kinds('y')).toEqual(['binary.min', 'binary.max']);
+});
+
 test.each([
   ['Add', 'add'],
   ['AddV2', 'add'],
@@ -34,6 +55,11 @@ test.each([
   ['Minimum', 'min'],
   ['SquaredDifference', 'squared_difference'],
   ['Pow', 'pow'],
+  ['FloorDiv', 'floor_div'],
+  ['FloorMod', 'floor_mod'],
+  ['TruncateMod', 'trunc_mod'],
+  ['Mod', 'trunc_mod'],
+  ['Atan2', 'atan2'],
 ])('%s lowers to binary.%s', (op, fn) => {
   const g = new G();
   binary(g, op, [2, 3], [3]);
@@ -123,8 +149,11 @@ describe('Cast', () => {
   });
 });
 
+/** Ops without float kernels in the IR are refused on float data before their operands are compared. */
+const INT_ONLY = new Set(['TruncateDiv', 'LeftShift', 'RightShift']);
 const binaryRefusals = (op: string, ints: boolean): Record<string, Build> => ({
-  'operands of different dtypes': (g) => binary(g, op, [2], [2], DT.float, DT.double),
+  'operands of different dtypes': (g) =>
+    INT_ONLY.has(op) ? binary(g, op, [2], [2], DT.int32, DT.int64) : binary(g, op, [2], [2], DT.float, DT.double),
   'shapes that do not broadcast': (g) => binary(g, op, [2, 3], [4], ints ? DT.int32 : DT.float),
 });
 const BINARY: Record<string, boolean> = {
@@ -137,6 +166,14 @@ const BINARY: Record<string, boolean> = {
   Minimum: true,
   SquaredDifference: false,
   Pow: false,
+  FloorDiv: true,
+  FloorMod: true,
+  TruncateDiv: true,
+  TruncateMod: true,
+  Mod: true,
+  LeftShift: true,
+  RightShift: true,
+  Atan2: false,
 };
 
 refusalContract(elementwiseOps, {
@@ -148,6 +185,10 @@ refusalContract(elementwiseOps, {
   BiasAdd: {
     'data_format other than NHWC or NCHW': (g) => biasAdd(g, [1, 2, 2, 3], [3], 'CHWN'),
     'a bias that is not a vector of the channel count': (g) => biasAdd(g, [1, 2, 2, 3], [2]),
+  },
+  ClipByValue: {
+    'bounds that are neither scalars nor of the data shape, or of another dtype': (g) =>
+      g.op('y', 'ClipByValue', [g.ph('x', [2, 3]), g.ph('lo', [3]), g.ph('hi', [])]),
   },
   Cast: {
     'a target dtype the IR lacks': (g) => g.op('c', 'Cast', [g.ph('x', [2])], { SrcT: attr.type(DT.float), DstT: attr.type(7) }),
@@ -164,5 +205,6 @@ dtypeContract(elementwiseOps, {
   ...Object.fromEntries(Object.keys(BINARY).map((op) => [op, binaryWith(op)])),
   AddN: (g, dt) => g.op('s', 'AddN', [g.ph('a', [2], dt), g.ph('b', [2], dt)], { T: attr.type(dt), N: attr.i(2) }),
   BiasAdd: (g, dt) => biasAdd(g, [2, 3], [3], undefined, dt),
+  ClipByValue: (g, dt) => g.op('y', 'ClipByValue', [g.ph('x', [2, 3], dt), g.ph('lo', [], dt), g.ph('hi', [2, 3], dt)], { T: attr.type(dt) }),
   Cast: (g, dt) => g.op('c', 'Cast', [g.ph('x', [2], dt)], { SrcT: attr.type(dt), DstT: attr.type(DT.float) }),
 });

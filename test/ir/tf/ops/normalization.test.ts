@@ -63,7 +63,31 @@ const bnRefusals = (op: string): Record<string, Build> => ({
   'scale, offset, mean or variance not a float32 vector of the channel count': (g) => bn(g, op, { channels: 2 }),
 });
 
+test('LRN sums 2 depth_radius + 1 channels with its bias, alpha and beta', () => {
+  const g = new G();
+  g.op('n', 'LRN', [g.ph('x', [1, 2, 2, 7])], { depth_radius: attr.i(2), bias: attr.f(2), alpha: attr.f(0.5), beta: attr.f(0.75) });
+  expect(g.analyze().instrs('n')[0]?.op).toMatchObject({ kind: 'lrn', axis: 3, size: 5, bias: 2, alpha: 0.5, beta: 0.75 });
+});
+
+const gbn = (g: G, x: number[] = [1, 2, 2, 3], c = 3, dt: number = DT.float): string =>
+  g.op('gb', 'BatchNormWithGlobalNormalization', [g.ph('x', x, dt), ...['m', 'v', 'b', 'g'].map((n) => g.ph(n, [c], dt))], {
+    T: attr.type(dt),
+    variance_epsilon: attr.f(0.001),
+    scale_after_normalization: attr.b(true),
+  });
+
+test('BatchNormWithGlobalNormalization is (x - m) * rsqrt(v + eps) * gamma + beta', () => {
+  const g = new G();
+  gbn(g);
+  expect(g.analyze().kinds('gb')).toEqual(['binary.add', 'unary.rsqrt', 'binary.mul', 'binary.sub', 'binary.mul', 'binary.add']);
+});
+
 refusalContract(normalizationOps, {
+  BatchNormWithGlobalNormalization: {
+    'input not of rank 4': (g) => gbn(g, [2, 3]),
+    'mean, variance, beta or gamma not a vector of the channel count of the data dtype': (g) => gbn(g, [1, 2, 2, 3], 2),
+  },
+  LRN: { 'an input not of rank 4': (g) => g.op('n', 'LRN', [g.ph('x', [2, 7])]) },
   Softmax: { 'a scalar input': (g) => softmax(g, 'Softmax', []) },
   LogSoftmax: { 'a scalar input': (g) => softmax(g, 'LogSoftmax', []) },
   FusedBatchNorm: bnRefusals('FusedBatchNorm'),
@@ -71,6 +95,8 @@ refusalContract(normalizationOps, {
   FusedBatchNormV3: bnRefusals('FusedBatchNormV3'),
 });
 dtypeContract(normalizationOps, {
+  BatchNormWithGlobalNormalization: (g, dt) => gbn(g, [1, 2, 2, 3], 3, dt),
+  LRN: (g, dt) => g.op('n', 'LRN', [g.ph('x', [1, 2, 2, 3], dt)], { T: attr.type(dt) }),
   Softmax: (g, dt) => softmax(g, 'Softmax', [2, 3], dt),
   LogSoftmax: (g, dt) => softmax(g, 'LogSoftmax', [2, 3], dt),
   FusedBatchNorm: (g, dt) => bn(g, 'FusedBatchNorm', {}, dt),

@@ -119,5 +119,26 @@ test('strides across the batch are refused too', () => {
   expect(a.mark('pool')).toMatchObject({ ok: false, reason: 'unsupported-variant', message: 'strides on the batch or channel dimension' });
 });
 
-refusalContract(poolingOps, Object.fromEntries(Object.keys(poolingOps).map((op) => [op, refusals(op)])));
-dtypeContract(poolingOps, Object.fromEntries(Object.keys(poolingOps).map((op) => [op, (g: G, dt: number) => pool(g, { ...base, op }, dt)])));
+const base3d: PoolCase = { x: [1, 4, 4, 4, 2], ksize: [1, 2, 2, 2, 1], strides: [1, 2, 2, 2, 1] };
+const refusals3d = (op: string): Record<string, (g: G) => string> => ({
+  'input not of rank 5': (g) => pool(g, { ...base3d, op, x: [1, 4, 4, 2] }),
+  'data_format other than NDHWC': (g) => pool(g, { ...base3d, op, format: 'NCDHW' }),
+  'ksize or strides on the batch or channel dimension': (g) => pool(g, { ...base3d, op, ksize: [1, 2, 2, 2, 2] }),
+  'padding other than SAME or VALID': (g) => pool(g, { ...base3d, op, padding: 'EXPLICIT' }),
+  'a window larger than the padded input': (g) => pool(g, { ...base3d, op, ksize: [1, 5, 2, 2, 1] }),
+});
+const is3d = (op: string): boolean => op.endsWith('3D');
+
+test('MaxPool3D / AvgPool3D: SAME pads over depth, height and width', () => {
+  const g = new G();
+  pool(g, { x: [1, 5, 4, 3, 2], ksize: [1, 2, 3, 2, 1], strides: [1, 2, 1, 2, 1], padding: 'SAME', op: 'AvgPool3D' });
+  const a = g.analyze();
+  expect(a.shape('pool')).toEqual([1, 3, 4, 2, 2]);
+  expect(a.instrs('pool')[0]?.op).toMatchObject({ kind: 'pool3d', fn: 'avg', size: [2, 3, 2], strides: [2, 1, 2], pads: [0, 1, 0, 1, 1, 1] });
+});
+
+refusalContract(poolingOps, Object.fromEntries(Object.keys(poolingOps).map((op) => [op, is3d(op) ? refusals3d(op) : refusals(op)])));
+dtypeContract(
+  poolingOps,
+  Object.fromEntries(Object.keys(poolingOps).map((op) => [op, (g: G, dt: number) => pool(g, { ...(is3d(op) ? base3d : base), op }, dt)])),
+);

@@ -1,6 +1,7 @@
 // The reduction table (ir/tf/ops/reduction.ts): Mean, Sum, Max, Min and Prod
 // over constant axes (scalar or vector, negative, repeated), with and without
-// keep_dims; integer constants fold exactly, integer tensors stay in TensorFlow.
+// keep_dims; integer constants fold exactly, int32/int64 tensors are lowered
+// except for Mean; All/Any, EuclideanNorm, and Cumsum/Cumprod as log-step scans.
 
 import { reductionOps } from '../../../../ir/tf/ops/reduction.js';
 import { attr, DT, G, values } from '../../helpers.js';
@@ -77,11 +78,51 @@ test('run-time axes need a constant', () => {
   expect(g.analyze().mark('r')).toMatchObject({ ok: false, reason: 'needs-constant' });
 });
 
-refusalContract(
-  reductionOps,
-  Object.fromEntries(Object.keys(reductionOps).map((op) => [op, { 'a reduction axis out of range': (g: G) => reduce(g, op, [2, 3], [2]) }])),
-);
-dtypeContract(
-  reductionOps,
-  Object.fromEntries(Object.keys(reductionOps).map((op) => [op, (g: G, dt: number) => reduce(g, op, [2, 3], [1], false, dt)])),
-);
+const scan = (g: G, op: string, shape: number[], axis: number, attrs: Record<string, boolean> = {}, dt: number = DT.float): string =>
+  g.op('r', op, [g.ph('x', shape, dt), g.const('axis', [], [axis], DT.int32)], {
+    T: attr.type(dt),
+    Tidx: attr.type(DT.int32),
+    ...Object.fromEntries(Object.entries(attrs).map(([k, v]) => [k, attr.b(v)])),
+  });
+
+test('All and Any reduce bool data; EuclideanNorm is sqrt of a sum of squares', () => {
+  const g = new G();
+  reduce(g, 'All', [2, 3], [1], false, DT.bool);
+  g.op('n', 'EuclideanNorm', [g.ph('y', [2, 3]), g.const('ax', [1], [1], DT.int32)], { Tidx: attr.type(DT.int32) });
+  const a = g.analyze();
+  expect(a.kinds('r')).toEqual(['reduce.all']);
+  expect(a.types('r').outputs[0]).toEqual({ dtype: 'bool', shape: [2] });
+  expect(a.kinds('n')).toEqual(['unary.square', 'reduce.sum', 'unary.sqrt']);
+});
+
+test.each([
+  // length, exclusive, reverse: pads and adds, log2(n) steps (plus the exclusive shift, the reversals)
+  [5, false, false, ['pad', 'strided_slice', 'binary.add', 'pad', 'strided_slice', 'binary.add', 'pad', 'strided_slice', 'binary.add']],
+  [2, true, true, ['strided_slice', 'pad', 'strided_slice', 'pad', 'strided_slice', 'binary.add', 'strided_slice']],
+] as const)('Cumsum over %i elements (exclusive %s, reverse %s) is a log-step scan', (n, exclusive, reverse, kinds) => {
+  const g = new G();
+  scan(g, 'Cumsum', [3, n], 1, { exclusive, reverse });
+  expect(g.analyze().kinds('r')).toEqual(kinds);
+});
+
+refusalContract(reductionOps, {
+  ...Object.fromEntries(
+    Object.keys(reductionOps)
+      .filter((op) => op !== 'Cumsum' && op !== 'Cumprod')
+      .map((op) => [
+        op,
+        { 'a reduction axis out of range': (g: G) => reduce(g, op, [2, 3], [2], false, op === 'All' || op === 'Any' ? DT.bool : DT.float) },
+      ]),
+  ),
+  ...Object.fromEntries(
+    ['Cumsum', 'Cumprod'].map((op) => [
+      op,
+      { 'a scalar input': (g: G) => scan(g, op, [], 0), 'an axis out of range': (g: G) => scan(g, op, [2, 3], 2) },
+    ]),
+  ),
+});
+dtypeContract(reductionOps, {
+  ...Object.fromEntries(Object.keys(reductionOps).map((op) => [op, (g: G, dt: number) => reduce(g, op, [2, 3], [1], false, dt)])),
+  Cumsum: (g, dt) => scan(g, 'Cumsum', [2, 3], 1, {}, dt),
+  Cumprod: (g, dt) => scan(g, 'Cumprod', [2, 3], 1, {}, dt),
+});

@@ -187,7 +187,37 @@ const padRefusals = (op: string): Record<string, Build> => ({
     pad(g, op, [2, 3], [-1, 0, 0, 0], op === 'MirrorPad' ? { mode: 'REFLECT' } : op === 'PadV2' ? { value: g.const('v', [], [0]) } : {}),
 });
 
+test('BroadcastArgs and InvertPermutation fold', () => {
+  const g = new G();
+  g.op('b', 'BroadcastArgs', [ints(g, 'a', [2, 1, 3]), ints(g, 'c', [4, 1])], { T: attr.type(DT.int32) });
+  g.op('p', 'InvertPermutation', [ints(g, 'q', [2, 0, 1])], { T: attr.type(DT.int32) });
+  const a = g.analyze();
+  expect(values(a.value('b'))).toEqual([2, 4, 3]);
+  expect(values(a.value('p'))).toEqual([1, 2, 0]);
+});
+
+test('Concat takes its axis first; Rank and Size fold from the static shape', () => {
+  const g = new G();
+  g.op('c', 'Concat', [ints(g, 'ax', [1], []), g.ph('a', [2, 3]), g.ph('b', [2, 1])], { N: attr.i(2) });
+  g.op('r', 'Rank', [g.ph('x', [2, 3, 4])]);
+  g.op('s', 'Size', ['x'], { out_type: attr.type(DT.int64) });
+  const a = g.analyze();
+  expect(a.shape('c')).toEqual([2, 4]);
+  expect(a.kinds('c')).toEqual(['concat']);
+  expect(values(a.value('r'))).toEqual([3]);
+  expect(values(a.value('s'))).toEqual([24]);
+  expect(a.value('s')?.dtype).toBe('int64');
+});
+
 refusalContract(shapeOps, {
+  Concat: {
+    'an axis out of range': (g) => g.op('y', 'Concat', [ints(g, 'ax', [2], []), g.ph('a', [2, 3]), g.ph('b', [2, 3])], { N: attr.i(2) }),
+    'inputs that differ in dtype, rank or size off the axis': (g) =>
+      g.op('y', 'Concat', [ints(g, 'ax', [1], []), g.ph('a', [2, 3]), g.ph('b', [3, 3])], { N: attr.i(2) }),
+  },
+  BroadcastArgs: { 'shapes that do not broadcast': (g) => g.op('b', 'BroadcastArgs', [ints(g, 's0', [2, 3]), ints(g, 's1', [4])]) },
+  InvertPermutation: { 'a vector that is not a permutation of 0..n-1': (g) => g.op('p', 'InvertPermutation', [ints(g, 'a', [0, 0, 1])]) },
+  Size: { 'an element count beyond int32 with out_type int32': (g) => g.op('s', 'Size', [g.ph('x', [65536, 65536])]) },
   Reshape: {
     'more than one -1 in the new shape': (g) => reshape(g, [2, 3], [-1, -1]),
     'a new shape of another element count': (g) => reshape(g, [2, 3], [4, 2]),
@@ -250,6 +280,7 @@ refusalContract(shapeOps, {
 
 const on = (build: (g: G, dt: number) => string): BuildWith => build;
 dtypeContract(shapeOps, {
+  Concat: on((g, dt) => g.op('y', 'Concat', [ints(g, 'ax', [0], []), g.ph('a', [2], dt), g.ph('b', [3], dt)], { T: attr.type(dt), N: attr.i(2) })),
   Reshape: on((g, dt) => reshape(g, [2, 3], [3, 2], dt)),
   Squeeze: on((g, dt) => squeeze(g, [1, 3], undefined, dt)),
   ExpandDims: on((g, dt) => expandDims(g, [2, 3], [1], dt)),

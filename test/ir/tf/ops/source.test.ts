@@ -41,7 +41,42 @@ test('IdentityN passes every input through', () => {
   ]);
 });
 
+test('Fill folds a constant value and broadcasts a run-time one; Range folds as TensorFlow accumulates', () => {
+  const g = new G();
+  const dims = g.const('dims', [2], [2, 3], DT.int32);
+  g.op('f', 'Fill', [dims, g.const('v', [], [1.5])]);
+  g.op('fr', 'Fill', [dims, g.ph('pv', [])]);
+  g.op('r', 'Range', [g.const('s', [], [3], DT.int32), g.const('l', [], [-4], DT.int32), g.const('d', [], [-3], DT.int32)], {
+    Tidx: attr.type(DT.int32),
+  });
+  g.op('rf', 'Range', [g.const('sf', [], [0]), g.const('lf', [], [1]), g.const('df', [], [0.1])], { Tidx: attr.type(DT.float) });
+  g.op('z', 'ZerosLike', [g.ph('x', [2, 2], DT.int32)], { T: attr.type(DT.int32) });
+  const a = g.analyze();
+  expect(values(a.value('f'))).toEqual([1.5, 1.5, 1.5, 1.5, 1.5, 1.5]);
+  expect(a.kinds('fr')).toEqual(['broadcast_to']);
+  expect(values(a.value('r'))).toEqual([3, 0, -3]);
+  // ten steps of float32 0.1 added in float32 (ceil(1 / 0.1) = 10 elements)
+  const want: number[] = [];
+  for (let i = 0, acc = 0; i < 10; i++, acc = Math.fround(acc + Math.fround(0.1))) want.push(acc);
+  expect(values(a.value('rf'))).toEqual(want);
+  expect(a.instrs('z').map((i) => i.op)).toEqual([{ kind: 'fill_like', args: [expect.any(Number)], value: 0 }]);
+});
+
 refusalContract(sourceOps, {
+  Fill: {
+    'dims with a zero (an empty tensor)': (g) => g.op('f', 'Fill', [g.const('d', [2], [0, 3], DT.int32), g.ph('v', [])]),
+    'a value that is not a scalar': (g) => g.op('f', 'Fill', [g.const('d', [2], [2, 3], DT.int32), g.ph('v', [1])]),
+  },
+  Range: {
+    'a zero delta, or one pointing away from the limit': (g) =>
+      g.op('r', 'Range', [g.const('s', [], [0], DT.int32), g.const('l', [], [5], DT.int32), g.const('d', [], [-1], DT.int32)], {
+        Tidx: attr.type(DT.int32),
+      }),
+    'an empty range': (g) =>
+      g.op('r', 'Range', [g.const('s', [], [2], DT.int32), g.const('l', [], [2], DT.int32), g.const('d', [], [1], DT.int32)], {
+        Tidx: attr.type(DT.int32),
+      }),
+  },
   Const: {
     'a constant of a dtype the IR lacks (left untyped, so its readers stay in TensorFlow too)': (g) =>
       g.op('s', 'Const', [], { dtype: attr.type(7), value: attr.tensor(encodeTensor(7, [], ['text'])) }),
@@ -57,4 +92,7 @@ dtypeContract(sourceOps, {
   PreventGradient: identity('PreventGradient'),
   Snapshot: identity('Snapshot'),
   IdentityN: (g, dt) => g.op('i', 'IdentityN', [g.ph('x', [2, 3], dt)], { T: attr.listType([dt]) }),
+  ZerosLike: identity('ZerosLike'),
+  OnesLike: identity('OnesLike'),
+  Fill: (g, dt) => g.op('f', 'Fill', [g.const('d', [2], [2, 3], DT.int32), g.ph('v', [], dt)], { T: attr.type(dt) }),
 });

@@ -1,0 +1,57 @@
+// Image resizes: ResizeBilinear, ResizeNearestNeighbor and ResizeBicubic on
+// NHWC data, to a compile-time size, with TensorFlow's coordinate mappings:
+// align_corners (corners map to corners), half_pixel_centers (pixel centres
+// at +0.5), or neither (the legacy asymmetric mapping). Nearest rounds as
+// TensorFlow does (align_corners: round half up; otherwise floor), bicubic
+// uses TensorFlow's kernels (a = -0.75 legacy, Keys' a = -0.5 with
+// half-pixel centres, taps outside the image dropped).
+
+import type { Op, ValueId } from '../../ops.js';
+import type { DType } from '../../types.js';
+import { Unsupported, type NodeCtx, type OpTable, type TfOpDef } from '../registry.js';
+import { constIntsOf, FLOAT_DTYPES, INT_DTYPES, input, inputOf, irType } from './common.js';
+
+type Method = 'linear' | 'nearest_neighbor' | 'cubic';
+
+function resizeOp(c: NodeCtx, method: Method, dtypes: readonly DType[], arg: ValueId): Op {
+  const x = inputOf(c, 0, dtypes);
+  if (x.shape.length !== 4) throw new Unsupported('the images must be rank 4 (NHWC)');
+  const size = constIntsOf(c, 1);
+  if (size.length !== 2 || size.some((d) => d < 1)) throw new Unsupported(`size [${size}] is not two positive sizes`);
+  const align = c.attrs.bool('align_corners');
+  const half = c.attrs.bool('half_pixel_centers');
+  if (align && half) throw new Unsupported('align_corners and half_pixel_centers together (TensorFlow rejects them)');
+  const mode = align ? 'align_corners' : half ? (method === 'nearest_neighbor' ? 'tf_half_pixel_for_nn' : 'half_pixel') : 'asymmetric';
+  return {
+    kind: 'resize2d',
+    args: [arg],
+    size: [size[0]!, size[1]!],
+    method,
+    mode,
+    rounding: method !== 'nearest_neighbor' ? '' : align ? 'round_prefer_ceil' : 'floor',
+    cubicAlpha: half ? -0.5 : -0.75,
+    cubicExclude: method === 'cubic' && half,
+  };
+}
+
+function resize(method: Method, dtypes: readonly DType[]): TfOpDef {
+  return {
+    category: 'image',
+    constInputs: [1],
+    dtypes,
+    refuses: [
+      { variant: 'images not of rank 4', reason: 'unsupported-variant' },
+      { variant: 'a size that is not two positive sizes', reason: 'unsupported-variant' },
+      { variant: 'align_corners and half_pixel_centers together', reason: 'unsupported-variant' },
+    ],
+    infer: (c) => [irType(resizeOp(c, method, dtypes, 0), [input(c, 0)])],
+    lower: (c) => [c.emit(resizeOp(c, method, dtypes, c.value(0)), c.outputs[0]!)],
+  };
+}
+
+export const imageOps: OpTable = {
+  // Bilinear and bicubic output float32 in TensorFlow whatever the input: float32 data only, so the type holds.
+  ResizeBilinear: resize('linear', ['float32']),
+  ResizeBicubic: resize('cubic', ['float32']),
+  ResizeNearestNeighbor: resize('nearest_neighbor', [...FLOAT_DTYPES, ...INT_DTYPES]),
+};
