@@ -223,7 +223,7 @@ test('trap_diamond: clusters, reason codes and the would-form-cycle edge are on 
   expect(page).not.toMatch(/<(link|img|iframe)\b|src=|https?:\/\/(?!www\.w3\.org\/2000\/svg)/);
   // The summary line, as the text output prints it.
   const summary = text.split('\n')[0]!;
-  expect(summary).toBe('7 of 8 compute nodes (87.5%) in 2 clusters; 3 constants and 1 input apart');
+  expect(summary).toBe('7 of 8 compute nodes (87.5%) in 2 clusters; 2 constants and 1 input apart');
   expect(page).toContain(`<p class="summary" id="summary">${summary}</p>`);
 
   const svg = mainSvg(page);

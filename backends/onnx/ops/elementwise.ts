@@ -1,7 +1,7 @@
 // Elementwise ops: unary and binary functions, clip, leaky_relu, cast and
 // bias_add. Functions ONNX lacks are composed from its primitives.
 
-import type { BinaryFn, UnaryFn } from '../../../ir/ops.js';
+import type { BinaryFn, CompareFn, UnaryFn } from '../../../ir/ops.js';
 import type { DType } from '../../../ir/types.js';
 import { attr, type GraphBuilder } from '../graph.js';
 import type { OnnxLoweringTable } from './lowering.js';
@@ -84,7 +84,17 @@ const BINARY: { readonly [F in BinaryFn]: (g: GraphBuilder, a: string, b: string
   logical_or: notLowered('binary logical_or'),
 };
 
-export const elementwise: OnnxLoweringTable<'unary' | 'binary' | 'clip' | 'leaky_relu' | 'cast' | 'bias_add'> = {
+const COMPARE: { readonly [F in CompareFn]: (g: GraphBuilder, a: string, b: string, out: string) => void } = {
+  equal: (g, a, b, out) => void g.node('Equal', [a, b], [], out),
+  not_equal: (g, a, b, out) => void g.node('Not', [g.node('Equal', [a, b])], [], out),
+  less: (g, a, b, out) => void g.node('Less', [a, b], [], out),
+  less_equal: (g, a, b, out) => void g.node('LessOrEqual', [a, b], [], out),
+  greater: (g, a, b, out) => void g.node('Greater', [a, b], [], out),
+  greater_equal: (g, a, b, out) => void g.node('GreaterOrEqual', [a, b], [], out),
+};
+
+export const elementwise: OnnxLoweringTable<'unary' | 'binary' | 'compare' | 'clip' | 'leaky_relu' | 'cast' | 'bias_add'> = {
+  compare: (op, args, _result, _types, g, out) => COMPARE[op.fn](g, arg(args, 0, 'compare'), arg(args, 1, 'compare'), out),
   unary: (op, args, result, _types, g, out) => UNARY[op.fn](g, arg(args, 0, 'unary'), out, result.dtype),
   binary: (op, args, _result, _types, g, out) => BINARY[op.fn](g, arg(args, 0, 'binary'), arg(args, 1, 'binary'), out),
   clip: (op, args, result, _types, g, out) => {

@@ -9,7 +9,6 @@ export const pending: OnnxLoweringTable<
   | 'conv2d_transpose'
   | 'conv3d'
   | 'pool3d'
-  | 'compare'
   | 'test'
   | 'select'
   | 'take'
@@ -26,7 +25,6 @@ export const pending: OnnxLoweringTable<
   conv2d_transpose: notLowered('conv2d_transpose'),
   conv3d: notLowered('conv3d'),
   pool3d: notLowered('pool3d'),
-  compare: notLowered('compare'),
   test: notLowered('test'),
   select: notLowered('select'),
   take: notLowered('take'),

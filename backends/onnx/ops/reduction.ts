@@ -3,11 +3,13 @@
 
 import { attr } from '../graph.js';
 import type { OnnxLoweringTable } from './lowering.js';
-import { arg, argType, notLowered } from './lowering.js';
+import { arg, argType } from './lowering.js';
+import { onnxDtype } from './dtypes.js';
 import { normAxis } from '../../../ir/types.js';
 
 const OP = { sum: 'ReduceSum', mean: 'ReduceMean', max: 'ReduceMax', min: 'ReduceMin', prod: 'ReduceProd' } as const;
-const BOOLEAN = { all: notLowered('reduce all'), any: notLowered('reduce any') } as const;
+// ONNX's Reduce* take no bool before opset 20: all/any as min/max over 0/1 in int32.
+const BOOLEAN = { all: 'ReduceMin', any: 'ReduceMax' } as const;
 
 export const reduction: OnnxLoweringTable<'reduce'> = {
   reduce: (op, args, _result, types, g, out) => {
@@ -18,7 +20,10 @@ export const reduction: OnnxLoweringTable<'reduce'> = {
       g.node('Identity', [x], [], out);
       return;
     }
-    if (op.fn === 'all' || op.fn === 'any') BOOLEAN[op.fn]();
-    else g.node(OP[op.fn], [x, g.int64s(axes)], [attr.int('keepdims', op.keepDims ? 1 : 0)], out);
+    const keep = [attr.int('keepdims', op.keepDims ? 1 : 0)];
+    if (op.fn === 'all' || op.fn === 'any') {
+      const ints = g.node('Cast', [x], [attr.int('to', onnxDtype('int32'))]);
+      g.node('Cast', [g.node(BOOLEAN[op.fn], [ints, g.int64s(axes)], keep)], [attr.int('to', onnxDtype('bool'))], out);
+    } else g.node(OP[op.fn], [x, g.int64s(axes)], keep, out);
   },
 };
