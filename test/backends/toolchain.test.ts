@@ -41,7 +41,7 @@ describe('findToolchain', () => {
     });
     expect(scripts).toEqual(expect.arrayContaining(['pip', 'saved_model_cli']));
     for (const n of scripts) {
-      const interpreter = readFileSync(path.join(bin, n), 'utf8').split('\n')[0].slice(2).trim().split(' ')[0];
+      const interpreter = (readFileSync(path.join(bin, n), 'utf8').split('\n')[0] ?? '').slice(2).trim().split(' ')[0] ?? '';
       if (interpreter.startsWith('/bin/') || interpreter.startsWith('/usr/')) continue; // activate helpers and the like
       expect(`${n}: ${interpreter}`).toBe(`${n}: ${path.join(bin, path.basename(interpreter))}`);
       expect(existsSync(interpreter)).toBe(true);
