@@ -7,10 +7,12 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, st
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { errors } from '../ir/support/diagnostics.js';
+import { isInterrupted, onInterruptRemove } from '../ir/support/interrupt.js';
 
 export class Staging {
   readonly dir: string;
   private done = false;
+  private readonly unregister: () => void;
 
   constructor(readonly out: string) {
     const parent = path.dirname(path.resolve(out));
@@ -21,6 +23,9 @@ export class Staging {
     } catch (e) {
       throw errors.badOutDir(out, (e as Error).message);
     }
+    // SIGINT/SIGTERM remove it (after the build workers are stopped).
+    const dir = this.dir;
+    this.unregister = onInterruptRemove(() => rmSync(dir, { recursive: true, force: true }));
   }
 
   path(...parts: string[]): string {
@@ -29,17 +34,21 @@ export class Staging {
 
   /** Move the staging folder to OUT, replacing a previous OUT. */
   commit(): void {
+    // A signal came while the work finished: the folder is being removed, OUT stays as it was.
+    if (isInterrupted()) throw errors.internal('commit after an interrupt');
     const out = path.resolve(this.out);
     if (existsSync(out) && !statSync(out).isDirectory()) throw errors.badOutDir(this.out, 'it exists and is not a folder');
     const old = existsSync(out) ? `${this.dir}.old` : undefined;
     if (old) renameSync(out, old);
     renameSync(this.dir, out);
     this.done = true;
+    this.unregister();
     if (old) rmSync(old, { recursive: true, force: true });
   }
 
   discard(): void {
     if (!this.done) rmSync(this.dir, { recursive: true, force: true });
+    this.unregister();
   }
 }
 
