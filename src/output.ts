@@ -9,6 +9,9 @@ import path from 'node:path';
 import { errors } from '../ir/support/diagnostics.js';
 import { isInterrupted, onInterruptRemove } from '../ir/support/interrupt.js';
 
+/** How often a commit moves away an OUT that another compile put there meanwhile. */
+const COMMIT_ATTEMPTS = 100;
+
 export class Staging {
   readonly dir: string;
   private done = false;
@@ -32,18 +35,39 @@ export class Staging {
     return path.join(this.dir, ...parts);
   }
 
-  /** Move the staging folder to OUT, replacing a previous OUT. */
+  /**
+   * Move the staging folder to OUT, replacing a previous OUT. Two compiles
+   * into one OUT at once (make -j) never mix their files: each renames its
+   * whole folder into place, moving away whatever OUT is there first, and
+   * retries when another one's folder arrived in between; the compile that
+   * renames last wins, and OUT is its complete output.
+   */
   commit(): void {
     // A signal came while the work finished: the folder is being removed, OUT stays as it was.
     if (isInterrupted()) throw errors.internal('commit after an interrupt');
     const out = path.resolve(this.out);
-    if (existsSync(out) && !statSync(out).isDirectory()) throw errors.badOutDir(this.out, 'it exists and is not a folder');
-    const old = existsSync(out) ? `${this.dir}.old` : undefined;
-    if (old) renameSync(out, old);
-    renameSync(this.dir, out);
+    const moved: string[] = [];
+    for (let attempt = 0; ; attempt++) {
+      if (existsSync(out) && !statSync(out).isDirectory()) throw errors.badOutDir(this.out, 'it exists and is not a folder');
+      try {
+        renameSync(this.dir, out);
+        break;
+      } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code;
+        if ((code !== 'ENOTEMPTY' && code !== 'EEXIST') || attempt >= COMMIT_ATTEMPTS) throw e;
+      }
+      const old = `${this.dir}.old${attempt}`;
+      try {
+        renameSync(out, old);
+        moved.push(old);
+      } catch (e) {
+        // Another compile moved it away first: try again.
+        if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+      }
+    }
     this.done = true;
     this.unregister();
-    if (old) rmSync(old, { recursive: true, force: true });
+    for (const old of moved) rmSync(old, { recursive: true, force: true });
   }
 
   discard(): void {
