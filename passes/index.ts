@@ -6,7 +6,7 @@
 import type { PassManager } from './pass-manager.js';
 import { encapsulatePass } from './encapsulate.js';
 import { formClustersPass } from './form-clusters.js';
-import { hasUnknownTypes, inferShapesPass } from './infer-shapes.js';
+import { gapNodes, inferShapesPass } from './infer-shapes.js';
 import { markForCompilationPass } from './mark-for-compilation.js';
 import type { EncapsulatedState, InputState, ShapeHints, ShapeSet, TypedState } from './state.js';
 
@@ -19,8 +19,11 @@ export const PIPELINE = [
 
 export const PASS_NAMES: readonly string[] = PIPELINE.map((p) => p.name);
 
-/** TensorFlow's own shape inference, asked only when tf2tvm's rules leave a gap. */
-export type HintSource = (sets: readonly ShapeSet[]) => Promise<ShapeHints>;
+/**
+ * TensorFlow's own shape inference, asked only when tf2tvm's rules leave a
+ * gap, about the nodes that read the gap (and so what they depend on).
+ */
+export type HintSource = (sets: readonly ShapeSet[], wanted: readonly string[]) => Promise<ShapeHints>;
 
 /**
  * infer-shapes. When a node tf2tvm could compile reads a tensor its own rules
@@ -29,8 +32,9 @@ export type HintSource = (sets: readonly ShapeSet[]) => Promise<ShapeHints>;
  */
 export async function inferTypes(input: InputState, pm: PassManager, hints?: HintSource): Promise<TypedState> {
   const first = inferShapesPass.run(input);
-  if (!hints || !hasUnknownTypes(first)) return pm.after(inferShapesPass, first);
-  return pm.run(inferShapesPass, { ...input, hints: await hints(input.shapeSets) });
+  const wanted = hints ? gapNodes(first) : [];
+  if (!hints || wanted.length === 0) return pm.after(inferShapesPass, first);
+  return pm.run(inferShapesPass, { ...input, hints: await hints(input.shapeSets, wanted) });
 }
 
 /** mark-for-compilation .. encapsulate, on typed state. */

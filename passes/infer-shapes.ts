@@ -107,14 +107,11 @@ function withHints(t: NodeTypes, hint: readonly (TensorType | undefined)[] | und
   return { ...t, outputs };
 }
 
-/**
- * Whether a node tf2tvm could compile reads a tensor left without a static
- * type: only then can TensorFlow's own inference (a Python start) help.
- */
-export function hasUnknownTypes(state: TypedState): boolean {
-  return state.types.some((m) =>
-    state.view.nodes.some((n) => OPS.get(n.op)?.lower !== undefined && n.inputs.some((t) => !m.get(t.node)?.outputs[t.index])),
-  );
+/** The nodes tf2tvm could compile that read a tensor left without a static type (in some shape set), in order. */
+export function gapNodes(state: TypedState): string[] {
+  return state.view.nodes
+    .filter((n) => OPS.get(n.op)?.lower !== undefined && state.types.some((m) => n.inputs.some((t) => !m.get(t.node)?.outputs[t.index])))
+    .map((n) => n.name);
 }
 
 export const inferShapesPass: Pass<InputState, TypedState> = {

@@ -67,6 +67,23 @@ function linkOrCopy(src: string, dest: string): void {
   }
 }
 
+let tmpCounter = 0;
+
+/** A temporary name beside `file`, unique to this process and call. */
+function tempName(file: string): string {
+  return `${file}.tmp-${process.pid}-${++tmpCounter}`;
+}
+
+function writeAtomically(file: string, text: string): void {
+  const tmp = tempName(file);
+  try {
+    writeFileSync(tmp, text);
+    renameSync(tmp, file);
+  } finally {
+    rmSync(tmp, { force: true });
+  }
+}
+
 export class BuildCache {
   constructor(readonly dir: string) {}
 
@@ -79,25 +96,43 @@ export class BuildCache {
   }
 
   /**
-   * Place the cached artifact at `dest` and return its sha256 (recorded at
-   * store time, so a hit does not re-read a large library); undefined when
-   * it is not cached.
+   * Place the cached artifact at `dest` and return its sha256; undefined
+   * when it is not cached, or when its bytes do not have the sha256 recorded
+   * at store time (the damaged entry is removed, so the artifact is built
+   * again and stored anew).
    */
   fetch(key: string, dest: string): string | undefined {
     const f = this.file(key);
     if (!existsSync(f)) return undefined;
-    let sha: string;
+    let bytes: Buffer;
+    try {
+      bytes = readFileSync(f);
+    } catch {
+      return undefined; // removed meanwhile (prune, or a reader that found it damaged)
+    }
+    const actual = createHash('sha256').update(bytes).digest('hex');
+    let sha: string | undefined;
     try {
       sha = readFileSync(`${f}.sha256`, 'utf8').trim();
     } catch {
       // An entry from before sidecars existed: hash once and remember.
-      sha = createHash('sha256').update(readFileSync(f)).digest('hex');
-      writeFileSync(`${f}.sha256`, `${sha}\n`);
+      writeAtomically(`${f}.sha256`, `${actual}\n`);
+      sha = actual;
+    }
+    if (sha !== actual) {
+      // A damaged entry (a truncated file, a disk error): drop it, so it is built again.
+      rmSync(f, { force: true });
+      rmSync(`${f}.sha256`, { force: true });
+      return undefined;
     }
     linkOrCopy(f, dest);
     const now = new Date();
     // mtime records the last use: prune removes the least recently used first.
-    utimesSync(f, now, now);
+    try {
+      utimesSync(f, now, now);
+    } catch {
+      // removed meanwhile; the copy in dest is complete
+    }
     return sha;
   }
 
@@ -132,18 +167,20 @@ export class BuildCache {
   storeWorkloads(key: string, workloads: readonly string[]): void {
     const f = path.join(this.dir, 'tasks', `${key}.json`);
     mkdirSync(path.dirname(f), { recursive: true });
-    const tmp = `${f}.tmp-${process.pid}`;
-    writeFileSync(tmp, JSON.stringify(workloads) + '\n');
-    renameSync(tmp, f);
+    writeAtomically(f, JSON.stringify(workloads) + '\n');
   }
 
-  /** Add a freshly built artifact (atomically: readers never see a partial file). */
+  /**
+   * Add a freshly built artifact, atomically: the sha256 sidecar first, then
+   * the library, each through a temporary file and a rename, so a reader (or
+   * a concurrent writer of the same key) never sees a partial file.
+   */
   store(key: string, src: string, sha256: string): void {
     const f = this.file(key);
     mkdirSync(path.dirname(f), { recursive: true });
-    const tmp = `${f}.tmp-${process.pid}`;
+    writeAtomically(`${f}.sha256`, `${sha256}\n`);
+    const tmp = tempName(f);
     try {
-      writeFileSync(`${f}.sha256`, `${sha256}\n`);
       linkOrCopy(src, tmp);
       renameSync(tmp, f);
     } finally {

@@ -7,10 +7,15 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, st
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { errors } from '../ir/support/diagnostics.js';
+import { isInterrupted, onInterruptRemove } from '../ir/support/interrupt.js';
+
+/** How often a commit moves away an OUT that another compile put there meanwhile. */
+const COMMIT_ATTEMPTS = 100;
 
 export class Staging {
   readonly dir: string;
   private done = false;
+  private readonly unregister: () => void;
 
   constructor(readonly out: string) {
     const parent = path.dirname(path.resolve(out));
@@ -21,25 +26,53 @@ export class Staging {
     } catch (e) {
       throw errors.badOutDir(out, (e as Error).message);
     }
+    // SIGINT/SIGTERM remove it (after the build workers are stopped).
+    const dir = this.dir;
+    this.unregister = onInterruptRemove(() => rmSync(dir, { recursive: true, force: true }));
   }
 
   path(...parts: string[]): string {
     return path.join(this.dir, ...parts);
   }
 
-  /** Move the staging folder to OUT, replacing a previous OUT. */
+  /**
+   * Move the staging folder to OUT, replacing a previous OUT. Two compiles
+   * into one OUT at once (make -j) never mix their files: each renames its
+   * whole folder into place, moving away whatever OUT is there first, and
+   * retries when another one's folder arrived in between; the compile that
+   * renames last wins, and OUT is its complete output.
+   */
   commit(): void {
+    // A signal came while the work finished: the folder is being removed, OUT stays as it was.
+    if (isInterrupted()) throw errors.internal('commit after an interrupt');
     const out = path.resolve(this.out);
-    if (existsSync(out) && !statSync(out).isDirectory()) throw errors.badOutDir(this.out, 'it exists and is not a folder');
-    const old = existsSync(out) ? `${this.dir}.old` : undefined;
-    if (old) renameSync(out, old);
-    renameSync(this.dir, out);
+    const moved: string[] = [];
+    for (let attempt = 0; ; attempt++) {
+      if (existsSync(out) && !statSync(out).isDirectory()) throw errors.badOutDir(this.out, 'it exists and is not a folder');
+      try {
+        renameSync(this.dir, out);
+        break;
+      } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code;
+        if ((code !== 'ENOTEMPTY' && code !== 'EEXIST') || attempt >= COMMIT_ATTEMPTS) throw e;
+      }
+      const old = `${this.dir}.old${attempt}`;
+      try {
+        renameSync(out, old);
+        moved.push(old);
+      } catch (e) {
+        // Another compile moved it away first: try again.
+        if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+      }
+    }
     this.done = true;
-    if (old) rmSync(old, { recursive: true, force: true });
+    this.unregister();
+    for (const old of moved) rmSync(old, { recursive: true, force: true });
   }
 
   discard(): void {
     if (!this.done) rmSync(this.dir, { recursive: true, force: true });
+    this.unregister();
   }
 }
 

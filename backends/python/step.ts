@@ -8,6 +8,7 @@
 
 import { execa } from 'execa';
 import { errors, Tf2tvmError } from '../../ir/support/diagnostics.js';
+import { onInterruptStop } from '../../ir/support/interrupt.js';
 import { findToolchain, type Toolchain } from './toolchain.js';
 
 /** Lines of stderr kept for a failure's detail. */
@@ -55,7 +56,11 @@ export async function runPythonStep<T>(step: PythonStep): Promise<T> {
       for (const line of lines) if (progress.test(line)) process.stderr.write(line + '\n');
     });
   }
-  const r = await child;
+  const unregister = onInterruptStop(async () => {
+    child.kill('SIGKILL');
+    await child;
+  });
+  const r = await child.finally(unregister);
   const stderr = String(r.stderr ?? '');
   if (r.exitCode === undefined) {
     const why = r.signal ? `was killed by ${r.signal}` : `could not start (${r.shortMessage})`;

@@ -43,6 +43,12 @@ function nonEmpty(v: string | undefined): string | undefined {
   return v === undefined || v === '' ? undefined : v;
 }
 
+/** The user's cache folder for tf2tvm: $XDG_CACHE_HOME/tf2tvm, else ~/.cache/tf2tvm. */
+export function userCacheRoot(env: Env = process.env): string {
+  const cacheRoot = nonEmpty(env.XDG_CACHE_HOME) ?? path.join(nonEmpty(env.HOME) ?? os.homedir(), '.cache');
+  return path.join(cacheRoot, 'tf2tvm');
+}
+
 /** Where scripts/setup-toolchain puts (or put) the environment, and its key. */
 export function toolchainLocation(env: Env = process.env): ToolchainLocation {
   const dir = projectPath('scripts', 'toolchain');
@@ -55,8 +61,7 @@ export function toolchainLocation(env: Env = process.env): ToolchainLocation {
   } catch (e) {
     throw errors.internal(`cannot read the toolchain pins in ${dir}: ${(e as Error).message}`);
   }
-  const cacheRoot = nonEmpty(env.XDG_CACHE_HOME) ?? path.join(nonEmpty(env.HOME) ?? os.homedir(), '.cache');
-  const venv = nonEmpty(env.TF2TVM_TOOLCHAIN_DIR) ?? path.join(cacheRoot, 'tf2tvm', `toolchain-${key}`);
+  const venv = nonEmpty(env.TF2TVM_TOOLCHAIN_DIR) ?? path.join(userCacheRoot(env), `toolchain-${key}`);
   return { venv, key, stamp: path.join(venv, '.tf2tvm-complete') };
 }
 

@@ -3,7 +3,9 @@ rule for (or refuses): with the placeholders fixed to each requested shape
 set, report the static dtype and shape of every op output. TensorFlow only.
 
 Usage: tf_shapes.py --model MODEL --shape-sets JSON
-Prints {"sets": [{node: [[dtype_enum, dims or null], ...]}]} on stdout.
+Prints {"sets": [{node: [[dtype_enum, dims or null], ...]}]} on stdout, or
+{"error": MESSAGE} when TensorFlow refuses to import the graph (bad input,
+which tf2tvm reports as such).
 """
 
 import argparse
@@ -32,8 +34,12 @@ def main():
                 dims = s["shapes"][node.name]
                 node.attr["shape"].shape.CopyFrom(tf.TensorShape(dims).as_proto())
         g = tf.Graph()
-        with g.as_default():
-            tf.compat.v1.import_graph_def(gd, name="")
+        try:
+            with g.as_default():
+                tf.compat.v1.import_graph_def(gd, name="")
+        except (ValueError, TypeError, KeyError, tf.errors.OpError) as e:
+            json.dump({"error": str(e)}, sys.stdout)
+            return
         types = {}
         for op in g.get_operations():
             outs = []

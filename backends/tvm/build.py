@@ -45,6 +45,7 @@ import os
 import re
 import signal
 import sys
+import threading
 import time
 import traceback
 
@@ -308,7 +309,33 @@ def handle(job):
     return answer
 
 
+# Relay's Python visitors (relay_passes.py's rewriters, ExprMutator) recurse
+# once per operator along a chain: a cluster that is a chain of thousands of
+# cheap ops needs far more than Python's default 1,000 frames. Jobs run on a
+# thread with a large stack (reserved, not committed, until used) and a
+# recursion limit to match.
+JOB_STACK_BYTES = 1 << 30
+JOB_RECURSION_LIMIT = 400_000
+
+
+def handle_on_big_stack(job):
+    """handle(job), on the big stack for builds (tasks and tune jobs stay on the main thread)."""
+    if job.get("kind", "build") != "build":
+        return handle(job)
+    out = {}
+
+    def run():
+        out["answer"] = handle(job)
+
+    t = threading.Thread(target=run, name="tf2tvm-job")
+    t.start()
+    t.join()
+    return out["answer"]
+
+
 def main():
+    threading.stack_size(JOB_STACK_BYTES)
+    sys.setrecursionlimit(JOB_RECURSION_LIMIT)
     for line in iter(sys.stdin.readline, ""):
         line = line.strip()
         if not line:
@@ -320,7 +347,7 @@ def main():
         except ValueError as exc:
             reply({"id": None, "ok": False, "error": f"bad job line: {exc}", "log": ""})
             continue
-        reply(handle(job))
+        reply(handle_on_big_stack(job))
 
 
 if __name__ == "__main__":

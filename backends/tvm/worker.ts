@@ -19,6 +19,7 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { execa } from 'execa';
 import { errors, Tf2tvmError } from '../../ir/support/diagnostics.js';
+import { onInterruptStop } from '../../ir/support/interrupt.js';
 import { projectPath } from '../../ir/support/project.js';
 import type { Toolchain } from '../python/toolchain.js';
 
@@ -364,7 +365,14 @@ export class BuildWorker {
       this.opts.onStderr?.(line);
     });
     this.procExited = proc.then((r) => {
+      unregister();
       this.onExit(proc, r.exitCode, r.signal, r.failed && r.exitCode === undefined ? r.originalMessage : undefined);
+    });
+    // SIGINT/SIGTERM stop the worker before the staging folder is removed.
+    const exited = this.procExited;
+    const unregister = onInterruptStop(() => {
+      proc.kill('SIGKILL');
+      return exited;
     });
   }
 

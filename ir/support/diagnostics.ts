@@ -209,6 +209,79 @@ export const errors = {
       'Give the file TF2TVM_SHAPE_LOG wrote, unedited (blank lines are skipped); a line cut short by a killed process is the usual cause: delete it.',
   }),
 
+  attrNotAllowed: errorFactory(
+    1030,
+    (node: string, op: string, attr: string, value: string, allowed: readonly string[]) =>
+      `node '${node}' (${op}): attribute '${attr}' is ${value}, which ${op} does not allow (allowed: ${allowed.join(', ')})`,
+    {
+      meaning: "An attribute holds a value outside the ones TensorFlow's definition of the op allows (a dtype, a padding name).",
+      action: 'Re-export the model with TensorFlow; TensorFlow refuses such a node too.',
+    },
+  ),
+  attrBelowMinimum: errorFactory(
+    1031,
+    (node: string, op: string, attr: string, what: string, minimum: number) =>
+      `node '${node}' (${op}): attribute '${attr}' is ${what}, below the minimum ${minimum} of ${op}'s definition`,
+    {
+      meaning: "An integer attribute (or a list's length) is below the minimum TensorFlow's definition of the op sets.",
+      action: 'Re-export the model with TensorFlow; TensorFlow refuses such a node too.',
+    },
+  ),
+  unknownDtype: errorFactory(
+    1032,
+    (node: string, attr: string, value: number) => `node '${node}': attribute '${attr}' holds dtype ${value}, which is no TensorFlow DataType`,
+    {
+      meaning: "A dtype (of an attribute or of a tensor) is not one of TensorFlow's DataType values.",
+      action: 'The file is damaged or crafted: re-export the model with TensorFlow.',
+    },
+  ),
+  attrNotInOpDef: errorFactory(
+    1033,
+    (node: string, op: string, attr: string) => `node '${node}' (${op}) has attribute '${attr}', which ${op}'s definition does not have`,
+    {
+      meaning: 'A node has an attribute its op does not define (TensorFlow refuses such a NodeDef); names starting with _ are exempt.',
+      action: 'Re-export the model with the TensorFlow version tf2tvm uses (docs/toolchain.md), or remove the attribute.',
+    },
+  ),
+  inputCount: errorFactory(
+    1034,
+    (node: string, op: string, got: number, expected: number) =>
+      `node '${node}' (${op}) has ${got} data input${got === 1 ? '' : 's'}; ${op} takes ${expected} here`,
+    {
+      meaning: "A node has another number of data inputs than its op's definition and attributes (e.g. N) say.",
+      action: 'Re-export the model with TensorFlow; a hand-edited GraphDef can lose or gain an input.',
+    },
+  ),
+  badTensor: errorFactory(1035, (node: string, attr: string, why: string) => `node '${node}': tensor attribute '${attr}' ${why}`, {
+    meaning:
+      'A tensor stored in the graph contradicts its own shape or dtype (content of another size, more values than elements, a dtype unlike the node says).',
+    action: 'The file is damaged or crafted: re-export the model with TensorFlow.',
+  }),
+  constantTooLarge: errorFactory(
+    1036,
+    (node: string, attr: string, bytes: string) =>
+      `node '${node}': tensor attribute '${attr}' would take ${bytes} bytes, beyond the 2 GiB a constant may have`,
+    {
+      meaning: 'A constant would need more than 2 GiB once its values are expanded to its shape (no GraphDef can store such a constant in full).',
+      action: 'The file is damaged or crafted; a real model keeps such data out of the graph.',
+    },
+  ),
+  badShape: errorFactory(1037, (node: string, attr: string, why: string) => `node '${node}': shape in attribute '${attr}' ${why}`, {
+    meaning: 'A shape stored in the graph is invalid: a dimension below -1, or dimensions whose product is beyond 2^53 elements.',
+    action: 'The file is damaged or crafted: re-export the model with TensorFlow.',
+  }),
+  recursiveFunction: errorFactory(1038, (path: readonly string[]) => `the graph's function library is recursive: ${path.join(' -> ')}`, {
+    meaning: "A function of the graph's library calls itself, directly or through others; TensorFlow's shape inference cannot take such a graph.",
+    action: 'Re-export the model without the recursion (an unrolled loop, or a While op).',
+  }),
+  duplicateDefinition: errorFactory(1039, (where: string, what: string, name: string) => `${where} defines ${what} '${name}' twice`, {
+    meaning: 'The function library defines a function twice, or a function defines an attribute or an argument twice; which one holds is undefined.',
+    action: 'The file is damaged or crafted: re-export the model with TensorFlow.',
+  }),
+  tensorflowRefused: errorFactory(1040, (why: string) => `TensorFlow cannot import the graph: ${why}`, {
+    meaning: "TensorFlow's own import of the graph (for its shape inference) refused it; the message is TensorFlow's.",
+    action: 'The graph does not run in TensorFlow either: fix what the message names, or re-export the model.',
+  }),
   // 1060-1079: models in other formats (SavedModel, text GraphDef, Keras).
   signatureAmbiguous: errorFactory(
     1060,

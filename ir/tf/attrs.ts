@@ -11,7 +11,7 @@ import { errors, type Tf2tvmError } from '../support/diagnostics.js';
 
 type Int64Like = number | { toString(): string };
 
-const KIND_NAMES: Readonly<Record<AttrKind, string>> = {
+export const ATTR_KIND_NAMES: Readonly<Record<AttrKind, string>> = {
   s: 'a string (s)',
   i: 'an int (i)',
   f: 'a float (f)',
@@ -63,7 +63,7 @@ export class Attrs {
   private bad(name: string, expected: string, a: RawAttr | undefined): Tf2tvmError {
     if (a === undefined) return errors.attrMissing(this.node.name, this.node.op, name);
     const kind = attrKind(a as AttrValue);
-    return errors.attrWrongKind(this.node.name, this.node.op, name, expected, kind === undefined ? 'empty' : KIND_NAMES[kind]);
+    return errors.attrWrongKind(this.node.name, this.node.op, name, expected, kind === undefined ? 'empty' : ATTR_KIND_NAMES[kind]);
   }
 
   has(name: string): boolean {
@@ -73,35 +73,35 @@ export class Attrs {
   str(name: string, fallback?: string): string {
     const a = raw(this.node, name);
     if (has(a, 's')) return decoder.decode(a.s);
-    if (fallback !== undefined) return fallback;
+    if (a === undefined && fallback !== undefined) return fallback;
     throw this.bad(name, 'a string (s)', a);
   }
 
   int(name: string, fallback?: number): number {
     const a = raw(this.node, name);
     if (has(a, 'i')) return this.num(name, a.i);
-    if (a && !has(a, 'list') && fallback === undefined) return 0;
-    if (fallback !== undefined) return fallback;
+    if (a === undefined && fallback !== undefined) return fallback;
     throw this.bad(name, 'an int (i)', a);
   }
 
   float(name: string, fallback?: number): number {
     const a = raw(this.node, name);
     if (has(a, 'f')) return a.f;
-    if (fallback !== undefined) return fallback;
-    if (a) return 0;
+    if (a === undefined && fallback !== undefined) return fallback;
     throw this.bad(name, 'a float (f)', a);
   }
 
   bool(name: string, fallback = false): boolean {
     const a = raw(this.node, name);
-    return has(a, 'b') ? a.b : fallback;
+    if (has(a, 'b')) return a.b;
+    if (a === undefined) return fallback;
+    throw this.bad(name, 'a bool (b)', a);
   }
 
   ints(name: string, fallback?: number[]): number[] {
     const a = raw(this.node, name);
     if (a?.list) return (a.list.i ?? []).map((v) => this.num(name, v));
-    if (fallback !== undefined) return fallback;
+    if (a === undefined && fallback !== undefined) return fallback;
     throw this.bad(name, 'a list of ints (list.i)', a);
   }
 

@@ -6,7 +6,8 @@ import type { ConstData, ConstTensor } from './consts.js';
 
 export function tensorFromProto(node: NodeDef): ConstTensor | undefined {
   const value = node.attr?.['value']?.tensor as TensorProto | undefined | null;
-  if (!value) return undefined;
+  // Only dtypes the IR has are decoded (graphdef/check.ts has checked their contents).
+  if (!value || dtypeFromTf(value.dtype) === undefined) return undefined;
   const d = decodeTensor(value);
   const dtype = dtypeFromTf(d.dtype);
   if (!dtype || Array.isArray(d.data)) return undefined;

@@ -2,6 +2,7 @@
 
 import { Command, CommanderError } from 'commander';
 import { errors } from '../../ir/support/diagnostics.js';
+import { installInterruptHandlers } from '../../ir/support/interrupt.js';
 import { VERSION } from '../../ir/support/project.js';
 import { printJson } from './output.js';
 import { registerBench } from './commands/bench.js';
@@ -18,6 +19,9 @@ process.stdout.on('error', (e: NodeJS.ErrnoException) => {
   if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
   throw e;
 });
+
+// SIGINT/SIGTERM stop the workers, remove the staging folder, exit 130/143.
+installInterruptHandlers();
 
 // Under --json a usage error is a JSON document on stdout like any other
 // error (the text still goes to stderr).

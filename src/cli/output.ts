@@ -3,6 +3,7 @@
 
 import chalk from 'chalk';
 import { ExitCode, Tf2tvmError, type Diagnostic } from '../../ir/support/diagnostics.js';
+import { isInterrupted } from '../../ir/support/interrupt.js';
 
 export function printDiagnostic(d: Diagnostic): void {
   const label = d.severity === 'error' ? chalk.red('error') : chalk.yellow('warning');
@@ -19,6 +20,8 @@ export async function runCommand(json: boolean, body: () => Promise<number>): Pr
   try {
     process.exitCode = await body();
   } catch (e) {
+    // After SIGINT/SIGTERM the failures of killed workers are no news: the handler exits 130/143.
+    if (isInterrupted()) return;
     const err =
       e instanceof Tf2tvmError ? e : new Tf2tvmError('TF2TVM7001', `internal error: ${(e as Error)?.stack ?? String(e)}`, ExitCode.internal);
     if (json) printJson({ ok: false, error: { code: err.code, message: err.message, ...(err.detail ? { detail: err.detail } : {}) } });

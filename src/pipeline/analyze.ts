@@ -3,9 +3,12 @@
 // shapes only where tf2tvm's own rules leave a gap); and the clustering
 // summary: counts, clusters and a reason for every node left in TensorFlow.
 
+import { opRegistry } from '../../backends/tf/op-registry.js';
 import { tensorflowShapes } from '../../backends/tf/shapes.js';
-import { readGraphDef } from '../../ir/tf/graphdef/io.js';
+import { checkGraphContents } from '../../ir/tf/graphdef/check.js';
+import { readGraphDef, type GraphDef } from '../../ir/tf/graphdef/io.js';
 import { validateGraph } from '../../ir/tf/graphdef/validate.js';
+import { checkOpDefs } from '../../ir/tf/op-defs.js';
 import { GraphView } from '../../ir/tf/graph.js';
 import type { ReasonCode } from '../../ir/support/reasons.js';
 import { PASS_NAMES, clusterTyped, inferTypes } from '../../passes/index.js';
@@ -22,14 +25,29 @@ export interface AnalyzeOptions {
   readonly shapesFrom?: string;
 }
 
+/**
+ * Every check of the input before a pass reads it: structure (names, inputs,
+ * cycles), contents (dtypes, shapes, tensors, the function library), then
+ * each node against TensorFlow's definition of its op. Throws the first
+ * problem, a bad-input diagnostic.
+ */
+export async function checkGraph(graph: GraphDef): Promise<void> {
+  validateGraph(graph);
+  checkGraphContents(graph);
+  checkOpDefs(graph, await opRegistry());
+}
+
 /** Read, validate, run the passes: the state every later stage reads. */
 export async function analyzeModel(model: string, shapes: ShapeRequest, cluster: ClusterOptions, opts: AnalyzeOptions): Promise<EncapsulatedState> {
   const graph = await readGraphDef(model);
-  validateGraph(graph);
+  await checkGraph(graph);
+  const registry = await opRegistry();
   const view = new GraphView(graph);
   const run = async (shapeSets: ReturnType<typeof resolveShapeSets>, printing: boolean): Promise<EncapsulatedState> => {
     const pm = new PassManager(PASS_NAMES, { verify: opts.verifyIr, printAfter: printing ? opts.printAfter : [], print: opts.print });
-    const typed = await inferTypes({ graph, view, shapeSets, options: cluster }, pm, (sets) => tensorflowShapes(model, sets));
+    const typed = await inferTypes({ graph, view, shapeSets, options: cluster }, pm, (sets, wanted) =>
+      tensorflowShapes(graph, sets, wanted, registry),
+    );
     return clusterTyped(typed, pm);
   };
   if (opts.shapesFrom === undefined) return run(resolveShapeSets(view, shapes), true);

@@ -2,6 +2,7 @@
 // with a private build cache and staging folder (the build stage runs TVM and
 // is covered by the end-to-end tests).
 
+import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { analyzeModel } from '../../src/pipeline/analyze.js';
@@ -45,12 +46,13 @@ test('emit: a cached artifact is linked into place and not queued', async () => 
   first.discard();
   const lib = path.join(root, 'fake.so');
   writeFileSync(lib, 'not a real library');
-  cache.store(unit!.key, lib, 'f'.repeat(64));
+  const sha = createHash('sha256').update('not a real library').digest('hex');
+  cache.store(unit!.key, lib, sha);
   const second = new Staging(path.join(root, 'b'));
   try {
     const [again] = lookUpUnits(emitDrafts(state, settings, second), settings, cache, second);
     expect(again!.job).toBeUndefined();
-    expect(again!.sha256).toBe('f'.repeat(64));
+    expect(again!.sha256).toBe(sha);
     expect(readFileSync(second.path(again!.rel), 'utf8')).toBe('not a real library');
     // A different setting is a different artifact.
     const [other] = lookUpUnits(emitDrafts(state, { ...settings, optLevel: 2 }, second), { ...settings, optLevel: 2 }, cache, second);

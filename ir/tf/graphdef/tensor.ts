@@ -7,7 +7,7 @@
 import { endianness } from 'node:os';
 import { TensorProtoType } from './schema.js';
 import { makeShape, type Dim } from './build.js';
-import { DataType, bigIntToInt64, dtypeName, int64ToBigInt, shapeDims, type Int64, type TensorProto } from './types.js';
+import { DataType, bigIntToInt64, dtypeName, int64ToBigInt, isKnownDtype, shapeDims, type Int64, type TensorProto } from './types.js';
 import { errors } from '../../support/diagnostics.js';
 
 // tensor_content is little-endian; reading it through typed arrays needs a
@@ -227,6 +227,70 @@ export function decodeTensor(t: TensorProto): DecodedTensor {
     });
   }
   return { dtype, shape, data };
+}
+
+/** The most bytes a decoded tensor may take: no GraphDef (2 GiB at most) can store more in full. */
+export const MAX_TENSOR_BYTES = 2 ** 31 - 1;
+
+/** What is wrong with a TensorProto, as checkTensorProto reports it. */
+export interface TensorProblem {
+  readonly kind: 'dtype' | 'shape' | 'size' | 'content';
+  readonly message: string;
+}
+
+/**
+ * Why decodeTensor would fail on `t`, or null, without allocating its
+ * elements: an unknown dtype, an unknown or overflowing shape, more bytes
+ * than MAX_TENSOR_BYTES once expanded, or contents that contradict the shape
+ * (a tensor_content of another size, more values than elements). Dtypes
+ * tf2tvm does not read (resource, variant, int4) are no problem here: their
+ * constants stay in TensorFlow unread.
+ */
+export function checkTensorProto(t: TensorProto): TensorProblem | null {
+  const dtype = t.dtype;
+  if (!isKnownDtype(dtype) || dtype === DataType.DT_INVALID) return { kind: 'dtype', message: String(dtype) };
+  if (dtype > 100) return { kind: 'content', message: `has the reference dtype ${dtypeName(dtype)}, which no tensor has` };
+  const s = t.tensor_shape;
+  if (s?.unknown_rank) return { kind: 'shape', message: 'has an unknown rank' };
+  let n = 1n;
+  for (const d of s?.dim ?? []) {
+    const v = int64ToBigInt(d.size);
+    if (v < 0n) return { kind: 'shape', message: `has the dimension ${v}; a tensor's dimensions are known` };
+    n *= v;
+  }
+  const dims = (s?.dim ?? []).map((d) => String(int64ToBigInt(d.size))).join(', ');
+  if (n > BigInt(Number.MAX_SAFE_INTEGER)) return { kind: 'shape', message: `[${dims}] has more than 2^53 elements` };
+  const elements = Number(n);
+  const what = `holds a ${dtypeName(dtype)} tensor of shape [${dims}]`;
+  const content = t.tensor_content;
+  if (dtype === DataType.DT_STRING) {
+    if (content.length > 0) {
+      try {
+        decodeStringContent(content, elements);
+      } catch (e) {
+        return { kind: 'content', message: `${what} whose tensor_content is not ${elements} strings (${(e as Error).message})` };
+      }
+    } else if (t.string_val.length > elements) {
+      return { kind: 'content', message: `${what} with ${t.string_val.length} values` };
+    }
+    return null;
+  }
+  const lay = LAYOUTS.get(dtype);
+  const bytes = FLOAT8.has(dtype) ? 1 : lay?.bytes;
+  if (bytes === undefined) return null;
+  if (elements * bytes > MAX_TENSOR_BYTES) return { kind: 'size', message: String(elements * bytes) };
+  if (content.length > 0) {
+    if (content.length !== elements * bytes) {
+      return { kind: 'content', message: `${what} whose tensor_content has ${content.length} bytes, not ${elements * bytes}` };
+    }
+    return null;
+  }
+  const field = FLOAT8.has(dtype) ? 'float8_val' : (lay as Layout).field;
+  const parts = lay?.parts ?? 1;
+  const count = (t[field] as ArrayLike<unknown>).length;
+  if (parts === 2 && count % 2 !== 0) return { kind: 'content', message: `${what} with an odd number (${count}) of complex parts` };
+  if (count / parts > elements) return { kind: 'content', message: `${what} with ${count / parts} values` };
+  return null;
 }
 
 export interface EncodeTensorOptions {
