@@ -2,8 +2,8 @@
 // determines it: the Relay text, every weight (name, dtype, shape, bytes), the
 // target, the opt level, the optimisations switched off, --tune and the
 // threads it timed candidates with, the TVM version and the build worker's
-// code. A hit is hard-linked into the output (copied across file
-// systems), so unchanged models rebuild nothing.
+// code. A hit is written into the output from the bytes its sha256 was checked
+// on, so unchanged models rebuild nothing.
 
 import { createHash } from 'node:crypto';
 import {
@@ -125,7 +125,9 @@ export class BuildCache {
       rmSync(`${f}.sha256`, { force: true });
       return undefined;
     }
-    linkOrCopy(f, dest);
+    // The bytes just verified, not a link to the path: a writer may have renamed another
+    // file over it since, or be rewriting in place a file it once linked in.
+    writeFileSync(dest, bytes);
     const now = new Date();
     // mtime records the last use: prune removes the least recently used first.
     try {

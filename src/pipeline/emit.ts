@@ -1,6 +1,6 @@
 // The emit stage: every cluster function becomes Relay text in
 // OUT/clusters/<cluster>/<shape-key>.relay (emitDrafts), then one artifact to
-// produce (lookUpUnits): found in the build cache (hard-linked into place) or
+// produce (lookUpUnits): found in the build cache (copied into place, checked) or
 // queued as a build job whose weights are written beside it for the worker.
 // With a tuning database, the records an artifact applies are part of its key
 // (see tuning.ts), so a database that changes rebuilds only the artifacts
