@@ -3,7 +3,6 @@
 
 import type { Op, OpKind } from '../../../ir/ops.js';
 import type { TensorType } from '../../../ir/types.js';
-import { errors } from '../../../ir/support/diagnostics.js';
 import { OnnxUnsupported, type GraphBuilder } from '../graph.js';
 
 export type OpOf<K extends OpKind> = Extract<Op, { kind: K }>;
@@ -20,17 +19,7 @@ export type OnnxLowering<K extends OpKind> = (
 
 export type OnnxLoweringTable<K extends OpKind> = { readonly [P in K]: OnnxLowering<P> };
 
-export function arg(args: readonly string[], i: number, kind: string): string {
-  const a = args[i];
-  if (a === undefined) throw errors.internal(`${kind}: missing operand ${i}`);
-  return a;
-}
-
-export function argType(types: readonly TensorType[], i: number, kind: string): TensorType {
-  const t = types[i];
-  if (t === undefined) throw errors.internal(`${kind}: missing type of operand ${i}`);
-  return t;
-}
+export { arg, argType } from '../../../ir/operands.js';
 
 /** NHWC <-> NCHW around an ONNX op that only takes NCHW. */
 export const TO_NCHW = [0, 3, 1, 2] as const;

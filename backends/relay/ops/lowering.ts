@@ -15,18 +15,7 @@ export type Lowering<K extends OpKind> = (op: OpOf<K>, args: readonly string[], 
 
 export type LoweringTable<K extends OpKind> = { readonly [P in K]: Lowering<P> };
 
-/** Operand `i`, or an internal error when the op was built with too few. */
-export function arg(args: readonly string[], i: number, kind: string): string {
-  const a = args[i];
-  if (a === undefined) throw errors.internal(`${kind}: missing operand ${i}`);
-  return a;
-}
-
-export function argType(types: readonly TensorType[], i: number, kind: string): TensorType {
-  const t = types[i];
-  if (t === undefined) throw errors.internal(`${kind}: missing type of operand ${i}`);
-  return t;
-}
+export { arg, argType } from '../../../ir/operands.js';
 
 export function dim(t: TensorType, i: number, kind: string): number {
   const d = t.shape[i];
