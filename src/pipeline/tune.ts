@@ -2,7 +2,8 @@
 // analyzed and emitted as for compile, their tunable workloads listed and
 // merged across artifacts (a workload's weight is how many calls compute it,
 // summed over every artifact), and N candidates in all are spread over the
-// workloads by their share of the model's work (weight x flop). Candidates
+// workloads by their share of the model's time (weight x untuned time where
+// the database has it, weight x flop before that: allot). Candidates
 // already in the database count: a second tune on the same file continues
 // where the first stopped (a killed tune loses only the candidate in flight).
 // The build worker appends every measurement to the database as it goes;
@@ -105,14 +106,30 @@ export function mergeWorkloads(tasks: ReadonlyMap<Draft, readonly WorkloadTask[]
 }
 
 /**
- * N candidates over the workloads in proportion to their share of the work
- * (weight x flop), largest remainders first, each workload at least one
- * while the budget lasts; deterministic.
+ * N candidates over the workloads in proportion to their share of the
+ * model's time: weight x the untuned time where the database has measured
+ * it, else weight x flop at the pace of those measured (flop alone when none
+ * is). A workload that runs far below the others' GFLOP/s thus gets more
+ * of the budget than its flop alone would give it, which is where a search
+ * finds the most. Largest remainders first, each workload at least one while
+ * the budget lasts; deterministic given the database.
  */
-export function allot(workloads: readonly { readonly flop: number; readonly weight: number }[], trials: number): number[] {
+export function allot(
+  workloads: readonly { readonly flop: number; readonly weight: number; readonly untunedMs?: number }[],
+  trials: number,
+): number[] {
   const n = workloads.length;
   if (n === 0) return [];
-  const work = workloads.map((w) => Math.max(1, w.flop) * w.weight);
+  let knownFlop = 0;
+  let knownMs = 0;
+  for (const w of workloads) {
+    if (w.untunedMs !== undefined && w.untunedMs > 0) {
+      knownFlop += Math.max(1, w.flop);
+      knownMs += w.untunedMs;
+    }
+  }
+  const flopPerMs = knownMs > 0 ? knownFlop / knownMs : 1;
+  const work = workloads.map((w) => (w.untunedMs !== undefined && w.untunedMs > 0 ? w.untunedMs : Math.max(1, w.flop) / flopPerMs) * w.weight);
   const total = work.reduce((a, b) => a + b, 0);
   const floor = Math.min(1, Math.floor(trials / n));
   const spare = trials - floor * n;
@@ -191,7 +208,10 @@ export async function tuneDrafts(
   // Read first: a file that is not a database is refused before any work.
   const before = workloadStates(readTuningDb(opts.db), isa);
   const workloads = mergeWorkloads(await listTasks(drafts, settings, cache, toolchain, staging));
-  const allotted = allot(workloads, opts.trials);
+  const allotted = allot(
+    workloads.map((w) => ({ flop: w.flop, weight: w.weight, untunedMs: before.get(w.key)?.untunedMs })),
+    opts.trials,
+  );
   const progress = new DbProgress(opts.db, isa, workloads, allotted, before, opts.progress);
   const worker = new BuildWorker(toolchain, { threads: opts.threads });
   // What the worker really measured on (it says so with every workload).
