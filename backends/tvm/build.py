@@ -9,14 +9,17 @@ Long-running. Reads one JSON job per line on stdin:
    "log": optional path of the job's log (default: <out>.log)}
 
 kind "build" also takes "out": path of the .so, and optionally
-   "tuning_log": path of an AutoTVM log to apply (the records chosen from a
-   tuning database by backends/tvm/tuning-db.ts).
+   "tuning_log": path of a log of records to apply (chosen from a tuning
+   database by backends/tvm/tuning-db.ts) and "tuner": "autotvm" (default)
+   or "ansor", whose records the log holds (ansor_db.py).
 kind "tasks" lists the module's tunable workloads (tuning_db.py).
 kind "tune" takes "db": path of the tuning database, "trials": {workload:
    candidates}, "launcher", "threads", "seed", optionally "rpc": {"tracker":
    "HOST:PORT", "key": str} (candidates are then timed on the servers
    registered under that key, backends/tvm/rpc_server.py), and tunes those
-   workloads into the database.
+   workloads into the database; with "tuner": "ansor", "trials" is one
+   number, the artifact's candidates, and "artifact" its cache key
+   (ansor_db.py).
 
 Candidates are timed through the bridge op's launcher (measure.py):
 "launcher" defaults to build/runtime/ of this checkout, "threads" to the
@@ -65,6 +68,7 @@ from tvm import autotvm, relay  # noqa: E402
 
 TVM_VERSION = tvm.__version__
 
+import ansor_db  # noqa: E402
 import measure  # noqa: E402
 import optimizations  # noqa: E402
 import relay_passes  # noqa: E402
@@ -199,8 +203,15 @@ def list_tasks(job):
 def tune_tasks(job):
     """kind "tune": brings each workload named in "trials" to its number of
     candidates in the database "db"."""
-    trials, db = job.get("trials"), job.get("db")
-    if not (
+    trials, db, tuner = job.get("trials"), job.get("db"), job.get("tuner", tuning_db.TUNER)
+    if tuner not in TUNERS:
+        raise ValueError(f"job field 'tuner' must be one of {', '.join(TUNERS)}")
+    if tuner == ansor_db.TUNER:
+        if not (
+            isinstance(trials, int) and trials >= 0 and isinstance(db, str) and isinstance(job.get("artifact"), str)
+        ):
+            raise ValueError('an ansor tune job needs "trials": int, "db": path and "artifact": key')
+    elif not (
         isinstance(trials, dict) and all(isinstance(n, int) and n >= 0 for n in trials.values()) and isinstance(db, str)
     ):
         raise ValueError('a tune job needs "trials": {workload: int} and "db": path')
@@ -215,6 +226,8 @@ def tune_tasks(job):
         isinstance(rpc, dict) and isinstance(rpc.get("tracker"), str) and isinstance(rpc.get("key"), str)
     ):
         raise ValueError('a tune job\'s "rpc" must be {"tracker": "HOST:PORT", "key": str}')
+    if rpc is not None and tuner == ansor_db.TUNER:
+        raise ValueError("a farm (rpc) times AutoTVM candidates only; tune with the ansor tuner on this machine")
     if rpc is not None:
         # Timed on the farm: the launcher is the servers'; an unreachable tracker fails here.
         measurer = measure.RemoteMeasurer(rpc["tracker"], rpc["key"], threads)
@@ -223,6 +236,21 @@ def tune_tasks(job):
         measurer = measure.Measurer(launcher, threads)
     mod, params, target, opt_level = prepare(job)
     rng = np.random.default_rng(int(job.get("seed", 0)))
+    if tuner == ansor_db.TUNER:
+        summary = ansor_db.tune_artifact(
+            mod,
+            params,
+            target,
+            opt_level,
+            db,
+            trials,
+            job["artifact"],
+            measurer,
+            rng,
+            log=lambda m: print(m, file=sys.stderr, flush=True),
+        )
+        relay.backend.te_compiler.get().clear()
+        return [summary]
     summaries = []
     with tvm.transform.PassContext(opt_level=opt_level):
         for task, weight in tuning_db.extract_tasks(mod, params, target):
@@ -239,16 +267,24 @@ def tune_tasks(job):
 
 def build(job):
     mod, params, target, opt_level = prepare(job)
-    history = contextlib.nullcontext()
-    tuning_log = job.get("tuning_log")
-    if tuning_log is not None:
-        # Records chosen from a tuning database (backends/tvm/tuning-db.ts).
-        if not (isinstance(tuning_log, str) and os.path.exists(tuning_log)):
-            raise ValueError("job field 'tuning_log' must be the path of an AutoTVM log")
-        relay.backend.te_compiler.get().clear()
-        history = autotvm.apply_history_best(tuning_log)
-    with history, tvm.transform.PassContext(opt_level=opt_level):
-        lib = relay.build(mod, target=target, params=params)
+    tuning_log, tuner = job.get("tuning_log"), job.get("tuner", tuning_db.TUNER)
+    if tuner not in TUNERS:
+        raise ValueError(f"job field 'tuner' must be one of {', '.join(TUNERS)}")
+    if tuning_log is not None and not (isinstance(tuning_log, str) and os.path.exists(tuning_log)):
+        raise ValueError("job field 'tuning_log' must be the path of a log of tuning records")
+    if tuning_log is not None and tuner == ansor_db.TUNER:
+        # The auto-scheduler's records, whose verdict beat the untuned artifact (ansor_db.py).
+        with open(tuning_log, encoding="utf-8") as f:
+            lines = [line.strip() for line in f if line.strip()]
+        lib = ansor_db.build_with(mod, params, target, opt_level, lines)
+    else:
+        history = contextlib.nullcontext()
+        if tuning_log is not None:
+            # AutoTVM records chosen from a tuning database (backends/tvm/tuning-db.ts).
+            relay.backend.te_compiler.get().clear()
+            history = autotvm.apply_history_best(tuning_log)
+        with history, tvm.transform.PassContext(opt_level=opt_level):
+            lib = relay.build(mod, target=target, params=params)
 
     out = os.path.abspath(job["out"])
     folder = os.path.dirname(out)
@@ -265,6 +301,7 @@ def build(job):
 
 
 KINDS = ("build", "tasks", "tune")
+TUNERS = (tuning_db.TUNER, ansor_db.TUNER)
 
 
 def handle(job):

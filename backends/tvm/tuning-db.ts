@@ -14,7 +14,8 @@ export interface DbEntry {
   readonly tuner: string;
   readonly isa: string;
   readonly workload: string;
-  readonly kind: 'untuned' | 'candidate' | 'verdict';
+  /** AutoTVM: untuned, candidate, verdict; the auto-scheduler: record (a candidate), artifact (a verdict). */
+  readonly kind: 'untuned' | 'candidate' | 'verdict' | 'record' | 'artifact';
   readonly config: number;
   readonly costs: readonly number[] | null;
   readonly threads: number;
@@ -22,6 +23,10 @@ export interface DbEntry {
   readonly record?: string;
   /** Verdicts: the untuned schedule's times, taken in alternation with `costs` (the best's). */
   readonly untuned_costs?: readonly number[];
+  /** Auto-scheduler records: the artifact (cache key without tuning) whose tune measured it. */
+  readonly artifact?: string;
+  /** Auto-scheduler verdicts: the record lines the tuned build applied. */
+  readonly records?: readonly string[];
 }
 
 /** How much faster than untuned, in the alternating verdict, a record must be to be applied. */
@@ -63,11 +68,12 @@ function isEntry(e: unknown): e is DbEntry {
     typeof o.tuner === 'string' &&
     typeof o.isa === 'string' &&
     typeof o.workload === 'string' &&
-    (o.kind === 'untuned' || o.kind === 'candidate' || o.kind === 'verdict') &&
+    (o.kind === 'untuned' || o.kind === 'candidate' || o.kind === 'verdict' || o.kind === 'record' || o.kind === 'artifact') &&
     typeof o.config === 'number' &&
     costsOk &&
-    (o.kind !== 'candidate' || typeof o.record === 'string') &&
-    (o.kind !== 'verdict' ||
+    ((o.kind !== 'candidate' && o.kind !== 'record') || typeof o.record === 'string') &&
+    (o.kind !== 'artifact' || (Array.isArray(o.records) && o.records.length > 0 && o.records.every((r) => typeof r === 'string'))) &&
+    ((o.kind !== 'verdict' && o.kind !== 'artifact') ||
       (Array.isArray(o.costs) &&
         Array.isArray(o.untuned_costs) &&
         o.untuned_costs.length > 0 &&
@@ -131,7 +137,9 @@ export function workloadStates(entries: readonly DbEntry[], isa: string, tuner =
 }
 
 export interface AppliedRecords {
-  /** The AutoTVM log lines to apply, one per workload that gains, in workload order. */
+  /** Whose records they are: AutoTVM's (per workload) or the auto-scheduler's (the whole artifact). */
+  readonly tuner: 'autotvm' | 'ansor';
+  /** The log lines to apply: AutoTVM's, one per workload that gains, in workload order; the auto-scheduler's as its verdict timed them. */
   readonly lines: readonly string[];
   /** Hash of those lines: part of the artifact's cache key. */
   readonly hash: string;
@@ -156,7 +164,38 @@ export function recordsFor(states: ReadonlyMap<string, WorkloadState>, workloads
   }
   if (lines.length === 0) return undefined;
   const hash = createHash('sha256').update(lines.join('\n')).digest('hex');
-  return { lines, hash };
+  return { tuner: 'autotvm', lines, hash };
+}
+
+/** An artifact's latest auto-scheduler verdict: its build with `lines` against the untuned build, timed in alternation. */
+export interface ArtifactVerdict {
+  readonly untunedMs: number;
+  readonly bestMs: number;
+  readonly lines: readonly string[];
+}
+
+/** The latest auto-scheduler verdict of each artifact (by its cache key without tuning) of one ISA. */
+export function artifactVerdicts(entries: readonly DbEntry[], isa: string): Map<string, ArtifactVerdict> {
+  const out = new Map<string, ArtifactVerdict>();
+  for (const e of entries) {
+    if (e.isa !== isa || e.tuner !== 'ansor' || e.kind !== 'artifact' || !e.costs || !e.untuned_costs || !e.records) continue;
+    out.set(e.workload, { untunedMs: median(e.untuned_costs) * 1e3, bestMs: median(e.costs) * 1e3, lines: e.records });
+  }
+  return out;
+}
+
+/**
+ * The auto-scheduler records an artifact applies: those its latest verdict
+ * timed, where that build beat the untuned artifact by the margin. The
+ * auto-scheduler's records switch the whole build (an operator without one
+ * gets a naive schedule), so the rule is per artifact, not per workload.
+ */
+export function artifactRecords(v: ArtifactVerdict | undefined): AppliedRecords | undefined {
+  if (!v || !(v.bestMs < v.untunedMs * (1 - APPLY_MARGIN))) return undefined;
+  const hash = createHash('sha256')
+    .update(`ansor\n${v.lines.join('\n')}`)
+    .digest('hex');
+  return { tuner: 'ansor', lines: v.lines, hash };
 }
 
 /** The ISA a target is tuned for: its -mcpu (and -mattr), as tuning_db.py's target_isa. */

@@ -48,9 +48,15 @@ export interface BuildJob {
   readonly log?: string;
   /** Keep the log when the job succeeds (default: deleted). */
   readonly keep_log?: boolean;
-  /** An AutoTVM log to apply (records chosen from a tuning database); not with `tune`. */
+  /** A log of records to apply (chosen from a tuning database); not with `tune`. */
   readonly tuning_log?: string;
+  /** Whose records `tuning_log` holds (default autotvm). */
+  readonly tuner?: Tuner;
 }
+
+/** The tuners `tune --tuner` offers: AutoTVM's templates (per workload) or the auto-scheduler (per artifact). */
+export const TUNERS = ['autotvm', 'ansor'] as const;
+export type Tuner = (typeof TUNERS)[number];
 
 /** What a tasks or tune job needs of a build job: the module, how it is optimised, the target. */
 type ModuleFields = Pick<BuildJob, 'id' | 'relay' | 'params' | 'target' | 'opt_level' | 'disable' | 'log' | 'keep_log'>;
@@ -65,8 +71,15 @@ export interface TuneJob extends ModuleFields {
   readonly kind: 'tune';
   /** Path of the tuning database (JSON lines, appended as measured). */
   readonly db: string;
-  /** Workload key -> candidates it should have in the database in all. */
-  readonly trials: Readonly<Record<string, number>>;
+  /**
+   * AutoTVM: workload key -> candidates it should have in the database in all.
+   * Ansor: the artifact's candidates in all (its workloads' records in the database count).
+   */
+  readonly trials: Readonly<Record<string, number>> | number;
+  /** Default autotvm. */
+  readonly tuner?: Tuner;
+  /** Ansor: the artifact's cache key without tuning, which its verdict is recorded under. */
+  readonly artifact?: string;
   /** Threads each candidate is measured on (tasks per parallel loop, as the bridge op runs them). */
   readonly threads: number;
   /** The launcher library candidates are timed with (launcherLibrary()). */
@@ -99,6 +112,8 @@ export interface WorkloadTuning {
   readonly best_ms: number | null;
   readonly threads: number;
   readonly seconds: number;
+  /** Ansor: why the artifact's build with its best records failed (no verdict recorded). */
+  readonly error?: string;
 }
 
 export interface TuningTask {
@@ -154,7 +169,7 @@ export function buildScript(): string {
 }
 
 /** The modules build.py imports from its own folder (a test checks the list against its imports). */
-export const WORKER_MODULES = ['measure.py', 'optimizations.py', 'relay_passes.py', 'tuning_db.py', 'x86_schedules.py'] as const;
+export const WORKER_MODULES = ['ansor_db.py', 'measure.py', 'optimizations.py', 'relay_passes.py', 'tuning_db.py', 'x86_schedules.py'] as const;
 
 /** The launcher library tuning times candidates with (runtime/build.sh builds it beside the op library). */
 export function launcherLibrary(): string {

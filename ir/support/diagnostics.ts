@@ -418,6 +418,16 @@ export const warnings = {
         'Tune on a quiet machine (or on a farm: --rpc-tracker); a database tuned on a busy one is safe to use (every record won an A/B by a margin) but gains less.',
     },
   ),
+  ansorBuildFailed: warningFactory(
+    3121,
+    (artifact: string, reason: string) => `the auto-scheduler's records for ${artifact} did not build (${reason}): the artifact stays untuned`,
+    {
+      meaning:
+        'A tune with --tuner ansor searched an artifact, but TVM could not build the artifact with the best records found; no verdict is recorded, so compile never applies them.',
+      action:
+        'Nothing is needed: the build stays untuned. Tune that model with --tuner autotvm, whose records apply per workload, or report the TVM error.',
+    },
+  ),
   noNativeFunction: warningFactory(
     3102,
     (cluster: string, why: string) =>

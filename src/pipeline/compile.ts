@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { findToolchain, hostTarget, type Toolchain } from '../../backends/python/toolchain.js';
 import type { AppliedRecords } from '../../backends/tvm/tuning-db.js';
-import { buildScriptHash, tuningThreads } from '../../backends/tvm/worker.js';
+import { buildScriptHash, tuningThreads, type Tuner } from '../../backends/tvm/worker.js';
 import { errors, warnings, type Diagnostic } from '../../ir/support/diagnostics.js';
 import { projectPath } from '../../ir/support/project.js';
 import type { ReasonCode } from '../../ir/support/reasons.js';
@@ -50,6 +50,8 @@ export interface CompileRequest extends ModelSelection {
   readonly disableOpts?: readonly string[];
   /** Tune-then-compile: N candidates for the model, into tuningDb or the build cache's database. */
   readonly tune?: number;
+  /** The tuner of --tune (default autotvm). */
+  readonly tuner?: Tuner;
   readonly tuneProgress?: (e: TuneProgress) => void;
   /** A tuning database (`tf2tvm tune`) whose records the builds apply. */
   readonly tuningDb?: string;
@@ -134,6 +136,7 @@ async function tuneStage(
     ? await tuneDrafts(drafts, settings, cache, toolchain, staging, {
         db,
         trials: req.tune,
+        ...(req.tuner ? { tuner: req.tuner } : {}),
         threads: tuningThreads(),
         progress: req.tuneProgress ?? (() => undefined),
         warn: req.warn,

@@ -40,6 +40,13 @@ export interface Draft {
   readonly rel: string;
   /** The cache key without tuning records. */
   readonly baseKey: string;
+  /**
+   * The module built, without tf2tvm's build scripts (Relay text, weights,
+   * target, optimisation settings, TVM version): what an auto-scheduler
+   * verdict in a tuning database is recorded under, so that a database
+   * outlives a change to the project's Python code.
+   */
+  readonly moduleKey: string;
 }
 
 /** One artifact to produce: a cluster's function for one shape set. */
@@ -63,16 +70,17 @@ export function emitDrafts(state: EncapsulatedState, settings: BuildSettings, st
     const relDir = path.join('clusters', f.cluster);
     const emitted = emitRelay(f.fn);
     const relayFile = writeRelayText(staging.path(relDir), shapeKey, emitted);
-    const baseKey = cacheKey({
+    const parts = {
       relay: emitted.text,
       params: emitted.params.map((p) => ({ name: p.name, dtype: p.type.dtype, shape: p.type.shape, bytes: p.bytes })),
       target: settings.target,
       optLevel: settings.optLevel,
       disabled: settings.disableOpts,
       tvmVersion: settings.tvmVersion,
-      buildScript: settings.scriptHash,
-    });
-    return { cluster: f.cluster, shapeSet: f.shapeSet, shapeKey, emitted, relayFile, rel: path.join(relDir, `${shapeKey}.so`), baseKey };
+    };
+    const baseKey = cacheKey({ ...parts, buildScript: settings.scriptHash });
+    const moduleKey = cacheKey({ ...parts, buildScript: '' });
+    return { cluster: f.cluster, shapeSet: f.shapeSet, shapeKey, emitted, relayFile, rel: path.join(relDir, `${shapeKey}.so`), baseKey, moduleKey };
   });
 }
 
@@ -118,7 +126,7 @@ export function lookUpUnits(
       opt_level: settings.optLevel,
       out: staging.path(d.rel),
       disable: settings.disableOpts,
-      ...(tuningLog ? { tuning_log: staging.path(tuningLog) } : {}),
+      ...(tuningLog ? { tuning_log: staging.path(tuningLog), ...(applied!.tuner !== 'autotvm' ? { tuner: applied!.tuner } : {}) } : {}),
       // A failed build's log is kept in OUT/logs; the worker deletes a successful job's log.
       log: staging.path('logs', `${d.cluster}_${d.shapeKey}.log`),
     };

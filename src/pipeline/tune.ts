@@ -13,8 +13,8 @@ import { closeSync, fstatSync, mkdtempSync, openSync, readFileSync, readSync, rm
 import os from 'node:os';
 import path from 'node:path';
 import { findToolchain, hostTarget, type Toolchain } from '../../backends/python/toolchain.js';
-import { gains, readTuningDb, targetIsa, workloadStates } from '../../backends/tvm/tuning-db.js';
-import { BuildWorker, buildScriptHash, launcherLibrary, type WorkloadTask } from '../../backends/tvm/worker.js';
+import { artifactRecords, artifactVerdicts, gains, readTuningDb, targetIsa, workloadStates, type DbEntry } from '../../backends/tvm/tuning-db.js';
+import { BuildWorker, buildScriptHash, launcherLibrary, type Tuner, type WorkloadTask } from '../../backends/tvm/worker.js';
 import { errors, warnings, type Diagnostic } from '../../ir/support/diagnostics.js';
 import type { ClusterOptions } from '../../passes/state.js';
 import { BuildCache } from '../cache.js';
@@ -38,6 +38,8 @@ export interface TuneRequest extends ModelSelection {
   readonly trials: number;
   /** Threads each candidate is measured on. */
   readonly threads: number;
+  /** Default autotvm. */
+  readonly tuner?: Tuner;
   /** Measure on a farm: the servers registered under `key` with the RPC tracker `tracker` (HOST:PORT). */
   readonly rpc?: { readonly tracker: string; readonly key: string };
   readonly cacheDir: string;
@@ -165,6 +167,8 @@ export interface TuneOptions {
   readonly db: string;
   readonly trials: number;
   readonly threads: number;
+  /** AutoTVM (default): per workload; the auto-scheduler: per artifact, its verdict on the whole build. */
+  readonly tuner?: Tuner;
   /** Candidates timed on the servers registered under `key` with this RPC tracker (HOST:PORT). */
   readonly rpc?: { readonly tracker: string; readonly key: string };
   readonly progress: (e: TuneProgress) => void;
@@ -185,6 +189,7 @@ export function machineBusy(load: { readonly average: number; readonly cores: nu
 
 /** What a tune measured: per workload, and the threads and peak it was measured against. */
 export interface TunedModel {
+  readonly tuner: Tuner;
   readonly isa: string;
   readonly trials: number;
   /** Threads the candidates were measured on. */
@@ -206,7 +211,9 @@ export async function tuneDrafts(
   const load = opts.load ?? { average: os.loadavg()[0]!, cores: os.availableParallelism() };
   if (!opts.rpc && machineBusy(load, opts.threads)) opts.warn?.(warnings.busyMachine(load.average, load.cores, opts.threads));
   // Read first: a file that is not a database is refused before any work.
-  const before = workloadStates(readTuningDb(opts.db), isa);
+  const entries = readTuningDb(opts.db);
+  if (opts.tuner === 'ansor') return tuneArtifacts(drafts, settings, cache, toolchain, staging, opts, entries);
+  const before = workloadStates(entries, isa);
   const workloads = mergeWorkloads(await listTasks(drafts, settings, cache, toolchain, staging));
   const allotted = allot(
     workloads.map((w) => ({ flop: w.flop, weight: w.weight, untunedMs: before.get(w.key)?.untunedMs })),
@@ -272,7 +279,122 @@ export async function tuneDrafts(
       peak_pct: gflops === null ? null : (100 * gflops) / peak,
     };
   });
-  return { isa, trials: opts.trials, threads, peak_gflops: peak, workloads: rows };
+  return { tuner: 'autotvm', isa, trials: opts.trials, threads, peak_gflops: peak, workloads: rows };
+}
+
+/** Auto-scheduler records of one artifact in the database (the tune job tags each with its artifact). */
+function artifactCandidates(entries: readonly DbEntry[], isa: string, artifact: string): number {
+  return entries.filter((e) => e.tuner === 'ansor' && e.isa === isa && e.kind === 'record' && e.artifact === artifact).length;
+}
+
+/**
+ * The auto-scheduler's tune: N candidates over the artifacts by their share
+ * of the model's time (allot), each artifact searched as a whole by its
+ * task scheduler and then timed with its best records against its untuned
+ * build; a row per artifact.
+ */
+async function tuneArtifacts(
+  drafts: readonly Draft[],
+  settings: BuildSettings,
+  cache: BuildCache,
+  toolchain: Toolchain,
+  staging: Staging,
+  opts: TuneOptions,
+  entries: readonly DbEntry[],
+): Promise<TunedModel> {
+  if (opts.rpc) throw errors.usage('--tuner ansor times candidates on this machine only; tune on a farm with --tuner autotvm');
+  const isa = targetIsa(settings.target);
+  const tasks = await listTasks(drafts, settings, cache, toolchain, staging);
+  const work = drafts.map((d) => (tasks.get(d) ?? []).reduce((n, t) => n + t.flop * t.weight, 0));
+  const verdictsBefore = artifactVerdicts(entries, isa);
+  const allotted = allot(
+    drafts.map((d, i) => ({ flop: work[i]!, weight: 1, untunedMs: verdictsBefore.get(d.moduleKey)?.untunedMs })),
+    opts.trials,
+  );
+  const worker = new BuildWorker(toolchain, { threads: opts.threads });
+  let measuredThreads = 0;
+  try {
+    for (const [i, d] of drafts.entries()) {
+      const n = allotted[i]!;
+      if (n === 0 || work[i] === 0) continue;
+      const label = `${d.cluster}/${d.shapeKey}`;
+      const start = artifactCandidates(entries, isa, d.moduleKey);
+      const t0 = performance.now();
+      const poll = (): void => {
+        let now: DbEntry[];
+        try {
+          now = readTuningDb(opts.db);
+        } catch {
+          return;
+        }
+        const done = artifactCandidates(now, isa, d.moduleKey);
+        const elapsed = (performance.now() - t0) / 1000;
+        const fresh = done - start;
+        opts.progress({
+          workload: label,
+          task: 'ansor',
+          index: i,
+          workloads: drafts.length,
+          done: Math.min(done, n),
+          total: n,
+          flop: work[i]!,
+          ...(fresh > 0 ? { etaSeconds: (elapsed / fresh) * Math.max(0, n - done) } : {}),
+        });
+      };
+      const timer = setInterval(poll, 2000);
+      try {
+        const r = await worker.tune({
+          kind: 'tune',
+          id: `tune ${label}`,
+          relay: d.relayFile,
+          params: paramFilePaths(paramDir(staging, d), d.emitted),
+          target: settings.target,
+          opt_level: settings.optLevel,
+          disable: settings.disableOpts,
+          db: path.resolve(opts.db),
+          tuner: 'ansor',
+          trials: n,
+          artifact: d.moduleKey,
+          threads: opts.threads,
+          launcher: launcherLibrary(),
+        });
+        if (!r.ok) throw errors.toolchainFailed(`tuning ${label}: ${r.error}${r.log ? ` (log: ${r.log})` : ''}`);
+        for (const t of r.tuning) {
+          measuredThreads = Math.max(measuredThreads, t.threads);
+          if (t.error) opts.warn?.(warnings.ansorBuildFailed(label, t.error));
+        }
+      } finally {
+        clearInterval(timer);
+        poll();
+      }
+    }
+  } finally {
+    await worker.close();
+  }
+  const after = readTuningDb(opts.db);
+  const verdicts = artifactVerdicts(after, isa);
+  const threads = measuredThreads || opts.threads;
+  const peak = nominalPeakGflops(threads);
+  const rows = drafts.map((d, i): TunedWorkload => {
+    const v = verdicts.get(d.moduleKey);
+    const applied = artifactRecords(v) ? v!.bestMs : (v?.untunedMs ?? null);
+    const gflops = applied ? work[i]! / (applied * 1e6) : null;
+    return {
+      workload: `${d.cluster}/${d.shapeKey}`,
+      task: 'ansor',
+      weight: 1,
+      flop: work[i]!,
+      allotted: allotted[i]!,
+      candidates: artifactCandidates(after, isa, d.moduleKey),
+      untuned_ms: v?.untunedMs ?? null,
+      best_ms: v?.bestMs ?? null,
+      applied_ms: applied,
+      applied: Boolean(artifactRecords(v)),
+      gflops,
+      peak_pct: gflops === null ? null : (100 * gflops) / peak,
+    };
+  });
+  return { tuner: 'ansor', isa, trials: opts.trials, threads, peak_gflops: peak, workloads: rows };
 }
 
 export async function tune(req: TuneRequest): Promise<TuneResult> {

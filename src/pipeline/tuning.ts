@@ -4,7 +4,15 @@
 
 import type { Toolchain } from '../../backends/python/toolchain.js';
 import { writeParamFiles } from '../../backends/relay/files.js';
-import { readTuningDb, recordsFor, targetIsa, workloadStates, type AppliedRecords } from '../../backends/tvm/tuning-db.js';
+import {
+  artifactRecords,
+  artifactVerdicts,
+  readTuningDb,
+  recordsFor,
+  targetIsa,
+  workloadStates,
+  type AppliedRecords,
+} from '../../backends/tvm/tuning-db.js';
 import { BuildWorker, type WorkloadTask } from '../../backends/tvm/worker.js';
 import { errors } from '../../ir/support/diagnostics.js';
 import type { BuildCache } from '../cache.js';
@@ -80,11 +88,21 @@ export async function tuningRecords(
   toolchain: Toolchain,
   staging: Staging,
 ): Promise<Map<Draft, AppliedRecords>> {
-  const states = workloadStates(readTuningDb(db), targetIsa(settings.target));
+  const entries = readTuningDb(db);
+  const isa = targetIsa(settings.target);
+  const states = workloadStates(entries, isa);
+  const verdicts = artifactVerdicts(entries, isa);
   const out = new Map<Draft, AppliedRecords>();
-  if (states.size === 0) return out;
-  const workloads = await artifactWorkloads(drafts, settings, cache, toolchain, staging);
+  // An artifact whose auto-scheduler build won its verdict is built with those records.
+  const rest: Draft[] = [];
   for (const d of drafts) {
+    const ansor = artifactRecords(verdicts.get(d.moduleKey));
+    if (ansor) out.set(d, ansor);
+    else rest.push(d);
+  }
+  if (states.size === 0 || rest.length === 0) return out;
+  const workloads = await artifactWorkloads(rest, settings, cache, toolchain, staging);
+  for (const d of rest) {
     const applied = recordsFor(states, workloads.get(d) ?? []);
     if (applied) out.set(d, applied);
   }

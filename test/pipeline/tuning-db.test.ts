@@ -122,7 +122,7 @@ test('the budget follows the work: weight x flop, every workload at least one, t
   expect(allot([], 10)).toEqual([]);
 });
 
-test('the budget follows measured time: a workload far below the others\' GFLOP/s gets more than its flop share', () => {
+test("the budget follows measured time: a workload far below the others' GFLOP/s gets more than its flop share", () => {
   // Same flop and weight; the second ran 4x slower untuned, the third is not measured yet.
   const w = [
     { flop: 1000, weight: 1, untunedMs: 1 },
@@ -135,7 +135,12 @@ test('the budget follows measured time: a workload far below the others\' GFLOP/
   // Unmeasured: estimated at the measured pace (2000 flop at 2000/5 flop per ms = 5 ms).
   expect(a[2]!).toBeGreaterThan(a[1]!);
   // Without measurements the split is by flop alone.
-  expect(allot(w.map(({ flop, weight }) => ({ flop, weight })), 80)).toEqual([20, 20, 40]);
+  expect(
+    allot(
+      w.map(({ flop, weight }) => ({ flop, weight })),
+      80,
+    ),
+  ).toEqual([20, 20, 40]);
 });
 
 test('workloads merge across artifacts: weights add, the first artifact tunes it, heaviest first', () => {

@@ -8,6 +8,8 @@ import { defaultCacheDir } from '../../cache.js';
 import { errors } from '../../../ir/support/diagnostics.js';
 import { printDiagnostic, printJson, runCommand } from '../output.js';
 import { progressReporter, tuneProgressReporter } from '../progress.js';
+import { tunerOption } from './tune.js';
+import type { Tuner } from '../../../backends/tvm/worker.js';
 import { OPTIMIZATIONS, disabledOptimizations } from '../../../backends/tvm/optimizations.js';
 import {
   addGraphOptions,
@@ -38,6 +40,7 @@ interface Flags extends ClusterFlags, ModelFlags {
   optLevel: number;
   disableOpt?: string[];
   tune?: number;
+  tuner: Tuner;
   tuningDb?: string;
   strict?: boolean;
   fallback: boolean;
@@ -69,6 +72,7 @@ export function registerCompile(program: Command): void {
       'tune-then-compile: N measured candidates for the model, spread over its workloads (as tf2tvm tune), into --tuning-db or the build cache; slow',
       positiveInt,
     )
+    .addOption(tunerOption())
     .option('--tuning-db <file>', "apply a tuning database written by tf2tvm tune (each workload's best record, where it beat the untuned schedule)")
     .option(
       '--disable-opt <names>',
@@ -117,7 +121,7 @@ export function registerCompile(program: Command): void {
           ...(o.target ? { target: o.target } : {}),
           optLevel: o.optLevel,
           disableOpts: disabledOptimizations(o.disableOpt ?? []),
-          ...(o.tune ? { tune: o.tune } : {}),
+          ...(o.tune ? { tune: o.tune, tuner: o.tuner } : {}),
           ...(o.tuningDb ? { tuningDb: o.tuningDb } : {}),
           strict: Boolean(o.strict),
           fallback: o.fallback,

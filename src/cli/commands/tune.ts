@@ -1,9 +1,9 @@
 // tf2tvm tune MODEL --trials N --tuning-db FILE: tune the model's workloads
 // into a tuning database that `compile --tuning-db FILE` applies.
 
-import { InvalidArgumentError, type Command } from 'commander';
+import { InvalidArgumentError, Option, type Command } from 'commander';
 import { disabledOptimizations, OPTIMIZATIONS } from '../../../backends/tvm/optimizations.js';
-import { tuningThreads } from '../../../backends/tvm/worker.js';
+import { TUNERS, tuningThreads, type Tuner } from '../../../backends/tvm/worker.js';
 import { errors } from '../../../ir/support/diagnostics.js';
 import { defaultCacheDir } from '../../cache.js';
 import { tune, type TuneResult } from '../../pipeline/tune.js';
@@ -22,6 +22,7 @@ import { printDiagnostic, printJson, runCommand } from '../output.js';
 
 interface Flags extends ClusterFlags, ModelFlags {
   trials: number;
+  tuner: Tuner;
   tuningDb: string;
   shapes?: string[];
   batch?: number[];
@@ -59,6 +60,16 @@ function table(r: TuneResult): string {
   return [fmt(head), ...rows.map(fmt)].join('\n') + '\n';
 }
 
+/** --tuner NAME: which search a tune runs (docs/tuners.md). */
+export function tunerOption(): Option {
+  return new Option(
+    '--tuner <name>',
+    "autotvm: TVM's templates, a record per workload where it beats the untuned schedule; ansor: the auto-scheduler, its records per artifact where the whole build beats the untuned one",
+  )
+    .choices(TUNERS)
+    .default('autotvm');
+}
+
 export function registerTune(program: Command): void {
   const cmd = program
     .command('tune')
@@ -89,12 +100,15 @@ export function registerTune(program: Command): void {
       trackerAddress,
     )
     .option('--rpc-key <key>', 'the key the farm servers registered under (with --rpc-tracker)')
+    .addOption(tunerOption())
     .option('--cache-dir <dir>', "build cache (remembers each artifact's workloads)", defaultCacheDir())
     .option('--json', 'print one JSON document on stdout')
     .action(async (model: string, o: Flags) => {
       await runCommand(Boolean(o.json), async () => {
         if (o.batch && o.shapes) throw errors.usage('give either --batch or --shapes, not both');
         if (Boolean(o.rpcTracker) !== Boolean(o.rpcKey)) throw errors.usage('give --rpc-tracker and --rpc-key together');
+        if (o.rpcTracker && o.tuner === 'ansor')
+          throw errors.usage('--tuner ansor times candidates on this machine only; tune on a farm with --tuner autotvm');
         const r = await tune({
           model,
           ...modelSelection(o),
@@ -105,6 +119,7 @@ export function registerTune(program: Command): void {
           disableOpts: disabledOptimizations(o.disableOpt ?? []),
           db: o.tuningDb,
           trials: o.trials,
+          tuner: o.tuner,
           threads: o.threads ?? tuningThreads(),
           ...(o.rpcTracker && o.rpcKey ? { rpc: { tracker: o.rpcTracker, key: o.rpcKey } } : {}),
           cacheDir: o.cacheDir ?? defaultCacheDir(),
