@@ -77,7 +77,9 @@ def extract(mod, params, target, threads, opt_level):
         )
         for t in tasks
     ]
-    order = sorted(range(len(plain)), key=lambda i: (-(plain[i].compute_dag.flop_ct * int(weights[i])), plain[i].workload_key))
+    order = sorted(
+        range(len(plain)), key=lambda i: (-(plain[i].compute_dag.flop_ct * int(weights[i])), plain[i].workload_key)
+    )
     return [plain[i] for i in order], [int(weights[i]) for i in order]
 
 
@@ -112,7 +114,9 @@ class _Runner:
         for _inp, built in zip(inputs, build_results):
             t0 = time.time()
             if built.error_no != 0:
-                out.append(MeasureResult([MAX_FLOAT], built.error_no, built.error_msg or "", built.time_cost, time.time()))
+                out.append(
+                    MeasureResult([MAX_FLOAT], built.error_no, built.error_msg or "", built.time_cost, time.time())
+                )
                 continue
             try:
                 module = tvm.runtime.load_module(built.filename)
@@ -169,8 +173,9 @@ def build_with(mod, params, target, opt_level, record_lines):
         log = os.path.join(folder, "records.json")
         with open(log, "w", encoding="utf-8") as f:
             f.write("\n".join(record_lines) + "\n")
-        with auto_scheduler.ApplyHistoryBest(log), tvm.transform.PassContext(
-            opt_level=opt_level, config=BUILD_CONFIG, disabled_pass=DISABLED_PASSES
+        with (
+            auto_scheduler.ApplyHistoryBest(log),
+            tvm.transform.PassContext(opt_level=opt_level, config=BUILD_CONFIG, disabled_pass=DISABLED_PASSES),
         ):
             return relay.build(mod, target=target, params=params)
     finally:
@@ -259,7 +264,11 @@ def tune_artifact(mod, params, target, opt_level, db, trials, artifact, measurer
     entries = _entries(db, isa)
     lines = list(_best_lines(entries, keys).values())
     verdict = next(
-        (e for e in reversed(entries) if e.get("kind") == "artifact" and e.get("workload") == artifact and e.get("records") == lines),
+        (
+            e
+            for e in reversed(entries)
+            if e.get("kind") == "artifact" and e.get("workload") == artifact and e.get("records") == lines
+        ),
         None,
     )
     error = None

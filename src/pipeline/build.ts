@@ -33,6 +33,8 @@ export interface ArtifactReport {
 export interface BuildOptions {
   readonly out: string;
   readonly jobs: number;
+  /** A build running longer (seconds) is stopped and fails: its cluster stays in TensorFlow. */
+  readonly buildTimeout?: number;
   readonly strict: boolean;
   readonly warn: (d: Diagnostic) => void;
   readonly progress: (event: ProgressEvent) => void;
@@ -76,6 +78,7 @@ export async function buildUnits(
     toBuild.map((u) => u.job!),
     {
       jobs: opts.jobs,
+      ...(opts.buildTimeout !== undefined ? { worker: { timeoutMs: opts.buildTimeout * 1000 } } : {}),
       onResult: (j, r) =>
         opts.progress({ kind: 'done', id: j.id, ok: r.ok, ...(r.ok ? { seconds: r.seconds } : {}), done: ++done, total: toBuild.length }),
     },

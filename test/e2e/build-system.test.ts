@@ -116,6 +116,35 @@ test('a cluster TVM fails to build stays in TensorFlow; the rest is rewritten an
   expect(existsSync(strictOut)).toBe(false);
 });
 
+test('--build-timeout: a build that does not end is stopped, its cluster stays in TensorFlow, the others build', async () => {
+  const dir = tempDir();
+  const out = path.join(dir, 'out');
+  const HANG = { TF2TVM_BUILD_SCRIPT: projectPath('test', 'support', 'broken_build.py'), TF2TVM_TEST_HANG: 'cluster_1' };
+  const t0 = Date.now();
+  const c = await tf2tvmJson<CompileDoc>(
+    ['compile', fixture('control_deps'), '-o', out, '--build-timeout', '30', '-j', '1', '--cache-dir', path.join(dir, 'cache')],
+    HANG,
+  );
+  expect(c.r.exitCode).toBe(0);
+  expect(Date.now() - t0).toBeLessThan(600_000);
+  expect(c.doc.failed).toBe(1);
+  expect(c.r.stderr).toMatch(
+    /warning TF2TVM3101: TVM build of cluster 'cluster_1' failed; its nodes stay in TensorFlow \(build timed out after 30 s; full log: .*cluster_1_2x8\.log\)/,
+  );
+  const manifest = JSON.parse(readFileSync(path.join(out, 'manifest.json'), 'utf8')) as { clusters: { name: string }[] };
+  expect(manifest.clusters.map((x) => x.name)).toEqual(['cluster_0']);
+  expect((await tf2tvmJson<VerifyDoc>(['verify', fixture('control_deps'), out])).doc.ok).toBe(true);
+  // Fatal under --strict, with nothing written.
+  const strictOut = path.join(dir, 'strict');
+  const s = await tf2tvm(
+    ['compile', fixture('control_deps'), '-o', strictOut, '--strict', '--build-timeout', '30', '-j', '1', '--cache-dir', path.join(dir, 'cache')],
+    HANG,
+  );
+  expect(s.exitCode).toBe(3);
+  expect(s.stderr).toContain('TF2TVM3003');
+  expect(existsSync(strictOut)).toBe(false);
+});
+
 test('kill -9 during a compile leaves the previous OUT intact and no partial one', async () => {
   const dir = tempDir();
   const out = path.join(dir, 'out');

@@ -30,9 +30,7 @@ function entries(db: string): Entry[] {
 
 /** The database with every artifact verdict's tuned time set to `factor` x its untuned time. */
 function rig(db: string, out: string, factor: number): void {
-  const lines = entries(db).map((e) =>
-    JSON.stringify(e.kind === 'artifact' ? { ...e, costs: e.untuned_costs!.map((c) => c * factor) } : e),
-  );
+  const lines = entries(db).map((e) => JSON.stringify(e.kind === 'artifact' ? { ...e, costs: e.untuned_costs!.map((c) => c * factor) } : e));
   writeFileSync(out, lines.join('\n') + '\n');
 }
 
@@ -41,16 +39,10 @@ const model = fixture('conv_mlp');
 test('--tuner ansor: records per artifact, a verdict on the whole build, applied only where it won, and the result matches TensorFlow', async () => {
   const dir = tempDir();
   const db = path.join(dir, 'ansor.jsonl');
-  const t = await tf2tvmJson<{ tuner: string; workloads: { workload: string; candidates: number; allotted: number; untuned_ms: number | null; best_ms: number | null }[] }>([
-    'tune',
-    model,
-    '--tuner',
-    'ansor',
-    '--trials',
-    '8',
-    '--tuning-db',
-    db,
-  ]);
+  const t = await tf2tvmJson<{
+    tuner: string;
+    workloads: { workload: string; candidates: number; allotted: number; untuned_ms: number | null; best_ms: number | null }[];
+  }>(['tune', model, '--tuner', 'ansor', '--trials', '8', '--tuning-db', db]);
   expect(t.r.exitCode).toBe(0);
   expect(t.doc.tuner).toBe('ansor');
   expect(t.doc.workloads).toHaveLength(1);
@@ -96,7 +88,9 @@ test('--tuner ansor: records per artifact, a verdict on the whole build, applied
   const won = path.join(dir, 'won');
   expect((await tf2tvm(['compile', model, '-o', won, '--tuning-db', wonDb])).exitCode).toBe(0);
   expect(so(won).equals(so(plain))).toBe(false);
-  const log = readFileSync(path.join(won, 'clusters', 'cluster_0', '1x28x28x1.tuning.log'), 'utf8').trim().split('\n');
+  const log = readFileSync(path.join(won, 'clusters', 'cluster_0', '1x28x28x1.tuning.log'), 'utf8')
+    .trim()
+    .split('\n');
   expect(log).toEqual(v.records);
   const check = await tf2tvm(['verify', model, won]);
   expect(check.exitCode).toBe(0);

@@ -1,11 +1,14 @@
 """A deliberately broken build worker for the failure-isolation tests: it runs
 the real backends/tvm/build.py, except that jobs whose id starts with
 $TF2TVM_TEST_BREAK get Relay text with a type error, so TVM itself fails to
-build them (a real failure, not a mocked result)."""
+build them (a real failure, not a mocked result), and jobs whose id starts
+with $TF2TVM_TEST_HANG never finish (a build stuck in TVM, for the
+--build-timeout tests)."""
 
 import importlib.util
 import os
 import sys
+import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REAL = os.path.join(HERE, "..", "..", "backends", "tvm", "build.py")
@@ -15,10 +18,13 @@ real = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(real)
 
 BREAK = os.environ.get("TF2TVM_TEST_BREAK", "")
+HANG = os.environ.get("TF2TVM_TEST_HANG", "")
 real_build = real.build
 
 
 def broken_build(job):
+    if HANG and job["id"].startswith(HANG):
+        time.sleep(3600)
     if BREAK and job["id"].startswith(BREAK):
         with open(job["relay"], encoding="utf-8") as f:
             text = f.read()

@@ -27,6 +27,7 @@ import {
 
 interface Flags extends ClusterFlags, ModelFlags {
   out: string;
+  buildTimeout?: number;
   shapes?: string[];
   batch?: number[];
   shapesFrom?: string;
@@ -80,6 +81,11 @@ export function registerCompile(program: Command): void {
       commaList,
     )
     .option('-j, --jobs <n>', 'parallel TVM builds', positiveInt)
+    .option(
+      '--build-timeout <seconds>',
+      'stop a TVM build that takes longer: its cluster stays in TensorFlow with warning TF2TVM3101 (fatal with --strict); default no limit',
+      positiveInt,
+    )
     .option('--cache-dir <dir>', 'content-addressed build cache shared between output folders', defaultCacheDir())
     .option('--depfile <file>', 'write a Make dependency line for OUT/model.pb')
     .option('--select <mode>', 'all: keep every built cluster; measured: keep only clusters TVM runs faster than TensorFlow', selectMode, 'all')
@@ -128,6 +134,7 @@ export function registerCompile(program: Command): void {
           emitPbtxt: Boolean(o.emitPbtxt),
           emit: emitFormats(o.emit ?? []),
           jobs: o.jobs ?? os.availableParallelism(),
+          ...(o.buildTimeout ? { buildTimeout: o.buildTimeout } : {}),
           printAfter: o.printIrAfter ?? [],
           verifyIr: Boolean(o.verifyIr),
           print: (pass, text) => process.stderr.write(`// ----- IR after ${pass} -----\n${text}`),
