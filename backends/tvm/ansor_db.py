@@ -111,7 +111,7 @@ class _Runner:
 
     def __call__(self, inputs, build_results, *_settings):
         out = []
-        for _inp, built in zip(inputs, build_results):
+        for _inp, built in zip(inputs, build_results, strict=True):
             t0 = time.time()
             if built.error_no != 0:
                 out.append(
@@ -139,7 +139,7 @@ class _Recorder(auto_scheduler.measure.PythonBasedMeasureCallback):
         self.count = 0
 
     def callback(self, policy, inputs, results):
-        for inp, res in zip(inputs, results):
+        for inp, res in zip(inputs, results, strict=True):
             costs = [float(c) for c in res.costs] if res.error_no == 0 else None
             if costs is not None and not all(0 < c < MAX_FLOAT for c in costs):
                 costs = None
@@ -234,6 +234,7 @@ def tune_artifact(mod, params, target, opt_level, db, trials, artifact, measurer
     with tvm.transform.PassContext(opt_level=opt_level):
         tasks, weights = extract(mod, params, target, threads, opt_level)
     keys = {t.workload_key for t in tasks}
+    flop = int(sum(t.compute_dag.flop_ct * w for t, w in zip(tasks, weights, strict=True)))
     before = [e for e in _entries(db, isa) if e.get("kind") == "record" and e.get("workload") in keys]
     remaining = max(0, int(trials) - len(before))
     recorder = _Recorder(db, isa, threads, artifact, log)
@@ -292,10 +293,9 @@ def tune_artifact(mod, params, target, opt_level, db, trials, artifact, measurer
                 "untuned_costs": base,
                 "records": lines,
                 "threads": threads,
-                "flop": int(sum(t.compute_dag.flop_ct * w for t, w in zip(tasks, weights))),
+                "flop": flop,
             }
             tuning_db.append(db, verdict)
-    flop = int(sum(t.compute_dag.flop_ct * w for t, w in zip(tasks, weights)))
     summary = {
         "workload": artifact,
         "task": "ansor",
