@@ -42,7 +42,7 @@ import numpy as np
 import tvm
 from tvm import auto_scheduler, relay
 from tvm.auto_scheduler.measure import MAX_FLOAT, MeasureResult
-from tvm.contrib import cc, graph_executor
+from tvm.contrib import cc
 
 import measure
 import tuning_db
@@ -183,47 +183,6 @@ def build_with(mod, params, target, opt_level, record_lines):
         relay.backend.te_compiler.get().clear()
 
 
-def _artifact_inputs(mod, params, rng):
-    arrays = {}
-    for p in mod["main"].params:
-        if p.name_hint in params:
-            continue
-        ty = p.checked_type
-        shape = [int(d) for d in ty.shape]
-        dtype = str(ty.dtype)
-        if dtype.startswith("float"):
-            arrays[p.name_hint] = rng.uniform(-1, 1, size=shape).astype(dtype)
-        else:
-            arrays[p.name_hint] = np.zeros(shape, dtype=dtype)
-    return arrays
-
-
-def compare_builds(measurer, mod, params, built_a, built_b, rng, rounds=_VERDICT_ROUNDS):
-    """Seconds per call of two builds of one module, timed in alternation on
-    the same inputs on the bridge op's launcher."""
-    folder = tempfile.mkdtemp(prefix="tf2tvm-ansor-compare-")
-    try:
-        mod = relay.transform.InferType()(mod)
-        inputs = _artifact_inputs(mod, params, rng)
-        runs = []
-        for name, built in (("a", built_a), ("b", built_b)):
-            path = os.path.join(folder, f"{name}.so")
-            built.export_library(path)
-            lib = tvm.runtime.load_module(path)
-            measurer.launcher.redirect(path)
-            gm = graph_executor.GraphModule(lib["default"](tvm.cpu()))
-            for k, v in inputs.items():
-                gm.set_input(k, v)
-            runs.append((lib, gm))
-        costs = ([], [])
-        for _ in range(rounds):
-            for i, (_lib, gm) in enumerate(runs):
-                costs[i].append(measurer._time(gm.module, [], "run"))
-        return costs
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
-
-
 def tune_artifact(mod, params, target, opt_level, db, trials, artifact, measurer, rng, log):
     """Brings the artifact's auto-scheduler candidates in `db` to `trials`
     (counting those of its workloads already there), then times the build
@@ -277,7 +236,7 @@ def tune_artifact(mod, params, target, opt_level, db, trials, artifact, measurer
         try:
             untuned = build_with(mod, params, target, opt_level, [])
             tuned = build_with(mod, params, target, opt_level, lines)
-            base, best = compare_builds(measurer, mod, params, untuned, tuned, rng)
+            base, best = measurer.compare_builds(mod, params, untuned, tuned, rng, rounds=_VERDICT_ROUNDS)
         except Exception as exc:  # records that do not build cannot be applied
             error = (str(exc).strip().splitlines() or [type(exc).__name__])[-1][:300]
             log(f"tune ansor {artifact[:12]}: the build with its records failed: {exc}")

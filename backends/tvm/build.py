@@ -252,16 +252,44 @@ def tune_tasks(job):
         relay.backend.te_compiler.get().clear()
         return [summary]
     summaries = []
+    keys = set()
     with tvm.transform.PassContext(opt_level=opt_level):
         for task, weight in tuning_db.extract_tasks(mod, params, target):
             key = tuning_db.workload_key(task)
-            if key not in trials:
-                continue
-            summary = tuning_db.tune_workload(
-                task, target, trials[key], db, measurer, rng, log=lambda m: print(m, file=sys.stderr, flush=True)
-            )
-            summaries.append({**summary, "weight": weight})
+            keys.add(key)
+            if key in trials:
+                summary = tuning_db.tune_workload(
+                    task, target, trials[key], db, measurer, rng, log=lambda m: print(m, file=sys.stderr, flush=True)
+                )
+                summaries.append({**summary, "weight": weight})
+            elif isinstance(job.get("artifact"), str) and rpc is None:
+                # Tuned enough already (here or for another artifact): only the verdict on its best, if missing.
+                tuning_db.tune_workload(
+                    task,
+                    target,
+                    len(task.config_space),
+                    db,
+                    measurer,
+                    rng,
+                    log=lambda m: print(m, file=sys.stderr, flush=True),
+                    replay=True,
+                )
     relay.backend.te_compiler.get().clear()
+    artifact = job.get("artifact")
+    if isinstance(artifact, str) and rpc is None:
+        # The records this artifact applies, judged on the whole build.
+        tuning_db.judge_artifact(
+            mod,
+            params,
+            target,
+            opt_level,
+            db,
+            artifact,
+            keys,
+            measurer,
+            rng,
+            log=lambda m: print(m, file=sys.stderr, flush=True),
+        )
     return summaries
 
 

@@ -31,6 +31,7 @@ import tempfile
 import numpy as np
 import tvm
 from tvm import autotvm
+from tvm.contrib import graph_executor
 
 LAUNCHER_LIBRARY = "libtf2tvm_launcher.so"
 # The bridge op's override of its task count (bridge_op.cc's kNumThreadsEnv).
@@ -215,6 +216,45 @@ class Measurer:
             return costs_a, costs_b
         except Exception:  # a configuration that does not build or run cannot win
             return None
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
+
+    def compare_builds(self, mod, params, built_a, built_b, rng, rounds=5):
+        """Seconds per call of two builds (relay.build results) of one module,
+        timed in alternation on the same inputs, `rounds` each, on the
+        launcher: the verdict on a whole artifact."""
+        folder = tempfile.mkdtemp(prefix="tf2tvm-compare-builds-")
+        try:
+            mod = tvm.relay.transform.InferType()(mod)
+            inputs = {}
+            for p in mod["main"].params:
+                if p.name_hint in params:
+                    continue
+                ty = p.checked_type
+                shape = [int(d) for d in ty.shape]
+                dtype = str(ty.dtype)
+                inputs[p.name_hint] = (
+                    rng.uniform(-1, 1, size=shape).astype(dtype)
+                    if dtype.startswith("float")
+                    else np.zeros(shape, dtype)
+                )
+            runs = []
+            for name, built in (("a", built_a), ("b", built_b)):
+                path = os.path.join(folder, f"{name}.so")
+                built.export_library(path)
+                lib = tvm.runtime.load_module(path)
+                self.launcher.redirect(path)
+                gm = graph_executor.GraphModule(lib["default"](tvm.cpu()))
+                for k, v in inputs.items():
+                    gm.set_input(k, v)
+                runs.append((lib, gm))
+            costs = ([], [])
+            for r in range(rounds + 1):
+                for i, (_lib, gm) in enumerate(runs):
+                    seconds = self._time(gm.module, [], "run")
+                    if r > 0:  # the first round warms both up
+                        costs[i].append(seconds)
+            return costs
         finally:
             shutil.rmtree(folder, ignore_errors=True)
 

@@ -25,9 +25,18 @@ export interface DbEntry {
   readonly untuned_costs?: readonly number[];
   /** Auto-scheduler records: the artifact (cache key without tuning) whose tune measured it. */
   readonly artifact?: string;
-  /** Auto-scheduler verdicts: the record lines the tuned build applied. */
+  /** Artifact verdicts: the record lines the tuned build applied. */
   readonly records?: readonly string[];
+  /** Verdicts: the rule they were taken under (VERDICT_RULE: the search kept the untuned layout). */
+  readonly rule?: number;
 }
+
+/**
+ * Workload verdicts are used only when taken under this rule: the search kept
+ * the untuned schedule's channel blocking (tuning_db.py's keeps_layout).
+ * Older ones may be of a candidate that changes the layout between operators.
+ */
+export const VERDICT_RULE = 2;
 
 /** How much faster than untuned, in the alternating verdict, a record must be to be applied. */
 export const APPLY_MARGIN = 0.03;
@@ -95,6 +104,8 @@ export interface WorkloadState {
   readonly best?: { readonly ms: number; readonly record: string; readonly config: number };
   /** Candidates recorded (failed ones included). */
   readonly candidates: number;
+  /** The record a build applies: the candidate of the fastest verdict that beat untuned by the margin. */
+  readonly applied?: string;
 }
 
 /** Per workload of one ISA and tuner: untuned time, best candidate, candidates so far. */
@@ -104,32 +115,44 @@ export function workloadStates(entries: readonly DbEntry[], isa: string, tuner =
     best?: WorkloadState['best'];
     seen: Set<number>;
     verdicts: Map<number, { untunedMs: number; bestMs: number }>;
+    records: Map<number, string>;
   }
   const acc = new Map<string, Acc>();
   for (const e of entries) {
     if (e.isa !== isa || e.tuner !== tuner) continue;
-    const w: Acc = acc.get(e.workload) ?? { seen: new Set<number>(), verdicts: new Map() };
+    const w: Acc = acc.get(e.workload) ?? { seen: new Set<number>(), verdicts: new Map(), records: new Map() };
     acc.set(e.workload, w);
     if (e.kind === 'untuned') {
       if (w.untunedMs === undefined && e.costs) w.untunedMs = median(e.costs) * 1e3;
       continue;
     }
     if (e.kind === 'verdict') {
-      if (e.costs && e.untuned_costs) w.verdicts.set(e.config, { untunedMs: median(e.untuned_costs) * 1e3, bestMs: median(e.costs) * 1e3 });
+      if (e.costs && e.untuned_costs && e.rule === VERDICT_RULE)
+        w.verdicts.set(e.config, { untunedMs: median(e.untuned_costs) * 1e3, bestMs: median(e.costs) * 1e3 });
       continue;
     }
+    if (e.kind !== 'candidate') continue;
     w.seen.add(e.config);
+    if (e.record) w.records.set(e.config, e.record);
     if (!e.costs) continue;
     const ms = median(e.costs) * 1e3;
     if (!w.best || ms < w.best.ms || (ms === w.best.ms && e.config < w.best.config)) w.best = { ms, record: e.record!, config: e.config };
   }
   const out = new Map<string, WorkloadState>();
   for (const [k, w] of acc) {
-    const verdict = w.best ? w.verdicts.get(w.best.config) : undefined;
+    // The fastest verdict that won (as tuning_db.py's applied_records), else the best candidate's.
+    let verdict: { untunedMs: number; bestMs: number; record: string } | undefined;
+    for (const [config, v] of w.verdicts) {
+      const record = w.records.get(config);
+      if (!record || !(v.bestMs < v.untunedMs * (1 - APPLY_MARGIN))) continue;
+      if (!verdict || v.bestMs < verdict.bestMs) verdict = { ...v, record };
+    }
+    const shown = verdict ?? (w.best ? w.verdicts.get(w.best.config) : undefined);
     out.set(k, {
       ...(w.untunedMs !== undefined ? { untunedMs: w.untunedMs } : {}),
       ...(w.best ? { best: w.best } : {}),
-      ...(verdict ? { verdict } : {}),
+      ...(shown ? { verdict: { untunedMs: shown.untunedMs, bestMs: shown.bestMs } } : {}),
+      ...(verdict ? { applied: verdict.record } : {}),
       candidates: w.seen.size,
     });
   }
@@ -147,7 +170,7 @@ export interface AppliedRecords {
 
 /** Whether a workload's best candidate is applied: its verdict beat untuned by the margin. */
 export function gains(s: WorkloadState | undefined): boolean {
-  return Boolean(s?.best && s.verdict && s.verdict.bestMs < s.verdict.untunedMs * (1 - APPLY_MARGIN));
+  return Boolean(s?.applied);
 }
 
 /**
@@ -160,7 +183,7 @@ export function recordsFor(states: ReadonlyMap<string, WorkloadState>, workloads
   const lines: string[] = [];
   for (const w of [...new Set(workloads)].sort()) {
     const s = states.get(w);
-    if (gains(s)) lines.push(s!.best!.record);
+    if (s?.applied) lines.push(s.applied);
   }
   if (lines.length === 0) return undefined;
   const hash = createHash('sha256').update(lines.join('\n')).digest('hex');
@@ -174,11 +197,11 @@ export interface ArtifactVerdict {
   readonly lines: readonly string[];
 }
 
-/** The latest auto-scheduler verdict of each artifact (by its cache key without tuning) of one ISA. */
-export function artifactVerdicts(entries: readonly DbEntry[], isa: string): Map<string, ArtifactVerdict> {
+/** The latest artifact verdict of each artifact (by its module key) of one ISA and tuner. */
+export function artifactVerdicts(entries: readonly DbEntry[], isa: string, tuner: 'autotvm' | 'ansor' = 'ansor'): Map<string, ArtifactVerdict> {
   const out = new Map<string, ArtifactVerdict>();
   for (const e of entries) {
-    if (e.isa !== isa || e.tuner !== 'ansor' || e.kind !== 'artifact' || !e.costs || !e.untuned_costs || !e.records) continue;
+    if (e.isa !== isa || e.tuner !== tuner || e.kind !== 'artifact' || !e.costs || !e.untuned_costs || !e.records) continue;
     out.set(e.workload, { untunedMs: median(e.untuned_costs) * 1e3, bestMs: median(e.costs) * 1e3, lines: e.records });
   }
   return out;
@@ -191,11 +214,30 @@ export function artifactVerdicts(entries: readonly DbEntry[], isa: string): Map<
  * gets a naive schedule), so the rule is per artifact, not per workload.
  */
 export function artifactRecords(v: ArtifactVerdict | undefined): AppliedRecords | undefined {
-  if (!v || !(v.bestMs < v.untunedMs * (1 - APPLY_MARGIN))) return undefined;
-  const hash = createHash('sha256')
-    .update(`ansor\n${v.lines.join('\n')}`)
-    .digest('hex');
-  return { tuner: 'ansor', lines: v.lines, hash };
+  return wins(v)
+    ? {
+        tuner: 'ansor',
+        lines: v!.lines,
+        hash: createHash('sha256')
+          .update(`ansor\n${v!.lines.join('\n')}`)
+          .digest('hex'),
+      }
+    : undefined;
+}
+
+/** Whether an artifact verdict's tuned build beat the untuned one by the margin. */
+export function wins(v: ArtifactVerdict | undefined): boolean {
+  return Boolean(v && v.bestMs < v.untunedMs * (1 - APPLY_MARGIN));
+}
+
+/**
+ * AutoTVM's records for an artifact (recordsFor) are applied only where its
+ * artifact verdict, taken on exactly these lines, won: a record that wins
+ * alone can lose in the graph (another implementation chosen, a fusion lost).
+ */
+export function judged(records: AppliedRecords | undefined, v: ArtifactVerdict | undefined): AppliedRecords | undefined {
+  if (!records || !v || !wins(v)) return undefined;
+  return v.lines.length === records.lines.length && v.lines.every((l, i) => l === records.lines[i]) ? records : undefined;
 }
 
 /** The ISA a target is tuned for: its -mcpu (and -mattr), as tuning_db.py's target_isa. */

@@ -226,7 +226,9 @@ export async function tuneDrafts(
   try {
     for (const d of drafts) {
       const mine = workloads.map((w, i) => ({ w, n: allotted[i]! })).filter(({ w, n }) => w.draft === d && n > (before.get(w.key)?.candidates ?? 0));
-      if (mine.length === 0) continue;
+      // Every artifact gets a job: after its own workloads are tuned, the records it would apply
+      // (some tuned in other artifacts) are judged on its whole build (not on a farm).
+      if (mine.length === 0 && opts.rpc) continue;
       const timer = setInterval(() => progress.poll(), 1000);
       try {
         const r = await worker.tune({
@@ -240,6 +242,7 @@ export async function tuneDrafts(
           disable: settings.disableOpts,
           db: path.resolve(opts.db),
           trials: Object.fromEntries(mine.map(({ w, n }) => [w.key, n])),
+          ...(opts.rpc ? {} : { artifact: d.moduleKey }),
           threads: opts.threads,
           launcher: launcherLibrary(),
           ...(opts.rpc ? { rpc: opts.rpc } : {}),

@@ -7,6 +7,7 @@ import { writeParamFiles } from '../../backends/relay/files.js';
 import {
   artifactRecords,
   artifactVerdicts,
+  judged,
   readTuningDb,
   recordsFor,
   targetIsa,
@@ -102,8 +103,10 @@ export async function tuningRecords(
   }
   if (states.size === 0 || rest.length === 0) return out;
   const workloads = await artifactWorkloads(rest, settings, cache, toolchain, staging);
+  const judgements = artifactVerdicts(entries, isa, 'autotvm');
   for (const d of rest) {
-    const applied = recordsFor(states, workloads.get(d) ?? []);
+    // Each workload's winning record, applied only where the artifact built with them all won too.
+    const applied = judged(recordsFor(states, workloads.get(d) ?? []), judgements.get(d.moduleKey));
     if (applied) out.set(d, applied);
   }
   return out;

@@ -6,7 +6,7 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Tf2tvmError } from '../../ir/support/diagnostics.js';
-import { gains, readTuningDb, recordsFor, targetIsa, workloadStates, type DbEntry } from '../../backends/tvm/tuning-db.js';
+import { artifactVerdicts, gains, judged, readTuningDb, recordsFor, targetIsa, workloadStates, type DbEntry } from '../../backends/tvm/tuning-db.js';
 import { allot, machineBusy, mergeWorkloads, nominalPeakGflops } from '../../src/pipeline/tune.js';
 import type { Draft } from '../../src/pipeline/emit.js';
 import { tempDir } from '../helpers.js';
@@ -20,6 +20,7 @@ const verdict = (workload: string, config: number, untunedMs: number, bestMs: nu
   config,
   costs: [bestMs / 1e3, bestMs / 1e3, bestMs / 1e3],
   untuned_costs: [untunedMs / 1e3, untunedMs / 1e3, untunedMs / 1e3],
+  rule: 2,
   threads: 2,
   flop: 1000,
 });
@@ -53,7 +54,15 @@ test('a workload applies its best candidate only where the alternating verdict b
       entry('D', 'untuned', -1, 2),
       entry('D', 'candidate', 1, 1),
       entry('D', 'candidate', 2, 0.8),
-      verdict('D', 1, 2, 1), // a verdict for an earlier best says nothing of the current one
+      verdict('D', 1, 2, 1), // a verdict won stands for its candidate, whatever was measured after it
+      entry('E', 'untuned', -1, 2),
+      entry('E', 'candidate', 1, 1),
+      { ...verdict('E', 1, 2, 1), rule: 1 }, // taken before the search kept the layout: not used
+      entry('F', 'untuned', -1, 2),
+      entry('F', 'candidate', 1, 1.2),
+      entry('F', 'candidate', 2, 1.0),
+      verdict('F', 1, 2, 1.2),
+      verdict('F', 2, 2, 1.1), // the fastest winning verdict is the one applied
     ],
     'cascadelake',
   );
@@ -61,17 +70,45 @@ test('a workload applies its best candidate only where the alternating verdict b
     untunedMs: 2,
     best: { ms: 1.5, record: 'record A 7', config: 7 },
     verdict: { untunedMs: 2, bestMs: 1.6 },
+    applied: 'record A 7',
     candidates: 3,
   });
   expect(gains(states.get('A'))).toBe(true);
   expect(gains(states.get('B'))).toBe(false);
   expect(gains(states.get('C'))).toBe(false);
-  expect(gains(states.get('D'))).toBe(false);
-  expect(recordsFor(states, ['D', 'B', 'A', 'C', 'A'])?.lines).toEqual(['record A 7']);
-  expect(recordsFor(states, ['B', 'C', 'D'])).toBeUndefined();
+  expect(states.get('D')?.applied).toBe('record D 1');
+  expect(gains(states.get('E'))).toBe(false);
+  expect(states.get('F')?.applied).toBe('record F 2');
+  expect(recordsFor(states, ['D', 'B', 'A', 'C', 'A', 'E'])?.lines).toEqual(['record A 7', 'record D 1']);
+  expect(recordsFor(states, ['B', 'C', 'E'])).toBeUndefined();
   // The hash is the key's share: other records, other hash.
   const other = workloadStates([entry('A', 'untuned', -1, 2), entry('A', 'candidate', 8, 1.4), verdict('A', 8, 2, 1.4)], 'cascadelake');
   expect(recordsFor(other, ['A'])!.hash).not.toBe(recordsFor(states, ['A'])!.hash);
+});
+
+test('AutoTVM records apply to an artifact only where its whole build with exactly those records won', () => {
+  const states = workloadStates([entry('A', 'untuned', -1, 2), entry('A', 'candidate', 7, 1.5), verdict('A', 7, 2, 1.5)], 'cascadelake');
+  const records = recordsFor(states, ['A'])!;
+  const art = (lines: string[], untunedMs: number, bestMs: number): DbEntry => ({
+    v: 1,
+    tuner: 'autotvm',
+    isa: 'cascadelake',
+    workload: 'M',
+    kind: 'artifact',
+    config: -1,
+    costs: [bestMs / 1e3],
+    untuned_costs: [untunedMs / 1e3],
+    records: lines,
+    threads: 2,
+    flop: 0,
+  });
+  const judge = (e: DbEntry[]) => judged(records, artifactVerdicts(e, 'cascadelake', 'autotvm').get('M'));
+  expect(judge([])).toBeUndefined(); // never judged: not applied
+  expect(judge([art(['record A 7'], 10, 9)])).toEqual(records);
+  expect(judge([art(['record A 7'], 10, 9.9)])).toBeUndefined(); // within the margin
+  expect(judge([art(['record A 7'], 10, 11)])).toBeUndefined(); // slower in the graph
+  expect(judge([art(['record A 6'], 10, 9)])).toBeUndefined(); // judged on other records
+  expect(judge([art(['record A 7'], 10, 9), art(['record A 7'], 10, 12)])).toBeUndefined(); // the latest verdict holds
 });
 
 test('records are applied only on the ISA they were tuned for', () => {
