@@ -50,6 +50,8 @@ TUNER = "autotvm"
 _BATCH = 8
 # Alternating timings of untuned and best for the decision.
 _VERDICT_ROUNDS = 5
+# Alternating timings of a whole artifact, untuned and with its records (fewer calls each: more rounds).
+_ARTIFACT_ROUNDS = 9
 
 
 def workload_key(task):
@@ -355,7 +357,7 @@ def applied_records(entries, isa, keys):
     return [records[(k, c)] for k, (_, c) in sorted(best.items()) if (k, c) in records]
 
 
-def judge_artifact(mod, params, target, opt_level, db, artifact, keys, measurer, rng, log, rounds=_VERDICT_ROUNDS):
+def judge_artifact(mod, params, target, opt_level, db, artifact, keys, measurer, rng, log, rounds=_ARTIFACT_ROUNDS):
     """The per-workload records an artifact would apply, timed as a whole
     build against its untuned build (in alternation): a record that wins
     alone can still lose in the graph (a switch of implementation, a fusion

@@ -13,7 +13,17 @@ import { closeSync, fstatSync, mkdtempSync, openSync, readFileSync, readSync, rm
 import os from 'node:os';
 import path from 'node:path';
 import { findToolchain, hostTarget, type Toolchain } from '../../backends/python/toolchain.js';
-import { artifactRecords, artifactVerdicts, gains, readTuningDb, targetIsa, workloadStates, type DbEntry } from '../../backends/tvm/tuning-db.js';
+import {
+  artifactRecords,
+  artifactVerdicts,
+  gains,
+  judged,
+  readTuningDb,
+  recordsFor,
+  targetIsa,
+  workloadStates,
+  type DbEntry,
+} from '../../backends/tvm/tuning-db.js';
 import { BuildWorker, buildScriptHash, launcherLibrary, type Tuner, type WorkloadTask } from '../../backends/tvm/worker.js';
 import { errors, warnings, type Diagnostic } from '../../ir/support/diagnostics.js';
 import type { ClusterOptions } from '../../passes/state.js';
@@ -77,6 +87,17 @@ export interface TunedWorkload {
   readonly applied: boolean;
   readonly gflops: number | null;
   readonly peak_pct: number | null;
+}
+
+export interface TunedArtifact {
+  /** cluster/shapes */
+  readonly artifact: string;
+  /** Records it would apply (0: nothing gained per workload, the untuned build). */
+  readonly records: number;
+  readonly untuned_ms: number | null;
+  readonly tuned_ms: number | null;
+  /** Its records are applied by compile --tuning-db: the whole build won by the margin. */
+  readonly applied: boolean;
 }
 
 export interface TuneResult extends TunedModel {
@@ -196,6 +217,8 @@ export interface TunedModel {
   readonly threads: number;
   readonly peak_gflops: number;
   readonly workloads: readonly TunedWorkload[];
+  /** Per artifact: its whole build with the records it would apply, against its untuned build. */
+  readonly artifacts: readonly TunedArtifact[];
 }
 
 /** The tune stage on emitted drafts (shared by `tune` and `compile --tune`). */
@@ -214,7 +237,8 @@ export async function tuneDrafts(
   const entries = readTuningDb(opts.db);
   if (opts.tuner === 'ansor') return tuneArtifacts(drafts, settings, cache, toolchain, staging, opts, entries);
   const before = workloadStates(entries, isa);
-  const workloads = mergeWorkloads(await listTasks(drafts, settings, cache, toolchain, staging));
+  const listed = await listTasks(drafts, settings, cache, toolchain, staging);
+  const workloads = mergeWorkloads(listed);
   const allotted = allot(
     workloads.map((w) => ({ flop: w.flop, weight: w.weight, untunedMs: before.get(w.key)?.untunedMs })),
     opts.trials,
@@ -257,7 +281,24 @@ export async function tuneDrafts(
   } finally {
     await worker.close();
   }
-  const after = workloadStates(readTuningDb(opts.db), isa);
+  const afterEntries = readTuningDb(opts.db);
+  const after = workloadStates(afterEntries, isa);
+  const judgements = artifactVerdicts(afterEntries, isa, 'autotvm');
+  const artifacts = drafts.map((d): TunedArtifact => {
+    const records = recordsFor(
+      after,
+      (listed.get(d) ?? []).map((t) => t.workload),
+    );
+    const v = judgements.get(d.moduleKey);
+    const same = v && records && v.lines.length === records.lines.length && v.lines.every((l, i) => l === records.lines[i]);
+    return {
+      artifact: `${d.cluster}/${d.shapeKey}`,
+      records: records?.lines.length ?? 0,
+      untuned_ms: same ? v.untunedMs : null,
+      tuned_ms: same ? v.bestMs : null,
+      applied: Boolean(judged(records, v)),
+    };
+  });
   const threads = measuredThreads || opts.threads;
   const peak = nominalPeakGflops(threads);
   const rows = workloads.map((w, i): TunedWorkload => {
@@ -282,7 +323,7 @@ export async function tuneDrafts(
       peak_pct: gflops === null ? null : (100 * gflops) / peak,
     };
   });
-  return { tuner: 'autotvm', isa, trials: opts.trials, threads, peak_gflops: peak, workloads: rows };
+  return { tuner: 'autotvm', isa, trials: opts.trials, threads, peak_gflops: peak, workloads: rows, artifacts };
 }
 
 /** Auto-scheduler records of one artifact in the database (the tune job tags each with its artifact). */
@@ -397,7 +438,17 @@ async function tuneArtifacts(
       peak_pct: gflops === null ? null : (100 * gflops) / peak,
     };
   });
-  return { tuner: 'ansor', isa, trials: opts.trials, threads, peak_gflops: peak, workloads: rows };
+  const artifacts = drafts.map((d, i): TunedArtifact => {
+    const v = verdicts.get(d.moduleKey);
+    return {
+      artifact: rows[i]!.workload,
+      records: v?.lines.length ?? 0,
+      untuned_ms: v?.untunedMs ?? null,
+      tuned_ms: v?.bestMs ?? null,
+      applied: Boolean(artifactRecords(v)),
+    };
+  });
+  return { tuner: 'ansor', isa, trials: opts.trials, threads, peak_gflops: peak, workloads: rows, artifacts };
 }
 
 export async function tune(req: TuneRequest): Promise<TuneResult> {

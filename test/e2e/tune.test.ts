@@ -22,6 +22,7 @@ interface TuneDoc {
   isa: string;
   threads: number;
   workloads: Row[];
+  artifacts: { artifact: string; records: number; untuned_ms: number | null; tuned_ms: number | null; applied: boolean }[];
 }
 
 function candidates(db: string): { workload: string; config: number }[] {
@@ -56,6 +57,12 @@ test('tune fills the database, a second tune continues it, compile applies it an
     expect(w.candidates).toBeGreaterThan(0);
     expect(w.candidates).toBeLessThanOrEqual(w.allotted);
     expect(w.untuned_ms).toBeGreaterThan(0);
+  }
+  // One judgement per artifact: where records would apply, the whole build timed against the untuned one.
+  expect(first.doc.artifacts.map((a) => a.artifact)).toEqual(['cluster_0/1x28x28x1']);
+  for (const a of first.doc.artifacts) {
+    if (a.records > 0) expect(a.untuned_ms! > 0 && a.tuned_ms! > 0).toBe(true);
+    if (a.applied) expect(a.tuned_ms!).toBeLessThan(a.untuned_ms!);
   }
   const afterFirst = candidates(db).length;
   expect(afterFirst).toBe(first.doc.workloads.reduce((n, w) => n + w.candidates, 0));

@@ -57,7 +57,13 @@ function table(r: TuneResult): string {
   ]);
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
   const fmt = (row: string[]): string => row.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
-  return [fmt(head), ...rows.map(fmt)].join('\n') + '\n';
+  const judged = r.artifacts.map(
+    (a) =>
+      `${a.artifact}: ${a.records} record${a.records === 1 ? '' : 's'}` +
+      (a.untuned_ms !== null && a.tuned_ms !== null ? `, whole build untuned ${ms(a.untuned_ms)} ms, tuned ${ms(a.tuned_ms)} ms` : '') +
+      (a.applied ? ': applied' : a.records > 0 ? ': not applied (the whole build did not gain)' : ''),
+  );
+  return [fmt(head), ...rows.map(fmt), '', ...judged].join('\n') + '\n';
 }
 
 /** --tuner NAME: which search a tune runs (docs/tuners.md). */
