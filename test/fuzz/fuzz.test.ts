@@ -11,7 +11,7 @@ import { opRegistry } from '../../backends/tf/op-registry.js';
 import type { OpRegistry } from '../../ir/tf/op-defs.js';
 import { fuzz } from './engine.js';
 import { applyMutations, mutationsArb } from './mutate.js';
-import { CORPUS_DIR, CRASHES_DIR, seedInputs } from './run.js';
+import { CORPUS_DIR, CRASHES_DIR, FUZZ_DIR, seedInputs, type FuzzStats } from './run.js';
 import { runTarget } from './target.js';
 
 let registry: OpRegistry;
@@ -35,6 +35,13 @@ test('every crash the fuzzer found is answered cleanly now', () => {
       message: '',
     });
   }
+});
+
+test('stats.json counts every crash found, none of them open', () => {
+  const stats = JSON.parse(readFileSync(path.join(FUZZ_DIR, 'stats.json'), 'utf8')) as FuzzStats;
+  expect({ found: stats.crashes_found, open: stats.crashes_open }).toEqual({ found: files(CRASHES_DIR).length, open: 0 });
+  expect(stats.corpus_size).toBe(files(CORPUS_DIR).length);
+  expect(stats.total_seconds).toBe(stats.runs.reduce((n, r) => n + r.seconds, 0));
 });
 
 test('every corpus input is answered cleanly', () => {
