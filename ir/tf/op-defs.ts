@@ -249,7 +249,9 @@ function checkNodeEdges(n: NodeDef, spec: OpSpec | undefined, specOf: (node: str
 
 /**
  * Checks every node of the graph whose op TensorFlow registers (in node
- * order); nodes of other ops, and calls of the library's functions, pass.
+ * order), then every data edge (output index and dtype, where the ends'
+ * definitions say them); nodes of other ops, and calls of the library's
+ * functions, pass.
  */
 export function checkOpDefs(g: GraphDef, registry: OpRegistry): void {
   const library = new Set((g.library?.function ?? []).map((f) => f.signature?.name ?? ''));
