@@ -158,7 +158,16 @@ function formClustersWith(state: MarkedState, skipConstantEdges: boolean): Clust
     } else kept.push(members);
   }
   // Groups are in order of their first member already (Map insertion order).
-  const clusters = kept.map((members, i) => clusterInterface(state, `cluster_${i}`, members));
+  // A group whose tensors nobody reads (its members feed control edges only)
+  // would be a function without results: its nodes stay in TensorFlow.
+  const clusters: Cluster[] = [];
+  for (const members of kept) {
+    const c = clusterInterface(state, `cluster_${clusters.length}`, members);
+    if (c.outputs.length > 0) clusters.push(c);
+    else
+      for (const m of members)
+        dropped.set(m, { reason: 'no-cluster-output', message: 'no member output is read as data outside the cluster (only control edges)' });
+  }
   const clusterOf = new Map<string, string>();
   for (const c of clusters) for (const m of c.nodes) clusterOf.set(m, c.name);
   const unmergedEdges = explainEdges(state, clusterOf, refused, dropped);

@@ -1,11 +1,14 @@
 """TensorFlow's op registry as JSON, for tf2tvm's attribute check: for every
 op TensorFlow registers, its attributes (type, whether a default exists, the
-allowed values, the minimum) and its input arguments (how many tensors each
-takes). TensorFlow only; run once per toolchain (backends/tf/op-registry.ts
+allowed values, the minimum), its input and its output arguments (how many
+tensors each takes or gives, and of which dtype: a fixed one, a type attr's,
+or one per dtype of a list attr). TensorFlow only; run once per toolchain (backends/tf/op-registry.ts
 caches the document).
 
 Usage: op_registry.py
-Prints {"format": 1, "tensorflow": VERSION, "ops": {name: {"attrs": {...}, "inputs": [...]}}}.
+Prints {"format": 2, "tensorflow": VERSION, "ops": {name: {"attrs": {...}, "inputs": [...], "outputs": [...]}}}.
+Change FORMAT (and FORMAT in backends/tf/op-registry.ts) with the document's
+layout: the cache file's name holds it, so an older dump is never read.
 """
 
 import json
@@ -18,7 +21,7 @@ import tensorflow as tf
 from tensorflow.core.framework import op_def_pb2
 from tensorflow.python.client import pywrap_tf_session
 
-FORMAT = 1
+FORMAT = 2
 
 
 def allowed(a):
@@ -46,12 +49,19 @@ def attr_entry(a):
     return e
 
 
-def input_entry(arg):
+def arg_entry(arg):
+    """An input or output argument: how many tensors (one, N of a number attr,
+    one per dtype of a list attr) and their dtype (fixed, or a type attr's)."""
+    e = {"name": arg.name}
     if arg.number_attr:
-        return {"number": arg.number_attr}
+        e["number"] = arg.number_attr
     if arg.type_list_attr:
-        return {"typeList": arg.type_list_attr}
-    return {}
+        e["typeList"] = arg.type_list_attr
+    elif arg.type_attr:
+        e["typeAttr"] = arg.type_attr
+    elif arg.type:
+        e["dtype"] = int(arg.type)
+    return e
 
 
 def main():
@@ -61,7 +71,8 @@ def main():
     for op in sorted(ops.op, key=lambda o: o.name):
         doc[op.name] = {
             "attrs": {a.name: attr_entry(a) for a in op.attr},
-            "inputs": [input_entry(arg) for arg in op.input_arg],
+            "inputs": [arg_entry(arg) for arg in op.input_arg],
+            "outputs": [arg_entry(arg) for arg in op.output_arg],
         }
     json.dump({"format": FORMAT, "tensorflow": tf.__version__, "ops": doc}, sys.stdout, sort_keys=True)
 

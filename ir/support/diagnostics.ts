@@ -282,6 +282,25 @@ export const errors = {
     meaning: "TensorFlow's own import of the graph (for its shape inference) refused it; the message is TensorFlow's.",
     action: 'The graph does not run in TensorFlow either: fix what the message names, or re-export the model.',
   }),
+  outputOutOfRange: errorFactory(
+    1041,
+    (node: string, op: string, input: number, ref: string, producer: string, producerOp: string, outputs: number) =>
+      `node '${node}' (${op}): input ${input} reads '${ref}', but '${producer}' (${producerOp}) has ${outputs} output${outputs === 1 ? '' : 's'}`,
+    {
+      meaning: "A node reads an output (name:k) beyond the outputs its producer's op has, by TensorFlow's definition and the producer's attributes.",
+      action: 'Re-export the model with TensorFlow; TensorFlow refuses such an edge when it imports the graph.',
+    },
+  ),
+  inputDtypeMismatch: errorFactory(
+    1042,
+    (node: string, op: string, input: number, ref: string, given: string, arg: string, wanted: string, attr: string | undefined) =>
+      `node '${node}' (${op}): input ${input} reads '${ref}', a ${given} tensor, but argument '${arg}' takes ${wanted}` +
+      (attr === undefined ? ` (fixed by ${op})` : ` (attribute '${attr}')`),
+    {
+      meaning: "A node reads a tensor of another dtype than its op's definition and its type attributes (e.g. T) say the input takes.",
+      action: 'Re-export the model with TensorFlow; TensorFlow refuses such an edge when it imports the graph.',
+    },
+  ),
   // 1060-1079: models in other formats (SavedModel, text GraphDef, Keras).
   signatureAmbiguous: errorFactory(
     1060,

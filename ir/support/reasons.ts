@@ -19,6 +19,7 @@ export const REASONS = {
   'graph-input': 'a graph input',
   'no-compute-op': 'its cluster has no compute-intensive op (policy compute)',
   'below-min-size': 'its cluster is smaller than --min-cluster-size',
+  'no-cluster-output': 'its cluster computes no tensor anything reads (its members are used by control edges alone)',
   'would-form-cycle': 'merging would create a cycle through TensorFlow',
   'size-limit': 'merging would exceed --max-cluster-size',
   'build-failed': 'its cluster failed to build with TVM',

@@ -3,13 +3,17 @@
 // has the kind its definition says (an int where an int belongs), its value
 // is one the definition allows (a dtype, a padding name) and not below its
 // minimum, no attribute is one the op does not define, and the node has as
-// many data inputs as its definition and attributes say. The definitions
+// many data inputs as its definition and attributes say; then the edges: no
+// input reads an output beyond those its producer's op has, and none reads a
+// tensor of another dtype than its argument takes (where both dtypes follow
+// from the definitions and the attributes present). The definitions
 // (OpRegistry) come from the toolchain's TensorFlow (backends/tf/op-registry.ts).
 // Ops TensorFlow does not register (custom ops) and calls of library
 // functions are not checked here: they stay in TensorFlow.
 
 import { attrKind, baseDtype, dtypeName, int64ToBigInt, type AttrKind, type AttrValue, type GraphDef, type NodeDef } from './graphdef/io.js';
 import { ATTR_KIND_NAMES } from './attrs.js';
+import { parseInputRef } from './graphdef/validate.js';
 import { errors } from '../support/diagnostics.js';
 
 /** One attribute of an op definition (OpDef.AttrDef, the parts the check needs). */
@@ -24,20 +28,31 @@ export interface AttrSpec {
   readonly minimum?: number;
 }
 
-/** One input argument: a single tensor, N tensors (number attr) or one per dtype of a list attr. */
-export interface InputSpec {
+/**
+ * One input or output argument: a single tensor, N tensors (number attr) or
+ * one per dtype of a list attr; of a fixed dtype, or of a type attr's.
+ */
+export interface ArgSpec {
+  readonly name: string;
   readonly number?: string;
   readonly typeList?: string;
+  readonly typeAttr?: string;
+  /** A fixed DataType. */
+  readonly dtype?: number;
 }
 
 export interface OpSpec {
   readonly attrs: Readonly<Record<string, AttrSpec>>;
-  readonly inputs: readonly InputSpec[];
+  readonly inputs: readonly ArgSpec[];
+  readonly outputs: readonly ArgSpec[];
 }
+
+/** The layout of the registry document (FORMAT in backends/tf/op_registry.py). */
+export const OP_REGISTRY_FORMAT = 2;
 
 /** TensorFlow's op registry as backends/tf/op_registry.py dumps it. */
 export interface OpRegistry {
-  readonly format: 1;
+  readonly format: typeof OP_REGISTRY_FORMAT;
   readonly tensorflow: string;
   readonly ops: Readonly<Record<string, OpSpec>>;
 }
@@ -131,20 +146,58 @@ function checkValue(n: NodeDef, name: string, spec: AttrSpec, a: AttrValue): voi
   }
 }
 
-/** How many data inputs the definition takes for this node's attributes (checked first). */
-function expectedInputs(n: NodeDef, spec: OpSpec): number {
+/** How many tensors an argument stands for at this node; undefined when its attribute is absent. */
+function argCount(n: NodeDef, arg: ArgSpec): number | undefined {
+  if (arg.number !== undefined) {
+    const v = n.attr[arg.number]?.i;
+    return v === undefined || v === null ? undefined : Number(int64ToBigInt(v));
+  }
+  if (arg.typeList !== undefined) {
+    const l = n.attr[arg.typeList]?.list;
+    return l ? l.type.length : undefined;
+  }
+  return 1;
+}
+
+/** How many tensors the arguments stand for at this node, or undefined if an attribute saying it is absent. */
+export function argsCount(n: NodeDef, args: readonly ArgSpec[]): number | undefined {
   let count = 0;
-  for (const arg of spec.inputs) {
-    if (arg.number !== undefined) {
-      const v = n.attr[arg.number]?.i;
-      count += v === undefined || v === null ? 0 : Number(int64ToBigInt(v));
-    } else if (arg.typeList !== undefined) {
-      count += n.attr[arg.typeList]?.list?.type.length ?? 0;
-    } else {
-      count += 1;
-    }
+  for (const arg of args) {
+    const c = argCount(n, arg);
+    if (c === undefined) return undefined;
+    count += c;
   }
   return count;
+}
+
+/** What an argument's tensor at a position is: its dtype where the node says it, and the rule that sets it. */
+interface Slot {
+  readonly arg: string;
+  readonly dtype?: number;
+  /** The attribute giving the dtype, or undefined for a dtype the op fixes. */
+  readonly attr?: string;
+}
+
+/**
+ * The argument (and dtype) of the tensor at `index` of the arguments, or
+ * undefined where the attributes do not say (an absent count or type attr).
+ */
+export function argSlot(n: NodeDef, args: readonly ArgSpec[], index: number): Slot | undefined {
+  let at = 0;
+  for (const arg of args) {
+    const c = argCount(n, arg);
+    if (c === undefined) return undefined;
+    if (index < at + c) {
+      if (arg.typeList !== undefined) return { arg: arg.name, dtype: n.attr[arg.typeList]?.list?.type[index - at], attr: arg.typeList };
+      if (arg.typeAttr !== undefined) {
+        const t = n.attr[arg.typeAttr];
+        return { arg: arg.name, dtype: t !== undefined && attrKind(t) === 'type' ? t.type : undefined, attr: arg.typeAttr };
+      }
+      return { arg: arg.name, dtype: arg.dtype };
+    }
+    at += c;
+  }
+  return undefined;
 }
 
 /** Checks one node against its op's definition; throws the first problem. */
@@ -161,19 +214,60 @@ export function checkNodeAttrs(n: NodeDef, spec: OpSpec): void {
     checkValue(n, name, a, v);
   }
   const got = n.input.filter((s) => !s.startsWith('^')).length;
-  const expected = expectedInputs(n, spec);
+  // Attributes without a default are there by now; one with a default may be absent (0 tensors).
+  let expected = 0;
+  for (const arg of spec.inputs) expected += argCount(n, arg) ?? 0;
   if (got !== expected) throw errors.inputCount(n.name, n.op, got, expected);
 }
 
 /**
+ * Checks the data edges into node `n` (whose op has `spec`): each reads an
+ * output its producer's op has, of the dtype its argument takes. A producer
+ * whose op is not registered (or a library function) is not judged, nor a
+ * dtype an absent attribute would give: only what is certain.
+ */
+function checkNodeEdges(n: NodeDef, spec: OpSpec | undefined, specOf: (node: string) => readonly [NodeDef, OpSpec] | undefined): void {
+  let data = 0;
+  for (const input of n.input) {
+    if (input.startsWith('^')) continue;
+    const i = data++;
+    const ref = parseInputRef(input);
+    const producer = specOf(ref.node);
+    if (producer === undefined) continue;
+    const [p, pspec] = producer;
+    const outputs = argsCount(p, pspec.outputs);
+    if (outputs !== undefined && ref.index >= outputs) throw errors.outputOutOfRange(n.name, n.op, i, input, p.name, p.op, outputs);
+    if (spec === undefined) continue;
+    const given = argSlot(p, pspec.outputs, ref.index)?.dtype;
+    const wanted = argSlot(n, spec.inputs, i);
+    if (given === undefined || wanted?.dtype === undefined) continue;
+    if (baseDtype(given) !== baseDtype(wanted.dtype)) {
+      throw errors.inputDtypeMismatch(n.name, n.op, i, input, dtypeName(given), wanted.arg, dtypeName(wanted.dtype), wanted.attr);
+    }
+  }
+}
+
+/**
  * Checks every node of the graph whose op TensorFlow registers (in node
- * order); nodes of other ops, and calls of the library's functions, pass.
+ * order), then every data edge (output index and dtype, where the ends'
+ * definitions say them); nodes of other ops, and calls of the library's
+ * functions, pass.
  */
 export function checkOpDefs(g: GraphDef, registry: OpRegistry): void {
   const library = new Set((g.library?.function ?? []).map((f) => f.signature?.name ?? ''));
+  const specOfOp = (op: string): OpSpec | undefined => (library.has(op) || !Object.hasOwn(registry.ops, op) ? undefined : registry.ops[op]);
   for (const n of g.node) {
-    if (library.has(n.op)) continue;
-    const spec = registry.ops[n.op];
+    const spec = specOfOp(n.op);
     if (spec !== undefined) checkNodeAttrs(n, spec);
   }
+  // Every node's attributes are checked before an edge is: a producer's
+  // output count and dtypes are read from attributes of the right kinds.
+  const byName = new Map<string, NodeDef>();
+  for (const n of g.node) byName.set(n.name, n);
+  const specOf = (name: string): readonly [NodeDef, OpSpec] | undefined => {
+    const p = byName.get(name);
+    const spec = p === undefined ? undefined : specOfOp(p.op);
+    return p === undefined || spec === undefined ? undefined : [p, spec];
+  };
+  for (const n of g.node) checkNodeEdges(n, specOfOp(n.op), specOf);
 }

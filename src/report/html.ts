@@ -81,6 +81,7 @@ const REASON_COLORS: Record<string, string> = {
   'graph-input': '#2ca02c',
   'no-compute-op': '#637939',
   'below-min-size': '#8c6d31',
+  'no-cluster-output': '#bd9e39',
   'would-form-cycle': '#e7298a',
   'size-limit': '#843c39',
   'build-failed': '#000000',

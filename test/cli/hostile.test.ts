@@ -237,12 +237,33 @@ const refused: Case[] = [
     "function 'f' defines the attribute 'T' twice",
   ],
   [
+    'an input reading an output its producer does not have',
+    () => graph(ph('x'), relu('r', 'x'), relu('t', 'r:3')),
+    'TF2TVM1041',
+    "node 't' (Relu): input 0 reads 'r:3', but 'r' (Relu) has 1 output",
+  ],
+  [
+    'an input of another dtype than the op takes',
+    () => graph(ph('x', [1, 4], DataType.DT_INT32), relu('r', 'x')),
+    'TF2TVM1042',
+    "node 'r' (Relu): input 0 reads 'x', a DT_INT32 tensor, but argument 'features' takes DT_FLOAT (attribute 'T')",
+  ],
+  [
     'a function defined twice',
     () => withLibrary(graph(ph('x'), makeNode({ name: 'call', op: 'f', input: ['x'] })), [caller('f', 'Relu'), caller('f', 'Relu')]),
     'TF2TVM1039',
     "the function library defines the function 'f' twice",
   ],
 ];
+
+/** A MatMul whose only reader is a control edge: its cluster would compute nothing anyone reads. */
+const controlOnly = (): GraphDef =>
+  graph(
+    ph('x'),
+    makeConst('w', encodeTensor(F, [4, 4], new Float32Array(16).fill(0.5))),
+    makeNode({ name: 'mm', op: 'MatMul', input: ['x', 'w'], attr: T }),
+    makeNode({ name: 'r', op: 'Relu', input: ['x', '^mm'], attr: T }),
+  );
 
 const accepted: [string, () => GraphDef][] = [
   ['an Exit without its Enter', () => graph(ph('x'), makeNode({ name: 'e', op: 'Exit', input: ['x'], attr: T }), relu('r', 'e'))],
@@ -251,6 +272,8 @@ const accepted: [string, () => GraphDef][] = [
     'a custom op TensorFlow does not register',
     () => graph(ph('x'), makeNode({ name: 'c', op: 'MyCustomOp', input: ['x'], attr: { anything: makeAttr.i(3) } }), relu('r', 'c')),
   ],
+  ['an output index of a custom op', () => graph(ph('x'), makeNode({ name: 'c', op: 'MyCustomOp', input: ['x'] }), relu('r', 'c:2'))],
+  ['a compute node read by control edges alone', () => controlOnly()],
   ['an uncalled recursive function', () => withLibrary(graph(ph('x'), relu('r', 'x')), [caller('f', 'f')])],
   [
     'node names that look like paths out of OUT',
@@ -289,9 +312,23 @@ function reversed(dtype: number, more: NodeDef[] = []): GraphDef {
 
 refused.push([
   'inputs whose dtypes TensorFlow refuses, found by its shape inference',
-  () => reversed(DataType.DT_INT32),
+  // Roll's shift is a Shape without out_type: int32 by TensorFlow's default,
+  // which tf2tvm's own check does not assume, against Tshift int64.
+  () =>
+    graph(
+      ph('x', [2, 3]),
+      makeNode({ name: 's', op: 'Shape', input: ['x'], attr: T }),
+      makeConst('axis', encodeTensor(DataType.DT_INT32, [2], Int32Array.of(0, 1))),
+      makeNode({
+        name: 'rev',
+        op: 'Roll',
+        input: ['x', 's', 'axis'],
+        attr: { ...T, Tshift: makeAttr.type(DataType.DT_INT64), Taxis: makeAttr.type(DataType.DT_INT32) },
+      }),
+      relu('r', 'rev'),
+    ),
   'TF2TVM1040',
-  /^TensorFlow cannot import the graph: .*\brev\b.*int32.*float/,
+  /^TensorFlow cannot import the graph: .*\brev\b.*int32.*int64/,
 ]);
 
 test("TensorFlow's shape inference sees only what the compilable nodes depend on: no uncalled recursive function, no custom op", async () => {
@@ -308,6 +345,17 @@ test("TensorFlow's shape inference sees only what the compilable nodes depend on
   // r's shape came from TensorFlow (Roll has no tf2tvm rule); r2 reads a custom op TensorFlow cannot infer.
   expect(reasons['r']).toBeUndefined();
   expect(reasons['r2']).toBe('unknown-shape');
+});
+
+test('a cluster whose members are read by control edges alone is not formed (no-cluster-output)', async () => {
+  const { r, doc } = await tf2tvmJson<{ clusters: unknown[]; unclustered: { node: string; reason: string }[] }>([
+    'inspect',
+    write('control-only', controlOnly()),
+    '--json',
+  ]);
+  expect(r.exitCode).toBe(0);
+  expect(doc.clusters).toEqual([]);
+  expect(doc.unclustered).toContainEqual(expect.objectContaining({ node: 'mm', reason: 'no-cluster-output' }));
 });
 
 describe('crafted graphs get a bad-input code naming what is wrong, and no OUT', () => {

@@ -1,6 +1,6 @@
-// SIGTERM during a TVM build: the compile stops its build workers, removes its
-// staging folder and exits 143, leaving nothing beside OUT (and OUT as it was:
-// here, none).
+// SIGTERM or SIGINT (Ctrl-C) during a TVM build: the compile stops its build
+// workers, removes its staging folder and exits 143 or 130, leaving nothing
+// beside OUT (and OUT as it was: here, none).
 
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -51,35 +51,42 @@ function running(pid: number): boolean {
   }
 }
 
-test('SIGTERM during the TVM build stops the workers, removes the staging folder and exits 143', async () => {
-  const dir = tempDir();
-  const out = path.join(dir, 'out');
-  // An empty build cache, so the compile has to build.
-  const child = execa('node', [CLI, 'compile', fixture('conv_mlp'), '-o', out, '--cache-dir', path.join(dir, 'cache')], {
-    reject: false,
-    stdin: 'ignore',
-    env: { ...process.env, FORCE_COLOR: '0' },
-  });
-  const pid = child.pid as number;
-  // The build has begun when the worker has taken the job: build.py creates the job's log first.
-  let workers: number[] = [];
-  let staging: string[] = [];
-  const deadline = Date.now() + 120_000;
-  while (Date.now() < deadline) {
-    workers = descendants(pid).filter((p) => cmdline(p).includes('build.py'));
-    staging = readdirSync(dir).filter((n) => n.startsWith('.tf2tvm-tmp-out-'));
-    const logs = staging.length === 1 ? path.join(dir, staging[0] as string, 'logs') : '';
-    if (workers.length > 0 && logs !== '' && existsSync(logs) && readdirSync(logs).length > 0) break;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  expect(workers.length).toBeGreaterThan(0);
-  expect(staging).toHaveLength(1);
-  expect(readdirSync(path.join(dir, staging[0] as string, 'logs')).length).toBeGreaterThan(0);
-  process.kill(pid, 'SIGTERM');
-  const r = await child;
-  expect(r.exitCode).toBe(143);
-  expect(String(r.stderr).split('\n')).toContain('tf2tvm: interrupted by SIGTERM');
-  expect(readdirSync(dir).filter((n) => n !== 'cache')).toEqual([]);
-  expect(existsSync(out)).toBe(false);
-  for (const w of workers) expect({ worker: w, running: running(w) }).toEqual({ worker: w, running: false });
-}, 180_000);
+test.each([
+  ['SIGTERM', 143],
+  ['SIGINT', 130],
+] as const)(
+  '%s during the TVM build stops the workers, removes the staging folder and exits %d',
+  async (signal, exitCode) => {
+    const dir = tempDir();
+    const out = path.join(dir, 'out');
+    // An empty build cache, so the compile has to build.
+    const child = execa('node', [CLI, 'compile', fixture('conv_mlp'), '-o', out, '--cache-dir', path.join(dir, 'cache')], {
+      reject: false,
+      stdin: 'ignore',
+      env: { ...process.env, FORCE_COLOR: '0' },
+    });
+    const pid = child.pid as number;
+    // The build has begun when the worker has taken the job: build.py creates the job's log first.
+    let workers: number[] = [];
+    let staging: string[] = [];
+    const deadline = Date.now() + 120_000;
+    while (Date.now() < deadline) {
+      workers = descendants(pid).filter((p) => cmdline(p).includes('build.py'));
+      staging = readdirSync(dir).filter((n) => n.startsWith('.tf2tvm-tmp-out-'));
+      const logs = staging.length === 1 ? path.join(dir, staging[0] as string, 'logs') : '';
+      if (workers.length > 0 && logs !== '' && existsSync(logs) && readdirSync(logs).length > 0) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(workers.length).toBeGreaterThan(0);
+    expect(staging).toHaveLength(1);
+    expect(readdirSync(path.join(dir, staging[0] as string, 'logs')).length).toBeGreaterThan(0);
+    process.kill(pid, signal);
+    const r = await child;
+    expect(r.exitCode).toBe(exitCode);
+    expect(String(r.stderr).split('\n')).toContain(`tf2tvm: interrupted by ${signal}`);
+    expect(readdirSync(dir).filter((n) => n !== 'cache')).toEqual([]);
+    expect(existsSync(out)).toBe(false);
+    for (const w of workers) expect({ worker: w, running: running(w) }).toEqual({ worker: w, running: false });
+  },
+  180_000,
+);

@@ -29,6 +29,8 @@ export interface FuzzOptions {
   readonly maxBytes?: number;
   /** An input slower than this counts as a crash (a hang), in ms (default 10 s). */
   readonly slowMs?: number;
+  /** Stop after this many executions, if the time has not run out before. */
+  readonly maxExecutions?: number;
 }
 
 export interface FuzzResult {
@@ -104,10 +106,11 @@ export async function fuzz(opts: FuzzOptions): Promise<FuzzResult> {
   let batch = 0;
   let rng = opts.seed >>> 0;
   const next = (): number => (rng = (Math.imul(rng, 1664525) + 1013904223) >>> 0);
-  while (Date.now() < end && corpus.length > 0) {
+  const maxExecutions = opts.maxExecutions ?? Infinity;
+  while (Date.now() < end && executions < maxExecutions && corpus.length > 0) {
     const lists = fc.sample(mutationsArb, { seed: (opts.seed + batch++) | 0, numRuns: 200 });
     for (const ms of lists) {
-      if (Date.now() >= end) break;
+      if (Date.now() >= end || executions >= maxExecutions) break;
       // Recent finds a little more often than old ones.
       const r = next() % (corpus.length * 2);
       const seed = corpus[r < corpus.length ? r : corpus.length - 1 - (r % Math.min(corpus.length, 16))] as Uint8Array;

@@ -3,13 +3,15 @@
 // keep new inputs there (up to 16 KiB each and 400 in all, those that added
 // the most coverage first, so the corpus stays small), write
 // each crash to fixtures/fuzz/crashes/ (the input and its message: test/fuzz
-// replays them all), and add the run to fixtures/fuzz/stats.json.
+// replays them all), and add the run to fixtures/fuzz/stats.json, whose
+// crashes_open counts the crash inputs that still crash when replayed.
 
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { opRegistry } from '../../backends/tf/op-registry.js';
 import { projectPath } from '../../ir/support/project.js';
 import { fuzz, inputId } from './engine.js';
+import { runTarget } from './target.js';
 
 export const FUZZ_DIR = projectPath('fixtures', 'fuzz');
 export const CORPUS_DIR = path.join(FUZZ_DIR, 'corpus');
@@ -34,7 +36,7 @@ export interface FuzzStats {
   readonly total_executions: number;
   readonly corpus_size: number;
   readonly crashes_found: number;
-  /** Crashes whose input no longer crashes (the regression test replays them all). */
+  /** Crash inputs that still crash (replayed after the run; the regression test replays them all). */
   readonly crashes_open: number;
   readonly runs: readonly FuzzRun[];
 }
@@ -106,13 +108,18 @@ async function main(): Promise<void> {
     crashes: ids,
   };
   const runs = [...(before?.runs ?? []), run];
-  const crashFiles = existsSync(CRASHES_DIR) ? readdirSync(CRASHES_DIR).filter((f) => f.endsWith('.pb')) : [];
+  const crashFiles = existsSync(CRASHES_DIR)
+    ? readdirSync(CRASHES_DIR)
+        .filter((f) => f.endsWith('.pb'))
+        .sort()
+    : [];
+  const open = crashFiles.filter((f) => runTarget(readFileSync(path.join(CRASHES_DIR, f)), registry).kind === 'crash');
   const stats: FuzzStats = {
     total_seconds: runs.reduce((n, x) => n + x.seconds, 0),
     total_executions: runs.reduce((n, x) => n + x.executions, 0),
     corpus_size: readdirSync(CORPUS_DIR).length,
     crashes_found: crashFiles.length,
-    crashes_open: ids.length,
+    crashes_open: open.length,
     runs,
   };
   writeFileSync(STATS, JSON.stringify(stats, null, 2) + '\n');
