@@ -43,4 +43,3 @@ export async function ensureCases(): Promise<void> {
     if (/^[0-9a-f]{16}$/.test(old) && old !== key && statSync(dir).mtimeMs < weekAgo) rmSync(dir, { recursive: true, force: true });
   }
 }
-

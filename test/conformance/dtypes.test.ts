@@ -48,7 +48,8 @@ for (const name of readdirSync(casesDir).sort()) {
     if (!node) throw new Error(`${name}: node under test ${under} is not in its graph`);
     const attr = UNTYPED_DATA[node.op] ? undefined : dataAttr(node.op);
     const enumValue = attr ? node.attr[attr]?.type : undefined;
-    const dtype = UNTYPED_DATA[node.op] ?? (enumValue !== undefined && enumValue !== null ? (dtypeFromTf(enumValue) ?? `enum ${enumValue}`) : undefined);
+    const dtype =
+      UNTYPED_DATA[node.op] ?? (enumValue !== undefined && enumValue !== null ? (dtypeFromTf(enumValue) ?? `enum ${enumValue}`) : undefined);
     if (!dtype) continue;
     const byDtype = covered.get(node.op) ?? new Map<string, string[]>();
     byDtype.set(dtype, [...(byDtype.get(dtype) ?? []), name]);
