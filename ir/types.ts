@@ -1,7 +1,7 @@
 // Static types of the mid-level IR. Every value has a dtype and a fully known
 // shape: a function is compiled for one concrete set of input shapes.
 
-export const DTYPES = ['float32', 'float16', 'float64', 'int8', 'uint8', 'int32', 'int64', 'bool'] as const;
+export const DTYPES = ['float32', 'float16', 'bfloat16', 'float64', 'int8', 'uint8', 'int16', 'int32', 'int64', 'bool'] as const;
 export type DType = (typeof DTYPES)[number];
 
 export interface TensorType {
@@ -29,16 +29,23 @@ export function formatType(t: TensorType): string {
 const DTYPE_SHORT: Record<DType, string> = {
   float32: 'f32',
   float16: 'f16',
+  bfloat16: 'bf16',
   float64: 'f64',
   int8: 'i8',
   uint8: 'u8',
+  int16: 'i16',
   int32: 'i32',
   int64: 'i64',
   bool: 'bool',
 };
 
+/** float16 and bfloat16: constant data holds their bit patterns (Uint16Array), not numbers. */
+export function isHalf(d: DType): boolean {
+  return d === 'float16' || d === 'bfloat16';
+}
+
 export function isFloat(d: DType): boolean {
-  return d === 'float32' || d === 'float16' || d === 'float64';
+  return d === 'float32' || d === 'float16' || d === 'bfloat16' || d === 'float64';
 }
 
 /** NumPy-style broadcasting of two shapes; undefined when they do not broadcast. */

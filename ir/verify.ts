@@ -52,6 +52,8 @@ export function bytesPerElement(d: TensorType['dtype']): number {
     case 'int32':
       return 4;
     case 'float16':
+    case 'bfloat16':
+    case 'int16':
       return 2;
     default:
       return 1;

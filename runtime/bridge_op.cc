@@ -79,8 +79,10 @@ bool ToDLDataType(DataType dtype, DLDataType* out) {
     case tensorflow::DT_FLOAT: *out = {kDLFloat, 32, 1}; return true;
     case tensorflow::DT_DOUBLE: *out = {kDLFloat, 64, 1}; return true;
     case tensorflow::DT_HALF: *out = {kDLFloat, 16, 1}; return true;
+    case tensorflow::DT_BFLOAT16: *out = {kDLBfloat, 16, 1}; return true;
     case tensorflow::DT_INT32: *out = {kDLInt, 32, 1}; return true;
     case tensorflow::DT_INT64: *out = {kDLInt, 64, 1}; return true;
+    case tensorflow::DT_INT16: *out = {kDLInt, 16, 1}; return true;
     case tensorflow::DT_INT8: *out = {kDLInt, 8, 1}; return true;
     case tensorflow::DT_UINT8: *out = {kDLUInt, 8, 1}; return true;
     case tensorflow::DT_BOOL: *out = {kDLUInt, 1, 1}; return true;
@@ -323,10 +325,11 @@ class BridgeOpKernel : public AsyncOpKernel {
     for (size_t i = 0; i < n_in + n_out; ++i) {
       DataType dtype = i < n_in ? tin[i] : tout[i - n_in];
       DLDataType* slot = i < n_in ? &in_types[i] : &out_types[i - n_in];
-      OP_REQUIRES(ctx, ToDLDataType(dtype, slot),
-                  errors::InvalidArgument(Where(), ": dtype ", DataTypeString(dtype),
-                                          " is not supported (float32, float64, float16, ",
-                                          "int32, int64, int8, uint8, bool)"));
+      OP_REQUIRES(
+          ctx, ToDLDataType(dtype, slot),
+          errors::InvalidArgument(Where(), ": dtype ", DataTypeString(dtype),
+                                  " is not supported (float32, float64, float16, bfloat16, ",
+                                  "int32, int64, int16, int8, uint8, bool)"));
     }
 
     // An artifact is compiled for one exact shape set, so every shape on

@@ -115,9 +115,10 @@ export class BuildCache {
     try {
       sha = readFileSync(`${f}.sha256`, 'utf8').trim();
     } catch {
-      // An entry from before sidecars existed: hash once and remember.
-      writeAtomically(`${f}.sha256`, `${actual}\n`);
-      sha = actual;
+      // store writes the sidecar before the file, so an entry without one is
+      // half removed (a reader found it damaged) or an old one: a miss, never
+      // trusted as it is (its bytes may be a writer's file rewritten in place).
+      return undefined;
     }
     if (sha !== actual) {
       // A damaged entry (a truncated file, a disk error): drop it, so it is built again.

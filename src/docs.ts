@@ -95,6 +95,31 @@ function renderCoverage(): string[] {
   ];
 }
 
+/** How float16 and bfloat16 are computed, and the tolerance their conformance cases pass at (measured). */
+function renderPrecision(): string[] {
+  return [
+    '',
+    '## float16 and bfloat16',
+    '',
+    'Conformance cases compare with TensorFlow relative to max|output|: float32 and float64 at 1e-5, float16 at',
+    '2e-3, bfloat16 at 1e-2 (`fixtures/generate_ops.py`, `F16_RTOL`, `BF16_RTOL`).',
+    '',
+    '- **bfloat16** (8 significant bits: one rounding is up to 2^-9 = 2e-3 relative): every arithmetic op',
+    '  (elementwise, reductions, MatMul / BatchMatMul / Einsum, the convolutions) is computed in',
+    "  float32 and its result rounded to bfloat16 once (`backends/relay/emit.ts`), as TensorFlow's CPU kernels",
+    '  convert their operands to float; products and sums accumulate in float32. Data movement stays in',
+    '  bfloat16. Measured worst relative errors: 7.6e-3 Prod (TensorFlow rounds each partial product to',
+    '  bfloat16), 6.3e-3 SquaredDifference (TensorFlow rounds the difference before squaring), 5.1e-3',
+    '  Cumprod, 4.6e-3 BatchMatMulV3, 2.0e-3 Cumsum (the scan adds in another order); MatMul, Conv2D, Sum and',
+    '  Mean agree to within one rounding.',
+    "- **float16**: computed in float16, as TVM's llvm backend does (the functions LLVM has no float16",
+    '  intrinsic for in float32, then rounded). Measured worst: 1.6e-3 Sum, 1.4e-3 FloorMod, 8.9e-4',
+    '  EuclideanNorm, 6.8e-4 Conv2D, 5.4e-4 BatchMatMulV2 and Mean, 2.4e-4 MatMul.',
+    '- Neither dtype is exported to ONNX in a way ONNX Runtime runs everywhere: bfloat16 (and int16) clusters are',
+    '  not exported (TF2TVM3110); float16 ones are, except for the ops ONNX Runtime has no float16 CPU kernel for.',
+  ];
+}
+
 export function renderOps(): string {
   const lines: string[] = [
     '# Supported TensorFlow ops',
@@ -110,7 +135,11 @@ export function renderOps(): string {
     `Compute ops (a cluster needs one under \`--policy compute\`): ${COMPUTE_OPS.join(', ')}.`,
     '',
     `"TF CPU kernels": the dtypes TensorFlow ${KERNEL_TABLE_TF_VERSION} registers a CPU kernel for, for the op's data`,
-    '(its first type attribute), from `ir/tf/kernels.json` (`scripts/gen-kernel-table`).',
+    '(its first type attribute), from `ir/tf/kernels.json` (`scripts/gen-kernel-table`). For the convolution,',
+    'matmul, elementwise and reduction ops, every such dtype is either compiled, with a conformance case against',
+    'TensorFlow, or listed under "TF CPU kernel dtypes left to TensorFlow" with the reason',
+    '(`test/conformance/dtypes.test.ts` checks this).',
+    ...renderPrecision(),
     ...renderCoverage(),
   ];
   const categories = [...new Set([...OPS.values()].map((d) => d.category))];
@@ -138,6 +167,13 @@ export function renderOps(): string {
       for (const [refuses, names] of groups) {
         lines.push(`- ${names.join(', ')}:`);
         for (const r of refuses) lines.push(`  - ${refusalText(r)}`);
+      }
+    }
+    const dtypeRefusals = ops.filter(([, d]) => d.dtypeRefusals?.length);
+    if (dtypeRefusals.length) {
+      lines.push('', 'TF CPU kernel dtypes left to TensorFlow (`unsupported-dtype`):', '');
+      for (const [name, d] of dtypeRefusals) {
+        for (const r of d.dtypeRefusals!) lines.push(`- ${name}, ${r.dtypes.join(', ')}: ${r.why}`);
       }
     }
   }

@@ -5,14 +5,16 @@
 
 import onnxProto from 'onnx-proto';
 import type { IrFunction } from '../../ir/function.js';
-import type { TensorType } from '../../ir/types.js';
+import type { DType, TensorType } from '../../ir/types.js';
 import { errors } from '../../ir/support/diagnostics.js';
-import { GraphBuilder, type OnnxAttr, type OnnxTensor } from './graph.js';
+import { GraphBuilder, OnnxUnsupported, type OnnxAttr, type OnnxTensor } from './graph.js';
 import { ONNX_LOWERINGS } from './ops/index.js';
 import type { OnnxLowering } from './ops/lowering.js';
 import { onnxDtype } from './ops/dtypes.js';
 
 export { OnnxUnsupported } from './graph.js';
+
+const UNEXPORTED_DTYPES: ReadonlySet<DType> = new Set<DType>(['bfloat16', 'int16']);
 
 const { onnx } = onnxProto;
 
@@ -46,6 +48,11 @@ function attribute(a: OnnxAttr): onnxProto.onnx.IAttributeProto {
  * for an op ONNX cannot express the way the IR means it.
  */
 export function emitOnnx(fn: IrFunction, producerVersion: string): Uint8Array {
+  // ONNX has both dtypes, but ONNX Runtime's CPU kernels take neither for
+  // the arithmetic a cluster does: such a cluster is not exported.
+  for (const t of [...fn.params.map((p) => p.type), ...fn.body.map((i) => i.type)]) {
+    if (UNEXPORTED_DTYPES.has(t.dtype)) throw new OnnxUnsupported(`${t.dtype} tensors (ONNX Runtime has no CPU kernels for them)`);
+  }
   const g = new GraphBuilder();
   const names = new Map<number, string>();
   const types = new Map<number, TensorType>();

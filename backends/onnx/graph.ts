@@ -36,7 +36,7 @@ export const attr = {
 };
 
 function scalarBytes(value: number, dtype: DType): Uint8Array {
-  const sizes: Record<DType, number> = { float32: 4, float16: 2, float64: 8, int8: 1, uint8: 1, int32: 4, int64: 8, bool: 1 };
+  const sizes: Record<DType, number> = { float32: 4, float16: 2, bfloat16: 2, float64: 8, int8: 1, uint8: 1, int16: 2, int32: 4, int64: 8, bool: 1 };
   const out = new Uint8Array(sizes[dtype]);
   const v = new DataView(out.buffer);
   switch (dtype) {
@@ -59,8 +59,12 @@ function scalarBytes(value: number, dtype: DType): Uint8Array {
     case 'bool':
       v.setUint8(0, value);
       break;
+    case 'int16':
+      v.setInt16(0, value, true);
+      break;
     case 'float16':
-      throw new OnnxUnsupported('a float16 scalar constant');
+    case 'bfloat16':
+      throw new OnnxUnsupported(`a ${dtype} scalar constant`);
   }
   return out;
 }

@@ -35,9 +35,36 @@ export interface EmittedRelay {
 
 const IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
+/**
+ * Arithmetic that is computed in float32 when its result is bfloat16, then
+ * rounded back: what TensorFlow's bfloat16 CPU kernels do (Eigen converts
+ * each operand to float; MatMul, the convolutions and the reductions
+ * accumulate in float32), and what TVM's llvm backend would otherwise do
+ * only per element, rounding every partial sum of a reduction to bfloat16.
+ * Data movement (reshape, transpose, pad, gathers, ...) stays in bfloat16.
+ */
+const BF16_IN_F32: ReadonlySet<OpKind> = new Set<OpKind>([
+  'unary',
+  'binary',
+  'clip',
+  'leaky_relu',
+  'bias_add',
+  'reduce',
+  'dense',
+  'batch_matmul',
+  'conv2d',
+  'conv2d_transpose',
+  'conv3d',
+]);
+
 /** Relay expression of one op, given its operands' Relay names and types. */
 function lowerOp(op: Op, args: readonly string[], result: TensorType, argTypes: readonly TensorType[]): string {
   const lowering = LOWERINGS[op.kind] as unknown as Lowering<OpKind>;
+  if (result.dtype === 'bfloat16' && BF16_IN_F32.has(op.kind)) {
+    const up = (t: TensorType): TensorType => (t.dtype === 'bfloat16' ? { ...t, dtype: 'float32' } : t);
+    const upArgs = args.map((a, i) => (argTypes[i]?.dtype === 'bfloat16' ? `cast(${a}, dtype="float32")` : a));
+    return `cast(${lowering(op, upArgs, up(result), argTypes.map(up))}, dtype="bfloat16")`;
+  }
   return lowering(op, args, result, argTypes);
 }
 

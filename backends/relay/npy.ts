@@ -9,9 +9,12 @@ import { bytesPerElement } from '../../ir/verify.js';
 const DESCR: Record<DType, string> = {
   float32: '<f4',
   float16: '<f2',
+  // NumPy has no bfloat16: its bits as uint16 (backends/tvm/build.py binds them as bfloat16).
+  bfloat16: '<u2',
   float64: '<f8',
   int8: '|i1',
   uint8: '|u1',
+  int16: '<i2',
   int32: '<i4',
   int64: '<i8',
   bool: '|b1',

@@ -39,7 +39,7 @@ function numberText(v: number): string {
 
 /**
  * A scalar constant of `dtype` usable as an operand (`1f`, `1f16`, `2i64`, ...).
- * Relay text has no int8/uint8 literal, so those are a cast of an int32 literal
+ * Relay text has no int8/uint8/int16/bfloat16 literal, so those are a cast of an int32 literal
  * (folded away at build time). Non-finite floats are spelled as a division so
  * they never depend on a lexer spelling of infinity.
  */
@@ -59,7 +59,11 @@ export function scalar(v: number, dtype: DType): string {
       return `${intAttr(Math.trunc(v))}i64`;
     case 'int8':
     case 'uint8':
+    case 'int16':
       return `cast(${intAttr(Math.trunc(v))}, dtype=${strAttr(dtype)})`;
+    case 'bfloat16':
+      // No bfloat16 literal either: a float32 one, cast (exact for the values lowerings use: 0, 1, bounds).
+      return `cast(${scalar(v, 'float32')}, dtype=${strAttr(dtype)})`;
     case 'bool':
       return v !== 0 ? 'True' : 'False';
   }

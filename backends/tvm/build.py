@@ -151,11 +151,13 @@ def load_params(job, func):
         arr = np.load(path, allow_pickle=False)
         ty = declared[name]
         shape = tuple(int(d) for d in ty.shape)
-        if arr.shape != shape or str(arr.dtype) != ty.dtype:
+        # NumPy has no bfloat16: its weights come as their uint16 bit patterns (backends/relay/npy.ts).
+        stored = "uint16" if ty.dtype == "bfloat16" else ty.dtype
+        if arr.shape != shape or str(arr.dtype) != stored:
             raise ValueError(
                 f"weight '{name}' from {path} is {arr.dtype}{list(arr.shape)}, @main declares {ty.dtype}{list(shape)}"
             )
-        params[name] = arr
+        params[name] = tvm.nd.empty(shape, "bfloat16").copyfrom(arr) if ty.dtype == "bfloat16" else arr
     # Data inputs are in0..inN-1 (the bridge op sets them by name); any other
     # parameter is a weight and must have a value, or it would silently
     # become a runtime input of the library.

@@ -6,7 +6,7 @@ import type { DType } from '../types.js';
 import { errors } from '../support/diagnostics.js';
 import { Unsupported } from './registry.js';
 
-export type ConstData = Float32Array | Float64Array | Int32Array | BigInt64Array | Uint8Array | Int8Array | Uint16Array;
+export type ConstData = Float32Array | Float64Array | Int32Array | BigInt64Array | Uint8Array | Int8Array | Int16Array | Uint16Array;
 
 export interface ConstTensor {
   readonly dtype: DType;
@@ -57,9 +57,13 @@ export function makeConst(dtype: DType, shape: readonly number[], values: readon
     case 'bool':
       data = Uint8Array.from(values);
       break;
+    case 'int16':
+      data = Int16Array.from(values);
+      break;
     case 'float16':
-      // Would need a float -> half conversion; nothing folds to float16.
-      throw errors.internal('makeConst: float16 constants are not built from numbers');
+    case 'bfloat16':
+      // Would need a float -> half conversion; nothing folds to float16 or bfloat16.
+      throw errors.internal(`makeConst: ${dtype} constants are not built from numbers`);
   }
   return { dtype, shape: [...shape], data };
 }

@@ -9,9 +9,11 @@ const TF_TO_IR: ReadonlyMap<number, DType> = new Map<number, DType>([
   [2, 'float64'],
   [3, 'int32'],
   [4, 'uint8'],
+  [5, 'int16'],
   [6, 'int8'],
   [9, 'int64'],
   [10, 'bool'],
+  [14, 'bfloat16'],
   [19, 'float16'],
 ]);
 

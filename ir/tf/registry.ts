@@ -54,6 +54,12 @@ export interface Refusal {
   readonly reason: ReasonCode;
 }
 
+/** Kernel dtypes an op leaves to TensorFlow, and why. */
+export interface DtypeRefusal {
+  readonly dtypes: readonly string[];
+  readonly why: string;
+}
+
 export interface TfOpDef {
   readonly category: string;
   /**
@@ -61,6 +67,14 @@ export interface TfOpDef {
    * refused (unsupported-dtype). Absent: every dtype the IR has.
    */
   readonly dtypes?: readonly DType[];
+  /**
+   * Dtypes TensorFlow has a CPU kernel for (ir/tf/kernels.json, the op's
+   * data) that are not in `dtypes`, and why they stay in TensorFlow: listed
+   * in docs/ops.md; test/conformance/dtypes.test.ts checks that every kernel
+   * dtype of a convolution, matmul, elementwise or reduction op is either
+   * lowered with a conformance case or named here.
+   */
+  readonly dtypeRefusals?: readonly DtypeRefusal[];
   /**
    * The variants the type rule or check refuses beyond a dtype, an unknown
    * shape or a non-constant constInput (those apply to every op). Listed in

@@ -71,12 +71,18 @@ def bridges_of(graph_def, prefix):
     return sum(1 for n in graph_def.node if n.op == BRIDGE_OP and any(i.startswith(prefix) for i in n.input))
 
 
+def load_input(path, dtype):
+    """A stored input; bfloat16 ones are stored as their uint16 bits (NumPy has no bfloat16)."""
+    a = np.load(path)
+    return a.view(tf.bfloat16.as_numpy_dtype) if dtype == "bfloat16" else a
+
+
 def check(case, original, rewritten, rewritten_def):
     with open(os.path.join(case["case_dir"], "meta.json")) as f:
         meta = json.load(f)
     prefix = case["name"] + "/"
     feeds = {
-        f"{prefix}{inp['name']}:0": np.load(os.path.join(case["case_dir"], "inputs", f"{i}.npy"))
+        f"{prefix}{inp['name']}:0": load_input(os.path.join(case["case_dir"], "inputs", f"{i}.npy"), inp["dtype"])
         for i, inp in enumerate(meta["inputs"])
     }
     fetches = [prefix + o for o in meta["outputs"]]

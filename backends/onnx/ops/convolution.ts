@@ -6,10 +6,12 @@
 
 import { attr } from '../graph.js';
 import type { OnnxLoweringTable } from './lowering.js';
-import { TO_NCHW, TO_NHWC, arg, argType } from './lowering.js';
+import { TO_NCHW, TO_NHWC, arg, argType, notLowered } from './lowering.js';
 
 export const convolution: OnnxLoweringTable<'conv2d'> = {
-  conv2d: (op, args, _result, types, g, out) => {
+  conv2d: (op, args, result, types, g, out) => {
+    // ONNX Runtime's CPU Conv is float32 only.
+    if (result.dtype !== 'float32') notLowered(`${result.dtype} conv2d`)();
     const [kh, kw, wi, wo] = argType(types, 1, 'conv2d').shape as [number, number, number, number];
     let weight = arg(args, 1, 'conv2d');
     if (op.kernelLayout === 'HWOI') weight = g.node('Reshape', [weight, g.int64s([kh, kw, 1, wi * wo])]);

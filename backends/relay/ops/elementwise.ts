@@ -81,7 +81,7 @@ function divisor(b: string, d: DType): string {
 
 /** Bits of an integer dtype, for shift clamping. */
 function bitsOf(d: DType): number {
-  return d === 'int64' ? 64 : d === 'int32' ? 32 : 8;
+  return d === 'int64' ? 64 : d === 'int32' ? 32 : d === 'int16' ? 16 : 8;
 }
 
 const BINARY: { readonly [F in BinaryFn]: (a: string, b: string, d: DType) => string } = {

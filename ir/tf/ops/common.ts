@@ -14,6 +14,12 @@ export const FLOAT_DTYPES: readonly DType[] = ['float32', 'float16', 'float64'];
 export const FLOAT_AND_INDEX_DTYPES: readonly DType[] = [...FLOAT_DTYPES, 'int32', 'int64'];
 /** The integer dtypes of the IR. */
 export const INT_DTYPES: readonly DType[] = ['int8', 'uint8', 'int32', 'int64'];
+/** The float dtypes and bfloat16: the arithmetic ops whose bfloat16 form is lowered (computed in float32, backends/relay/emit.ts). */
+export const BF16_FLOAT_DTYPES: readonly DType[] = [...FLOAT_DTYPES, 'bfloat16'];
+/** Every integer dtype of the IR, int16 included. */
+export const ALL_INT_DTYPES: readonly DType[] = ['int8', 'uint8', 'int16', 'int32', 'int64'];
+/** Every number dtype of the IR. */
+export const ALL_NUMBER_DTYPES: readonly DType[] = [...BF16_FLOAT_DTYPES, ...ALL_INT_DTYPES];
 /** Every number dtype (no bool). */
 export const NUMBER_DTYPES: readonly DType[] = [...FLOAT_DTYPES, ...INT_DTYPES];
 /** Every dtype of the IR. */

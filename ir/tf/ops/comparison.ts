@@ -3,6 +3,7 @@
 // integer constants fold (shape logic in Keras graphs).
 
 import type { CompareFn, Op, TestFn, ValueId } from '../../ops.js';
+import { isHalf } from '../../types.js';
 import { constNumbers, makeConst } from '../consts.js';
 import { Unsupported, type NodeCtx, type OpTable, type TfOpDef } from '../registry.js';
 import { ALL_DTYPES, FLOAT_DTYPES, input, inputOf, irType, NUMBER_DTYPES } from './common.js';
@@ -30,7 +31,7 @@ function compare(fn: CompareFn, withBool: boolean): TfOpDef {
       const a = c.constInput(0);
       const b = c.constInput(1);
       // Scalars against tensors, or equal shapes: enough for shape logic; float16 has no numbers.
-      if (!a || !b || a.dtype === 'float16' || a.dtype !== b.dtype) return undefined;
+      if (!a || !b || isHalf(a.dtype) || a.dtype !== b.dtype) return undefined;
       const av = constNumbers(a);
       const bv = constNumbers(b);
       if (av.length !== bv.length && av.length !== 1 && bv.length !== 1) return undefined;

@@ -5,11 +5,15 @@
 
 import type { Op, ValueId } from '../../ops.js';
 import { Unsupported, type NodeCtx, type OpTable, type Refusal, type TfOpDef } from '../registry.js';
-import { dataFormat, FLOAT_DTYPES, floatInput, input, irType, spatial, spatialPair, spatialTriple, window3d, windowPads } from './common.js';
+import type { DType } from '../../types.js';
+import { BF16_FLOAT_DTYPES, dataFormat, input, inputOf, irType, spatial, spatialPair, spatialTriple, window3d, windowPads } from './common.js';
+
+/** Conv2D and Conv2DBackpropInput: TensorFlow's CPU kernels take int32 too (exact, wrapping). */
+const CONV2D_DTYPES: readonly DType[] = [...BF16_FLOAT_DTYPES, 'int32'];
 
 /** The IR conv2d a Conv2D (HWIO) or DepthwiseConv2dNative (HWOI) node lowers to. */
 function convOp(c: NodeCtx, depthwise: boolean, args: readonly [ValueId, ValueId]): Extract<Op, { kind: 'conv2d' }> {
-  const x = floatInput(c, 0);
+  const x = inputOf(c, 0, depthwise ? BF16_FLOAT_DTYPES : CONV2D_DTYPES);
   const f = input(c, 1);
   if (x.shape.length !== 4 || f.shape.length !== 4) throw new Unsupported('input and filter must be rank 4');
   const format = dataFormat(c);
@@ -38,7 +42,7 @@ function conv(depthwise: boolean): TfOpDef {
   return {
     category: 'convolution',
     compute: true,
-    dtypes: FLOAT_DTYPES,
+    dtypes: depthwise ? BF16_FLOAT_DTYPES : CONV2D_DTYPES,
     refuses: REFUSES,
     infer: (c) => [irType(convOp(c, depthwise, [0, 1]), [input(c, 0), input(c, 1)])],
     lower: (c) => [c.emit(convOp(c, depthwise, [c.value(0), c.value(1)]), c.outputs[0]!)],
@@ -55,7 +59,7 @@ function convTransposeOp(c: NodeCtx, args: readonly [ValueId, ValueId]): Extract
   if (!sizes) throw new Unsupported('input_sizes must be a compile-time constant', 'needs-constant');
   const dims = Array.from(sizes.data as Iterable<number | bigint>, Number);
   const f = input(c, 1);
-  const dy = floatInput(c, 2);
+  const dy = inputOf(c, 2, CONV2D_DTYPES);
   if (dims.length !== 4 || f.shape.length !== 4 || dy.shape.length !== 4)
     throw new Unsupported('input_sizes, filter and out_backprop must be of rank 4');
   const format = dataFormat(c);
@@ -77,7 +81,7 @@ const convTranspose: TfOpDef = {
   category: 'convolution',
   compute: true,
   constInputs: [0],
-  dtypes: FLOAT_DTYPES,
+  dtypes: CONV2D_DTYPES,
   refuses: [
     { variant: 'input_sizes, filter or out_backprop not of rank 4', reason: 'unsupported-variant' },
     { variant: 'dilations other than 1', reason: 'unsupported-variant' },
@@ -94,7 +98,7 @@ const convTranspose: TfOpDef = {
 };
 
 function conv3dOp(c: NodeCtx, args: readonly [ValueId, ValueId]): Op {
-  const x = floatInput(c, 0);
+  const x = inputOf(c, 0, BF16_FLOAT_DTYPES);
   const f = input(c, 1);
   if (x.shape.length !== 5 || f.shape.length !== 5) throw new Unsupported('input and filter must be rank 5');
   const strides = spatialTriple(c, c.attrs.ints('strides', [1, 1, 1, 1, 1]), 'strides');
@@ -106,7 +110,7 @@ function conv3dOp(c: NodeCtx, args: readonly [ValueId, ValueId]): Op {
 const conv3d: TfOpDef = {
   category: 'convolution',
   compute: true,
-  dtypes: FLOAT_DTYPES,
+  dtypes: BF16_FLOAT_DTYPES,
   refuses: [
     { variant: 'input or filter not of rank 5', reason: 'unsupported-variant' },
     { variant: 'data_format other than NDHWC', reason: 'unsupported-variant' },

@@ -6,10 +6,20 @@
 // weights, which computes it in the tensor's precision as TensorFlow would.
 
 import type { BinaryFn, Op, ValueId } from '../../ops.js';
-import { broadcastShapes, isFloat, sameShape, type DType } from '../../types.js';
+import { broadcastShapes, isFloat, isHalf, sameShape, type DType } from '../../types.js';
 import { constNumbers, makeConst, stridesOf, type ConstTensor } from '../consts.js';
 import { Unsupported, type NodeCtx, type OpTable, type TfOpDef } from '../registry.js';
-import { FLOAT_AND_INDEX_DTYPES, FLOAT_DTYPES, floatInput, input, inputOf, irType, NUMBER_DTYPES, spatial } from './common.js';
+import {
+  ALL_INT_DTYPES,
+  ALL_NUMBER_DTYPES,
+  BF16_FLOAT_DTYPES,
+  FLOAT_AND_INDEX_DTYPES,
+  FLOAT_DTYPES,
+  input,
+  inputOf,
+  irType,
+  spatial,
+} from './common.js';
 
 const INT_OK: ReadonlySet<DType> = new Set<DType>(['int32', 'int64']);
 
@@ -96,17 +106,27 @@ function castNumber(v: number, to: DType): number | undefined {
     case 'int32':
     case 'int64':
     case 'int8':
-    case 'uint8': {
+    case 'uint8':
+    case 'int16': {
       const t = Math.trunc(v);
-      const [lo, hi] = to === 'int32' ? [-(2 ** 31), 2 ** 31 - 1] : to === 'int8' ? [-128, 127] : to === 'uint8' ? [0, 255] : [-(2 ** 53), 2 ** 53];
+      const [lo, hi] = INT_RANGE[to];
       // Out-of-range conversions are implementation-defined in TensorFlow's
       // C++; leave them to TensorFlow rather than guess.
       return Number.isFinite(t) && t >= lo && t <= hi ? t : undefined;
     }
     case 'float16':
+    case 'bfloat16':
       return undefined;
   }
 }
+
+const INT_RANGE: Record<'int8' | 'uint8' | 'int16' | 'int32' | 'int64', [number, number]> = {
+  int8: [-128, 127],
+  uint8: [0, 255],
+  int16: [-32768, 32767],
+  int32: [-(2 ** 31), 2 ** 31 - 1],
+  int64: [-(2 ** 53), 2 ** 53],
+};
 
 const cast: TfOpDef = {
   category: 'elementwise',
@@ -127,7 +147,7 @@ const cast: TfOpDef = {
   fold(c) {
     const v = c.constInput(0);
     const to = c.attrs.dtype('DstT');
-    if (!v || !to || v.dtype === 'float16') return undefined;
+    if (!v || !to || isHalf(v.dtype)) return undefined;
     const out: number[] = [];
     for (const x of constNumbers(v)) {
       const y = castNumber(x, to);
@@ -142,15 +162,15 @@ const cast: TfOpDef = {
 /** AddN: N tensors of one shape and dtype, summed left to right as TF's kernel does. */
 const addN: TfOpDef = {
   category: 'elementwise',
-  dtypes: FLOAT_AND_INDEX_DTYPES,
+  dtypes: ALL_NUMBER_DTYPES,
   refuses: [
     { variant: 'operands of different dtypes', reason: 'unsupported-variant' },
     { variant: 'operands of different shapes', reason: 'unsupported-variant' },
   ],
   infer(c) {
-    const first = inputOf(c, 0, FLOAT_AND_INDEX_DTYPES);
+    const first = inputOf(c, 0, ALL_NUMBER_DTYPES);
     for (let i = 1; i < c.inputs.length; i++) {
-      const t = inputOf(c, i, FLOAT_AND_INDEX_DTYPES);
+      const t = inputOf(c, i, ALL_NUMBER_DTYPES);
       if (t.dtype !== first.dtype) throw new Unsupported(`dtypes ${first.dtype} and ${t.dtype} differ`);
       if (!sameShape(t.shape, first.shape)) throw new Unsupported(`shapes [${first.shape}] and [${t.shape}] differ`);
     }
@@ -175,10 +195,10 @@ function biasAddOp(c: NodeCtx, args: readonly [ValueId, ValueId]): Op {
 /** ClipByValue: max(min(x, hi), lo) in TensorFlow's order (it matters when lo > hi); bounds scalars or of x's shape. */
 const clipByValue: TfOpDef = {
   category: 'elementwise',
-  dtypes: NUMBER_DTYPES,
+  dtypes: ALL_NUMBER_DTYPES,
   refuses: [{ variant: 'bounds that are neither scalars nor of the data shape, or of another dtype', reason: 'unsupported-variant' }],
   infer(c) {
-    const x = inputOf(c, 0, NUMBER_DTYPES);
+    const x = inputOf(c, 0, ALL_NUMBER_DTYPES);
     for (const i of [1, 2]) {
       const b = input(c, i);
       if (b.dtype !== x.dtype || (b.shape.length !== 0 && !sameShape(b.shape, x.shape))) {
@@ -194,43 +214,49 @@ const clipByValue: TfOpDef = {
   },
 };
 
-const INTS: readonly DType[] = ['int8', 'uint8', 'int32', 'int64'];
-const SHIFT_INTS: readonly DType[] = ['int32', 'int64'];
-
 export const elementwiseOps: OpTable = {
   // Integer division and remainder as TensorFlow rounds them (floor: toward -inf;
   // truncate and Mod: toward zero, C's %); a zero divisor (an error in TensorFlow) divides by 1.
-  FloorDiv: binary('floor_div', true, [...FLOAT_DTYPES, ...INTS]),
-  FloorMod: binary('floor_mod', true, [...FLOAT_DTYPES, ...INTS]),
-  TruncateDiv: binary('trunc_div', true, INTS),
-  TruncateMod: binary('trunc_mod', true, [...FLOAT_DTYPES, ...INTS]),
-  Mod: binary('trunc_mod', true, [...FLOAT_DTYPES, ...INTS]),
-  LeftShift: binary('left_shift', true, SHIFT_INTS),
-  RightShift: binary('right_shift', true, SHIFT_INTS),
-  Atan2: binary('atan2'),
+  FloorDiv: binary('floor_div', true, ALL_NUMBER_DTYPES),
+  FloorMod: binary('floor_mod', true, ALL_NUMBER_DTYPES),
+  // Floats too: trunc(x / y), as TensorFlow's float TruncateDiv.
+  TruncateDiv: binary('trunc_div', true, ALL_NUMBER_DTYPES),
+  TruncateMod: binary('trunc_mod', true, [...FLOAT_DTYPES, 'int8', 'uint8', 'int32', 'int64']),
+  Mod: binary('trunc_mod', true, [...FLOAT_DTYPES, 'int8', 'uint8', 'int32', 'int64']),
+  LeftShift: binary('left_shift', true, ALL_INT_DTYPES),
+  RightShift: binary('right_shift', true, ALL_INT_DTYPES),
+  Atan2: binary('atan2', false, BF16_FLOAT_DTYPES),
   ClipByValue: clipByValue,
   AddN: addN,
   // int8 / uint8 too: TVM's integer arithmetic wraps around in the type, as TensorFlow's does.
-  Add: binary('add', true, [...FLOAT_AND_INDEX_DTYPES, 'int8', 'uint8']),
-  AddV2: binary('add', true, [...FLOAT_AND_INDEX_DTYPES, 'int8', 'uint8']),
-  Sub: binary('sub', true, [...FLOAT_AND_INDEX_DTYPES, 'int8', 'uint8']),
-  Mul: binary('mul', true, [...FLOAT_AND_INDEX_DTYPES, 'int8', 'uint8']),
-  RealDiv: binary('div'),
-  Maximum: binary('max', true, [...FLOAT_AND_INDEX_DTYPES, 'int8', 'uint8']),
-  Minimum: binary('min', true, [...FLOAT_AND_INDEX_DTYPES, 'int8', 'uint8']),
-  SquaredDifference: binary('squared_difference'),
-  Pow: binary('pow'),
+  Add: binary('add', true, ALL_NUMBER_DTYPES),
+  AddV2: binary('add', true, ALL_NUMBER_DTYPES),
+  Sub: binary('sub', true, ALL_NUMBER_DTYPES),
+  Mul: binary('mul', true, ALL_NUMBER_DTYPES),
+  RealDiv: binary('div', false, BF16_FLOAT_DTYPES),
+  Maximum: binary('max', true, ALL_NUMBER_DTYPES),
+  Minimum: binary('min', true, ALL_NUMBER_DTYPES),
+  SquaredDifference: binary('squared_difference', true, [...BF16_FLOAT_DTYPES, 'int32', 'int64']),
+  Pow: {
+    ...binary('pow', false, BF16_FLOAT_DTYPES),
+    dtypeRefusals: [
+      {
+        dtypes: ['int8', 'int16', 'int32', 'int64'],
+        why: "integer powers: TensorFlow multiplies by squaring, exactly and wrapping, and fails on a negative exponent; TVM's power is the float pow",
+      },
+    ],
+  },
   Cast: cast,
   BiasAdd: {
     category: 'elementwise',
-    dtypes: FLOAT_DTYPES,
+    dtypes: ALL_NUMBER_DTYPES,
     refuses: [
       { variant: 'data_format other than NHWC or NCHW', reason: 'unsupported-variant' },
       { variant: 'a bias that is not a vector of the channel count', reason: 'unsupported-variant' },
     ],
     infer(c) {
-      const x = floatInput(c, 0);
-      const b = floatInput(c, 1);
+      const x = inputOf(c, 0, ALL_NUMBER_DTYPES);
+      const b = inputOf(c, 1, ALL_NUMBER_DTYPES);
       return [irType(biasAddOp(c, [0, 1]), [x, b])];
     },
     lower: (c) => [c.emit(biasAddOp(c, [c.value(0), c.value(1)]), c.outputs[0]!)],

@@ -6,7 +6,7 @@
 // a Shape).
 
 import type { Op, ValueId } from '../../ops.js';
-import type { DType } from '../../types.js';
+import { isHalf, type DType } from '../../types.js';
 import { makeConst, takeConst } from '../consts.js';
 import { Unsupported, type NodeCtx, type OpTable, type TfOpDef } from '../registry.js';
 import { ALL_DTYPES, axisIn, constIntsOf, constScalarOf, INDEX_DTYPES, input, inputOf, irType, NUMBER_DTYPES } from './common.js';
@@ -49,7 +49,7 @@ function gather(v2: boolean): TfOpDef {
     fold(c) {
       const p = c.constInput(0);
       const i = c.constInput(1);
-      if (!p || !i || p.dtype === 'float16') return undefined;
+      if (!p || !i || isHalf(p.dtype)) return undefined;
       const { axis, batchDims } = gatherAxes(c, v2);
       const v = batchDims === 0 ? takeConst(p, i, axis) : undefined;
       return v ? [v] : undefined;

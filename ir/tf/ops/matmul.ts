@@ -9,11 +9,13 @@ import type { ValueId } from '../../ops.js';
 import { broadcastShapes, sameShape, type DType, type TensorType } from '../../types.js';
 import { reshapeConst, transpose2d, transposeConst } from '../consts.js';
 import { Unsupported, type LowerCtx, type NodeCtx, type OpTable, type TfOpDef } from '../registry.js';
-import { FLOAT_DTYPES, inputOf } from './common.js';
+import { BF16_FLOAT_DTYPES, inputOf } from './common.js';
 
 /** Float data, and the integer dtypes TensorFlow's CPU MatMul / BatchMatMul kernels take (exact, wrapping as TF's). */
-const MATMUL_DTYPES: readonly DType[] = [...FLOAT_DTYPES, 'int32', 'int64'];
-const matmulInput = (c: NodeCtx, i: number): TensorType => inputOf(c, i, MATMUL_DTYPES);
+const MATMUL_DTYPES: readonly DType[] = [...BF16_FLOAT_DTYPES, 'int32', 'int64'];
+/** BatchMatMulV2 and V3 have an int16 kernel too (V3's int8 / uint8 ones have a wider Tout: refused). */
+const BATCH_MATMUL_V2_DTYPES: readonly DType[] = [...MATMUL_DTYPES, 'int16'];
+const matmulInput = (c: NodeCtx, i: number, dtypes: readonly DType[] = MATMUL_DTYPES): TensorType => inputOf(c, i, dtypes);
 
 function transposed(c: LowerCtx, v: ValueId, t: TensorType): ValueId {
   return c.emit({ kind: 'transpose', args: [v], perm: [1, 0] }, { dtype: t.dtype, shape: [t.shape[1]!, t.shape[0]!] });
@@ -102,10 +104,13 @@ export function batchMatMulEinsum(
   return { equation: `${la}${adjX ? 'yx' : 'xy'},${lb}${adjY ? 'zy' : 'yz'}->${batch}xz`, shapeA, shapeB };
 }
 
-function batchMatMulPlan(c: NodeCtx): { plan: EinsumPlan; shapes: [number[], number[]] } {
-  const a = matmulInput(c, 0);
-  const b = matmulInput(c, 1);
+function batchMatMulPlan(c: NodeCtx, dtypes: readonly DType[]): { plan: EinsumPlan; shapes: [number[], number[]] } {
+  const a = matmulInput(c, 0, dtypes);
+  const b = matmulInput(c, 1, dtypes);
   if (a.dtype !== b.dtype) throw new Unsupported(`dtypes ${a.dtype} and ${b.dtype} differ`);
+  // BatchMatMulV3's Tout: the product is computed and returned in the operands' dtype only.
+  const tout = c.attrs.has('Tout') ? c.attrs.dtype('Tout') : a.dtype;
+  if (tout !== a.dtype) throw new Unsupported(`Tout ${tout ?? 'of no IR dtype'} differs from the operands' ${a.dtype}`);
   if (a.shape.length < 2 || b.shape.length < 2) throw new Unsupported('operands must be at least rank 2');
   const ta = c.attrs.bool('adj_x');
   const tb = c.attrs.bool('adj_y');
@@ -119,19 +124,29 @@ function batchMatMulPlan(c: NodeCtx): { plan: EinsumPlan; shapes: [number[], num
   return { plan, shapes: [e.shapeA, e.shapeB] };
 }
 
-const batchMatMul: TfOpDef = {
+const V3_DTYPE_REFUSALS: TfOpDef['dtypeRefusals'] = [
+  {
+    dtypes: ['int8', 'uint8'],
+    why: 'int8 / uint8 operands: TensorFlow has no Tout of their dtype, so the product is of another dtype than its operands, which the lowering does not do',
+  },
+];
+
+/** BatchMatMul, V2 and V3 (`v3`: with its Tout attribute). */
+const batchMatMul = (dtypes: readonly DType[], v3 = false): TfOpDef => ({
   category: 'matmul',
   compute: true,
-  dtypes: MATMUL_DTYPES,
+  dtypes,
+  ...(v3 ? { dtypeRefusals: V3_DTYPE_REFUSALS } : {}),
   refuses: [
     { variant: 'operands of different dtypes', reason: 'unsupported-variant' },
+    ...(v3 ? [{ variant: "a Tout other than the operands' dtype", reason: 'unsupported-variant' as const }] : []),
     { variant: 'an operand of rank below 2', reason: 'unsupported-variant' },
     { variant: 'inner dimensions that differ', reason: 'unsupported-variant' },
     { variant: 'batch dimensions that do not broadcast', reason: 'unsupported-variant' },
     { variant: 'more than 20 batch dimensions', reason: 'unsupported-variant' },
   ],
   infer(c) {
-    batchMatMulPlan(c); // refuses what the lowering cannot do (dtypes, ranks, K, batches)
+    batchMatMulPlan(c, dtypes); // refuses what the lowering cannot do (dtypes, ranks, K, batches)
     const [a, b] = [c.inputs[0]!, c.inputs[1]!];
     const [ra, rb] = [a.shape.length, b.shape.length];
     const m = c.attrs.bool('adj_x') ? a.shape[ra - 1]! : a.shape[ra - 2]!;
@@ -140,13 +155,13 @@ const batchMatMul: TfOpDef = {
     return [{ dtype: a.dtype, shape: [...batch, m, n] }];
   },
   lower(c) {
-    const { plan, shapes } = batchMatMulPlan(c);
+    const { plan, shapes } = batchMatMulPlan(c, dtypes);
     const out = c.outputs[0]!;
     const v = lowerProduct(c, plan, shapes);
     // The product lacks the result's size-1 batch dimensions.
     return [sameShape(plan.outShape, out.shape) ? v : c.emit({ kind: 'reshape', args: [v], shape: out.shape }, out)];
   },
-};
+});
 
 /**
  * How a two-operand einsum without ellipsis, repeated or summed-out labels
@@ -260,8 +275,8 @@ export function planEinsum(equation: string, shapeA: readonly number[], shapeB: 
 
 function einsumPlanOf(c: NodeCtx): EinsumPlan {
   if (c.inputs.length !== 2) throw new Unsupported(`Einsum with ${c.inputs.length} operands (only 2 are supported)`);
-  const a = inputOf(c, 0, FLOAT_DTYPES);
-  const b = inputOf(c, 1, FLOAT_DTYPES);
+  const a = inputOf(c, 0, MATMUL_DTYPES);
+  const b = inputOf(c, 1, MATMUL_DTYPES);
   if (a.dtype !== b.dtype) throw new Unsupported(`dtypes ${a.dtype} and ${b.dtype} differ`);
   return planEinsum(c.attrs.str('equation'), a.shape, b.shape, c.constInput(0) !== undefined, c.constInput(1) !== undefined);
 }
@@ -310,7 +325,7 @@ function lowerProduct(c: LowerCtx, p: EinsumPlan, shapes: readonly [readonly num
 const einsum: TfOpDef = {
   category: 'matmul',
   compute: true,
-  dtypes: FLOAT_DTYPES,
+  dtypes: MATMUL_DTYPES,
   refuses: [
     { variant: 'other than two operands', reason: 'unsupported-variant' },
     { variant: 'operands of different dtypes', reason: 'unsupported-variant' },
@@ -335,8 +350,8 @@ const einsum: TfOpDef = {
 
 export const matmulOps: OpTable = {
   MatMul: matMul,
-  BatchMatMul: batchMatMul,
-  BatchMatMulV2: batchMatMul,
-  BatchMatMulV3: batchMatMul,
+  BatchMatMul: batchMatMul(MATMUL_DTYPES),
+  BatchMatMulV2: batchMatMul(BATCH_MATMUL_V2_DTYPES),
+  BatchMatMulV3: batchMatMul(BATCH_MATMUL_V2_DTYPES, true),
   Einsum: einsum,
 };

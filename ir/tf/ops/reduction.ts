@@ -1,7 +1,7 @@
-// Mean / Sum / Max / Min / Prod over constant axes, with keep_dims. Float data
-// is lowered, and int32/int64 data too except for Mean (TF's integer Mean
-// divides with truncation, which the IR's mean does not promise); integer
-// constants fold (shape arithmetic such as the product of a static shape's
+// Mean / Sum / Max / Min / Prod over constant axes, with keep_dims, in every
+// number dtype. TF's integer Mean sums in int64 (uint64 for uint8) and
+// divides with truncation toward zero: lowered as exactly that (cast, sum,
+// trunc_div, cast back), not as the IR's mean. Integer constants fold (shape arithmetic such as the product of a static shape's
 // tail). All / Any reduce bool data, EuclideanNorm is sqrt(sum(x^2)), and
 // Cumsum / Cumprod scan an axis (exclusive, reverse) as log2(n) shifted adds
 // or multiplies: Relay's cumsum has no text form.
@@ -10,9 +10,9 @@ import { reducedShape } from '../../infer.js';
 import type { Op, ReduceFn, ValueId } from '../../ops.js';
 import { makeConst, stridesOf } from '../consts.js';
 import type { NodeCtx, OpTable, TfOpDef } from '../registry.js';
-import type { DType, TensorType } from '../../types.js';
+import { isFloat, numElements, type DType, type TensorType } from '../../types.js';
 import { Unsupported, type LowerCtx } from '../registry.js';
-import { axisIn, constIntsOf, constScalarOf, FLOAT_AND_INDEX_DTYPES, FLOAT_DTYPES, input, inputOf, irType } from './common.js';
+import { ALL_NUMBER_DTYPES, axisIn, BF16_FLOAT_DTYPES, constIntsOf, constScalarOf, input, inputOf, irType } from './common.js';
 
 /** Sorted, deduplicated, non-negative reduction axes (a scalar or a vector input). */
 function axesOf(c: NodeCtx, rank: number): number[] {
@@ -32,16 +32,39 @@ const INT_REDUCE: Partial<Record<ReduceFn, { init: bigint; f: (a: bigint, b: big
   min: { init: 2n ** 63n - 1n, f: (a, b) => (a < b ? a : b) },
 };
 
+/**
+ * TensorFlow's integer Mean: the sum in int64 (exact for int8/uint8/int16/int32
+ * data; int64 wraps as TF's does), divided by the count with truncation toward
+ * zero, cast back to the data's dtype (the mean is always in its range).
+ */
+function lowerIntegerMean(c: LowerCtx): ValueId {
+  const x = c.inputs[0]!;
+  const out = c.outputs[0]!;
+  const wide = (t: TensorType): TensorType => ({ dtype: 'int64', shape: t.shape });
+  const count = numElements(x.shape) / numElements(out.shape);
+  const v = x.dtype === 'int64' ? c.value(0) : c.emit({ kind: 'cast', args: [c.value(0)], dtype: 'int64' }, wide(x));
+  const sum = c.emit(reduceOp(c, 'sum', v), wide(out));
+  const n = c.weight(makeConst('int64', [], [count]), 'count');
+  const mean = c.emit({ kind: 'binary', fn: 'trunc_div', args: [sum, n] }, wide(out));
+  return x.dtype === 'int64' ? mean : c.emit({ kind: 'cast', args: [mean], dtype: x.dtype }, out);
+}
+
 function reduce(fn: ReduceFn, dtypes: readonly DType[]): TfOpDef {
   return {
     category: 'reduction',
     constInputs: [1],
     dtypes,
-    refuses: [{ variant: 'a reduction axis out of range', reason: 'unsupported-variant' }],
+    refuses: [
+      { variant: 'a reduction axis out of range', reason: 'unsupported-variant' },
+      ...(fn === 'mean'
+        ? [{ variant: 'an integer Mean over no elements (TensorFlow divides by zero)', reason: 'unsupported-variant' as const }]
+        : []),
+    ],
     // Every input is typed (so integer constants fold) but only `dtypes` are lowered: see check.
     infer: (c) => [irType(reduceOp(c, fn, 0), [input(c, 0)])],
     check(c) {
-      inputOf(c, 0, dtypes);
+      const x = inputOf(c, 0, dtypes);
+      if (fn === 'mean' && !isFloat(x.dtype) && numElements(x.shape) === 0) return 'an integer Mean over no elements';
       return undefined;
     },
     fold(c) {
@@ -68,16 +91,22 @@ function reduce(fn: ReduceFn, dtypes: readonly DType[]): TfOpDef {
       if (out.some((n) => !Number.isSafeInteger(n))) return undefined;
       return [makeConst(v.dtype, outShape, out)];
     },
-    lower: (c) => [c.emit(reduceOp(c, fn, c.value(0)), c.outputs[0]!)],
+    lower: (c) => [fn === 'mean' && !isFloat(c.inputs[0]!.dtype) ? lowerIntegerMean(c) : c.emit(reduceOp(c, fn, c.value(0)), c.outputs[0]!)],
   };
 }
 
 const euclideanNorm: TfOpDef = {
   category: 'reduction',
   constInputs: [1],
-  dtypes: FLOAT_DTYPES,
+  dtypes: BF16_FLOAT_DTYPES,
+  dtypeRefusals: [
+    {
+      dtypes: ['int8', 'uint8', 'int16', 'int32', 'int64'],
+      why: "an integer norm: TensorFlow takes Eigen's integer square root of the integer sum of squares, which no IR op computes",
+    },
+  ],
   refuses: [{ variant: 'a reduction axis out of range', reason: 'unsupported-variant' }],
-  infer: (c) => [irType(reduceOp(c, 'sum', 0), [inputOf(c, 0, FLOAT_DTYPES)])],
+  infer: (c) => [irType(reduceOp(c, 'sum', 0), [inputOf(c, 0, BF16_FLOAT_DTYPES)])],
   lower(c) {
     const x = c.inputs[0]!;
     const out = c.outputs[0]!;
@@ -117,13 +146,13 @@ function scan(fn: 'sum' | 'prod'): TfOpDef {
   return {
     category: 'reduction',
     constInputs: [1],
-    dtypes: FLOAT_AND_INDEX_DTYPES,
+    dtypes: ALL_NUMBER_DTYPES,
     refuses: [
       { variant: 'a scalar input', reason: 'unsupported-variant' },
       { variant: 'an axis out of range', reason: 'unsupported-variant' },
     ],
     infer(c) {
-      const x = inputOf(c, 0, FLOAT_AND_INDEX_DTYPES);
+      const x = inputOf(c, 0, ALL_NUMBER_DTYPES);
       axisOf(c);
       return [x];
     },
@@ -141,14 +170,12 @@ function scan(fn: 'sum' | 'prod'): TfOpDef {
   };
 }
 
-const INTEGER_REDUCIBLE: readonly DType[] = [...FLOAT_DTYPES, 'int32', 'int64'];
-
 export const reductionOps: OpTable = {
-  Mean: reduce('mean', FLOAT_DTYPES),
-  Sum: reduce('sum', INTEGER_REDUCIBLE),
-  Max: reduce('max', INTEGER_REDUCIBLE),
-  Min: reduce('min', INTEGER_REDUCIBLE),
-  Prod: reduce('prod', INTEGER_REDUCIBLE),
+  Mean: reduce('mean', ALL_NUMBER_DTYPES),
+  Sum: reduce('sum', ALL_NUMBER_DTYPES),
+  Max: reduce('max', ALL_NUMBER_DTYPES),
+  Min: reduce('min', ALL_NUMBER_DTYPES),
+  Prod: reduce('prod', ALL_NUMBER_DTYPES),
   All: reduce('all', ['bool']),
   Any: reduce('any', ['bool']),
   EuclideanNorm: euclideanNorm,

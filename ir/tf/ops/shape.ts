@@ -8,7 +8,7 @@
 // Reshape) become constants and the Reshape they feed can be compiled.
 
 import type { Op, ValueId } from '../../ops.js';
-import { broadcastShapes, numElements, sameShape, type TensorType } from '../../types.js';
+import { broadcastShapes, isHalf, numElements, sameShape, type TensorType } from '../../types.js';
 import {
   concatConsts,
   constInts,
@@ -154,7 +154,7 @@ function padOp(mode: 'constant' | 'mirror', withValue: boolean): TfOpDef {
         const v = c.constInput(2);
         if (!v || numElements(v.shape) !== 1) throw new Unsupported('constant_values must be a scalar constant', 'needs-constant');
         // float16 constants are kept as raw bits: no number to put in the IR.
-        if (v.dtype !== x.dtype || v.dtype === 'float16') throw new Unsupported(`constant_values of dtype ${v.dtype} on ${x.dtype} data`);
+        if (v.dtype !== x.dtype || isHalf(v.dtype)) throw new Unsupported(`constant_values of dtype ${v.dtype} on ${x.dtype} data`);
       }
       return [irType(padIr(c, 0), [x])];
     },

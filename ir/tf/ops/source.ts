@@ -6,7 +6,7 @@
 // (folded when its value is constant) and Range (folds only: its length
 // depends on its values, so they must be constants).
 
-import { numElements } from '../../types.js';
+import { isHalf, numElements } from '../../types.js';
 import { constNumbers, makeConst } from '../consts.js';
 import { tensorFromProto } from '../tensor.js';
 import { Unsupported, type OpTable, type TfOpDef } from '../registry.js';
@@ -92,7 +92,7 @@ export const sourceOps: OpTable = {
       const v = c.constInput(1);
       const dims = fillDims(c);
       // Small fills only: a large constant would become a weight file for what is one broadcast.
-      if (!v || v.dtype === 'float16' || numElements(dims) > 4096) return undefined;
+      if (!v || isHalf(v.dtype) || numElements(dims) > 4096) return undefined;
       return [makeConst(v.dtype, dims, new Array<number>(numElements(dims)).fill(constNumbers(v)[0]!))];
     },
     lower: (c) => [c.emit({ kind: 'broadcast_to', args: [c.value(1)], shape: fillDims(c) }, c.outputs[0]!)],
@@ -115,7 +115,7 @@ export const sourceOps: OpTable = {
     },
     fold(c) {
       const [s, l, d] = [0, 1, 2].map((i) => c.constInput(i));
-      if (!s || !l || !d || s.dtype === 'float16') return undefined;
+      if (!s || !l || !d || isHalf(s.dtype)) return undefined;
       const dtype = c.attrs.dtype('Tidx') ?? s.dtype;
       const start = constNumbers(s)[0]!;
       const delta = constNumbers(d)[0]!;

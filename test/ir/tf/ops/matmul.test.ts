@@ -143,7 +143,15 @@ refusalContract(matmulOps, {
   },
   BatchMatMul: bmmRefusals('BatchMatMul'),
   BatchMatMulV2: bmmRefusals('BatchMatMulV2'),
-  BatchMatMulV3: bmmRefusals('BatchMatMulV3'),
+  BatchMatMulV3: {
+    ...bmmRefusals('BatchMatMulV3'),
+    "a Tout other than the operands' dtype": (g) =>
+      g.op('mm', 'BatchMatMulV3', [g.ph('a', [2, 2, 3], DT.float), g.ph('b', [2, 3, 4], DT.float)], {
+        Ta: attr.type(DT.float),
+        Tb: attr.type(DT.float),
+        Tout: attr.type(DT.double),
+      }),
+  },
   Einsum: {
     'other than two operands': (g) =>
       einsum(g, 'ij,jk,kl->il', [

@@ -1,7 +1,7 @@
 // The reduction table (ir/tf/ops/reduction.ts): Mean, Sum, Max, Min and Prod
 // over constant axes (scalar or vector, negative, repeated), with and without
-// keep_dims; integer constants fold exactly, int32/int64 tensors are lowered
-// except for Mean; All/Any, EuclideanNorm, and Cumsum/Cumprod as log-step scans.
+// keep_dims; integer constants fold exactly, every number dtype is lowered
+// (integer Mean with truncation); All/Any, EuclideanNorm, and Cumsum/Cumprod as log-step scans.
 
 import { reductionOps } from '../../../../ir/tf/ops/reduction.js';
 import { attr, DT, G, values } from '../../helpers.js';
@@ -111,7 +111,12 @@ refusalContract(reductionOps, {
       .filter((op) => op !== 'Cumsum' && op !== 'Cumprod')
       .map((op) => [
         op,
-        { 'a reduction axis out of range': (g: G) => reduce(g, op, [2, 3], [2], false, op === 'All' || op === 'Any' ? DT.bool : DT.float) },
+        {
+          'a reduction axis out of range': (g: G) => reduce(g, op, [2, 3], [2], false, op === 'All' || op === 'Any' ? DT.bool : DT.float),
+          ...(op === 'Mean'
+            ? { 'an integer Mean over no elements (TensorFlow divides by zero)': (g: G) => reduce(g, op, [2, 0], [1], false, DT.int32) }
+            : {}),
+        },
       ]),
   ),
   ...Object.fromEntries(
