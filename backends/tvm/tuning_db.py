@@ -136,6 +136,40 @@ def keeps_layout(task, config, fallback):
     return True
 
 
+class _LayoutKeepingDroplet(DropletTuner):
+    """AutoTVM's droplet search with the layout knobs pinned to the untuned
+    schedule's choice: every neighbour it proposes keeps the layout (so a
+    batch is all measurable candidates)."""
+
+    def __init__(self, task, start_position, pinned):
+        self._pinned = pinned  # knob position -> entity index
+        super().__init__(task, start_position=start_position)
+
+    def next_pos(self, new_positions):
+        out = []
+        for offset in new_positions:
+            if len(out) > self.batch:
+                break
+            pos = [
+                0 if x + y <= 0 else (x + y) % self.dims[i]
+                for i, (x, y) in enumerate(zip(offset, self.best_choice[1], strict=False))
+            ]
+            for i, v in self._pinned.items():
+                pos[i] = v
+            point = self.space.knob2point(pos)
+            if point not in self.visited:
+                self.visited.add(point)
+                out.append((point, pos))
+        return out
+
+
+def _search(task, fallback):
+    start = start_position(task, fallback)
+    names = list(task.config_space.space_map)
+    pinned = {i: start[i] for i, name in enumerate(names) if name in _LAYOUT_KNOBS}
+    return _LayoutKeepingDroplet(task, start, pinned) if pinned else DropletTuner(task, start_position=start)
+
+
 def start_position(task, fallback):
     """The knob indices of the fallback configuration (0 where it is not in the space)."""
     position = []
@@ -215,9 +249,9 @@ def tune_workload(task, target, trials, db, measurer, rng, log, replay=False):
     """Brings the workload to `trials` candidates in `db` (counting those
     already there), measuring the untuned schedule first if it is not
     recorded; `measurer` (measure.Measurer) times candidates on the bridge
-    op's launcher. With `replay`, the search goes only as far as the
-    database has measured (no new candidate), to take the verdict on its
-    best. Returns the workload's summary."""
+    op's launcher. With `replay`, nothing is searched or measured but the
+    verdict on the best recorded candidate, if it is missing. Returns the
+    workload's summary."""
     threads = measurer.threads
     t0 = time.monotonic()
     key, isa = workload_key(task), target_isa(target)
@@ -251,10 +285,10 @@ def tune_workload(task, target, trials, db, measurer, rng, log, replay=False):
         append(db, base_entry)
     base = _median(base_entry.get("costs"))
 
-    tuner = DropletTuner(task, start_position=start_position(task, fallback))
+    tuner = _search(task, fallback)
     limit = min(trials, len(task.config_space))
     tried, measured, best, best_config, proposals = 0, 0, None, None, 0
-    while tried < limit and tuner.has_next():
+    while not replay and tried < limit and tuner.has_next():
         configs = tuner.next_batch(min(_BATCH, limit - tried))
         if not configs:
             break
@@ -264,8 +298,6 @@ def tune_workload(task, target, trials, db, measurer, rng, log, replay=False):
         proposals += len(configs)
         # A candidate that changes the layout is never measured: the search is told it failed.
         todo = [c for c in configs if c.index not in known and keeps_layout(task, c, fallback)]
-        if replay and todo:
-            break
         start = time.time()
         for config, seconds in zip(todo, measurer.measure_batch(task, todo, target, rng), strict=True):
             costs = None if seconds is None else [seconds]
@@ -294,6 +326,15 @@ def tune_workload(task, target, trials, db, measurer, rng, log, replay=False):
         tried += sum(1 for c in configs if keeps_layout(task, c, fallback))
         if proposals > 20 * max(1, limit):
             break  # the space left is all layout changes
+    # The best is the fastest layout-keeping candidate recorded, whichever run
+    # measured it: a replay (nothing new to measure) finds the same one.
+    best, best_config = None, None
+    for index, costs in sorted(known.items()):
+        if not costs or not task.config_space.is_index_valid(index):
+            continue
+        config = task.config_space.get(index)
+        if keeps_layout(task, config, fallback) and (best is None or _median(costs) < best):
+            best, best_config = _median(costs), config
     # The decision: the search's best against the untuned schedule, timed in
     # alternation on the same inputs (a cold baseline or a noisy burst must
     # not decide). Recorded once per best configuration.
