@@ -241,19 +241,7 @@ def tune_artifact(mod, params, target, opt_level, db, trials, artifact, measurer
             error = (str(exc).strip().splitlines() or [type(exc).__name__])[-1][:300]
             log(f"tune ansor {artifact[:12]}: the build with its records failed: {exc}")
         else:
-            verdict = {
-                "v": tuning_db.FORMAT,
-                "tuner": TUNER,
-                "isa": isa,
-                "workload": artifact,
-                "kind": "artifact",
-                "config": -1,
-                "costs": best,
-                "untuned_costs": base,
-                "records": lines,
-                "threads": threads,
-                "flop": flop,
-            }
+            verdict = tuning_db.artifact_entry(TUNER, isa, artifact, best, base, lines, threads, flop)
             tuning_db.append(db, verdict)
     summary = {
         "workload": artifact,

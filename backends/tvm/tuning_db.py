@@ -398,6 +398,23 @@ def applied_records(entries, isa, keys):
     return [records[(k, c)] for k, (_, c) in sorted(best.items()) if (k, c) in records]
 
 
+def artifact_entry(tuner, isa, artifact, costs, untuned_costs, lines, threads, flop):
+    """The database line of an artifact verdict: its build with `lines` against its untuned build."""
+    return {
+        "v": FORMAT,
+        "tuner": tuner,
+        "isa": isa,
+        "workload": artifact,
+        "kind": "artifact",
+        "config": -1,
+        "costs": costs,
+        "untuned_costs": untuned_costs,
+        "records": lines,
+        "threads": threads,
+        "flop": flop,
+    }
+
+
 def judge_artifact(mod, params, target, opt_level, db, artifact, keys, measurer, rng, log, rounds=_ARTIFACT_ROUNDS):
     """The per-workload records an artifact would apply, timed as a whole
     build against its untuned build (in alternation): a record that wins
@@ -436,19 +453,7 @@ def judge_artifact(mod, params, target, opt_level, db, artifact, keys, measurer,
         return None
     finally:
         shutil.rmtree(folder, ignore_errors=True)
-    verdict = {
-        "v": FORMAT,
-        "tuner": TUNER,
-        "isa": isa,
-        "workload": artifact,
-        "kind": "artifact",
-        "config": -1,
-        "costs": best,
-        "untuned_costs": base,
-        "records": lines,
-        "threads": measurer.threads,
-        "flop": 0,
-    }
+    verdict = artifact_entry(TUNER, isa, artifact, best, base, lines, measurer.threads, 0)
     append(db, verdict)
     log(
         f"judge {artifact[:12]}: {len(lines)} records, untuned {_median(base) * 1e3:.3f} ms, tuned {_median(best) * 1e3:.3f} ms"
