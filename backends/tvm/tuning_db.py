@@ -287,7 +287,7 @@ def tune_workload(task, target, trials, db, measurer, rng, log, replay=False):
 
     tuner = _search(task, fallback)
     limit = min(trials, len(task.config_space))
-    tried, measured, best, best_config, proposals = 0, 0, None, None, 0
+    tried, measured, proposals = 0, 0, 0
     while not replay and tried < limit and tuner.has_next():
         configs = tuner.next_batch(min(_BATCH, limit - tried))
         if not configs:
@@ -317,9 +317,6 @@ def tune_workload(task, target, trials, db, measurer, rng, log, replay=False):
                 res = MeasureResult((RuntimeError("build or run failed"),), 4, 0.0, 0.0)
             else:
                 res = MeasureResult(tuple(costs), 0, 0.0, 0.0)
-                if best is None or _median(costs) < best:
-                    best = _median(costs)
-                    best_config = config
             inputs.append(inp)
             results.append(res)
         tuner.update(inputs, results)
