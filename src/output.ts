@@ -3,7 +3,7 @@
 // the previous OUT or none, never a half-written one.
 
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { errors } from '../ir/support/diagnostics.js';
@@ -48,7 +48,9 @@ export class Staging {
     const out = path.resolve(this.out);
     const moved: string[] = [];
     for (let attempt = 0; ; attempt++) {
-      if (existsSync(out) && !statSync(out).isDirectory()) throw errors.badOutDir(this.out, 'it exists and is not a folder');
+      // Another compile may move OUT away between any two steps: a missing OUT is just no OUT.
+      const stat = statSync(out, { throwIfNoEntry: false });
+      if (stat && !stat.isDirectory()) throw errors.badOutDir(this.out, 'it exists and is not a folder');
       try {
         renameSync(this.dir, out);
         break;
