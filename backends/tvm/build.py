@@ -74,8 +74,10 @@ import optimizations  # noqa: E402
 import relay_passes  # noqa: E402
 import tuning_db  # noqa: E402
 import x86_schedules  # noqa: E402
+import x86_winograd  # noqa: E402
 
 x86_schedules.install()
+x86_winograd.install()
 
 
 def reply(obj):

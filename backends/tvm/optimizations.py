@@ -23,6 +23,8 @@ NAMES = (
     "batch-matmul",
     "reduce",
     "conv-tiles",
+    # x86_winograd.py
+    "winograd",
 )
 
 _disabled = frozenset()

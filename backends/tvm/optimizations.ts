@@ -29,6 +29,7 @@ export const OPTIMIZATIONS: readonly Optimization[] = [
   { name: 'batch-matmul', kind: 'x86-schedule', summary: 'a packed float32 batch_matmul' },
   { name: 'reduce', kind: 'x86-schedule', summary: 'vectorised reductions that keep the innermost axis (spatial means)' },
   { name: 'conv-tiles', kind: 'x86-schedule', summary: 'register tiles of 8-16 for untuned convolutions whose width has no useful divisor' },
+  { name: 'winograd', kind: 'x86-schedule', summary: 'Winograd F(4x4, 3x3) for float32 3x3 stride-1 convolutions with enough channels' },
 ];
 
 /** Validated, de-duplicated and sorted (so the cache key does not depend on the order given). */

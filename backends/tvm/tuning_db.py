@@ -44,6 +44,8 @@ from tvm.autotvm.measure import MeasureInput, MeasureResult
 from tvm.autotvm.task.space import FallbackConfigEntity, SplitEntity
 from tvm.autotvm.tuner import DropletTuner
 
+import x86_winograd
+
 FORMAT = 1
 TUNER = "autotvm"
 # Candidates proposed per search step (the droplet tuner's batch).
@@ -220,6 +222,7 @@ def extract_tasks(mod, params, target):
     compute each (AutoTVM extracts each distinct workload once, but a block
     repeated three times costs three times)."""
     tasks = autotvm.task.extract_from_program(mod["main"], target=target, params=params)
+    tasks = [t for t in tasks if not x86_winograd.replaces_task(t)]
     calls = _tensor_calls(relay.transform.InferType()(mod)["main"])
     out = []
     for task in tasks:

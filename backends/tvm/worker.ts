@@ -169,7 +169,15 @@ export function buildScript(): string {
 }
 
 /** The modules build.py imports from its own folder (a test checks the list against its imports). */
-export const WORKER_MODULES = ['ansor_db.py', 'measure.py', 'optimizations.py', 'relay_passes.py', 'tuning_db.py', 'x86_schedules.py'] as const;
+export const WORKER_MODULES = [
+  'ansor_db.py',
+  'measure.py',
+  'optimizations.py',
+  'relay_passes.py',
+  'tuning_db.py',
+  'x86_schedules.py',
+  'x86_winograd.py',
+] as const;
 
 /** The launcher library tuning times candidates with (runtime/build.sh builds it beside the op library). */
 export function launcherLibrary(): string {
