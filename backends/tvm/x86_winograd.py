@@ -22,7 +22,6 @@ Which convolutions go this way is `profitable()`, from measurements
 
 import re
 
-import tvm
 from tvm import relay, te, topi
 from tvm.relay.op import op as _relay_op
 from tvm.relay.op.strategy import generic as _generic
@@ -53,7 +52,7 @@ def profitable(in_channels, out_channels, out_h, out_w):
     """
     m = TILE
     waste = (_tiles(out_h, m) * m * _tiles(out_w, m) * m) / (out_h * out_w)
-    return in_channels >= 64 and out_channels >= 64 and out_h * out_w >= 196 and waste <= 1.45
+    return in_channels >= 64 and out_channels >= 32 and out_h * out_w >= 196 and waste <= 1.45
 
 
 def eligible(kernel_shape, out_hw, strides, dilation, groups, dtypes):
@@ -96,16 +95,16 @@ def conv2d_nchwc_winograd(data, kernel_pack, padding, out_h, out_w, out_dtype):
     rc = te.reduce_axis((0, ci), "rc")
     bgemm = te.compute(
         (alpha, alpha, co_blocks, tiles, oc_bn),
-        lambda eps, nu, cb, p, oc: te.sum(data_pack[eps, nu, p, rc] * kernel_pack[eps * alpha + nu, cb, rc, oc], axis=rc),
+        lambda eps, nu, cb, p, oc: te.sum(
+            data_pack[eps, nu, p, rc] * kernel_pack[eps * alpha + nu, cb, rc, oc], axis=rc
+        ),
         name="winograd_bgemm",
     )
     r_a = te.reduce_axis((0, alpha), "r_a")
     r_b = te.reduce_axis((0, alpha), "r_b")
     inverse = te.compute(
         (co_blocks, tiles, m, m, oc_bn),
-        lambda cb, p, vh, vw, oc: te.sum(
-            bgemm[r_a, r_b, cb, p, oc] * a_mat[r_a, vh] * a_mat[r_b, vw], axis=[r_a, r_b]
-        ),
+        lambda cb, p, vh, vw, oc: te.sum(bgemm[r_a, r_b, cb, p, oc] * a_mat[r_a, vh] * a_mat[r_b, vw], axis=[r_a, r_b]),
         name="winograd_inverse",
     )
     return te.compute(
@@ -295,4 +294,6 @@ def replaces_task(task):
         return False
     _, _, h, w = data[1]
     pt, pl, pb, pr = get_pad_tuple(tuple(padding), (3, 3))
-    return eligible(kernel[1], (h + pt + pb - 2, w + pl + pr - 2), strides, dilation, 1, (data[2], kernel[2], out_dtype))
+    return eligible(
+        kernel[1], (h + pt + pb - 2, w + pl + pr - 2), strides, dilation, 1, (data[2], kernel[2], out_dtype)
+    )
