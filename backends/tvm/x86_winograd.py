@@ -41,7 +41,12 @@ def _tiles(extent, m):
     return -(-extent // m)
 
 
-def profitable(in_channels, out_channels, out_h, out_w):
+# The transformed input and products live in a workspace per call; beyond this the
+# direct convolution (no workspace) is kept.
+WORKSPACE_BYTES = 64 << 20
+
+
+def profitable(batch, in_channels, out_channels, out_h, out_w):
     """Whether Winograd beats the direct NCHWc convolution for this workload.
 
     Measured per workload (docs/performance.md, "Winograd"): the transforms
@@ -52,17 +57,26 @@ def profitable(in_channels, out_channels, out_h, out_w):
     """
     m = TILE
     waste = (_tiles(out_h, m) * m * _tiles(out_w, m) * m) / (out_h * out_w)
-    return in_channels >= 64 and out_channels >= 32 and out_h * out_w >= 196 and waste <= 1.45
+    points = (m + 2) ** 2 * batch * _tiles(out_h, m) * _tiles(out_w, m)
+    workspace = 4 * points * max(in_channels, out_channels)
+    return (
+        in_channels >= 64
+        and out_channels >= 32
+        and out_h * out_w >= 196
+        and waste <= 1.45
+        and workspace <= WORKSPACE_BYTES
+    )
 
 
-def eligible(kernel_shape, out_hw, strides, dilation, groups, dtypes):
-    """A float32 3x3 stride-1 undilated ungrouped OIHW convolution that Winograd wins."""
+def eligible(kernel_shape, out_shape, strides, dilation, groups, dtypes):
+    """A float32 3x3 stride-1 undilated ungrouped OIHW convolution (NCHW output) that Winograd wins."""
     if not (enabled("winograd") and groups == 1 and tuple(strides) == (1, 1) and tuple(dilation) == (1, 1)):
         return False
     if any(d != "float32" for d in dtypes):
         return False
     co, ci, kh, kw = kernel_shape
-    return (kh, kw) == (3, 3) and profitable(ci, co, *out_hw)
+    batch, _, out_h, out_w = out_shape
+    return (kh, kw) == (3, 3) and profitable(batch, ci, co, out_h, out_w)
 
 
 def conv2d_nchwc_winograd(data, kernel_pack, padding, out_h, out_w, out_dtype):
@@ -241,10 +255,13 @@ def _install_alter_layout():
         data, kernel = tinfos
         if attrs["data_layout"] != "NCHW" or attrs["kernel_layout"] != "OIHW":
             return new
+        # Weights computed at run time would be transformed at every call.
+        if not isinstance(inputs[1], relay.Constant):
+            return new
         co, ci, _, _ = get_const_tuple(kernel.shape)
         if not eligible(
             get_const_tuple(kernel.shape),
-            get_const_tuple(out_type.shape)[2:],
+            get_const_tuple(out_type.shape),
             get_const_tuple(attrs.strides),
             get_const_tuple(attrs.dilation),
             int(attrs.groups),
