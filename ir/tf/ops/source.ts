@@ -5,6 +5,11 @@
 // And the ops that make tensors from shapes: ZerosLike, OnesLike, Fill
 // (folded when its value is constant) and Range (folds only: its length
 // depends on its values, so they must be constants).
+// NoOp has no data outputs (it orders other nodes by control edges): it
+// lowers to no code. form-clusters absorbs a NoOp into the cluster its
+// control neighbours are in (a NoOp between two members would otherwise be
+// a path through TensorFlow that splits them); a NoOp no cluster absorbs
+// stays in TensorFlow (no-cluster-output), where it costs nothing.
 
 import { isHalf, numElements } from '../../types.js';
 import { constNumbers, makeConst } from '../consts.js';
@@ -68,6 +73,13 @@ export const sourceOps: OpTable = {
       const v = tensorFromProto(c.node.def);
       return v ? [v] : undefined;
     },
+  },
+  NoOp: {
+    category: 'source',
+    free: true,
+    infer: () => [],
+    fold: () => [],
+    lower: () => [],
   },
   Identity: identity('one'),
   StopGradient: identity('one'),
