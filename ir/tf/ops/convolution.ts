@@ -122,7 +122,54 @@ const conv3d: TfOpDef = {
   lower: (c) => [c.emit(conv3dOp(c, [c.value(0), c.value(1)]), c.outputs[0]!)],
 };
 
+/**
+ * Conv3DBackpropInputV2: as Conv2DBackpropInput, in three dimensions and
+ * NDHWC only; input_sizes (constant) is the forward convolution's input.
+ */
+function conv3dTransposeOp(c: NodeCtx, args: readonly [ValueId, ValueId]): Extract<Op, { kind: 'conv3d_transpose' }> {
+  const sizes = c.constInput(0);
+  if (!sizes) throw new Unsupported('input_sizes must be a compile-time constant', 'needs-constant');
+  const dims = Array.from(sizes.data as Iterable<number | bigint>, Number);
+  const f = input(c, 1);
+  const dy = inputOf(c, 2, BF16_FLOAT_DTYPES);
+  if (dims.length !== 5 || f.shape.length !== 5 || dy.shape.length !== 5)
+    throw new Unsupported('input_sizes, filter and out_backprop must be of rank 5');
+  const strides = spatialTriple(c, c.attrs.ints('strides', [1, 1, 1, 1, 1]), 'strides');
+  const dilations = spatialTriple(c, c.attrs.ints('dilations', [1, 1, 1, 1, 1]), 'dilations');
+  if (dilations.some((d) => d !== 1)) throw new Unsupported('dilations other than 1 (not lowered: TVM has no dilated conv3d_transpose)');
+  const pads = window3d(c, { dtype: dy.dtype, shape: dims }, f.shape.slice(0, 3), strides);
+  const outputPadding = [0, 1, 2].map((i) => {
+    const made = (dy.shape[i + 1]! - 1) * strides[i]! + f.shape[i]! - pads[i]! - pads[i + 3]!;
+    return dims[i + 1]! - made;
+  }) as [number, number, number];
+  return { kind: 'conv3d_transpose', args, strides, pads, outputPadding };
+}
+
+const conv3dTranspose: TfOpDef = {
+  category: 'convolution',
+  compute: true,
+  constInputs: [0],
+  dtypes: BF16_FLOAT_DTYPES,
+  refuses: [
+    { variant: 'input_sizes, filter or out_backprop not of rank 5', reason: 'unsupported-variant' },
+    { variant: 'data_format other than NDHWC', reason: 'unsupported-variant' },
+    { variant: 'strides or dilations on the batch or channel dimension', reason: 'unsupported-variant' },
+    { variant: 'dilations other than 1', reason: 'unsupported-variant' },
+    { variant: 'padding other than SAME or VALID', reason: 'unsupported-variant' },
+    { variant: 'sizes that do not fit the forward convolution', reason: 'unsupported-variant' },
+  ],
+  infer(c) {
+    const op = conv3dTransposeOp(c, [0, 1]);
+    const t = irType(op, [input(c, 2), input(c, 1)]);
+    const want = Array.from(c.constInput(0)!.data as Iterable<number | bigint>, Number);
+    if (t.shape.some((d, i) => d !== want[i])) throw new Unsupported(`out_backprop [${input(c, 2).shape}] does not come from input [${want}]`);
+    return [t];
+  },
+  lower: (c) => [c.emit(conv3dTransposeOp(c, [c.value(2), c.value(1)]), c.outputs[0]!)],
+};
+
 export const convolutionOps: OpTable = {
+  Conv3DBackpropInputV2: conv3dTranspose,
   Conv2D: conv(false),
   DepthwiseConv2dNative: conv(true),
   Conv2DBackpropInput: convTranspose,

@@ -201,7 +201,44 @@ test('Conv3D: SAME pads per spatial dimension, NDHWC with the DHWIO filter as is
   expect(a.instrs('c3')[0]?.op).toMatchObject({ kind: 'conv3d', strides: [1, 2, 2], pads: [0, 1, 0, 1, 1, 1] });
 });
 
+function conv3T(
+  g: G,
+  sizes: number[] = [1, 5, 6, 7, 4],
+  opts: { dy?: number[]; strides?: number[]; padding?: string; dilations?: number[]; format?: string } = {},
+  dt: number = DT.float,
+): string {
+  return g.op(
+    't3',
+    'Conv3DBackpropInputV2',
+    [g.const('sizes', [sizes.length], sizes, DT.int32), g.weight('f', [3, 2, 3, 4, 2]), g.ph('dy', opts.dy ?? [1, 3, 3, 4, 2], dt)],
+    {
+      T: attr.type(dt),
+      Tshape: attr.type(DT.int32),
+      strides: attr.listI(opts.strides ?? [1, 2, 2, 2, 1]),
+      padding: attr.s(opts.padding ?? 'SAME'),
+      ...(opts.dilations ? { dilations: attr.listI(opts.dilations) } : {}),
+      ...(opts.format ? { data_format: attr.s(opts.format) } : {}),
+    },
+  );
+}
+
+test('Conv3DBackpropInputV2: the forward pads, and the output padding that gives back input_sizes', () => {
+  const g = new G();
+  conv3T(g, [2, 8, 5, 6, 4], { dy: [2, 3, 4, 2, 2], strides: [1, 2, 1, 2, 1], padding: 'VALID' });
+  const a = g.analyze();
+  expect(a.shape('t3')).toEqual([2, 8, 5, 6, 4]);
+  expect(a.instrs('t3')[0]?.op).toMatchObject({ kind: 'conv3d_transpose', strides: [2, 1, 2], pads: [0, 0, 0, 0, 0, 0], outputPadding: [1, 0, 1] });
+});
+
 refusalContract(convolutionOps, {
+  Conv3DBackpropInputV2: {
+    'input_sizes, filter or out_backprop not of rank 5': (g) => conv3T(g, [5, 6, 7, 4]),
+    'data_format other than NDHWC': (g) => conv3T(g, undefined, { format: 'NCDHW' }),
+    'strides or dilations on the batch or channel dimension': (g) => conv3T(g, undefined, { strides: [2, 2, 2, 2, 1] }),
+    'dilations other than 1': (g) => conv3T(g, undefined, { dilations: [1, 2, 1, 1, 1] }),
+    'padding other than SAME or VALID': (g) => conv3T(g, undefined, { padding: 'EXPLICIT' }),
+    'sizes that do not fit the forward convolution': (g) => conv3T(g, [1, 9, 6, 7, 4]),
+  },
   Conv3D: {
     'input or filter not of rank 5': (g) => conv3(g, { x: [1, 4, 5, 2] }),
     'data_format other than NDHWC': (g) => conv3(g, { format: 'NCDHW' }),
@@ -218,6 +255,7 @@ refusalContract(convolutionOps, {
   },
 });
 dtypeContract(convolutionOps, {
+  Conv3DBackpropInputV2: (g, dt) => conv3T(g, undefined, {}, dt),
   Conv2D: (g, dt) => conv(g, base, dt),
   DepthwiseConv2dNative: (g, dt) => conv(g, { ...base, op: 'DepthwiseConv2dNative' }, dt),
   Conv2DBackpropInput: (g, dt) => convT(g, [1, 8, 8, 5], {}, dt),
