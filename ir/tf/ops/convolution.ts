@@ -5,7 +5,7 @@
 
 import type { Op, ValueId } from '../../ops.js';
 import { Unsupported, type NodeCtx, type OpTable, type Refusal, type TfOpDef } from '../registry.js';
-import type { DType } from '../../types.js';
+import type { DType, TensorType } from '../../types.js';
 import { BF16_FLOAT_DTYPES, dataFormat, input, inputOf, irType, spatial, spatialPair, spatialTriple, window3d, windowPads } from './common.js';
 
 /** Conv2D and Conv2DBackpropInput: TensorFlow's CPU kernels take int32 too (exact, wrapping). */
@@ -167,6 +167,47 @@ const conv3dTranspose: TfOpDef = {
   },
   lower: (c) => [c.emit(conv3dTransposeOp(c, [c.value(2), c.value(1)]), c.outputs[0]!)],
 };
+
+/**
+ * The dilated convolution a SpaceToBatchND -> Conv2D / DepthwiseConv2dNative
+ * -> BatchToSpaceND chain stands for (how TF1 writes an a trous
+ * convolution): each of the block's b*b batches holds every b-th pixel of the
+ * padded input, so a stride-1 convolution of each one, interleaved back, is
+ * the convolution of the padded input with dilation b; the conv's own pads
+ * (q) become b*q, and the crops come off the paddings. `conv` is the conv
+ * node's context (its input typed as SpaceToBatchND's output), `x` the
+ * SpaceToBatchND input, `paddings` and `crops` [before, after] per spatial
+ * dimension. Undefined when the chain is no dilated convolution (strides or
+ * dilations inside, NCHW, crops beyond the paddings): it is lowered op by op.
+ */
+export function atrousConvOp(
+  conv: NodeCtx,
+  x: TensorType,
+  block: readonly number[],
+  paddings: readonly (readonly [number, number])[],
+  crops: readonly (readonly [number, number])[],
+  args: readonly [ValueId, ValueId],
+): Extract<Op, { kind: 'conv2d' }> | undefined {
+  if (block.length !== 2 || x.shape.length !== 4) return undefined;
+  let inner: Extract<Op, { kind: 'conv2d' }>;
+  try {
+    inner = convOp(conv, conv.node.op === 'DepthwiseConv2dNative', args);
+  } catch (e) {
+    if (e instanceof Unsupported) return undefined;
+    throw e;
+  }
+  if (inner.dataLayout !== 'NHWC' || inner.strides.some((v) => v !== 1) || inner.dilations.some((v) => v !== 1)) return undefined;
+  const [bh, bw] = [block[0]!, block[1]!];
+  const [q0, q1, q2, q3] = inner.pads;
+  const pads: [number, number, number, number] = [
+    paddings[0]![0] + bh * q0 - crops[0]![0],
+    paddings[1]![0] + bw * q1 - crops[1]![0],
+    paddings[0]![1] + bh * q2 - crops[0]![1],
+    paddings[1]![1] + bw * q3 - crops[1]![1],
+  ];
+  if (pads.some((p) => p < 0)) return undefined;
+  return { ...inner, dilations: [bh, bw], pads };
+}
 
 export const convolutionOps: OpTable = {
   Conv3DBackpropInputV2: conv3dTranspose,

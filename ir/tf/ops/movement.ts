@@ -3,8 +3,9 @@
 // negative strides), BroadcastTo, DepthToSpace / SpaceToDepth (NHWC:
 // reshape, transpose, reshape) and SpaceToBatchND / BatchToSpaceND (pad,
 // reshape, transpose, reshape, crop: the pair TF1 wraps around an a trous
-// convolution; they are lowered as such, not yet rewritten into the dilated
-// convolution they stand for). Every op's shape arguments are compile-time constants; the
+// convolution; when both sit right around a Conv2D or DepthwiseConv2dNative
+// in one cluster, encapsulate lowers the three as the one dilated convolution
+// they stand for instead: passes/atrous.ts). Every op's shape arguments are compile-time constants; the
 // splits fold when their data is constant (Unpack of a Shape).
 
 import type { ValueId } from '../../ops.js';

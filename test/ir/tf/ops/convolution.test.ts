@@ -261,3 +261,56 @@ dtypeContract(convolutionOps, {
   Conv2DBackpropInput: (g, dt) => convT(g, [1, 8, 8, 5], {}, dt),
   Conv3D: (g, dt) => conv3(g, {}, dt),
 });
+
+/** SpaceToBatchND(block, paddings) -> Conv2D (VALID, or `padding`) -> BatchToSpaceND(block, crops). */
+function atrous(
+  g: G,
+  x: number[],
+  f: number[],
+  block: number[],
+  paddings: number[],
+  crops: number[],
+  opts: { padding?: string; op?: string; strides?: number[] } = {},
+): void {
+  const s2b = g.op('s2b', 'SpaceToBatchND', [g.ph('x', x), g.const('b', [2], block, DT.int32), g.const('p', [2, 2], paddings, DT.int32)], {
+    Tblock_shape: attr.type(DT.int32),
+    Tpaddings: attr.type(DT.int32),
+  });
+  const conv = g.op('conv', opts.op ?? 'Conv2D', [s2b, g.weight('w', f)], {
+    strides: attr.listI(opts.strides ?? [1, 1, 1, 1]),
+    padding: attr.s(opts.padding ?? 'VALID'),
+  });
+  g.op('b2s', 'BatchToSpaceND', [conv, g.const('b2', [2], block, DT.int32), g.const('c', [2, 2], crops, DT.int32)], {
+    Tblock_shape: attr.type(DT.int32),
+    Tcrops: attr.type(DT.int32),
+  });
+}
+
+describe('SpaceToBatchND -> conv -> BatchToSpaceND is one dilated conv2d', () => {
+  test.each([
+    // tf.nn.atrous_conv2d(x [1, 9, 7], 3x3, rate 2, SAME): paddings [[2, 3], [2, 3]], crops [[0, 1], [0, 1]].
+    ['Conv2D', [1, 9, 7, 3], [3, 3, 3, 4], [2, 2], [2, 3, 2, 3], [0, 1, 0, 1], 'VALID', [2, 2, 2, 2]],
+    // Rates 3 and 2, VALID: paddings only to a multiple of the block, cropped again.
+    ['Conv2D', [1, 10, 9, 2], [2, 3, 2, 4], [3, 2], [0, 2, 0, 1], [0, 2, 0, 1], 'VALID', [0, 0, 0, 0]],
+    // A SAME conv inside pads each batch by q: b * q around the input.
+    ['DepthwiseConv2dNative', [1, 8, 8, 2], [3, 3, 2, 1], [2, 2], [0, 0, 0, 0], [0, 0, 0, 0], 'SAME', [2, 2, 2, 2]],
+  ] as const)('%s on %j', (op, x, f, block, paddings, crops, padding, pads) => {
+    const g = new G();
+    atrous(g, [...x], [...f], [...block], [...paddings], [...crops], { padding, op });
+    const a = g.analyze();
+    expect(a.instrs('s2b')).toEqual([]);
+    expect(a.instrs('b2s')).toEqual([]);
+    expect(a.instrs('conv').map((i) => i.op)).toEqual([
+      expect.objectContaining({ kind: 'conv2d', dilations: [...block], strides: [1, 1], pads: [pads[0], pads[1], pads[2], pads[3]] }),
+    ]);
+    expect(a.instrs('conv')[0]!.type.shape).toEqual(a.shape('b2s'));
+  });
+
+  test('a strided conv inside is lowered op by op', () => {
+    const g = new G();
+    atrous(g, [1, 8, 8, 2], [3, 3, 2, 4], [2, 2], [0, 0, 0, 0], [0, 0, 0, 0], { strides: [1, 2, 2, 1], padding: 'SAME' });
+    const a = g.analyze();
+    expect(a.instrs('s2b').length).toBeGreaterThan(0);
+    expect(a.instrs('conv')[0]?.op).toMatchObject({ kind: 'conv2d', dilations: [1, 1] });
+  });
+});
