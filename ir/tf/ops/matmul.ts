@@ -423,7 +423,11 @@ export const matmulOps: OpTable = {
   MatMul: matMul,
   BatchMatMul: batchMatMul(MATMUL_DTYPES),
   BatchMatMulV2: batchMatMul(BATCH_MATMUL_V2_DTYPES),
-  BatchMatMulV3: batchMatMul(BATCH_MATMUL_V2_DTYPES, true),
+  // V3 has no float16 CPU kernel.
+  BatchMatMulV3: batchMatMul(
+    BATCH_MATMUL_V2_DTYPES.filter((d) => d !== 'float16'),
+    true,
+  ),
   Einsum: einsum,
 };
 

@@ -9,10 +9,10 @@
 // splits fold when their data is constant (Unpack of a Shape).
 
 import type { ValueId } from '../../ops.js';
-import { broadcastShapes, numElements, sameShape, type TensorType } from '../../types.js';
+import { broadcastShapes, numElements, sameShape, type DType, type TensorType } from '../../types.js';
 import { constInts, reshapeConst, sliceConst } from '../consts.js';
 import { Unsupported, type LowerCtx, type NodeCtx, type OpTable, type TfOpDef } from '../registry.js';
-import { ALL_DTYPES, axisIn, constIntsOf, constScalarOf, input } from './common.js';
+import { ALL_DTYPES, axisIn, constIntsOf, constScalarOf, input, inputOf } from './common.js';
 
 /** One piece of a split: [begin, end) along `axis`, and the output shape (the axis dropped for Unpack). */
 interface Piece {
@@ -158,8 +158,11 @@ function rearrange(c: LowerCtx, v: ValueId, dtype: TensorType['dtype'], mid: rea
 }
 
 /** SpaceToBatchND / BatchToSpaceND: block shape [M] and paddings (crops) [M, 2] over dimensions 1..M. */
+/** SpaceToBatchND / BatchToSpaceND: TensorFlow's CPU kernels take every number dtype, no bool. */
+const BLOCK_DTYPES: readonly DType[] = ['float32', 'float16', 'bfloat16', 'float64', 'int8', 'uint8', 'int16', 'int32', 'int64'];
+
 function blockSpec(c: NodeCtx): { x: TensorType; block: number[]; pads: [number, number][] } {
-  const x = input(c, 0);
+  const x = inputOf(c, 0, BLOCK_DTYPES);
   const block = constIntsOf(c, 1);
   const p = c.constInput(2);
   if (!p) throw new Unsupported('paddings / crops must be a compile-time constant', 'needs-constant');
@@ -353,7 +356,7 @@ export const movementOps: OpTable = {
   },
   SpaceToBatchND: {
     category: 'movement',
-    dtypes: ALL_DTYPES,
+    dtypes: BLOCK_DTYPES,
     constInputs: [1, 2],
     refuses: [...BLOCK_REFUSALS, { variant: 'a padded dimension that is not a multiple of its block', reason: 'unsupported-variant' }],
     infer: (c) => [{ dtype: input(c, 0).dtype, shape: spaceToBatchShape(c) }],
@@ -361,7 +364,7 @@ export const movementOps: OpTable = {
   },
   BatchToSpaceND: {
     category: 'movement',
-    dtypes: ALL_DTYPES,
+    dtypes: BLOCK_DTYPES,
     constInputs: [1, 2],
     refuses: [
       ...BLOCK_REFUSALS,

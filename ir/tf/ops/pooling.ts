@@ -60,8 +60,11 @@ function pool(fn: 'max' | 'avg', fromInputs = false): TfOpDef {
   };
 }
 
+/** MaxPool3D and AvgPool3D: TensorFlow's CPU kernels are float32 and bfloat16 (computed in float32) only. */
+const POOL3D_DTYPES: readonly DType[] = ['float32', 'bfloat16'];
+
 function pool3dOp(c: NodeCtx, fn: 'max' | 'avg', arg: ValueId): Op {
-  const x = floatInput(c, 0);
+  const x = inputOf(c, 0, POOL3D_DTYPES);
   if (x.shape.length !== 5) throw new Unsupported('input must be rank 5');
   const size = spatialTriple(c, c.attrs.ints('ksize'), 'ksize');
   const strides = spatialTriple(c, c.attrs.ints('strides'), 'strides');
@@ -71,7 +74,7 @@ function pool3dOp(c: NodeCtx, fn: 'max' | 'avg', arg: ValueId): Op {
 function pool3d(fn: 'max' | 'avg'): TfOpDef {
   return {
     category: 'pooling',
-    dtypes: FLOAT_DTYPES,
+    dtypes: POOL3D_DTYPES,
     refuses: [
       { variant: 'input not of rank 5', reason: 'unsupported-variant' },
       { variant: 'data_format other than NDHWC', reason: 'unsupported-variant' },
@@ -79,7 +82,7 @@ function pool3d(fn: 'max' | 'avg'): TfOpDef {
       { variant: 'padding other than SAME or VALID', reason: 'unsupported-variant' },
       { variant: 'a window larger than the padded input', reason: 'unsupported-variant' },
     ],
-    infer: (c) => [irType(pool3dOp(c, fn, 0), [floatInput(c, 0)])],
+    infer: (c) => [irType(pool3dOp(c, fn, 0), [inputOf(c, 0, POOL3D_DTYPES)])],
     lower: (c) => [c.emit(pool3dOp(c, fn, c.value(0)), c.outputs[0]!)],
   };
 }

@@ -11,7 +11,7 @@
 // a path through TensorFlow that splits them); a NoOp no cluster absorbs
 // stays in TensorFlow (no-cluster-output), where it costs nothing.
 
-import { isHalf, numElements } from '../../types.js';
+import { DTYPES, isHalf, numElements, type DType } from '../../types.js';
 import { constNumbers, makeConst } from '../consts.js';
 import { tensorFromProto } from '../tensor.js';
 import { Unsupported, type OpTable, type TfOpDef } from '../registry.js';
@@ -45,13 +45,19 @@ function rangeValues(start: number, limit: number, delta: number): number[] {
   return Array.from({ length: n }, (_, i) => start + i * delta);
 }
 
-/** Output i is input i: no code, and constants pass through. */
-function identity(outputs: 'one' | 'all'): TfOpDef {
+/** Output i is input i: no code, and constants pass through. `dtypes`: when not every IR dtype has a kernel. */
+function identity(outputs: 'one' | 'all', dtypes?: readonly DType[]): TfOpDef {
   const count = (n: number): number => (outputs === 'one' ? 1 : n);
   return {
     category: 'source',
     free: true,
+    ...(dtypes ? { dtypes } : {}),
     infer: (c) => Array.from({ length: count(c.inputs.length) }, (_, i) => input(c, i)),
+    // A constraint, not a type rule: a constant still passes through (folds) for its readers.
+    check(c) {
+      if (dtypes) for (let i = 0; i < count(c.inputs.length); i++) inputOf(c, i, dtypes);
+      return undefined;
+    },
     fold(c) {
       const vs = Array.from({ length: count(c.inputs.length) }, (_, i) => c.constInput(i));
       return vs.every((v) => v) ? vs.map((v) => v!) : undefined;
@@ -83,7 +89,11 @@ export const sourceOps: OpTable = {
   },
   Identity: identity('one'),
   StopGradient: identity('one'),
-  PreventGradient: identity('one'),
+  // TensorFlow registers no int32 CPU kernel of PreventGradient.
+  PreventGradient: identity(
+    'one',
+    DTYPES.filter((d) => d !== 'int32'),
+  ),
   Snapshot: identity('one'),
   IdentityN: identity('all'),
   ZerosLike: fillLike(0),
