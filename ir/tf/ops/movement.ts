@@ -9,10 +9,10 @@
 // splits fold when their data is constant (Unpack of a Shape).
 
 import type { ValueId } from '../../ops.js';
-import { broadcastShapes, numElements, sameShape, type DType, type TensorType } from '../../types.js';
+import { broadcastShapes, DTYPES, numElements, sameShape, type DType, type TensorType } from '../../types.js';
 import { constInts, reshapeConst, sliceConst } from '../consts.js';
 import { Unsupported, type LowerCtx, type NodeCtx, type OpTable, type TfOpDef } from '../registry.js';
-import { ALL_DTYPES, axisIn, constIntsOf, constScalarOf, input, inputOf } from './common.js';
+import { axisIn, constIntsOf, constScalarOf, input, inputOf } from './common.js';
 
 /** One piece of a split: [begin, end) along `axis`, and the output shape (the axis dropped for Unpack). */
 interface Piece {
@@ -85,7 +85,7 @@ function pieceSlice(x: TensorType, axis: number, p: Piece): { begin: number[]; e
 function splitLike(spec: (c: NodeCtx) => SplitSpec, constInputs: readonly number[], refuses: TfOpDef['refuses']): TfOpDef {
   return {
     category: 'movement',
-    dtypes: ALL_DTYPES,
+    dtypes: DTYPES,
     constInputs,
     ...(refuses ? { refuses } : {}),
     infer(c) {
@@ -252,7 +252,7 @@ export const movementOps: OpTable = {
   Unpack: splitLike(unpackSpec, [], [{ variant: 'an axis out of range', reason: 'unsupported-variant' }]),
   Tile: {
     category: 'movement',
-    dtypes: ALL_DTYPES,
+    dtypes: DTYPES,
     constInputs: [1],
     refuses: [{ variant: 'multiples not of one non-negative entry per dimension, or giving an empty tensor', reason: 'unsupported-variant' }],
     infer(c) {
@@ -265,7 +265,7 @@ export const movementOps: OpTable = {
   },
   ReverseV2: {
     category: 'movement',
-    dtypes: ALL_DTYPES,
+    dtypes: DTYPES,
     constInputs: [1],
     refuses: [{ variant: 'an axis out of range or given twice', reason: 'unsupported-variant' }],
     infer(c) {
@@ -307,7 +307,7 @@ export const movementOps: OpTable = {
   },
   BroadcastTo: {
     category: 'movement',
-    dtypes: ALL_DTYPES,
+    dtypes: DTYPES,
     constInputs: [1],
     refuses: [{ variant: 'a shape the input does not broadcast to', reason: 'unsupported-variant' }],
     infer(c) {
@@ -325,7 +325,7 @@ export const movementOps: OpTable = {
   },
   DepthToSpace: {
     category: 'movement',
-    dtypes: ALL_DTYPES,
+    dtypes: DTYPES,
     refuses: [
       { variant: 'data_format other than NHWC, or an input not of rank 4', reason: 'unsupported-variant' },
       { variant: 'a depth that is not a multiple of block_size^2, or block_size below 2', reason: 'unsupported-variant' },
@@ -341,7 +341,7 @@ export const movementOps: OpTable = {
   },
   SpaceToDepth: {
     category: 'movement',
-    dtypes: ALL_DTYPES,
+    dtypes: DTYPES,
     refuses: [
       { variant: 'data_format other than NHWC, or an input not of rank 4', reason: 'unsupported-variant' },
       { variant: 'a height or width that is not a multiple of block_size, or block_size below 2', reason: 'unsupported-variant' },

@@ -15,14 +15,14 @@ import { DTYPES, isHalf, numElements, type DType } from '../../types.js';
 import { constNumbers, makeConst } from '../consts.js';
 import { tensorFromProto } from '../tensor.js';
 import { Unsupported, type OpTable, type TfOpDef } from '../registry.js';
-import { ALL_DTYPES, constIntsOf, input, inputOf, NUMBER_DTYPES } from './common.js';
+import { constIntsOf, input, inputOf, NUMBER_DTYPES } from './common.js';
 
 /** ZerosLike / OnesLike: a tensor of x's type filled with `value`. */
 function fillLike(value: number): TfOpDef {
   return {
     category: 'source',
-    dtypes: ALL_DTYPES,
-    infer: (c) => [inputOf(c, 0, ALL_DTYPES)],
+    dtypes: DTYPES,
+    infer: (c) => [inputOf(c, 0, DTYPES)],
     lower: (c) => [c.emit({ kind: 'fill_like', args: [c.value(0)], value }, c.outputs[0]!)],
   };
 }
@@ -31,7 +31,7 @@ function fillLike(value: number): TfOpDef {
 function fillDims(c: Parameters<TfOpDef['infer']>[0]): number[] {
   const dims = constIntsOf(c, 0);
   if (dims.some((d) => d < 1)) throw new Unsupported(`dims [${dims}] give an empty tensor (TVM has no zero-size tensors)`);
-  const v = inputOf(c, 1, ALL_DTYPES);
+  const v = inputOf(c, 1, DTYPES);
   if (v.shape.length !== 0) throw new Unsupported('the value must be a scalar');
   return dims;
 }
@@ -101,7 +101,7 @@ export const sourceOps: OpTable = {
   Fill: {
     category: 'source',
     constInputs: [0],
-    dtypes: ALL_DTYPES,
+    dtypes: DTYPES,
     refuses: [
       { variant: 'dims with a zero (an empty tensor)', reason: 'unsupported-variant' },
       { variant: 'a value that is not a scalar', reason: 'unsupported-variant' },
