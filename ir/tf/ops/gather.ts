@@ -157,6 +157,7 @@ function argReduce(fn: 'max' | 'min'): TfOpDef {
     category: 'gather',
     constInputs: [1],
     dtypes: ALL_NUMBER_DTYPES,
+    dtypeRefusals: [{ dtypes: ['bool'], why: 'not lowered yet: the arg max of bool data (TVM argmax on bool) has no conformance case' }],
     refuses: [
       { variant: 'a dimension out of range', reason: 'unsupported-variant' },
       { variant: 'an empty dimension', reason: 'unsupported-variant' },
