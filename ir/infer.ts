@@ -88,6 +88,15 @@ export function inferOpType(op: Op, args: readonly TensorType[]): TensorType {
       if (out.some((d) => d <= 0)) fail(op, EMPTY_WINDOW);
       return { dtype: a0.dtype, shape: [a0.shape[0]!, ...out, w.shape[4]!] };
     }
+    case 'conv3d_transpose': {
+      const w = args[1]!;
+      if (a0.shape.length !== 5 || w.shape.length !== 5) fail(op, 'data and weight must be rank 5');
+      if (w.shape[4] !== a0.shape[4]) fail(op, `weight expects ${w.shape[4]} input channels, data has ${a0.shape[4]}`);
+      if (op.outputPadding.some((p, i) => p < 0 || p >= op.strides[i]!)) fail(op, 'output padding must be in [0, stride)');
+      const out = [0, 1, 2].map((i) => (a0.shape[i + 1]! - 1) * op.strides[i]! + w.shape[i]! - op.pads[i]! - op.pads[i + 3]! + op.outputPadding[i]!);
+      if (out.some((d) => d <= 0)) fail(op, 'an empty output');
+      return { dtype: a0.dtype, shape: [a0.shape[0]!, ...out, w.shape[3]!] };
+    }
     case 'pool3d': {
       if (a0.shape.length !== 5) fail(op, 'data must be rank 5');
       const out = [0, 1, 2].map((i) => windowedOutputSize(a0.shape[i + 1]!, op.size[i]!, op.strides[i]!, 1, op.pads[i]!, op.pads[i + 3]!));
@@ -196,6 +205,14 @@ export function inferOpType(op: Op, args: readonly TensorType[]): TensorType {
       if (a0.shape.length !== 4) fail(op, 'data must be rank 4 (NHWC)');
       if (op.size.some((d) => !Number.isInteger(d) || d < 1)) fail(op, `size [${op.size}] is not positive`);
       return { dtype: a0.dtype, shape: [a0.shape[0]!, op.size[0], op.size[1], a0.shape[3]!] };
+    case 'crop_and_resize': {
+      const [boxes, ind] = [args[1]!, args[2]!];
+      if (a0.shape.length !== 4) fail(op, 'data must be rank 4 (NHWC)');
+      if (boxes.dtype !== 'float32' || boxes.shape.length !== 2 || boxes.shape[1] !== 4) fail(op, 'boxes must be float32 [n, 4]');
+      if (ind.dtype !== 'int32' || ind.shape.length !== 1 || ind.shape[0] !== boxes.shape[0]) fail(op, 'box indices must be int32 [n]');
+      if (op.size.some((d) => !Number.isInteger(d) || d < 1)) fail(op, `size [${op.size}] is not positive`);
+      return { dtype: 'float32', shape: [boxes.shape[0]!, op.size[0], op.size[1], a0.shape[3]!] };
+    }
     case 'lrn':
       if (op.axis < 0 || op.axis >= a0.shape.length || op.size < 1 || op.size % 2 !== 1) fail(op, 'an odd size along an axis of the data');
       return a0;

@@ -115,6 +115,19 @@ export type Op =
       readonly dilations: readonly [number, number, number];
       readonly pads: readonly [number, number, number, number, number, number];
     }
+  /**
+   * The gradient of conv3d with respect to its data (TensorFlow's
+   * Conv3DBackpropInputV2) on NDHWC data: weight as TensorFlow's filter
+   * [kd, kh, kw, out, in]; pads those of the forward convolution, outputPadding
+   * the planes, rows and columns the forward stride left over.
+   */
+  | {
+      readonly kind: 'conv3d_transpose';
+      readonly args: readonly [data: ValueId, weight: ValueId];
+      readonly strides: readonly [number, number, number];
+      readonly pads: readonly [number, number, number, number, number, number];
+      readonly outputPadding: readonly [number, number, number];
+    }
   /** 3-D pooling of NDHWC data (avg counts only the real elements); pads as conv3d's. */
   | {
       readonly kind: 'pool3d';
@@ -216,6 +229,19 @@ export type Op =
       readonly rounding: 'floor' | 'round_prefer_ceil' | '';
       readonly cubicAlpha: number;
       readonly cubicExclude: boolean;
+    }
+  /**
+   * TensorFlow's CropAndResize: for each box (normalised [y1, x1, y2, x2],
+   * the image it crops by boxInd) a crop of NHWC data resized to `size`,
+   * bilinear or nearest; samples outside the image are `extrapolation`.
+   * The result is float32 whatever the data.
+   */
+  | {
+      readonly kind: 'crop_and_resize';
+      readonly args: readonly [x: ValueId, boxes: ValueId, boxInd: ValueId];
+      readonly size: readonly [number, number];
+      readonly method: 'bilinear' | 'nearest_neighbor';
+      readonly extrapolation: number;
     }
   /** Local response normalisation across `axis`: x / (bias + alpha * sum(x^2 over size neighbours))^beta. */
   | {

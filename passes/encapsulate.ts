@@ -14,6 +14,7 @@ import { tensorName } from '../ir/tf/graph.js';
 import { OPS } from '../ir/tf/ops/index.js';
 import type { LowerCtx } from '../ir/tf/registry.js';
 import { nodeCtx } from './infer-shapes.js';
+import { atrousChains } from './atrous.js';
 import { errors } from '../ir/support/diagnostics.js';
 
 function lowerCluster(state: TypedState, cluster: Cluster, setIndex: number): IrFunction {
@@ -30,7 +31,11 @@ function lowerCluster(state: TypedState, cluster: Cluster, setIndex: number): Ir
     b.weight(`w${weights++}`, { type: { dtype: c.dtype, shape: c.shape }, bytes: constBytes(c) }, source);
 
   const constOutput = (t: { node: string; index: number }): ConstTensor | undefined => types.get(t.node)?.values?.[t.index];
+  // SpaceToBatchND -> conv -> BatchToSpaceND chains: the conv lowers the three as one dilated conv2d.
+  const chains = atrousChains(state.view, types, cluster);
+  const fused = new Set([...chains.values()].flatMap((ch) => [ch.spaceToBatch.name, ch.batchToSpace.name]));
   for (const name of cluster.nodes) {
+    if (fused.has(name)) continue;
     const node = state.view.node(name);
     // A member whose every output is a compile-time constant (an Identity of a
     // weight, say) needs no code: its consumers read the constant directly, in
@@ -59,6 +64,21 @@ function lowerCluster(state: TypedState, cluster: Cluster, setIndex: number): Ir
       weight: (c, hint) => addWeight(c, `${name}/${hint}`),
       emit: (op, type) => b.emit(op, type, name),
     };
+    const chain = chains.get(name);
+    if (chain) {
+      const data = chain.spaceToBatch.inputs[0]!;
+      const key = tensorName(data);
+      let x = values.get(key);
+      if (x === undefined) {
+        const c = constOutput(data);
+        if (!c) throw errors.internal(`${chain.spaceToBatch.name} reads ${key}, which is neither in the cluster, an input, nor constant`);
+        x = addWeight(c, key);
+        values.set(key, x);
+      }
+      const out = types.get(chain.batchToSpace.name)!.outputs[0]!;
+      values.set(`${chain.batchToSpace.name}:0`, ctx.emit({ ...chain.op, args: [x, ctx.value(1)] }, out));
+      continue;
+    }
     def.lower(ctx).forEach((v, k) => values.set(`${name}:${k}`, v));
   }
   const results = cluster.outputs.map((t) => {

@@ -115,7 +115,10 @@ function formClustersWith(state: MarkedState, skipConstantEdges: boolean): Clust
   for (const n of view.nodes) {
     if (!ok(n.name)) continue;
     const v = g.index.get(n.name)!;
-    for (const t of n.inputs) {
+    // A NoOp has no data inputs: it joins the clusters of the nodes it waits for
+    // (its control inputs), so a member -> NoOp -> member path stays inside one cluster.
+    const along = n.op === 'NoOp' ? n.controlInputs.map((node) => ({ node })) : n.inputs;
+    for (const t of along) {
       if (!ok(t.node)) continue;
       const u = g.index.get(t.node)!;
       const ru = g.find(u);

@@ -48,7 +48,6 @@ const STATEFUL = new Set([
   'TruncatedNormal',
   'ParameterizedTruncatedNormal',
   'Multinomial',
-  'NoOp',
   'HashTableV2',
   'LookupTableFindV2',
   'ResourceGather',
@@ -94,13 +93,24 @@ function markAll(state: TypedState): Map<string, Mark> {
     else if (n.device && !/cpu/i.test(n.device)) m = no({ ok: false, reason: 'device', message: `pinned to ${n.device}` });
     else if (EXCLUDED.has(n.op)) m = no({ ok: false, reason: 'needs-vm', message: `${n.op}: ${EXCLUDED.get(n.op)!.why}` });
     else if (!def?.lower) m = no({ ok: false, reason: 'unsupported-op', message: `no lowering for ${n.op}` });
-    else m = checkTypes(state, n.name, def.constInputs ?? [], types) ?? { ok: true, compute: def.compute ?? false, effective: !def.free };
+    else
+      m = checkTypes(state, n.name, def.constInputs ?? [], types, n.op === 'NoOp') ?? {
+        ok: true,
+        compute: def.compute ?? false,
+        effective: !def.free,
+      };
     marks.set(n.name, m);
   }
   return marks;
 }
 
-function checkTypes(state: TypedState, name: string, constInputs: readonly number[], types: TypedState['types']): Mark | undefined {
+function checkTypes(
+  state: TypedState,
+  name: string,
+  constInputs: readonly number[],
+  types: TypedState['types'],
+  noOutputs = false,
+): Mark | undefined {
   const n = state.view.node(name);
   for (let s = 0; s < types.length; s++) {
     const t = types[s]!;
@@ -115,7 +125,8 @@ function checkTypes(state: TypedState, name: string, constInputs: readonly numbe
         return { ok: false, reason: 'needs-constant', message: `input ${i} (${ref.node}) must be a compile-time constant${where}` };
       }
     }
-    if (mine.outputs.length === 0 || mine.outputs.some((o) => !o)) {
+    // NoOp has no data outputs: only an op that has some needs them typed.
+    if ((mine.outputs.length === 0 && !noOutputs) || mine.outputs.some((o) => !o)) {
       return { ok: false, reason: 'unknown-shape', message: `output shape unknown${where}` };
     }
     // Constant inputs may be empty (an empty axis list, the shape of a scalar): they are attributes, not data.

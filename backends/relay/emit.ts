@@ -55,6 +55,8 @@ const BF16_IN_F32: ReadonlySet<OpKind> = new Set<OpKind>([
   'conv2d',
   'conv2d_transpose',
   'conv3d',
+  'conv3d_transpose',
+  'pool3d',
 ]);
 
 /** Relay expression of one op, given its operands' Relay names and types. */

@@ -153,7 +153,12 @@ const NAMES: Readonly<Record<string, readonly string[]>> = {
     'ArgMin',
     'Select',
     'SelectV2',
+    'DenseBincount',
+    'Dilation2D',
+    'Conv3DBackpropInputV2',
   ],
+  bins: ['Bincount'],
+  crops: ['CropAndResize'],
 };
 
 export const OP_OUTPUTS: ReadonlyMap<string, readonly OutputArg[]> = new Map([
@@ -166,6 +171,8 @@ export const OP_OUTPUTS: ReadonlyMap<string, readonly OutputArg[]> = new Map([
   ['SplitV', [{ name: 'output', list: true }]],
   ['Unpack', [{ name: 'output', list: true }]],
   ['TopKV2', [{ name: 'values' }, { name: 'indices' }]],
+  ['NoOp', []],
+  ['LSTMBlockCell', ['i', 'cs', 'f', 'o', 'ci', 'co', 'h'].map((name) => ({ name }))],
 ]);
 
 /**

@@ -520,6 +520,26 @@ function indexingCases(): Case[] {
       fn: f.finish(f.op({ kind: 'conv3d', args: [x, w], strides: [1, 2, 2], dilations: [1, 1, 1], pads: [0, 1, 1, 1, 1, 1] })),
     });
   }
+  {
+    const f = new Fn('conv3d_transpose');
+    const x = f.input('float32', [1, 3, 3, 4, 2]);
+    const w = f.weight('float32', [3, 2, 3, 4, 2]);
+    cases.push({
+      name: 'conv3d_transpose',
+      fn: f.finish(f.op({ kind: 'conv3d_transpose', args: [x, w], strides: [2, 2, 2], pads: [1, 0, 1, 1, 0, 1], outputPadding: [0, 1, 0] })),
+    });
+  }
+  {
+    // Typed and parsed here; the numbers are checked against TensorFlow by the op conformance suite.
+    const f = new Fn('crop_and_resize');
+    const x = f.input('uint8', [2, 5, 6, 3]);
+    const boxes = f.input('float32', [4, 4]);
+    const ind = f.input('int32', [4]);
+    cases.push({
+      name: 'crop_and_resize',
+      fn: f.finish(f.op({ kind: 'crop_and_resize', args: [x, boxes, ind], size: [3, 4], method: 'bilinear', extrapolation: 0.5 })),
+    });
+  }
   for (const fn of ['max', 'avg'] as const) {
     cases.push(
       single(`pool3d_${fn}`, 'float32', [1, 5, 4, 3, 2], (f, x) =>

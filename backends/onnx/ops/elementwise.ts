@@ -19,7 +19,8 @@ const one =
     void g.node(opType, [x], attrs, out);
 
 const UNARY: { readonly [F in UnaryFn]: Unary } = {
-  relu: one('Relu'),
+  // ONNX's Relu has no uint8 form: max(x, 0) on every integer.
+  relu: (g, x, out, d) => void (d.startsWith('int') || d === 'uint8' ? g.node('Max', [x, g.scalar(0, d)], [], out) : g.node('Relu', [x], [], out)),
   sigmoid: one('Sigmoid'),
   tanh: one('Tanh'),
   exp: one('Exp'),

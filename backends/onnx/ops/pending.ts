@@ -8,6 +8,8 @@ import { notLowered } from './lowering.js';
 export const pending: OnnxLoweringTable<
   | 'conv2d_transpose'
   | 'conv3d'
+  | 'conv3d_transpose'
+  | 'crop_and_resize'
   | 'pool3d'
   | 'test'
   | 'select'
@@ -24,6 +26,8 @@ export const pending: OnnxLoweringTable<
 > = {
   conv2d_transpose: notLowered('conv2d_transpose'),
   conv3d: notLowered('conv3d'),
+  conv3d_transpose: notLowered('conv3d_transpose'),
+  crop_and_resize: notLowered('crop_and_resize'),
   pool3d: notLowered('pool3d'),
   test: notLowered('test'),
   select: notLowered('select'),

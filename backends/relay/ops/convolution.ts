@@ -7,7 +7,20 @@ import type { LoweringTable } from './lowering.js';
 import { arg, argType, dim } from './lowering.js';
 import { intList, strAttr } from '../text.js';
 
-export const convolution: LoweringTable<'conv2d' | 'conv2d_transpose' | 'conv3d'> = {
+export const convolution: LoweringTable<'conv2d' | 'conv2d_transpose' | 'conv3d' | 'conv3d_transpose'> = {
+  // As conv2d_transpose: TVM's x86 schedule takes NCDHW data and an IODHW kernel, so NDHWC data is
+  // transposed around it and TensorFlow's [kd, kh, kw, out, in] filter transposed (a bound constant: folded).
+  conv3d_transpose: (op, args, _result, types) => {
+    const w = argType(types, 1, 'conv3d_transpose');
+    const [kd, kh, kw, co] = [0, 1, 2, 3].map((i) => dim(w, i, 'conv3d_transpose')) as [number, number, number, number];
+    const data = `transpose(${arg(args, 0, 'conv3d_transpose')}, axes=[0, 4, 1, 2, 3])`;
+    const weight = `transpose(${arg(args, 1, 'conv3d_transpose')}, axes=[4, 3, 0, 1, 2])`;
+    const y =
+      `nn.conv3d_transpose(${data}, ${weight}, channels=${co}, kernel_size=${intList([kd, kh, kw])}, strides=${intList(op.strides)}, ` +
+      `output_padding=${intList(op.outputPadding)}, padding=${intList(op.pads)}, dilation=[1, 1, 1], groups=1, ` +
+      `data_layout="NCDHW", kernel_layout="IODHW")`;
+    return `transpose(${y}, axes=[0, 2, 3, 4, 1])`;
+  },
   conv3d: (op, args, _result, types) => {
     const w = argType(types, 1, 'conv3d');
     const [kd, kh, kw, , co] = [0, 1, 2, 3, 4].map((i) => dim(w, i, 'conv3d')) as [number, number, number, number, number];

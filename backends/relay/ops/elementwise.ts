@@ -139,7 +139,11 @@ export const elementwise: LoweringTable<
   unary: (op, args, result) => inF32(result.dtype, op.fn, [arg(args, 0, 'unary')], ([x], d) => UNARY[op.fn](x!, d)),
   binary: (op, args, result) => inF32(result.dtype, op.fn, [arg(args, 0, 'binary'), arg(args, 1, 'binary')], ([a, b], d) => BINARY[op.fn](a!, b!, d)),
   compare: (op, args) => `${COMPARE[op.fn]}(${arg(args, 0, 'compare')}, ${arg(args, 1, 'compare')})`,
-  test: (op, args) => `${TEST[op.fn]}(${arg(args, 0, 'test')})`,
+  // TVM has no bfloat16 isnan / isinf / isfinite: the widening to float32 keeps every NaN and infinity.
+  test: (op, args, _result, types) => {
+    const x = arg(args, 0, 'test');
+    return `${TEST[op.fn]}(${types[0]?.dtype === 'bfloat16' ? `cast(${x}, dtype="float32")` : x})`;
+  },
   select: (_op, args) => `where(${arg(args, 0, 'select')}, ${arg(args, 1, 'select')}, ${arg(args, 2, 'select')})`,
   fill_like: (op, args, result) => `full_like(${arg(args, 0, 'fill_like')}, ${scalar(op.value, result.dtype)})`,
   clip: (op, args, result) => {

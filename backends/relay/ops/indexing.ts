@@ -1,11 +1,15 @@
 // Gathers and index-producing ops: take, gather_nd, one_hot, arg_reduce,
-// top_k; lrn and resize2d.
+// top_k; lrn, resize2d and crop_and_resize.
 
 import type { LoweringTable } from './lowering.js';
 import { arg, argType } from './lowering.js';
 import { floatAttr, intList, strAttr } from '../text.js';
 
-export const indexing: LoweringTable<'take' | 'gather_nd' | 'one_hot' | 'arg_reduce' | 'top_k' | 'lrn' | 'resize2d'> = {
+export const indexing: LoweringTable<'take' | 'gather_nd' | 'one_hot' | 'arg_reduce' | 'top_k' | 'lrn' | 'resize2d' | 'crop_and_resize'> = {
+  crop_and_resize: (op, args) =>
+    `image.crop_and_resize(${arg(args, 0, 'crop_and_resize')}, ${arg(args, 1, 'crop_and_resize')}, ${arg(args, 2, 'crop_and_resize')}, ` +
+    `crop_size=${intList(op.size)}, layout="NHWC", method=${strAttr(op.method)}, extrapolation_value=${floatAttr(op.extrapolation)}, ` +
+    `out_dtype="float32")`,
   resize2d: (op, args) =>
     `image.resize2d(${arg(args, 0, 'resize2d')}, size=${intList(op.size)}, roi=[0f, 0f, 0f, 0f], layout="NHWC", ` +
     `method=${strAttr(op.method)}, coordinate_transformation_mode=${strAttr(op.mode)}, rounding_method=${strAttr(op.rounding)}, ` +

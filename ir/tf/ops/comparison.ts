@@ -3,10 +3,13 @@
 // integer constants fold (shape logic in Keras graphs).
 
 import type { CompareFn, Op, TestFn, ValueId } from '../../ops.js';
-import { isHalf } from '../../types.js';
+import { DTYPES, isHalf, type DType } from '../../types.js';
 import { constNumbers, makeConst } from '../consts.js';
 import { Unsupported, type NodeCtx, type OpTable, type TfOpDef } from '../registry.js';
-import { ALL_DTYPES, FLOAT_DTYPES, input, inputOf, irType, NUMBER_DTYPES } from './common.js';
+import { ALL_NUMBER_DTYPES, BF16_FLOAT_DTYPES, input, inputOf, irType } from './common.js';
+
+/** Equal, NotEqual, Select and SelectV2 have CPU kernels for every dtype (bool, bfloat16 and int16 too). */
+const EVERY_DTYPE: readonly DType[] = DTYPES;
 
 const CMP: Record<CompareFn, (a: number, b: number) => boolean> = {
   equal: (a, b) => a === b,
@@ -18,7 +21,7 @@ const CMP: Record<CompareFn, (a: number, b: number) => boolean> = {
 };
 
 function compare(fn: CompareFn, withBool: boolean): TfOpDef {
-  const dtypes = withBool ? ALL_DTYPES : NUMBER_DTYPES;
+  const dtypes = withBool ? EVERY_DTYPE : ALL_NUMBER_DTYPES;
   return {
     category: 'comparison',
     dtypes,
@@ -61,8 +64,8 @@ function logical(fn: 'logical_and' | 'logical_or'): TfOpDef {
  */
 function selectOp(c: NodeCtx, v2: boolean, args: readonly [ValueId, ValueId, ValueId]): { cond: number[] | undefined; op: Op } {
   const cond = inputOf(c, 0, ['bool']);
-  const x = inputOf(c, 1, ALL_DTYPES);
-  const y = inputOf(c, 2, ALL_DTYPES);
+  const x = inputOf(c, 1, EVERY_DTYPE);
+  const y = inputOf(c, 2, EVERY_DTYPE);
   let reshaped: number[] | undefined;
   if (!v2) {
     const same = (a: readonly number[], b: readonly number[]) => a.length === b.length && a.every((d, i) => d === b[i]);
@@ -80,7 +83,7 @@ function selectOp(c: NodeCtx, v2: boolean, args: readonly [ValueId, ValueId, Val
 function select(v2: boolean): TfOpDef {
   return {
     category: 'comparison',
-    dtypes: ALL_DTYPES,
+    dtypes: EVERY_DTYPE,
     refuses: [
       { variant: 'a condition that is not bool', reason: 'unsupported-dtype' },
       { variant: 'branches of different dtypes', reason: 'unsupported-variant' },
@@ -104,8 +107,8 @@ function select(v2: boolean): TfOpDef {
 function test(fn: TestFn): TfOpDef {
   return {
     category: 'comparison',
-    dtypes: FLOAT_DTYPES,
-    infer: (c) => [irType({ kind: 'test', fn, args: [0] }, [inputOf(c, 0, FLOAT_DTYPES)])],
+    dtypes: BF16_FLOAT_DTYPES,
+    infer: (c) => [irType({ kind: 'test', fn, args: [0] }, [inputOf(c, 0, BF16_FLOAT_DTYPES)])],
     lower: (c) => [c.emit({ kind: 'test', fn, args: [c.value(0)] }, c.outputs[0]!)],
   };
 }

@@ -214,6 +214,8 @@ const clipByValue: TfOpDef = {
   },
 };
 
+const MOD_DTYPES: readonly DType[] = ['float32', 'float64', 'int32', 'int64'];
+
 export const elementwiseOps: OpTable = {
   // Integer division and remainder as TensorFlow rounds them (floor: toward -inf;
   // truncate and Mod: toward zero, C's %); a zero divisor (an error in TensorFlow) divides by 1.
@@ -221,8 +223,9 @@ export const elementwiseOps: OpTable = {
   FloorMod: binary('floor_mod', true, ALL_NUMBER_DTYPES),
   // Floats too: trunc(x / y), as TensorFlow's float TruncateDiv.
   TruncateDiv: binary('trunc_div', true, ALL_NUMBER_DTYPES),
-  TruncateMod: binary('trunc_mod', true, [...FLOAT_DTYPES, 'int8', 'uint8', 'int32', 'int64']),
-  Mod: binary('trunc_mod', true, [...FLOAT_DTYPES, 'int8', 'uint8', 'int32', 'int64']),
+  // TruncateMod and Mod: the dtypes of TensorFlow's CPU kernels only (no float16, int8 or uint8 one).
+  TruncateMod: binary('trunc_mod', true, MOD_DTYPES),
+  Mod: binary('trunc_mod', true, MOD_DTYPES),
   LeftShift: binary('left_shift', true, ALL_INT_DTYPES),
   RightShift: binary('right_shift', true, ALL_INT_DTYPES),
   Atan2: binary('atan2', false, BF16_FLOAT_DTYPES),

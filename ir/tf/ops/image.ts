@@ -5,6 +5,10 @@
 // TensorFlow does (align_corners: round half up; otherwise floor), bicubic
 // uses TensorFlow's kernels (a = -0.75 legacy, Keys' a = -0.5 with
 // half-pixel centres, taps outside the image dropped).
+// CropAndResize crops boxes (run-time tensors allowed) out of the images and
+// resizes them to a constant crop_size, bilinear or nearest, with TVM's
+// image.crop_and_resize, which maps coordinates and extrapolates as
+// TensorFlow does; the crops are float32 for every image dtype.
 
 import type { Op, ValueId } from '../../ops.js';
 import type { DType } from '../../types.js';
@@ -49,7 +53,46 @@ function resize(method: Method, dtypes: readonly DType[]): TfOpDef {
   };
 }
 
+/** CropAndResize's image dtypes: those TensorFlow's CPU kernel takes. */
+const CROP_DTYPES: readonly DType[] = ['float32', 'float16', 'float64', 'int8', 'uint8', 'int16', 'int32', 'int64'];
+
+function cropOp(c: NodeCtx, args: readonly [ValueId, ValueId, ValueId]): Op {
+  const x = inputOf(c, 0, CROP_DTYPES);
+  if (x.shape.length !== 4) throw new Unsupported('the images must be rank 4 (NHWC)');
+  const boxes = input(c, 1);
+  const ind = input(c, 2);
+  if (boxes.shape.length !== 2 || boxes.shape[1] !== 4 || ind.shape.length !== 1 || ind.shape[0] !== boxes.shape[0]) {
+    throw new Unsupported(`boxes [${boxes.shape}] and box_ind [${ind.shape}] are not [n, 4] and [n]`);
+  }
+  const size = constIntsOf(c, 3);
+  if (size.length !== 2 || size.some((d) => d < 1)) throw new Unsupported(`crop_size [${size}] is not two positive sizes`);
+  const method = c.attrs.str('method', 'bilinear');
+  if (method !== 'bilinear' && method !== 'nearest') throw new Unsupported(`method ${method} is not bilinear or nearest`);
+  return {
+    kind: 'crop_and_resize',
+    args,
+    size: [size[0]!, size[1]!],
+    method: method === 'nearest' ? 'nearest_neighbor' : 'bilinear',
+    extrapolation: c.attrs.float('extrapolation_value', 0),
+  };
+}
+
+const cropAndResize: TfOpDef = {
+  category: 'image',
+  constInputs: [3],
+  dtypes: CROP_DTYPES,
+  refuses: [
+    { variant: 'images not of rank 4', reason: 'unsupported-variant' },
+    { variant: 'boxes and box_ind not of shapes [n, 4] and [n]', reason: 'unsupported-variant' },
+    { variant: 'a crop_size that is not two positive sizes', reason: 'unsupported-variant' },
+    { variant: 'a method other than bilinear or nearest', reason: 'unsupported-variant' },
+  ],
+  infer: (c) => [irType(cropOp(c, [0, 1, 2]), [input(c, 0), input(c, 1), input(c, 2)])],
+  lower: (c) => [c.emit(cropOp(c, [c.value(0), c.value(1), c.value(2)]), c.outputs[0]!)],
+};
+
 export const imageOps: OpTable = {
+  CropAndResize: cropAndResize,
   // Bilinear and bicubic output float32 in TensorFlow whatever the input: float32 data only, so the type holds.
   ResizeBilinear: resize('linear', ['float32']),
   ResizeBicubic: resize('cubic', ['float32']),

@@ -4,12 +4,16 @@
 // (planEinsum): transposes and reshapes around one dense or rank-3
 // batch_matmul; BatchMatMul is written as an einsum first (batchMatMulEinsum),
 // which turns any batch broadcast into free dimensions.
+// LSTMBlockCell is one step of an LSTM: a dense product of [x, h_prev] with
+// the gate weights, then the gates (i, ci, f, o: sigmoid, tanh, sigmoid with
+// forget_bias, sigmoid), the cell state (clipped to +-cell_clip when it is
+// positive) and h, elementwise, with the peephole terms when use_peephole.
 
 import type { ValueId } from '../../ops.js';
 import { broadcastShapes, sameShape, type DType, type TensorType } from '../../types.js';
-import { reshapeConst, transpose2d, transposeConst } from '../consts.js';
+import { makeConst, reshapeConst, transpose2d, transposeConst, type ConstTensor } from '../consts.js';
 import { Unsupported, type LowerCtx, type NodeCtx, type OpTable, type TfOpDef } from '../registry.js';
-import { BF16_FLOAT_DTYPES, inputOf } from './common.js';
+import { BF16_FLOAT_DTYPES, input, inputOf } from './common.js';
 
 /** Float data, and the integer dtypes TensorFlow's CPU MatMul / BatchMatMul kernels take (exact, wrapping as TF's). */
 const MATMUL_DTYPES: readonly DType[] = [...BF16_FLOAT_DTYPES, 'int32', 'int64'];
@@ -348,10 +352,100 @@ const einsum: TfOpDef = {
   },
 };
 
+const LSTM_DTYPES: readonly DType[] = ['float32', 'float16'];
+
+/** LSTMBlockCell's batch, input and cell sizes, its inputs checked against them. */
+function lstmSizes(c: NodeCtx): { batch: number; inSize: number; cell: number; dtype: DType } {
+  const x = inputOf(c, 0, LSTM_DTYPES);
+  const shapes = [1, 2, 3, 4, 5, 6, 7].map((i) => inputOf(c, i, [x.dtype]).shape);
+  if (x.shape.length !== 2) throw new Unsupported('x must be rank 2');
+  const [batch, inSize] = [x.shape[0]!, x.shape[1]!];
+  const cell = shapes[0]![1] ?? 0;
+  const want = [[batch, cell], [batch, cell], [inSize + cell, 4 * cell], [cell], [cell], [cell], [4 * cell]];
+  shapes.forEach((s, k) => {
+    if (s.length !== want[k]!.length || s.some((d, i) => d !== want[k]![i]))
+      throw new Unsupported(`input ${k + 1} has shape [${s}], not [${want[k]!}] (batch ${batch}, input ${inSize}, cell ${cell})`);
+  });
+  return { batch, inSize, cell, dtype: x.dtype };
+}
+
+const lstmBlockCell: TfOpDef = {
+  category: 'matmul',
+  compute: true,
+  dtypes: LSTM_DTYPES,
+  refuses: [
+    { variant: 'x not of rank 2', reason: 'unsupported-variant' },
+    { variant: "states, weights or biases whose shapes do not fit x's and the cell's sizes", reason: 'unsupported-variant' },
+    { variant: "inputs of a dtype other than x's", reason: 'unsupported-dtype' },
+  ],
+  infer(c) {
+    const { batch, cell, dtype } = lstmSizes(c);
+    return Array.from({ length: 7 }, () => ({ dtype, shape: [batch, cell] }));
+  },
+  lower(c) {
+    const { batch, inSize, cell, dtype } = lstmSizes(c);
+    const t = (n: number): TensorType => ({ dtype, shape: [batch, n] });
+    const xh = c.emit({ kind: 'concat', args: [c.value(0), c.value(2)], axis: 1 }, t(inSize + cell));
+    const wConst = c.constInput(3);
+    const w = wConst ? c.weight(transpose2d(wConst), 'T') : transposed(c, c.value(3), input(c, 3));
+    const gates = c.emit({ kind: 'bias_add', args: [c.emit({ kind: 'dense', args: [xh, w] }, t(4 * cell)), c.value(7)], axis: 1 }, t(4 * cell));
+    const gate = (k: number): ValueId =>
+      c.emit({ kind: 'strided_slice', args: [gates], begin: [0, k * cell], end: [batch, (k + 1) * cell], strides: [1, 1] }, t(cell));
+    const bin = (fn: 'add' | 'mul', a: ValueId, b: ValueId): ValueId => c.emit({ kind: 'binary', fn, args: [a, b] }, t(cell));
+    const un = (fn: 'sigmoid' | 'tanh', a: ValueId): ValueId => c.emit({ kind: 'unary', fn, args: [a] }, t(cell));
+    const peephole = c.attrs.bool('use_peephole');
+    const csPrev = c.value(1);
+    const peep = (g: ValueId, state: ValueId, wi: number): ValueId => (peephole ? bin('add', g, bin('mul', state, c.value(wi))) : g);
+    const i = un('sigmoid', peep(gate(0), csPrev, 4));
+    const ci = un('tanh', gate(1));
+    const forgetBias = c.attrs.float('forget_bias', 1);
+    let fPre = peep(gate(2), csPrev, 5);
+    if (forgetBias !== 0) fPre = bin('add', fPre, c.weight(halfSafeScalar(dtype, forgetBias), 'forget_bias'));
+    const f = un('sigmoid', fPre);
+    let cs = bin('add', bin('mul', ci, i), bin('mul', csPrev, f));
+    const clip = c.attrs.float('cell_clip', 3);
+    if (clip > 0) cs = c.emit({ kind: 'clip', args: [cs], min: -clip, max: clip }, t(cell));
+    const o = un('sigmoid', peep(gate(3), cs, 6));
+    const co = un('tanh', cs);
+    const h = bin('mul', co, o);
+    return [i, cs, f, o, ci, co, h];
+  },
+};
+
+/** A scalar constant of a float dtype (float16 as its bit pattern). */
+function halfSafeScalar(dtype: DType, v: number): ConstTensor {
+  if (dtype !== 'float16') return makeConst(dtype, [], [v]);
+  return { dtype, shape: [], data: Uint16Array.of(float16Bits(v)) };
+}
+
 export const matmulOps: OpTable = {
+  LSTMBlockCell: lstmBlockCell,
   MatMul: matMul,
   BatchMatMul: batchMatMul(MATMUL_DTYPES),
   BatchMatMulV2: batchMatMul(BATCH_MATMUL_V2_DTYPES),
-  BatchMatMulV3: batchMatMul(BATCH_MATMUL_V2_DTYPES, true),
+  // V3 has no float16 CPU kernel.
+  BatchMatMulV3: batchMatMul(
+    BATCH_MATMUL_V2_DTYPES.filter((d) => d !== 'float16'),
+    true,
+  ),
   Einsum: einsum,
 };
+
+/** The float16 bit pattern of v (round to nearest even, through float32). */
+export function float16Bits(v: number): number {
+  const f = new Float32Array([v]);
+  const x = new Uint32Array(f.buffer)[0]!;
+  const sign = (x >>> 16) & 0x8000;
+  const e = ((x >>> 23) & 0xff) - 127 + 15;
+  let m = x & 0x7fffff;
+  if (((x >>> 23) & 0xff) === 0xff) return sign | 0x7c00 | (m ? 0x200 : 0);
+  if (e >= 31) return sign | 0x7c00;
+  const round = (h: number, rem: number, half: number): number => (rem > half || (rem === half && (h & 1) === 1) ? h + 1 : h);
+  if (e <= 0) {
+    if (e < -10) return sign;
+    m |= 0x800000;
+    const shift = 14 - e;
+    return sign | round(m >>> shift, m & ((1 << shift) - 1), 1 << (shift - 1));
+  }
+  return sign | round((e << 10) | (m >>> 13), m & 0x1fff, 0x1000);
+}

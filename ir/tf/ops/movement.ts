@@ -3,15 +3,16 @@
 // negative strides), BroadcastTo, DepthToSpace / SpaceToDepth (NHWC:
 // reshape, transpose, reshape) and SpaceToBatchND / BatchToSpaceND (pad,
 // reshape, transpose, reshape, crop: the pair TF1 wraps around an a trous
-// convolution; they are lowered as such, not yet rewritten into the dilated
-// convolution they stand for). Every op's shape arguments are compile-time constants; the
+// convolution; when both sit right around a Conv2D or DepthwiseConv2dNative
+// in one cluster, encapsulate lowers the three as the one dilated convolution
+// they stand for instead: passes/atrous.ts). Every op's shape arguments are compile-time constants; the
 // splits fold when their data is constant (Unpack of a Shape).
 
 import type { ValueId } from '../../ops.js';
-import { broadcastShapes, numElements, sameShape, type TensorType } from '../../types.js';
+import { broadcastShapes, DTYPES, numElements, sameShape, type DType, type TensorType } from '../../types.js';
 import { constInts, reshapeConst, sliceConst } from '../consts.js';
 import { Unsupported, type LowerCtx, type NodeCtx, type OpTable, type TfOpDef } from '../registry.js';
-import { ALL_DTYPES, axisIn, constIntsOf, constScalarOf, input } from './common.js';
+import { axisIn, constIntsOf, constScalarOf, input, inputOf } from './common.js';
 
 /** One piece of a split: [begin, end) along `axis`, and the output shape (the axis dropped for Unpack). */
 interface Piece {
@@ -84,7 +85,7 @@ function pieceSlice(x: TensorType, axis: number, p: Piece): { begin: number[]; e
 function splitLike(spec: (c: NodeCtx) => SplitSpec, constInputs: readonly number[], refuses: TfOpDef['refuses']): TfOpDef {
   return {
     category: 'movement',
-    dtypes: ALL_DTYPES,
+    dtypes: DTYPES,
     constInputs,
     ...(refuses ? { refuses } : {}),
     infer(c) {
@@ -157,8 +158,11 @@ function rearrange(c: LowerCtx, v: ValueId, dtype: TensorType['dtype'], mid: rea
 }
 
 /** SpaceToBatchND / BatchToSpaceND: block shape [M] and paddings (crops) [M, 2] over dimensions 1..M. */
+/** SpaceToBatchND / BatchToSpaceND: TensorFlow's CPU kernels take every number dtype, no bool. */
+const BLOCK_DTYPES: readonly DType[] = ['float32', 'float16', 'bfloat16', 'float64', 'int8', 'uint8', 'int16', 'int32', 'int64'];
+
 function blockSpec(c: NodeCtx): { x: TensorType; block: number[]; pads: [number, number][] } {
-  const x = input(c, 0);
+  const x = inputOf(c, 0, BLOCK_DTYPES);
   const block = constIntsOf(c, 1);
   const p = c.constInput(2);
   if (!p) throw new Unsupported('paddings / crops must be a compile-time constant', 'needs-constant');
@@ -248,7 +252,7 @@ export const movementOps: OpTable = {
   Unpack: splitLike(unpackSpec, [], [{ variant: 'an axis out of range', reason: 'unsupported-variant' }]),
   Tile: {
     category: 'movement',
-    dtypes: ALL_DTYPES,
+    dtypes: DTYPES,
     constInputs: [1],
     refuses: [{ variant: 'multiples not of one non-negative entry per dimension, or giving an empty tensor', reason: 'unsupported-variant' }],
     infer(c) {
@@ -261,7 +265,7 @@ export const movementOps: OpTable = {
   },
   ReverseV2: {
     category: 'movement',
-    dtypes: ALL_DTYPES,
+    dtypes: DTYPES,
     constInputs: [1],
     refuses: [{ variant: 'an axis out of range or given twice', reason: 'unsupported-variant' }],
     infer(c) {
@@ -303,7 +307,7 @@ export const movementOps: OpTable = {
   },
   BroadcastTo: {
     category: 'movement',
-    dtypes: ALL_DTYPES,
+    dtypes: DTYPES,
     constInputs: [1],
     refuses: [{ variant: 'a shape the input does not broadcast to', reason: 'unsupported-variant' }],
     infer(c) {
@@ -321,7 +325,7 @@ export const movementOps: OpTable = {
   },
   DepthToSpace: {
     category: 'movement',
-    dtypes: ALL_DTYPES,
+    dtypes: DTYPES,
     refuses: [
       { variant: 'data_format other than NHWC, or an input not of rank 4', reason: 'unsupported-variant' },
       { variant: 'a depth that is not a multiple of block_size^2, or block_size below 2', reason: 'unsupported-variant' },
@@ -337,7 +341,7 @@ export const movementOps: OpTable = {
   },
   SpaceToDepth: {
     category: 'movement',
-    dtypes: ALL_DTYPES,
+    dtypes: DTYPES,
     refuses: [
       { variant: 'data_format other than NHWC, or an input not of rank 4', reason: 'unsupported-variant' },
       { variant: 'a height or width that is not a multiple of block_size, or block_size below 2', reason: 'unsupported-variant' },
@@ -352,7 +356,7 @@ export const movementOps: OpTable = {
   },
   SpaceToBatchND: {
     category: 'movement',
-    dtypes: ALL_DTYPES,
+    dtypes: BLOCK_DTYPES,
     constInputs: [1, 2],
     refuses: [...BLOCK_REFUSALS, { variant: 'a padded dimension that is not a multiple of its block', reason: 'unsupported-variant' }],
     infer: (c) => [{ dtype: input(c, 0).dtype, shape: spaceToBatchShape(c) }],
@@ -360,7 +364,7 @@ export const movementOps: OpTable = {
   },
   BatchToSpaceND: {
     category: 'movement',
-    dtypes: ALL_DTYPES,
+    dtypes: BLOCK_DTYPES,
     constInputs: [1, 2],
     refuses: [
       ...BLOCK_REFUSALS,

@@ -2,7 +2,7 @@
 // FusedBatchNorm{,V2,V3} in inference mode as y = x * scale + shift.
 
 import type { ValueId } from '../../ops.js';
-import type { TensorType } from '../../types.js';
+import type { DType, TensorType } from '../../types.js';
 import { constNumbers, makeConst, type ConstTensor } from '../consts.js';
 import { Unsupported, type LowerCtx, type NodeCtx, type OpTable, type TfOpDef } from '../registry.js';
 import { FLOAT_DTYPES, floatInput, input, inputOf, spatial } from './common.js';
@@ -115,13 +115,16 @@ function fusedBatchNorm(outputs: number): TfOpDef {
   };
 }
 
+const LRN_DTYPES: readonly DType[] = ['float32', 'float16'];
+
 /** LRN over the channels of NHWC data: depth_radius r sums 2r + 1 neighbours. */
 const lrn: TfOpDef = {
   category: 'normalization',
-  dtypes: FLOAT_DTYPES,
+  // TensorFlow's CPU LRN kernels: float32 and float16.
+  dtypes: LRN_DTYPES,
   refuses: [{ variant: 'an input not of rank 4', reason: 'unsupported-variant' }],
   infer(c) {
-    const x = floatInput(c, 0);
+    const x = inputOf(c, 0, LRN_DTYPES);
     if (x.shape.length !== 4) throw new Unsupported(`input of rank ${x.shape.length} (LRN takes rank 4)`);
     return [x];
   },

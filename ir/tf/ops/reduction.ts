@@ -4,7 +4,11 @@
 // trunc_div, cast back), not as the IR's mean. Integer constants fold (shape arithmetic such as the product of a static shape's
 // tail). All / Any reduce bool data, EuclideanNorm is sqrt(sum(x^2)), and
 // Cumsum / Cumprod scan an axis (exclusive, reverse) as log2(n) shifted adds
-// or multiplies: Relay's cumsum has no text form.
+// or multiplies: Relay's cumsum has no text form. Bincount and DenseBincount
+// count (or sum the weights of) each value in [0, size): a one-hot of the
+// values, times the weights, summed over the values (max for binary_output);
+// values outside [0, size) have no one-hot position and so are ignored, as
+// TensorFlow ignores those >= size (it rejects negative ones).
 
 import { reducedShape } from '../../infer.js';
 import type { Op, ReduceFn, ValueId } from '../../ops.js';
@@ -170,7 +174,86 @@ function scan(fn: 'sum' | 'prod'): TfOpDef {
   };
 }
 
+/** The dtypes of Bincount's weights and output (T) and of DenseBincount's values (Tidx). */
+const BINCOUNT_DTYPES: readonly DType[] = ['float32', 'float64', 'int32', 'int64'];
+const BINCOUNT_INDEX_DTYPES: readonly DType[] = ['int32', 'int64'];
+/** The most elements the one-hot of the values may have: a larger count stays in TensorFlow. */
+export const BINCOUNT_MAX_ONE_HOT = 1 << 24;
+
+interface BincountPlan {
+  readonly values: TensorType;
+  readonly size: number;
+  /** Absent: counts (an empty weights tensor). */
+  readonly weights?: TensorType;
+  readonly dtype: DType;
+  readonly binary: boolean;
+  /** The value axes summed over: every axis (Bincount, DenseBincount of rank 1) or the last (rank 2). */
+  readonly axes: readonly number[];
+}
+
+function bincountPlan(c: NodeCtx, dense: boolean): BincountPlan {
+  const values = dense ? inputOf(c, 0, BINCOUNT_INDEX_DTYPES) : inputOf(c, 0, ['int32']);
+  const size = constScalarOf(c, 1, 'size');
+  if (size < 1) throw new Unsupported(`size ${size} gives an empty output (TVM has no zero-size tensors)`);
+  const w = inputOf(c, 2, BINCOUNT_DTYPES);
+  const dtype = c.attrs.dtype('T') ?? w.dtype;
+  if (dtype !== w.dtype) throw new Unsupported(`the weights' dtype ${w.dtype} is not T ${dtype}`);
+  const binary = dense && c.attrs.bool('binary_output');
+  const counts = numElements(w.shape) === 0;
+  if (!counts && (w.shape.length !== values.shape.length || w.shape.some((d, i) => d !== values.shape[i]))) {
+    throw new Unsupported(`weights [${w.shape}] are neither empty nor of the values' shape [${values.shape}]`);
+  }
+  if (dense && values.shape.length !== 1 && values.shape.length !== 2) throw new Unsupported('the input must be of rank 1 or 2');
+  if (numElements(values.shape) * size > BINCOUNT_MAX_ONE_HOT) {
+    throw new Unsupported(`${numElements(values.shape)} values counted into ${size} bins: a one-hot beyond ${BINCOUNT_MAX_ONE_HOT} elements`);
+  }
+  const rank = values.shape.length;
+  const axes = dense && rank === 2 ? [1] : Array.from({ length: rank }, (_, i) => i);
+  // binary_output ignores the weights (TensorFlow writes 1 for every value present).
+  return { values, size, dtype, binary, axes, ...(counts || binary ? {} : { weights: w }) };
+}
+
+function bincount(dense: boolean): TfOpDef {
+  return {
+    category: 'reduction',
+    constInputs: [1],
+    dtypes: dense ? BINCOUNT_INDEX_DTYPES : BINCOUNT_DTYPES,
+    refuses: [
+      { variant: 'a size below 1 (an empty output)', reason: 'unsupported-variant' },
+      { variant: 'weights neither empty nor of the shape of the values', reason: 'unsupported-variant' },
+      { variant: 'more than 2^24 values times bins (the one-hot it is computed from)', reason: 'unsupported-variant' },
+      ...(dense
+        ? [
+            { variant: 'an input not of rank 1 or 2', reason: 'unsupported-variant' as const },
+            { variant: 'weights of a dtype other than float32, float64, int32 or int64', reason: 'unsupported-dtype' as const },
+          ]
+        : [{ variant: 'values of a dtype other than int32', reason: 'unsupported-dtype' as const }]),
+    ],
+    infer(c) {
+      const p = bincountPlan(c, dense);
+      const lead = dense && p.values.shape.length === 2 ? [p.values.shape[0]!] : [];
+      return [{ dtype: p.dtype, shape: [...lead, p.size] }];
+    },
+    lower(c) {
+      const p = bincountPlan(c, dense);
+      const rank = p.values.shape.length;
+      const hotType: TensorType = { dtype: p.dtype, shape: [...p.values.shape, p.size] };
+      const on = c.weight(makeConst(p.dtype, [], [1]), 'one');
+      const off = c.weight(makeConst(p.dtype, [], [0]), 'zero');
+      let hot = c.emit({ kind: 'one_hot', args: [c.value(0), on, off], depth: p.size, axis: rank }, hotType);
+      if (p.weights) {
+        const w = c.emit({ kind: 'reshape', args: [c.value(2)], shape: [...p.values.shape, 1] }, { dtype: p.dtype, shape: [...p.values.shape, 1] });
+        hot = c.emit({ kind: 'binary', fn: 'mul', args: [hot, w] }, hotType);
+      }
+      if (p.axes.length === 0) return [hot];
+      return [c.emit({ kind: 'reduce', fn: p.binary ? 'max' : 'sum', args: [hot], axes: p.axes, keepDims: false }, c.outputs[0]!)];
+    },
+  };
+}
+
 export const reductionOps: OpTable = {
+  Bincount: bincount(false),
+  DenseBincount: bincount(true),
   Mean: reduce('mean', ALL_NUMBER_DTYPES),
   Sum: reduce('sum', ALL_NUMBER_DTYPES),
   Max: reduce('max', ALL_NUMBER_DTYPES),

@@ -5,19 +5,24 @@
 // And the ops that make tensors from shapes: ZerosLike, OnesLike, Fill
 // (folded when its value is constant) and Range (folds only: its length
 // depends on its values, so they must be constants).
+// NoOp has no data outputs (it orders other nodes by control edges): it
+// lowers to no code. form-clusters absorbs a NoOp into the cluster its
+// control neighbours are in (a NoOp between two members would otherwise be
+// a path through TensorFlow that splits them); a NoOp no cluster absorbs
+// stays in TensorFlow (no-cluster-output), where it costs nothing.
 
-import { isHalf, numElements } from '../../types.js';
+import { DTYPES, isHalf, numElements, type DType } from '../../types.js';
 import { constNumbers, makeConst } from '../consts.js';
 import { tensorFromProto } from '../tensor.js';
 import { Unsupported, type OpTable, type TfOpDef } from '../registry.js';
-import { ALL_DTYPES, constIntsOf, input, inputOf, NUMBER_DTYPES } from './common.js';
+import { constIntsOf, input, inputOf, NUMBER_DTYPES } from './common.js';
 
 /** ZerosLike / OnesLike: a tensor of x's type filled with `value`. */
 function fillLike(value: number): TfOpDef {
   return {
     category: 'source',
-    dtypes: ALL_DTYPES,
-    infer: (c) => [inputOf(c, 0, ALL_DTYPES)],
+    dtypes: DTYPES,
+    infer: (c) => [inputOf(c, 0, DTYPES)],
     lower: (c) => [c.emit({ kind: 'fill_like', args: [c.value(0)], value }, c.outputs[0]!)],
   };
 }
@@ -26,7 +31,7 @@ function fillLike(value: number): TfOpDef {
 function fillDims(c: Parameters<TfOpDef['infer']>[0]): number[] {
   const dims = constIntsOf(c, 0);
   if (dims.some((d) => d < 1)) throw new Unsupported(`dims [${dims}] give an empty tensor (TVM has no zero-size tensors)`);
-  const v = inputOf(c, 1, ALL_DTYPES);
+  const v = inputOf(c, 1, DTYPES);
   if (v.shape.length !== 0) throw new Unsupported('the value must be a scalar');
   return dims;
 }
@@ -40,13 +45,19 @@ function rangeValues(start: number, limit: number, delta: number): number[] {
   return Array.from({ length: n }, (_, i) => start + i * delta);
 }
 
-/** Output i is input i: no code, and constants pass through. */
-function identity(outputs: 'one' | 'all'): TfOpDef {
+/** Output i is input i: no code, and constants pass through. `dtypes`: when not every IR dtype has a kernel. */
+function identity(outputs: 'one' | 'all', dtypes?: readonly DType[]): TfOpDef {
   const count = (n: number): number => (outputs === 'one' ? 1 : n);
   return {
     category: 'source',
     free: true,
+    ...(dtypes ? { dtypes } : {}),
     infer: (c) => Array.from({ length: count(c.inputs.length) }, (_, i) => input(c, i)),
+    // A constraint, not a type rule: a constant still passes through (folds) for its readers.
+    check(c) {
+      if (dtypes) for (let i = 0; i < count(c.inputs.length); i++) inputOf(c, i, dtypes);
+      return undefined;
+    },
     fold(c) {
       const vs = Array.from({ length: count(c.inputs.length) }, (_, i) => c.constInput(i));
       return vs.every((v) => v) ? vs.map((v) => v!) : undefined;
@@ -69,9 +80,20 @@ export const sourceOps: OpTable = {
       return v ? [v] : undefined;
     },
   },
+  NoOp: {
+    category: 'source',
+    free: true,
+    infer: () => [],
+    fold: () => [],
+    lower: () => [],
+  },
   Identity: identity('one'),
   StopGradient: identity('one'),
-  PreventGradient: identity('one'),
+  // TensorFlow registers no int32 CPU kernel of PreventGradient.
+  PreventGradient: identity(
+    'one',
+    DTYPES.filter((d) => d !== 'int32'),
+  ),
   Snapshot: identity('one'),
   IdentityN: identity('all'),
   ZerosLike: fillLike(0),
@@ -79,7 +101,7 @@ export const sourceOps: OpTable = {
   Fill: {
     category: 'source',
     constInputs: [0],
-    dtypes: ALL_DTYPES,
+    dtypes: DTYPES,
     refuses: [
       { variant: 'dims with a zero (an empty tensor)', reason: 'unsupported-variant' },
       { variant: 'a value that is not a scalar', reason: 'unsupported-variant' },

@@ -2,6 +2,9 @@
 // type of their input; Relu6 is a clip, LeakyRelu keeps its alpha explicit.
 
 import { activationOps } from '../../../../ir/tf/ops/activation.js';
+import { OPS } from '../../../../ir/tf/ops/index.js';
+import { cpuDataDtypes } from '../../../../ir/tf/kernels.js';
+import { DTYPES } from '../../../../ir/types.js';
 import { attr, DT, G } from '../../helpers.js';
 import { dtypeContract, refusalContract } from './contract.js';
 
@@ -32,3 +35,13 @@ test('Relu6 is clip(0, 6); LeakyRelu keeps alpha, 0.2 by default', () => {
 
 dtypeContract(activationOps, Object.fromEntries(Object.keys(activationOps).map((op) => [op, (g: G, dt: number) => unary(g, op, dt)])));
 refusalContract(activationOps, {});
+
+describe('activations and elementwise ops take exactly the dtypes of their TensorFlow CPU kernels', () => {
+  const ops = [...OPS].filter(([, d]) => d.lower && (d.category === 'activation' || d.category === 'elementwise'));
+  test.each(ops.map(([op, def]) => [op, def] as const))('%s', (op, def) => {
+    const kernel = cpuDataDtypes(op).filter((d) => (DTYPES as readonly string[]).includes(d));
+    const refused = new Set((def.dtypeRefusals ?? []).flatMap((r) => r.dtypes));
+    const lowered = def.dtypes ?? DTYPES;
+    expect({ op, lowered: [...lowered].sort() }).toEqual({ op, lowered: kernel.filter((d) => !refused.has(d)).sort() });
+  });
+});

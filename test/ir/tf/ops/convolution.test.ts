@@ -201,7 +201,44 @@ test('Conv3D: SAME pads per spatial dimension, NDHWC with the DHWIO filter as is
   expect(a.instrs('c3')[0]?.op).toMatchObject({ kind: 'conv3d', strides: [1, 2, 2], pads: [0, 1, 0, 1, 1, 1] });
 });
 
+function conv3T(
+  g: G,
+  sizes: number[] = [1, 5, 6, 7, 4],
+  opts: { dy?: number[]; strides?: number[]; padding?: string; dilations?: number[]; format?: string } = {},
+  dt: number = DT.float,
+): string {
+  return g.op(
+    't3',
+    'Conv3DBackpropInputV2',
+    [g.const('sizes', [sizes.length], sizes, DT.int32), g.weight('f', [3, 2, 3, 4, 2]), g.ph('dy', opts.dy ?? [1, 3, 3, 4, 2], dt)],
+    {
+      T: attr.type(dt),
+      Tshape: attr.type(DT.int32),
+      strides: attr.listI(opts.strides ?? [1, 2, 2, 2, 1]),
+      padding: attr.s(opts.padding ?? 'SAME'),
+      ...(opts.dilations ? { dilations: attr.listI(opts.dilations) } : {}),
+      ...(opts.format ? { data_format: attr.s(opts.format) } : {}),
+    },
+  );
+}
+
+test('Conv3DBackpropInputV2: the forward pads, and the output padding that gives back input_sizes', () => {
+  const g = new G();
+  conv3T(g, [2, 8, 5, 6, 4], { dy: [2, 3, 4, 2, 2], strides: [1, 2, 1, 2, 1], padding: 'VALID' });
+  const a = g.analyze();
+  expect(a.shape('t3')).toEqual([2, 8, 5, 6, 4]);
+  expect(a.instrs('t3')[0]?.op).toMatchObject({ kind: 'conv3d_transpose', strides: [2, 1, 2], pads: [0, 0, 0, 0, 0, 0], outputPadding: [1, 0, 1] });
+});
+
 refusalContract(convolutionOps, {
+  Conv3DBackpropInputV2: {
+    'input_sizes, filter or out_backprop not of rank 5': (g) => conv3T(g, [5, 6, 7, 4]),
+    'data_format other than NDHWC': (g) => conv3T(g, undefined, { format: 'NCDHW' }),
+    'strides or dilations on the batch or channel dimension': (g) => conv3T(g, undefined, { strides: [2, 2, 2, 2, 1] }),
+    'dilations other than 1': (g) => conv3T(g, undefined, { dilations: [1, 2, 1, 1, 1] }),
+    'padding other than SAME or VALID': (g) => conv3T(g, undefined, { padding: 'EXPLICIT' }),
+    'sizes that do not fit the forward convolution': (g) => conv3T(g, [1, 9, 6, 7, 4]),
+  },
   Conv3D: {
     'input or filter not of rank 5': (g) => conv3(g, { x: [1, 4, 5, 2] }),
     'data_format other than NDHWC': (g) => conv3(g, { format: 'NCDHW' }),
@@ -218,8 +255,62 @@ refusalContract(convolutionOps, {
   },
 });
 dtypeContract(convolutionOps, {
+  Conv3DBackpropInputV2: (g, dt) => conv3T(g, undefined, {}, dt),
   Conv2D: (g, dt) => conv(g, base, dt),
   DepthwiseConv2dNative: (g, dt) => conv(g, { ...base, op: 'DepthwiseConv2dNative' }, dt),
   Conv2DBackpropInput: (g, dt) => convT(g, [1, 8, 8, 5], {}, dt),
   Conv3D: (g, dt) => conv3(g, {}, dt),
+});
+
+/** SpaceToBatchND(block, paddings) -> Conv2D (VALID, or `padding`) -> BatchToSpaceND(block, crops). */
+function atrous(
+  g: G,
+  x: number[],
+  f: number[],
+  block: number[],
+  paddings: number[],
+  crops: number[],
+  opts: { padding?: string; op?: string; strides?: number[] } = {},
+): void {
+  const s2b = g.op('s2b', 'SpaceToBatchND', [g.ph('x', x), g.const('b', [2], block, DT.int32), g.const('p', [2, 2], paddings, DT.int32)], {
+    Tblock_shape: attr.type(DT.int32),
+    Tpaddings: attr.type(DT.int32),
+  });
+  const conv = g.op('conv', opts.op ?? 'Conv2D', [s2b, g.weight('w', f)], {
+    strides: attr.listI(opts.strides ?? [1, 1, 1, 1]),
+    padding: attr.s(opts.padding ?? 'VALID'),
+  });
+  g.op('b2s', 'BatchToSpaceND', [conv, g.const('b2', [2], block, DT.int32), g.const('c', [2, 2], crops, DT.int32)], {
+    Tblock_shape: attr.type(DT.int32),
+    Tcrops: attr.type(DT.int32),
+  });
+}
+
+describe('SpaceToBatchND -> conv -> BatchToSpaceND is one dilated conv2d', () => {
+  test.each([
+    // tf.nn.atrous_conv2d(x [1, 9, 7], 3x3, rate 2, SAME): paddings [[2, 3], [2, 3]], crops [[0, 1], [0, 1]].
+    ['Conv2D', [1, 9, 7, 3], [3, 3, 3, 4], [2, 2], [2, 3, 2, 3], [0, 1, 0, 1], 'VALID', [2, 2, 2, 2]],
+    // Rates 3 and 2, VALID: paddings only to a multiple of the block, cropped again.
+    ['Conv2D', [1, 10, 9, 2], [2, 3, 2, 4], [3, 2], [0, 2, 0, 1], [0, 2, 0, 1], 'VALID', [0, 0, 0, 0]],
+    // A SAME conv inside pads each batch by q: b * q around the input.
+    ['DepthwiseConv2dNative', [1, 8, 8, 2], [3, 3, 2, 1], [2, 2], [0, 0, 0, 0], [0, 0, 0, 0], 'SAME', [2, 2, 2, 2]],
+  ] as const)('%s on %j', (op, x, f, block, paddings, crops, padding, pads) => {
+    const g = new G();
+    atrous(g, [...x], [...f], [...block], [...paddings], [...crops], { padding, op });
+    const a = g.analyze();
+    expect(a.instrs('s2b')).toEqual([]);
+    expect(a.instrs('b2s')).toEqual([]);
+    expect(a.instrs('conv').map((i) => i.op)).toEqual([
+      expect.objectContaining({ kind: 'conv2d', dilations: [...block], strides: [1, 1], pads: [pads[0], pads[1], pads[2], pads[3]] }),
+    ]);
+    expect(a.instrs('conv')[0]!.type.shape).toEqual(a.shape('b2s'));
+  });
+
+  test('a strided conv inside is lowered op by op', () => {
+    const g = new G();
+    atrous(g, [1, 8, 8, 2], [3, 3, 2, 4], [2, 2], [0, 0, 0, 0], [0, 0, 0, 0], { strides: [1, 2, 2, 1], padding: 'SAME' });
+    const a = g.analyze();
+    expect(a.instrs('s2b').length).toBeGreaterThan(0);
+    expect(a.instrs('conv')[0]?.op).toMatchObject({ kind: 'conv2d', dilations: [1, 1] });
+  });
 });

@@ -33,8 +33,39 @@ const refusals = (op: string): Record<string, Build> => ({
   'a size that is not two positive sizes': (g) => resize(g, op, [1, 3, 4, 2], [6, 0]),
   'align_corners and half_pixel_centers together': (g) => resize(g, op, [1, 3, 4, 2], [6, 5], { align: true, half: true }),
 });
-refusalContract(imageOps, Object.fromEntries(Object.keys(imageOps).map((op) => [op, refusals(op)])));
+const crop = (g: G, x: number[] = [2, 5, 6, 3], n = 4, size = [3, 4], extra = {}, dt: number = DT.float, nInd = n): string =>
+  g.op(
+    'crop',
+    'CropAndResize',
+    [g.ph('x', x, dt), g.ph('boxes', [n, 4]), g.ph('ind', [nInd], DT.int32), g.const('size', [size.length], size, DT.int32)],
+    {
+      T: attr.type(dt),
+      ...extra,
+    },
+  );
+
+test('CropAndResize: run-time boxes, a float32 crop per box, nearest and the extrapolation value kept', () => {
+  const g = new G();
+  crop(g, [2, 5, 6, 3], 4, [3, 4], { method: attr.s('nearest'), extrapolation_value: attr.f(0.5) }, DT.int32);
+  const a = g.analyze();
+  expect(a.types('crop').outputs[0]).toEqual({ dtype: 'float32', shape: [4, 3, 4, 3] });
+  expect(a.instrs('crop')[0]?.op).toMatchObject({ kind: 'crop_and_resize', size: [3, 4], method: 'nearest_neighbor', extrapolation: 0.5 });
+});
+
+const cropRefusals: Record<string, Build> = {
+  'images not of rank 4': (g) => crop(g, [5, 6, 3]),
+  'boxes and box_ind not of shapes [n, 4] and [n]': (g) => crop(g, undefined, 4, [3, 4], {}, DT.float, 3),
+  'a crop_size that is not two positive sizes': (g) => crop(g, undefined, 4, [3, 0]),
+  'a method other than bilinear or nearest': (g) => crop(g, undefined, 4, [3, 4], { method: attr.s('bicubic') }),
+};
+
+refusalContract(imageOps, Object.fromEntries(Object.keys(imageOps).map((op) => [op, op === 'CropAndResize' ? cropRefusals : refusals(op)])));
 dtypeContract(
   imageOps,
-  Object.fromEntries(Object.keys(imageOps).map((op) => [op, (g: G, dt: number) => resize(g, op, [1, 3, 4, 2], [6, 5], {}, dt)])),
+  Object.fromEntries(
+    Object.keys(imageOps).map((op) => [
+      op,
+      (g: G, dt: number) => (op === 'CropAndResize' ? crop(g, undefined, 4, [3, 4], {}, dt) : resize(g, op, [1, 3, 4, 2], [6, 5], {}, dt)),
+    ]),
+  ),
 );

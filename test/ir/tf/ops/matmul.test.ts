@@ -137,6 +137,11 @@ const bmmRefusals = (op: string): Record<string, Build> => ({
 });
 
 refusalContract(matmulOps, {
+  LSTMBlockCell: {
+    'x not of rank 2': (g) => lstm(g, DT.float, { 0: [2, 3, 1] }),
+    "states, weights or biases whose shapes do not fit x's and the cell's sizes": (g) => lstm(g, DT.float, { 7: [15] }),
+    "inputs of a dtype other than x's": (g) => lstm(g, DT.float, {}, { 1: DT.double }),
+  },
   MatMul: {
     'operands not of rank 2': (g) => mm(g, [2, 2, 3], [3, 4]),
     'inner dimensions that differ': (g) => mm(g, [2, 3], [4, 4]),
@@ -206,7 +211,32 @@ refusalContract(matmulOps, {
       ]),
   },
 });
+/** LSTMBlockCell with batch 2, input 3, cell 4 (shapes overridable by input index). */
+function lstm(g: G, dt: number = DT.float, shapes: Record<number, number[]> = {}, dts: Record<number, number> = {}, extra = {}): string {
+  const names = ['x', 'cs_prev', 'h_prev', 'w', 'wci', 'wcf', 'wco', 'b'];
+  const base = [[2, 3], [2, 4], [2, 4], [7, 16], [4], [4], [4], [16]];
+  const ins = names.map((n, i) => (n === 'w' && !shapes[i] ? g.weight('w', base[i]!) : g.ph(n, shapes[i] ?? base[i]!, dts[i] ?? dt)));
+  return g.op('cell', 'LSTMBlockCell', ins, { T: attr.type(dt), ...extra });
+}
+
+test('LSTMBlockCell: one dense product of [x, h_prev], then the gates elementwise; seven outputs', () => {
+  const g = new G();
+  lstm(g, DT.float, {}, {}, { use_peephole: attr.b(true), cell_clip: attr.f(0.5) });
+  const a = g.analyze();
+  expect(a.types('cell').outputs).toHaveLength(7);
+  for (const t of a.types('cell').outputs) expect(t).toEqual({ dtype: 'float32', shape: [2, 4] });
+  const kinds = a.kinds('cell');
+  expect(kinds.slice(0, 3)).toEqual(['concat', 'dense', 'bias_add']);
+  expect(kinds).toContain('clip');
+  expect(kinds.filter((k) => k === 'unary.sigmoid')).toHaveLength(3);
+  expect(kinds.filter((k) => k === 'unary.tanh')).toHaveLength(2);
+  const n = new G();
+  lstm(n, DT.float, {}, {}, { cell_clip: attr.f(-1) });
+  expect(n.analyze().kinds('cell')).not.toContain('clip');
+});
+
 dtypeContract(matmulOps, {
+  LSTMBlockCell: (g, dt) => lstm(g, dt),
   MatMul: (g, dt) => mm(g, [2, 3], [3, 4], false, false, dt),
   BatchMatMul: (g, dt) => bmm(g, [2, 2, 3], [2, 3, 4], false, false, 'BatchMatMul', dt),
   BatchMatMulV2: (g, dt) => bmm(g, [2, 2, 3], [2, 3, 4], false, false, 'BatchMatMulV2', dt),

@@ -137,8 +137,62 @@ test('MaxPool3D / AvgPool3D: SAME pads over depth, height and width', () => {
   expect(a.instrs('pool')[0]?.op).toMatchObject({ kind: 'pool3d', fn: 'avg', size: [2, 3, 2], strides: [2, 1, 2], pads: [0, 1, 0, 1, 1, 1] });
 });
 
-refusalContract(poolingOps, Object.fromEntries(Object.keys(poolingOps).map((op) => [op, is3d(op) ? refusals3d(op) : refusals(op)])));
+interface DilationCase {
+  readonly x?: readonly number[];
+  readonly f?: readonly number[];
+  readonly strides?: readonly number[];
+  readonly rates?: readonly number[];
+  readonly padding?: string;
+  readonly dt?: number;
+  readonly dtF?: number;
+}
+function dilation(g: G, d: DilationCase = {}): string {
+  const dt = d.dt ?? DT.float;
+  return g.op('dil', 'Dilation2D', [g.ph('x', d.x ?? [1, 5, 6, 2], dt), g.ph('f', d.f ?? [2, 3, 2], d.dtF ?? dt)], {
+    T: attr.type(dt),
+    strides: attr.listI(d.strides ?? [1, 1, 1, 1]),
+    rates: attr.listI(d.rates ?? [1, 1, 1, 1]),
+    padding: attr.s(d.padding ?? 'SAME'),
+  });
+}
+
+test('Dilation2D unrolls its taps: a slice plus the filter row, the padding masked to the lowest value, a max', () => {
+  const g = new G();
+  dilation(g, { x: [1, 5, 6, 2], f: [2, 2, 2], strides: [1, 2, 1, 1], rates: [1, 2, 2, 1], padding: 'SAME' });
+  const a = g.analyze();
+  expect(a.shape('dil')).toEqual([1, 3, 6, 2]);
+  const kinds = a.kinds('dil');
+  expect(kinds[0]).toBe('pad');
+  expect(kinds.filter((k) => k === 'binary.add')).toHaveLength(4);
+  expect(kinds.filter((k) => k === 'binary.max')).toHaveLength(3);
+  expect(kinds).toContain('select');
+  const v = new G();
+  dilation(v, { x: [1, 5, 6, 2], f: [2, 2, 2], padding: 'VALID' });
+  const b = v.analyze();
+  expect(b.shape('dil')).toEqual([1, 4, 5, 2]);
+  // VALID never reads the padding: no pad, no mask.
+  expect(b.kinds('dil').filter((k) => k === 'pad' || k === 'select')).toEqual([]);
+});
+
+const dilationRefusals: Record<string, (g: G) => string> = {
+  'an input not of rank 4 or a filter not of rank 3': (g) => dilation(g, { f: [2, 2, 2, 1] }),
+  "a filter whose depth or dtype differs from the input's": (g) => dilation(g, { f: [2, 2, 3] }),
+  'strides or rates on the batch or channel dimension': (g) => dilation(g, { rates: [1, 1, 1, 2] }),
+  'padding other than SAME or VALID': (g) => dilation(g, { padding: 'EXPLICIT' }),
+  'a filter of more than 256 taps': (g) => dilation(g, { x: [1, 20, 20, 1], f: [17, 16, 1] }),
+  'a window larger than the padded input': (g) => dilation(g, { f: [6, 2, 2], padding: 'VALID' }),
+};
+
+refusalContract(
+  poolingOps,
+  Object.fromEntries(Object.keys(poolingOps).map((op) => [op, op === 'Dilation2D' ? dilationRefusals : is3d(op) ? refusals3d(op) : refusals(op)])),
+);
 dtypeContract(
   poolingOps,
-  Object.fromEntries(Object.keys(poolingOps).map((op) => [op, (g: G, dt: number) => pool(g, { ...(is3d(op) ? base3d : base), op }, dt)])),
+  Object.fromEntries(
+    Object.keys(poolingOps).map((op) => [
+      op,
+      (g: G, dt: number) => (op === 'Dilation2D' ? dilation(g, { dt }) : pool(g, { ...(is3d(op) ? base3d : base), op }, dt)),
+    ]),
+  ),
 );

@@ -5,7 +5,7 @@
 
 import { reductionOps } from '../../../../ir/tf/ops/reduction.js';
 import { attr, DT, G, values } from '../../helpers.js';
-import { dtypeContract, refusalContract } from './contract.js';
+import { dtypeContract, refusalContract, type Build } from './contract.js';
 
 function reduce(g: G, op: string, shape: number[], axes: number[] | number, keep = false, dt: number = DT.float): string {
   const x = g.ph('x', shape, dt);
@@ -105,10 +105,74 @@ test.each([
   expect(g.analyze().kinds('r')).toEqual(kinds);
 });
 
+const BINCOUNTS = ['Bincount', 'DenseBincount'];
+/** Bincount (values int32) or DenseBincount (values of `tidx`), weights of `dt` (shape [] when empty), a constant size. */
+function bincount(
+  g: G,
+  op: string,
+  values: number[],
+  size: number,
+  weights: number[] | 'empty',
+  dt: number = DT.float,
+  tidx: number = DT.int32,
+  extra = {},
+): string {
+  const dense = op === 'DenseBincount';
+  const v = g.ph('v', values, dense ? tidx : DT.int32);
+  const w = weights === 'empty' ? g.const('w', [0], [], dt) : g.ph('w', weights, dt);
+  const s = g.const('size', [], [size], dense && tidx === DT.int64 ? DT.int64 : DT.int32);
+  return g.op('bc', op, [v, s, w], { T: attr.type(dt), ...(dense ? { Tidx: attr.type(tidx) } : {}), ...extra });
+}
+
+test('Bincount is a one-hot of the values summed over them; weights multiply it; an empty weights tensor counts', () => {
+  const g = new G();
+  bincount(g, 'Bincount', [2, 5], 7, 'empty', DT.int32);
+  let a = g.analyze();
+  expect(a.types('bc').outputs[0]).toEqual({ dtype: 'int32', shape: [7] });
+  expect(a.kinds('bc')).toEqual(['one_hot', 'reduce.sum']);
+  expect(a.instrs('bc')[1]?.op).toMatchObject({ kind: 'reduce', fn: 'sum', axes: [0, 1] });
+  const h = new G();
+  bincount(h, 'DenseBincount', [3, 4], 5, [3, 4], DT.double, DT.int64);
+  a = h.analyze();
+  expect(a.types('bc').outputs[0]).toEqual({ dtype: 'float64', shape: [3, 5] });
+  expect(a.kinds('bc')).toEqual(['one_hot', 'reshape', 'binary.mul', 'reduce.sum']);
+  expect(a.instrs('bc')[3]?.op).toMatchObject({ axes: [1] });
+});
+
+test('DenseBincount binary_output is a max of the one-hot, the weights ignored', () => {
+  const g = new G();
+  bincount(g, 'DenseBincount', [6], 4, [6], DT.float, DT.int32, { binary_output: attr.b(true) });
+  const a = g.analyze();
+  expect(a.kinds('bc')).toEqual(['one_hot', 'reduce.max']);
+  expect(a.instrs('bc')[1]?.op).toMatchObject({ fn: 'max', axes: [0] });
+});
+
+test('a run-time size stays in TensorFlow (needs-constant)', () => {
+  const g = new G();
+  g.op('bc', 'Bincount', [g.ph('v', [4], DT.int32), g.ph('s', [], DT.int32), g.const('w', [0], [])]);
+  expect(g.analyze().mark('bc')).toMatchObject({ ok: false, reason: 'needs-constant' });
+});
+
+const bincountRefusals = (op: string): Record<string, Build> => ({
+  'a size below 1 (an empty output)': (g) => bincount(g, op, [4], 0, 'empty'),
+  'weights neither empty nor of the shape of the values': (g) => bincount(g, op, [4], 3, [5]),
+  'more than 2^24 values times bins (the one-hot it is computed from)': (g) => bincount(g, op, [4096], 5000, 'empty'),
+  ...(op === 'DenseBincount'
+    ? {
+        'an input not of rank 1 or 2': (g: G) => bincount(g, op, [2, 2, 2], 3, 'empty'),
+        'weights of a dtype other than float32, float64, int32 or int64': (g: G) => bincount(g, op, [4], 3, [4], DT.bool),
+      }
+    : {
+        'values of a dtype other than int32': (g: G) =>
+          g.op('bc', op, [g.ph('v', [4], DT.int64), g.const('s', [], [3], DT.int32), g.const('w', [0], [])]),
+      }),
+});
+
 refusalContract(reductionOps, {
+  ...Object.fromEntries(BINCOUNTS.map((op) => [op, bincountRefusals(op)])),
   ...Object.fromEntries(
     Object.keys(reductionOps)
-      .filter((op) => op !== 'Cumsum' && op !== 'Cumprod')
+      .filter((op) => op !== 'Cumsum' && op !== 'Cumprod' && !BINCOUNTS.includes(op))
       .map((op) => [
         op,
         {
@@ -130,4 +194,6 @@ dtypeContract(reductionOps, {
   ...Object.fromEntries(Object.keys(reductionOps).map((op) => [op, (g: G, dt: number) => reduce(g, op, [2, 3], [1], false, dt)])),
   Cumsum: (g, dt) => scan(g, 'Cumsum', [2, 3], 1, {}, dt),
   Cumprod: (g, dt) => scan(g, 'Cumprod', [2, 3], 1, {}, dt),
+  Bincount: (g, dt) => bincount(g, 'Bincount', [5], 4, [5], dt),
+  DenseBincount: (g, dt) => bincount(g, 'DenseBincount', [5], 4, [5], DT.float, dt),
 });

@@ -62,6 +62,22 @@ test('Fill folds a constant value and broadcasts a run-time one; Range folds as 
   expect(a.instrs('z').map((i) => i.op)).toEqual([{ kind: 'fill_like', args: [expect.any(Number)], value: 0 }]);
 });
 
+test('NoOp lowers to no code; between two members it joins their cluster instead of splitting it', () => {
+  const g = new G();
+  const a = g.op('a', 'Relu', [g.ph('x', [2, 3])]);
+  const n = g.op('n', 'NoOp', [`^${a}`], {});
+  g.op('b', 'Tanh', [a, `^${n}`]);
+  g.op('lone', 'NoOp', [], {});
+  const r = g.analyze();
+  expect(r.types('n').outputs).toEqual([]);
+  expect(r.mark('n')).toMatchObject({ ok: true, effective: false });
+  expect(r.state.clusters).toHaveLength(1);
+  expect(r.state.clusters[0]!.nodes).toEqual(['a', 'n', 'b']);
+  expect(r.instrs('n')).toEqual([]);
+  // A NoOp nothing absorbs is a cluster of no code: it stays in TensorFlow.
+  expect(r.clustered('lone')).toBe(false);
+});
+
 refusalContract(sourceOps, {
   Fill: {
     'dims with a zero (an empty tensor)': (g) => g.op('f', 'Fill', [g.const('d', [2], [0, 3], DT.int32), g.ph('v', [])]),
@@ -87,6 +103,7 @@ const identity =
   (g: G, dt: number): string =>
     g.op('i', op, [g.ph('x', [2, 3], dt)], { T: attr.type(dt) });
 dtypeContract(sourceOps, {
+  NoOp: (g) => g.op('n', 'NoOp', [`^${g.ph('x', [2])}`], {}),
   Identity: identity('Identity'),
   StopGradient: identity('StopGradient'),
   PreventGradient: identity('PreventGradient'),
