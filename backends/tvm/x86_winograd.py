@@ -309,8 +309,7 @@ def replaces_task(task):
     out_dtype = task.args[7] if len(task.args) > 7 else data[2]
     if layout != "NCHW":
         return False
-    _, _, h, w = data[1]
+    n, _, h, w = data[1]
     pt, pl, pb, pr = get_pad_tuple(tuple(padding), (3, 3))
-    return eligible(
-        kernel[1], (h + pt + pb - 2, w + pl + pr - 2), strides, dilation, 1, (data[2], kernel[2], out_dtype)
-    )
+    out_shape = (n, kernel[1][0], h + pt + pb - 2, w + pl + pr - 2)
+    return eligible(kernel[1], out_shape, strides, dilation, 1, (data[2], kernel[2], out_dtype))
