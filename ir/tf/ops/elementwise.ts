@@ -216,6 +216,66 @@ const clipByValue: TfOpDef = {
 
 const MOD_DTYPES: readonly DType[] = ['float32', 'float64', 'int32', 'int64'];
 
+const POW_INT_DTYPES: readonly DType[] = ['int8', 'int16', 'int32', 'int64'];
+/** The largest constant integer exponent lowered (one multiply per unit of it). */
+const POW_INT_MAX_EXPONENT = 64;
+
+/**
+ * Pow. Floats: TVM's pow. Integers as TensorFlow's kernel computes them:
+ * products in the dtype, wrapping around (exact, unlike a float pow), for a
+ * constant exponent of 0..64: y = x0 * x1 * ... with x_k = (e > k ? x : 1).
+ * Every step reads the previous product once, so the fused kernel stays
+ * linear in the exponent (squaring would read it twice, and TVM's inlining
+ * doubles the expression at every step). A run-time exponent, or a negative
+ * one (TensorFlow fails on it), stays in TensorFlow.
+ */
+const pow: TfOpDef = {
+  ...binary('pow', false, [...BF16_FLOAT_DTYPES, ...POW_INT_DTYPES]),
+  refuses: [
+    ...(binary('pow', false).refuses ?? []),
+    { variant: `an integer exponent that is not a constant in 0..${POW_INT_MAX_EXPONENT}`, reason: 'needs-constant' },
+  ],
+  infer(c) {
+    const types = binary('pow', false, [...BF16_FLOAT_DTYPES, ...POW_INT_DTYPES]).infer(c);
+    if (POW_INT_DTYPES.includes(types[0]!.dtype)) powExponents(c);
+    return types;
+  },
+  lower(c) {
+    const out = c.outputs[0]!;
+    const dtype = out.dtype;
+    if (!POW_INT_DTYPES.includes(dtype)) return [c.emit({ kind: 'binary', fn: 'pow', args: [c.value(0), c.value(1)] }, out)];
+    const largest = Math.max(0, ...powExponents(c));
+    const scalar = (v: number, hint: string) => c.weight(makeConst(dtype, [], [v]), hint);
+    const one = scalar(1, 'one');
+    const e = c.value(1);
+    // x^0 = 1 (also for x = 0), broadcast to the output.
+    let y = c.emit(
+      { kind: 'select', args: [c.emit({ kind: 'compare', fn: 'greater', args: [e, scalar(0, 'k')] }, boolOf(c.inputs[1]!)), c.value(0), one] },
+      out,
+    );
+    for (let k = 1; k < largest; k++) {
+      const more = c.emit({ kind: 'compare', fn: 'greater', args: [e, scalar(k, 'k')] }, boolOf(c.inputs[1]!));
+      const factor = c.emit({ kind: 'select', args: [more, c.value(0), one] }, out);
+      y = c.emit({ kind: 'binary', fn: 'mul', args: [y, factor] }, out);
+    }
+    return [y];
+  },
+};
+
+function boolOf(t: { readonly shape: readonly number[] }): { dtype: DType; shape: readonly number[] } {
+  return { dtype: 'bool', shape: t.shape };
+}
+
+/** The constant integer exponents of a Pow node, each in 0..POW_INT_MAX_EXPONENT (else the node is refused). */
+function powExponents(c: NodeCtx): number[] {
+  const e = c.constInput(1);
+  const values = e ? constNumbers(e) : undefined;
+  if (!values || values.some((v) => v < 0 || v > POW_INT_MAX_EXPONENT)) {
+    throw new Unsupported(`an integer exponent must be a constant in 0..${POW_INT_MAX_EXPONENT}`, 'needs-constant');
+  }
+  return values;
+}
+
 export const elementwiseOps: OpTable = {
   // Integer division and remainder as TensorFlow rounds them (floor: toward -inf;
   // truncate and Mod: toward zero, C's %); a zero divisor (an error in TensorFlow) divides by 1.
@@ -240,15 +300,7 @@ export const elementwiseOps: OpTable = {
   Maximum: binary('max', true, ALL_NUMBER_DTYPES),
   Minimum: binary('min', true, ALL_NUMBER_DTYPES),
   SquaredDifference: binary('squared_difference', true, [...BF16_FLOAT_DTYPES, 'int32', 'int64']),
-  Pow: {
-    ...binary('pow', false, BF16_FLOAT_DTYPES),
-    dtypeRefusals: [
-      {
-        dtypes: ['int8', 'int16', 'int32', 'int64'],
-        why: "integer powers: TensorFlow multiplies by squaring, exactly and wrapping, and fails on a negative exponent; TVM's power is the float pow",
-      },
-    ],
-  },
+  Pow: pow,
   Cast: cast,
   BiasAdd: {
     category: 'elementwise',

@@ -5,7 +5,7 @@
 
 import { elementwiseOps } from '../../../../ir/tf/ops/elementwise.js';
 import { attr, DT, G, values } from '../../helpers.js';
-import { dtypeContract, refusalContract, type Build, type BuildWith } from './contract.js';
+import { dtypeContract, expectRefused, refusalContract, type Build, type BuildWith } from './contract.js';
 
 const binary = (g: G, op: string, a: number[], b: number[], dt: number = DT.float, dtB = dt): string =>
   g.op('y', op, [g.ph('a', a, dt), g.ph('b', b, dtB)], { T: attr.type(dt) });
@@ -64,6 +64,29 @@ test.each([
   const g = new G();
   binary(g, op, [2, 3], [3]);
   expect(g.analyze().kinds('y')).toEqual([`binary.${fn}`]);
+});
+
+test('integer Pow is a product of selected factors, one per unit of the largest exponent; out of range stays in TF', () => {
+  const g = new G();
+  intPow(g, DT.int64, [0, 1, 3]);
+  expect(g.analyze().kinds('y')).toEqual([
+    'compare.greater',
+    'select',
+    'compare.greater',
+    'select',
+    'binary.mul',
+    'compare.greater',
+    'select',
+    'binary.mul',
+  ]);
+  for (const bad of [
+    [-1, 2, 0],
+    [65, 1, 0],
+  ]) {
+    const h = new G();
+    intPow(h, DT.int32, bad);
+    expectRefused(h.analyze(), 'y', 'needs-constant');
+  }
 });
 
 describe('integer constants fold', () => {
@@ -176,8 +199,16 @@ const BINARY: Record<string, boolean> = {
   Atan2: false,
 };
 
+/** Integer Pow: its exponent must be a constant in 0..64. */
+const intPow = (g: G, dt: number, exponents?: number[]): string =>
+  g.op('y', 'Pow', [g.ph('a', [2, 3], dt), exponents ? g.const('e', [3], exponents, dt) : g.ph('b', [3], dt)], { T: attr.type(dt) });
+
 refusalContract(elementwiseOps, {
   ...Object.fromEntries(Object.entries(BINARY).map(([op, ints]) => [op, binaryRefusals(op, ints)])),
+  Pow: {
+    ...binaryRefusals('Pow', false),
+    'an integer exponent that is not a constant in 0..64': (g) => intPow(g, DT.int32),
+  },
   AddN: {
     'operands of different dtypes': (g) => g.op('s', 'AddN', [g.ph('a', [2]), g.ph('b', [2], DT.double)], { N: attr.i(2) }),
     'operands of different shapes': (g) => g.op('s', 'AddN', [g.ph('a', [2]), g.ph('b', [3])], { N: attr.i(2) }),
@@ -203,6 +234,7 @@ const binaryWith =
     binary(g, op, [2, 3], [3], dt);
 dtypeContract(elementwiseOps, {
   ...Object.fromEntries(Object.keys(BINARY).map((op) => [op, binaryWith(op)])),
+  Pow: (g, dt) => (dt === DT.int32 || dt === DT.int64 ? intPow(g, dt, [0, 3, 64]) : binary(g, 'Pow', [2, 3], [3], dt)),
   AddN: (g, dt) => g.op('s', 'AddN', [g.ph('a', [2], dt), g.ph('b', [2], dt)], { T: attr.type(dt), N: attr.i(2) }),
   BiasAdd: (g, dt) => biasAdd(g, [2, 3], [3], undefined, dt),
   ClipByValue: (g, dt) => g.op('y', 'ClipByValue', [g.ph('x', [2, 3], dt), g.ph('lo', [], dt), g.ph('hi', [2, 3], dt)], { T: attr.type(dt) }),
