@@ -105,3 +105,14 @@ test('eligible 3x3 convolutions build as Winograd and match TensorFlow', async (
 test('--disable-opt winograd builds every convolution directly', async () => {
   expect(await build(path.join(dir, 'out-direct'), ['--disable-opt', 'winograd'])).toEqual({ winograd: 0, direct: 6 });
 }, 600_000);
+
+test('tune lists no task for a convolution Winograd builds', async () => {
+  const db = path.join(dir, 'tuning.jsonl');
+  const t = await tf2tvmJson<{ workloads: { workload: string }[] }>(['tune', modelPath, '--trials', '4', '--tuning-db', db]);
+  expect(t.r.exitCode).toBe(0);
+  // Only the 32->16 (too few input channels). The run-time filter's 64->64 is built directly but
+  // shares its workload with the Winograd-built c1, so it gets no task either.
+  const convs = t.doc.workloads.map((w) => w.workload).filter((w) => w.includes('conv2d'));
+  const inOut = (w: string) => /\('TENSOR', \((\d+), (\d+), 3, 3\)/.exec(w)?.slice(1, 3).reverse().join('->');
+  expect(convs.map(inOut)).toEqual(['32->16']);
+}, 600_000);
