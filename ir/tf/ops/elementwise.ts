@@ -229,14 +229,15 @@ const POW_INT_MAX_EXPONENT = 64;
  * doubles the expression at every step). A run-time exponent, or a negative
  * one (TensorFlow fails on it), stays in TensorFlow.
  */
+const powBinary = binary('pow', false, [...BF16_FLOAT_DTYPES, ...POW_INT_DTYPES]);
 const pow: TfOpDef = {
-  ...binary('pow', false, [...BF16_FLOAT_DTYPES, ...POW_INT_DTYPES]),
+  ...powBinary,
   refuses: [
-    ...(binary('pow', false).refuses ?? []),
+    ...(powBinary.refuses ?? []),
     { variant: `an integer exponent that is not a constant in 0..${POW_INT_MAX_EXPONENT}`, reason: 'needs-constant' },
   ],
   infer(c) {
-    const types = binary('pow', false, [...BF16_FLOAT_DTYPES, ...POW_INT_DTYPES]).infer(c);
+    const types = powBinary.infer(c);
     if (POW_INT_DTYPES.includes(types[0]!.dtype)) powExponents(c);
     return types;
   },
