@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import {
   copyFileSync,
   existsSync,
-  linkSync,
+  constants as fsConstants,
   mkdirSync,
   readFileSync,
   readdirSync,
@@ -56,15 +56,6 @@ export function cacheKey(p: CacheKeyParts): string {
     field('bytes', createHash('sha256').update(w.bytes).digest('hex'));
   }
   return h.digest('hex');
-}
-
-/** Link `src` to `dest`, or copy when they are on different file systems. */
-function linkOrCopy(src: string, dest: string): void {
-  try {
-    linkSync(src, dest);
-  } catch {
-    copyFileSync(src, dest);
-  }
 }
 
 let tmpCounter = 0;
@@ -127,7 +118,7 @@ export class BuildCache {
       return undefined;
     }
     // The bytes just verified, not a link to the path: a writer may have renamed another
-    // file over it since, or be rewriting in place a file it once linked in.
+    // file over it since.
     writeFileSync(dest, bytes);
     const now = new Date();
     // mtime records the last use: prune removes the least recently used first.
@@ -184,7 +175,9 @@ export class BuildCache {
     writeAtomically(`${f}.sha256`, `${sha256}\n`);
     const tmp = tempName(f);
     try {
-      linkOrCopy(src, tmp);
+      // A copy of its own (a reflink where the file system has them), never a hard link: the
+      // writer may rewrite src in place later, and an entry sharing its inode would change with it.
+      copyFileSync(src, tmp, fsConstants.COPYFILE_FICLONE);
       renameSync(tmp, f);
     } finally {
       if (existsSync(tmp)) unlinkSync(tmp);
