@@ -25,14 +25,20 @@ export function clusterInterface(state: TypedState, name: string, members: reado
   const inputs: TensorRef[] = [];
   const seenIn = new Set<string>();
   const controlInputs: string[] = [];
+  const seenControl = new Set<string>();
   const outputs: TensorRef[] = [];
   // An outside node whose outputs are all compile-time constants and whose only
   // readers are members (Keras' Shape feeding a folded reshape) is dead once
   // the cluster bakes its value in: the cluster need not export what it reads,
   // and the rewrite drops it.
+  // Only producers of members' inputs can qualify (every reader is a member):
+  // looked for there, not over the whole graph at every cluster.
+  const feeding = new Set<string>();
+  for (const m of members) for (const t of view.node(m).inputs) if (!inside.has(t.node) && view.has(t.node)) feeding.add(t.node);
   const baked = new Set(
-    view.nodes
-      .filter((u) => !inside.has(u.name) && u.op !== 'Const' && view.controlConsumers(u.name).length === 0)
+    [...feeding]
+      .map((name) => view.node(name))
+      .filter((u) => u.op !== 'Const' && view.controlConsumers(u.name).length === 0)
       .filter((u) => {
         const users = view.consumers(u.name);
         const n = state.types[0]!.get(u.name)!.outputs.length;
@@ -43,6 +49,7 @@ export function clusterInterface(state: TypedState, name: string, members: reado
           Array.from({ length: n }, (_, k) => k).every((k) => hasValueInEverySet(state, { node: u.name, index: k }))
         );
       })
+      .sort((a, b) => a.order - b.order)
       .map((u) => u.name),
   );
   for (const m of members) {
@@ -53,7 +60,11 @@ export function clusterInterface(state: TypedState, name: string, members: reado
       seenIn.add(key);
       inputs.push(t);
     }
-    for (const c of node.controlInputs) if (!inside.has(c) && !controlInputs.includes(c)) controlInputs.push(c);
+    for (const c of node.controlInputs)
+      if (!inside.has(c) && !seenControl.has(c)) {
+        seenControl.add(c);
+        controlInputs.push(c);
+      }
     const dataUsers = view.consumers(m);
     const controlUsers = view.controlConsumers(m);
     const count = state.types[0]!.get(m)!.outputs.length;
@@ -69,18 +80,66 @@ export function clusterInterface(state: TypedState, name: string, members: reado
 }
 
 /**
- * Whether the final clusters leave the rewritten graph acyclic: contract them
- * in a graph without the edges the rewrite removes (constants read by members).
+ * Whether the final clusters leave the rewritten graph acyclic: each cluster
+ * one vertex, without the edges the rewrite removes (constants read by
+ * members); Kahn's algorithm on that quotient graph, linear in its size.
  */
 export function rewriteIsAcyclic(state: TypedState, clusters: readonly (readonly string[])[]): boolean {
+  const { view } = state;
+  const n = view.nodes.length;
+  // Vertex of each node (by position in the view's order): its cluster's first member's, else its own.
+  const vertex = new Int32Array(n);
+  for (let i = 0; i < n; i++) vertex[i] = i;
   const clusterOf = new Map<string, number>();
-  clusters.forEach((c, i) => c.forEach((m) => clusterOf.set(m, i)));
-  const g = new ContractedGraph(
-    state.view,
-    (t, consumer) => clusterOf.has(consumer.name) && clusterOf.get(t.node) !== clusterOf.get(consumer.name) && hasValueInEverySet(state, t),
-  );
-  for (const c of clusters) for (const m of c.slice(1)) g.contract(g.index.get(c[0]!)!, g.index.get(m)!);
-  return g.isAcyclic();
+  clusters.forEach((c, k) => {
+    const head = view.node(c[0]!).order;
+    for (const m of c) {
+      clusterOf.set(m, k);
+      vertex[view.node(m).order] = head;
+    }
+  });
+  const from: number[] = [];
+  const to: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const node = view.nodes[i]!;
+    const mine = clusterOf.get(node.name);
+    const edge = (producer: string): void => {
+      const j = view.has(producer) ? view.node(producer).order : -1;
+      // Loop back edges (NextIteration -> Merge) point backwards in the order and never touch a cluster.
+      if (j < 0 || j >= i || vertex[j] === vertex[i]) return;
+      from.push(vertex[j]!);
+      to.push(vertex[i]!);
+    };
+    for (const t of node.inputs) {
+      if (mine !== undefined && clusterOf.get(t.node) !== mine && hasValueInEverySet(state, t)) continue; // baked in
+      edge(t.node);
+    }
+    for (const c of node.controlInputs) edge(c);
+  }
+  const indegree = new Int32Array(n);
+  const start = new Int32Array(n + 1);
+  for (let e = 0; e < from.length; e++) {
+    indegree[to[e]!]!++;
+    start[from[e]! + 1]!++;
+  }
+  for (let v = 0; v < n; v++) start[v + 1]! += start[v]!;
+  const succ = new Int32Array(from.length);
+  const fill = start.slice(0, n);
+  for (let e = 0; e < from.length; e++) succ[fill[from[e]!]!++] = to[e]!;
+  const ready: number[] = [];
+  let vertices = 0;
+  for (let v = 0; v < n; v++)
+    if (vertex[v] === v) {
+      vertices++;
+      if (indegree[v] === 0) ready.push(v);
+    }
+  let done = 0;
+  while (ready.length > 0) {
+    const v = ready.pop()!;
+    done++;
+    for (let e = start[v]!; e < start[v + 1]!; e++) if (--indegree[succ[e]!]! === 0) ready.push(succ[e]!);
+  }
+  return done === vertices;
 }
 
 function formClusters(state: MarkedState): ClusteredState {
@@ -107,24 +166,25 @@ function formClustersWith(state: MarkedState, skipConstantEdges: boolean): Clust
     const m = marks.get(name);
     return m?.ok ? m : undefined;
   };
-  const size = new Map<number, number>();
-  const effective = (name: string): number => (ok(name)?.effective ? 1 : 0);
-  for (const n of view.nodes) size.set(g.index.get(n.name)!, effective(n.name));
+  // The candidates' marks by vertex (a vertex is a position in the view's order).
+  const okAt = view.nodes.map((n) => ok(n.name));
+  // Effective members per vertex (a root's count is its cluster's).
+  const size = new Int32Array(view.nodes.length);
+  okAt.forEach((m, i) => (size[i] = m?.effective ? 1 : 0));
   const refused: { from: string; to: string; reason: ReasonCode }[] = [];
 
-  for (const n of view.nodes) {
-    if (!ok(n.name)) continue;
-    const v = g.index.get(n.name)!;
+  view.nodes.forEach((n, v) => {
+    if (!okAt[v]) return;
     // A NoOp has no data inputs: it joins the clusters of the nodes it waits for
     // (its control inputs), so a member -> NoOp -> member path stays inside one cluster.
     const along = n.op === 'NoOp' ? n.controlInputs.map((node) => ({ node })) : n.inputs;
     for (const t of along) {
-      if (!ok(t.node)) continue;
-      const u = g.index.get(t.node)!;
+      const u = g.index.get(t.node);
+      if (u === undefined || !okAt[u]) continue;
       const ru = g.find(u);
       const rv = g.find(v);
       if (ru === rv) continue;
-      const merged = size.get(ru)! + size.get(rv)!;
+      const merged = size[ru]! + size[rv]!;
       if (merged > options.maxClusterSize) {
         refused.push({ from: t.node, to: n.name, reason: 'size-limit' });
         continue;
@@ -133,31 +193,33 @@ function formClustersWith(state: MarkedState, skipConstantEdges: boolean): Clust
         refused.push({ from: t.node, to: n.name, reason: 'would-form-cycle' });
         continue;
       }
-      size.set(g.find(v), merged);
+      size[g.find(v)] = merged;
     }
-  }
+  });
 
   // Group members by root, in topological order of members.
   const groups = new Map<number, string[]>();
-  for (const n of view.nodes) {
-    if (!ok(n.name)) continue;
-    const r = g.find(g.index.get(n.name)!);
+  view.nodes.forEach((n, i) => {
+    if (!okAt[i]) return;
+    const r = g.find(i);
     const list = groups.get(r);
     if (list) list.push(n.name);
     else groups.set(r, [n.name]);
-  }
+  });
   const dropped = new Map<string, { reason: ReasonCode; message: string }>();
   const kept: string[][] = [];
   for (const members of groups.values()) {
     const eff = members.filter((m) => ok(m)!.effective).length;
+    // One reason object per group, shared by its members.
     if (options.policy === 'compute' && !members.some((m) => ok(m)!.compute)) {
-      for (const m of members) dropped.set(m, { reason: 'no-compute-op', message: `no ${COMPUTE_OPS_TEXT} in reach (policy compute)` });
+      const why = { reason: 'no-compute-op' as const, message: `no ${COMPUTE_OPS_TEXT} in reach (policy compute)` };
+      for (const m of members) dropped.set(m, why);
     } else if (eff < options.minClusterSize || eff === 0) {
-      for (const m of members)
-        dropped.set(m, {
-          reason: 'below-min-size',
-          message: `cluster of ${eff} effective nodes is below --min-cluster-size ${options.minClusterSize}`,
-        });
+      const why = {
+        reason: 'below-min-size' as const,
+        message: `cluster of ${eff} effective nodes is below --min-cluster-size ${options.minClusterSize}`,
+      };
+      for (const m of members) dropped.set(m, why);
     } else kept.push(members);
   }
   // Groups are in order of their first member already (Map insertion order).
@@ -167,9 +229,10 @@ function formClustersWith(state: MarkedState, skipConstantEdges: boolean): Clust
   for (const members of kept) {
     const c = clusterInterface(state, `cluster_${clusters.length}`, members);
     if (c.outputs.length > 0) clusters.push(c);
-    else
-      for (const m of members)
-        dropped.set(m, { reason: 'no-cluster-output', message: 'no member output is read as data outside the cluster (only control edges)' });
+    else {
+      const why = { reason: 'no-cluster-output' as const, message: 'no member output is read as data outside the cluster (only control edges)' };
+      for (const m of members) dropped.set(m, why);
+    }
   }
   const clusterOf = new Map<string, string>();
   for (const c of clusters) for (const m of c.nodes) clusterOf.set(m, c.name);
@@ -198,19 +261,20 @@ function explainEdges(
     return m !== undefined && (m.ok || SEPARATING.has(m.reason)) && OPS.get(state.view.node(name).op)?.lower !== undefined;
   };
   const out: UnmergedEdge[] = [];
-  const seen = new Set<string>();
   for (const n of state.view.nodes) {
     if (!supported(n.name)) continue;
+    // An edge is reported once, however many inputs of n read its producer.
+    const seen = n.inputs.length > 1 ? new Set<string>() : undefined;
     for (const t of n.inputs) {
-      const key = `${t.node}\0${n.name}`;
-      if (seen.has(key) || !supported(t.node)) continue;
-      seen.add(key);
+      if (seen?.has(t.node) || !supported(t.node)) continue;
+      seen?.add(t.node);
       const a = clusterOf.get(t.node);
       if (a !== undefined && a === clusterOf.get(n.name)) continue;
       const ma = marks.get(t.node)!;
       const mb = marks.get(n.name)!;
       const reason =
-        refusedReason.get(key) ?? (!ma.ok ? ma.reason : !mb.ok ? mb.reason : (dropped.get(t.node)?.reason ?? dropped.get(n.name)?.reason));
+        (refusedReason.size > 0 ? refusedReason.get(`${t.node}\0${n.name}`) : undefined) ??
+        (!ma.ok ? ma.reason : !mb.ok ? mb.reason : (dropped.get(t.node)?.reason ?? dropped.get(n.name)?.reason));
       if (reason) out.push({ from: t.node, to: n.name, reason });
     }
   }

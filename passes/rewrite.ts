@@ -130,7 +130,7 @@ export function rewriteGraph(state: TypedState, built: readonly BuiltCluster[], 
     if (r) nodes.push(...r);
     else if (!removed.has(n.name)) nodes.push(n);
   }
-  const out = { ...state.graph, node: dropOrphanConstants(nodes, original) };
+  const out = { ...state.graph, node: built.length === 0 ? nodes : dropOrphanConstants(nodes, original) };
   if (functions.length === 0) return out;
   const lib = makeFunctionLibrary([...(library?.function ?? []), ...functions]);
   if (library) {
@@ -142,9 +142,19 @@ export function rewriteGraph(state: TypedState, built: readonly BuiltCluster[], 
 
 /** Drop Const nodes that had consumers before the rewrite and have none now. */
 function dropOrphanConstants(nodes: NodeDef[], original: readonly NodeDef[]): NodeDef[] {
+  const consts = new Set<string>();
+  for (const n of nodes) if (n.op === 'Const') consts.add(n.name);
+  if (consts.size === 0) return nodes;
+  // Only the constants' names matter: an input is "^name", "name" or "name:k".
   const usedBy = (list: readonly NodeDef[]): Set<string> => {
     const used = new Set<string>();
-    for (const n of list) for (const i of n.input ?? []) used.add(i.replace(/^\^/, '').replace(/:\d+$/, ''));
+    for (const n of list)
+      for (const i of n.input ?? []) {
+        const start = i.startsWith('^') ? 1 : 0;
+        const colon = i.lastIndexOf(':');
+        const name = colon > start && /^\d+$/.test(i.slice(colon + 1)) ? i.slice(start, colon) : start ? i.slice(1) : i;
+        if (consts.has(name)) used.add(name);
+      }
     return used;
   };
   const before = usedBy(original);

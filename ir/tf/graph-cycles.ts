@@ -31,18 +31,18 @@ export class ContractedGraph {
     this.rank = Array.from({ length: n }, (_, i) => i);
     this.mark = new Array<number>(n).fill(0);
     view.nodes.forEach((node, i) => this.index.set(node.name, i));
-    for (const node of view.nodes) {
-      const to = this.index.get(node.name)!;
-      const data = node.inputs.filter((t) => !dropsEdge?.(t, node)).map((t) => t.node);
-      for (const p of [...data, ...node.controlInputs]) {
+    view.nodes.forEach((node, to) => {
+      const add = (p: string): void => {
         const from = this.index.get(p);
         // Loop back edges (NextIteration -> Merge) point backwards in the order;
         // they never touch clusterable nodes, and keeping them would make the graph cyclic.
-        if (from === undefined || from >= to) continue;
+        if (from === undefined || from >= to) return;
         this.succ[from]!.add(to);
         this.pred[to]!.add(from);
-      }
-    }
+      };
+      for (const t of node.inputs) if (!dropsEdge?.(t, node)) add(t.node);
+      for (const p of node.controlInputs) add(p);
+    });
   }
 
   find(i: number): number {

@@ -51,32 +51,42 @@ export class GraphView {
       return { def, inputs, controlInputs };
     });
     // Kahn's algorithm, taking ready nodes in file order, so the order depends
-    // only on the graph.
+    // only on the graph. Edges in flat arrays (CSR): one small array per node
+    // would be a million allocations on a million-node graph.
     const index = new Map<string, number>();
     defs.forEach((d, i) => index.set(d.name, i));
-    const indegree = new Array<number>(defs.length).fill(0);
-    const succ: number[][] = defs.map(() => []);
+    const n = defs.length;
+    const indegree = new Int32Array(n);
+    const edgeFrom: number[] = [];
+    const edgeTo: number[] = [];
     parsed.forEach((p, i) => {
-      const op = p.def.op;
-      const preds = [...p.inputs.map((t) => t.node), ...p.controlInputs];
-      for (const src of preds) {
+      const backTarget = BACK_EDGE_TARGETS.has(p.def.op);
+      const edge = (src: string): void => {
         const j = index.get(src);
-        if (j === undefined) continue;
-        if (BACK_EDGE_TARGETS.has(op) && BACK_EDGE_SOURCES.has(defs[j]!.op)) continue;
+        if (j === undefined) return;
+        if (backTarget && BACK_EDGE_SOURCES.has(defs[j]!.op)) return;
         indegree[i]!++;
-        succ[j]!.push(i);
-      }
+        edgeFrom.push(j);
+        edgeTo.push(i);
+      };
+      for (const t of p.inputs) edge(t.node);
+      for (const c of p.controlInputs) edge(c);
     });
-    const ready: number[] = [];
-    indegree.forEach((d, i) => d === 0 && ready.push(i));
+    const start = new Int32Array(n + 1);
+    for (const j of edgeFrom) start[j + 1]!++;
+    for (let j = 0; j < n; j++) start[j + 1]! += start[j]!;
+    const succ = new Int32Array(edgeFrom.length);
+    const fill = start.slice(0, n);
+    // Edges of one source keep the order they were found in (by consumer, then input).
+    edgeFrom.forEach((j, e) => (succ[fill[j]!++] = edgeTo[e]!));
     const order: number[] = [];
     // The smallest ready index first: file order breaks ties.
     const heap = new Heap<number>((a, b) => a - b);
-    ready.forEach((i) => heap.push(i));
+    indegree.forEach((d, i) => d === 0 && heap.push(i));
     while (heap.size > 0) {
       const i = heap.pop();
       order.push(i);
-      for (const j of succ[i]!) if (--indegree[j]! === 0) heap.push(j);
+      for (let e = start[i]!; e < start[i + 1]!; e++) if (--indegree[succ[e]!]! === 0) heap.push(succ[e]!);
     }
     if (order.length !== defs.length) {
       throw errors.internal('GraphView: graph has a cycle; validate the graph before building a view');

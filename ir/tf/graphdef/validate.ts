@@ -19,9 +19,15 @@ export interface InputRef {
  */
 export function parseInputRef(s: string): InputRef {
   if (s.startsWith('^')) return { node: s.slice(1), index: -1, control: true };
-  const m = /^(.*):(\d+)$/.exec(s);
-  if (m !== null && m[1] !== undefined && m[1] !== '' && m[2] !== undefined) {
-    return { node: m[1], index: Number(m[2]), control: false };
+  // By hand, not by a regular expression: this runs for every input of every node.
+  const colon = s.lastIndexOf(':');
+  if (colon > 0 && colon < s.length - 1) {
+    let digits = true;
+    for (let i = colon + 1; i < s.length && digits; i++) {
+      const c = s.charCodeAt(i);
+      digits = c >= 48 && c <= 57;
+    }
+    if (digits) return { node: s.slice(0, colon), index: Number(s.slice(colon + 1)), control: false };
   }
   return { node: s, index: 0, control: false };
 }
@@ -47,7 +53,8 @@ export function graphProblems(g: GraphDef): Tf2tvmError[] {
 
   // Edges producer -> consumer in compressed rows: 10k+ node graphs are common.
   const count = new Int32Array(nodes.length + 1);
-  const edges: [number, number][] = [];
+  const edgeFrom: number[] = [];
+  const edgeTo: number[] = [];
   nodes.forEach((n, v) => {
     for (const input of n.input) {
       const ref = parseInputRef(input);
@@ -58,18 +65,19 @@ export function graphProblems(g: GraphDef): Tf2tvmError[] {
       }
       const producer = nodes[u];
       if (!ref.control && producer !== undefined && LOOP_SOURCES.has(producer.op) && LOOP_TARGETS.has(n.op)) continue;
-      edges.push([u, v]);
+      edgeFrom.push(u);
+      edgeTo.push(v);
       count[u + 1] = (count[u + 1] as number) + 1;
     }
   });
   for (let i = 0; i < nodes.length; i++) count[i + 1] = (count[i + 1] as number) + (count[i] as number);
   const fill = count.slice(0, nodes.length);
-  const succ = new Int32Array(edges.length);
-  for (const [u, v] of edges) {
+  const succ = new Int32Array(edgeFrom.length);
+  edgeFrom.forEach((u, e) => {
     const at = fill[u] as number;
-    succ[at] = v;
+    succ[at] = edgeTo[e] as number;
     fill[u] = at + 1;
-  }
+  });
 
   const cycle = findCycle(nodes.length, count, succ);
   if (cycle !== null) problems.push(errors.cycle(cycle.map((i) => nodes[i]?.name ?? `#${i}`)));

@@ -87,8 +87,17 @@ class WireError extends Error {
 // protobuf, never written by TensorFlow) would be misread.
 const VARINT32 = new Set(['int32', 'uint32', 'sint32', 'bool']);
 
+// protobufjs builds `fullName` by walking the parents at every read, and the
+// walk names a field at every value it checks: remembered per schema object.
+const shortNames = new WeakMap<protobuf.ReflectionObject, string>();
+
 function shortName(o: protobuf.ReflectionObject): string {
-  return o.fullName.replace(/^\./, '');
+  let name = shortNames.get(o);
+  if (name === undefined) {
+    name = o.fullName.replace(/^\./, '');
+    shortNames.set(o, name);
+  }
+  return name;
 }
 
 function wireName(wt: number): string {
