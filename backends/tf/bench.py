@@ -4,20 +4,23 @@ with its TF2TVMBridgeOp nodes; then every cluster alone (cluster_timing.py).
 TensorFlow only: never imports tvm.
 
     bench.py --model MODEL --out OUT [--runs N] [--warmup N] [--threads N]
-             [--seed S] [--cluster-runs N] [--no-clusters]
+             [--seed S] [--cluster-runs N] [--min-time S] [--no-clusters]
 
 Prints one JSON document on stdout (progress on stderr):
 
-    {"ok", "model", "out", "runs", "warmup", "threads", "cpu", "tensorflow",
+    {"ok", "model", "out", "runs", "min_time", "warmup", "threads", "cpu", "tensorflow",
      "xla": {"available", "compiled_clusters", "reason"},
      "tf_ms", "xla_ms", "tf2tvm_ms", "<same>_p10_ms", "<same>_p90_ms",
      "speedup_vs_tf", "speedup_vs_xla", "max_rel_err": {"tf2tvm", "xla"},
-     "shape_sets": [{"key", the same fields}], "clusters": [...]}
+     "shape_sets": [{"key", "runs" (the calls timed), the same fields}], "clusters": [...]}
 
 The top-level times are those of the first compiled shape set; shape_sets
 has all. Times: ms per session call (Session.make_callable, every graph
 output fetched), median and 10th/90th percentiles of `runs` calls after
-`warmup` calls, the three variants interleaved call by call.
+`warmup` calls, the three variants interleaved call by call; with --min-time
+S, more rounds until each variant's timed calls add up to S seconds (at
+most 100 x `runs`), so that a sub-millisecond graph, whose calls are mostly
+the session's fixed cost, gets enough calls for a steady median.
 
 Same threads on every side: TF intra_op_parallelism_threads = N,
 inter_op_parallelism_threads = 1 (one op at a time: a cluster is one op, so
@@ -94,7 +97,7 @@ def ratio(a, b):
     return a / b if a is not None and b not in (None, 0) else None
 
 
-def bench_shape_set(model, shape_set, fetches, runs, warmup, threads, rng, xla_state, compare=None):
+def bench_shape_set(model, shape_set, fetches, runs, warmup, threads, rng, xla_state, compare=None, min_seconds=0.0):
     key = shape_set["key"]
     entry = {"key": key}
     feeds = model.graph_feeds(shape_set, rng)
@@ -143,7 +146,8 @@ def bench_shape_set(model, shape_set, fetches, runs, warmup, threads, rng, xla_s
 
         order = [k for k in ("tf", "xla", "tf2tvm", "compare") if k in variants]
         log(f"bench: {key}: timing {', '.join(order)} ({runs} runs after {warmup} warm-up, interleaved)")
-        times = ct.time_interleaved([variants[k].call for k in order], args, runs, warmup)
+        times = ct.time_interleaved([variants[k].call for k in order], args, runs, warmup, min_seconds)
+        entry["runs"] = len(times[0])
         measured = dict(zip(order, times, strict=True))
         entry.update(spread("tf", measured["tf"]))
         if "xla" in measured:
@@ -176,11 +180,12 @@ def main(argv=None):
     ap.add_argument("--threads", type=int, default=0, help="default: the usable cores")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--cluster-runs", type=int, default=0, help="default: --runs")
+    ap.add_argument("--min-time", type=float, default=0.0, help="seconds of timed calls per variant at least")
     ap.add_argument("--no-clusters", action="store_true")
     ap.add_argument("--compare", help="a second output folder of the same model, timed interleaved with --out")
     a = ap.parse_args(argv)
-    if a.runs < 1 or a.warmup < 0 or a.threads < 0 or a.cluster_runs < 0:
-        ap.error("--runs must be >= 1; --warmup, --threads, --cluster-runs >= 0")
+    if a.runs < 1 or a.warmup < 0 or a.threads < 0 or a.cluster_runs < 0 or not a.min_time >= 0:
+        ap.error("--runs must be >= 1; --warmup, --threads, --cluster-runs, --min-time >= 0")
     threads = a.threads or ct.default_threads()
     ct.use_threads(threads)  # before any bridge kernel exists
 
@@ -190,14 +195,23 @@ def main(argv=None):
     rng = np.random.default_rng(a.seed)
     xla_state = {"available": False}
     sets = [
-        bench_shape_set(model, s, fetches, a.runs, a.warmup, threads, rng, xla_state, compare)
+        bench_shape_set(model, s, fetches, a.runs, a.warmup, threads, rng, xla_state, compare, a.min_time)
         for s in model.manifest["shape_sets"]
     ]
 
     clusters = []
     if not a.no_clusters:
         clusters = ct.time_clusters(
-            a.model, a.out, None, a.cluster_runs or a.runs, a.warmup, threads, a.seed, model=model, log=log
+            a.model,
+            a.out,
+            None,
+            a.cluster_runs or a.runs,
+            a.warmup,
+            threads,
+            a.seed,
+            model=model,
+            log=log,
+            min_seconds=a.min_time,
         )
 
     doc = {
@@ -205,6 +219,7 @@ def main(argv=None):
         "model": a.model,
         "out": a.out,
         "runs": a.runs,
+        "min_time": a.min_time,
         "warmup": a.warmup,
         "threads": {"tf_intra_op": threads, "tf_inter_op": 1, "tvm": threads},
         "cpu": ct.cpu_model(),

@@ -172,7 +172,8 @@ def sign_test(wins, n):
     the one-sided sign test's p-value that TVM is faster."""
     if n == 0:
         return 1.0
-    return sum(math.comb(n, k) for k in range(wins, n + 1)) / 2.0**n
+    # Integer division of exact counts: 2.0**n overflows a float past n = 1023.
+    return sum(math.comb(n, k) for k in range(wins, n + 1)) / (1 << n)
 
 
 def percentiles_ms(times):
@@ -399,18 +400,31 @@ class Callable:
         self.session.close()
 
 
-def time_interleaved(callables, args, runs, warmup):
-    """Per callable: the list of `runs` call times in s, calls interleaved, order rotating."""
+# With a minimum time, rounds go on past `runs` until every callable's timed
+# calls add up to it, but to at most this many times `runs`.
+MAX_ROUNDS_FACTOR = 100
+
+
+def time_interleaved(callables, args, runs, warmup, min_seconds=0.0):
+    """Per callable: the list of its call times in s, calls interleaved, order
+    rotating: `runs` rounds, or more until each callable's calls add up to
+    `min_seconds` (a sub-millisecond graph gets enough calls for a steady
+    median), at most MAX_ROUNDS_FACTOR x `runs`."""
     for fn in callables:
         for _ in range(warmup):
             fn(*args)
     times = [[] for _ in callables]
+    totals = [0.0 for _ in callables]
     order = list(range(len(callables)))
-    for r in range(runs):
+    r = 0
+    while r < runs or (min(totals) < min_seconds and r < runs * MAX_ROUNDS_FACTOR):
         for k in order[r % len(order) :] + order[: r % len(order)]:
             t0 = time.perf_counter()
             callables[k](*args)
-            times[k].append(time.perf_counter() - t0)
+            dt = time.perf_counter() - t0
+            times[k].append(dt)
+            totals[k] += dt
+        r += 1
     return times
 
 
@@ -446,7 +460,9 @@ def captured_inputs(model, clusters, shape_set, rng, threads):
     return dict(zip(wanted, values, strict=True))
 
 
-def time_clusters(model_path, out_dir, clusters=None, runs=50, warmup=5, threads=None, seed=0, model=None, log=None):
+def time_clusters(
+    model_path, out_dir, clusters=None, runs=50, warmup=5, threads=None, seed=0, model=None, log=None, min_seconds=0.0
+):
     """One entry per cluster and compiled shape set (see the module doc)."""
     threads = threads or default_threads()
     use_threads(threads)
@@ -500,7 +516,7 @@ def time_clusters(model_path, out_dir, clusters=None, runs=50, warmup=5, threads
                 want = sessions[0].call(*args)
                 got = sessions[1].call(*args)
                 entry["max_rel_err"] = max_rel_err(want, got)
-                t_tf, t_tvm = time_interleaved([s.call for s in sessions], args, runs, warmup)
+                t_tf, t_tvm = time_interleaved([s.call for s in sessions], args, runs, warmup, min_seconds)
                 tf_ms, tf_p10, tf_p90 = percentiles_ms(t_tf)
                 tvm_ms, tvm_p10, tvm_p90 = percentiles_ms(t_tvm)
                 # Each run calls both sides back to back, so a pair shares the

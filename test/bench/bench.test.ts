@@ -72,6 +72,21 @@ describe('tf2tvm bench --json', () => {
   });
 });
 
+test('tf2tvm bench --min-time goes on past --runs, up to 100 x --runs, and its statistics hold there', async () => {
+  // 30 s per variant cannot be reached in 1,100 sub-millisecond calls: the cap ends it.
+  const { r, doc } = await tf2tvmJson<BenchReport>(['bench', fixture('conv_mlp'), out, '--runs', '11', '--warmup', '1', '--min-time', '30']);
+  if (r.exitCode !== 0) throw new Error(`bench failed (exit ${r.exitCode}):\n${r.stderr}`);
+  expect(doc.min_time).toBe(30);
+  expect(doc.shape_sets[0]!.runs).toBe(1100);
+  const c = doc.clusters[0]!;
+  // More than 1,023 pairs: the sign test's 2^n is past a float's range.
+  expect(c.pairs).toBe(1100);
+  expect(c.p_faster).toBeGreaterThanOrEqual(0);
+  expect(c.p_faster).toBeLessThanOrEqual(1);
+  const fewer = await tf2tvmJson<BenchReport>(['bench', fixture('conv_mlp'), out, '--runs', '3', '--warmup', '1', '--no-clusters']);
+  expect(fewer.doc.shape_sets[0]!.runs).toBe(3);
+});
+
 test('tf2tvm bench prints a table', async () => {
   const r = await tf2tvm(['bench', fixture('conv_mlp'), out, '--runs', '2', '--warmup', '0', '--no-clusters']);
   expect(r.exitCode).toBe(0);
@@ -203,7 +218,7 @@ test('tf2tvm profile: every fused operator of the artifact timed, shares that ad
 });
 
 test('scripts/bench-models prints one table row per model, with both builds', async () => {
-  const r = await execa(projectPath('scripts', 'bench-models'), ['--runs', '2', 'conv_mlp'], { reject: false, stdin: 'ignore' });
+  const r = await execa(projectPath('scripts', 'bench-models'), ['--runs', '2', '--min-time', '0', 'conv_mlp'], { reject: false, stdin: 'ignore' });
   expect(r.exitCode).toBe(0);
   const out = String(r.stdout);
   expect(out).toMatch(/threads: TF intra-op \d+, inter-op 1, TVM \d+; 2 runs after 3 warm-up, interleaved/);

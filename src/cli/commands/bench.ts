@@ -11,7 +11,7 @@ import { runPythonStep } from '../../../backends/python/step.js';
 import { errors } from '../../../ir/support/diagnostics.js';
 import { projectPath } from '../../../ir/support/project.js';
 import { printJson, runCommand } from '../output.js';
-import { addModelOptions, modelSelection, positiveInt, type ModelFlags } from '../options.js';
+import { addModelOptions, modelSelection, nonNegativeNumber, positiveInt, type ModelFlags } from '../options.js';
 import { modelFormat, withModel } from '../../model-input.js';
 
 export interface ClusterTiming {
@@ -65,13 +65,16 @@ export interface BenchReport extends Timings {
   model: string;
   out: string;
   runs: number;
+  /** --min-time: seconds each variant's timed calls add up to at least (0: exactly `runs` calls). */
+  min_time: number;
   warmup: number;
   threads: { tf_intra_op: number; tf_inter_op: number; tvm: number };
   cpu: string | null;
   tensorflow: string;
   xla: { available: boolean; compiled_clusters: number; reason: string | null };
   outputs: string[];
-  shape_sets: (Partial<Timings> & { key: string; error?: string })[];
+  /** `runs`: the calls timed per variant for this shape set (more than --runs under --min-time). */
+  shape_sets: (Partial<Timings> & { key: string; runs?: number; error?: string })[];
   clusters: ClusterTiming[];
   /** The --compare output folder. */
   compare?: string;
@@ -79,6 +82,7 @@ export interface BenchReport extends Timings {
 
 interface Flags extends ModelFlags {
   runs: number;
+  minTime: number;
   warmup: number;
   threads?: number;
   clusterRuns?: number;
@@ -127,6 +131,7 @@ async function benchGraph(model: string, out: string, o: Flags): Promise<BenchRe
     '--seed',
     String(o.seed),
     ...(o.clusterRuns ? ['--cluster-runs', String(o.clusterRuns)] : []),
+    ...(o.minTime > 0 ? ['--min-time', String(o.minTime)] : []),
     ...(o.clusters ? [] : ['--no-clusters']),
     ...(o.compare ? ['--compare', o.compare] : []),
   ];
@@ -160,7 +165,8 @@ function benchTable(r: BenchReport): string {
   lines.push(
     `${r.cpu ?? 'unknown CPU'}; TensorFlow ${r.tensorflow}; threads: TF intra-op ${t.tf_intra_op}, inter-op ${t.tf_inter_op}; TVM ${t.tvm} (on TF's intra-op pool)`,
   );
-  lines.push(`${r.runs} runs after ${r.warmup} warm-up, interleaved; ms per call: median (p10-p90)`);
+  const timed = r.min_time > 0 ? `${r.runs} runs or more until ${r.min_time} s per variant` : `${r.runs} runs`;
+  lines.push(`${timed} after ${r.warmup} warm-up, interleaved; ms per call: median (p10-p90)`);
   if (!r.xla.available) lines.push(`XLA: not measured (${r.xla.reason ?? 'unavailable'})`);
   for (const s of r.shape_sets) {
     lines.push('');
@@ -168,8 +174,9 @@ function benchTable(r: BenchReport): string {
       lines.push(`shapes ${s.key}: FAILED: ${s.error}`);
       continue;
     }
-    const w = [Math.max(12, `shapes ${s.key}`.length), 8, 17, 7, 11];
-    lines.push(pad([`shapes ${s.key}`, 'median', 'p10-p90', 'vs TF', 'max rel err'], w));
+    const label = `shapes ${s.key}${r.min_time > 0 && s.runs !== undefined ? ` (${s.runs} runs)` : ''}`;
+    const w = [Math.max(12, label.length), 8, 17, 7, 11];
+    lines.push(pad([label, 'median', 'p10-p90', 'vs TF', 'max rel err'], w));
     const row = (label: string, m?: number | null, p10?: number | null, p90?: number | null, err?: number | null): string =>
       pad(
         [
@@ -215,6 +222,12 @@ export function registerBench(program: Command): void {
     .option('--warmup <n>', 'untimed calls per variant first', (v) => (v === '0' ? 0 : positiveInt(v)), 5)
     .option('--threads <n>', 'TF intra-op threads = TVM threads (default: the number of cores); TF inter-op threads are 1', positiveInt)
     .option('--cluster-runs <n>', 'timed calls per cluster (default: --runs)', positiveInt)
+    .option(
+      '--min-time <s>',
+      'go on past --runs until each variant has been timed for S seconds (at most 100 x --runs): steady medians for sub-millisecond graphs',
+      nonNegativeNumber,
+      0,
+    )
     .option('--no-clusters', 'skip timing each cluster alone')
     .option('--seed <n>', 'seed of the random inputs', (v) => Number(v), 0)
     .option('--compare <out2>', 'also time a second output folder of the same model (another build of it), interleaved with OUT')
