@@ -3,6 +3,8 @@
 # runtime it links (libtvm_runtime.so) copied beside it, and the tuner's
 # launcher library OUTDIR/libtf2tvm_launcher.so (the op's parallel-loop
 # launcher on a plain thread pool; no TensorFlow, no TVM runtime), and
+# OUTDIR/tf2tvm_peak (the FMA peak this machine reaches, for tune's "% of
+# peak"; peak.cc), and
 # OUTDIR/libtf2tvm_op.json: the TensorFlow version and C++ ABI the op
 # library was built against, which tf2tvm_runtime.py checks before loading
 # it (a mismatch would fail inside dlopen with an undefined symbol).
@@ -29,18 +31,23 @@ src_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 lib="$out_dir/libtf2tvm_op.so"
 record="$out_dir/libtf2tvm_op.json"
 launcher="$out_dir/libtf2tvm_launcher.so"
-# launcher.cc is the launcher library's own; every other source is the op's.
+peak="$out_dir/tf2tvm_peak"
+# launcher.cc is the launcher library's own, peak.cc a program of its own;
+# every other source is the op's.
 sources=()
 for f in "$src_dir"/*.cc; do
-  [[ "$(basename "$f")" == launcher.cc ]] || sources+=("$f")
+  case "$(basename "$f")" in
+    launcher.cc | peak.cc) ;;
+    *) sources+=("$f") ;;
+  esac
 done
 launcher_sources=("$src_dir/launcher.cc" "$src_dir/parallel_launch.cc")
 
 up_to_date() {
-  [[ -f "$lib" && -f "$launcher" && -f "$record" && -f "$out_dir/libtvm_runtime.so" ]] || return 1
+  [[ -f "$lib" && -f "$launcher" && -f "$peak" && -f "$record" && -f "$out_dir/libtvm_runtime.so" ]] || return 1
   local f
   for f in "$src_dir"/*.cc "$src_dir"/*.h "${BASH_SOURCE[0]}"; do
-    [[ "$lib" -nt "$f" && "$launcher" -nt "$f" ]] || return 1
+    [[ "$lib" -nt "$f" && "$launcher" -nt "$f" && "$peak" -nt "$f" ]] || return 1
   done
 }
 if up_to_date; then
@@ -80,8 +87,9 @@ fi
 mkdir -p "$out_dir"
 tmp_lib=$(mktemp "$out_dir/.libtf2tvm_op.so.XXXXXX")
 tmp_launcher=$(mktemp "$out_dir/.libtf2tvm_launcher.so.XXXXXX")
+tmp_peak=$(mktemp "$out_dir/.tf2tvm_peak.XXXXXX")
 log=$(mktemp)
-trap 'rm -f "$tmp_lib" "$tmp_launcher" "$log"' EXIT
+trap 'rm -f "$tmp_lib" "$tmp_launcher" "$tmp_peak" "$log"' EXIT
 
 # The launcher library: TVM's C headers only, linked against nothing but
 # libc and libstdc++ (its C API is all that is exported), so the TVM build
@@ -91,6 +99,14 @@ if ! g++ -O2 -fPIC -shared -Wall -std=c++17 -fvisibility=hidden -pthread \
     -o "$tmp_launcher" "${launcher_sources[@]}" -ldl \
     >"$log" 2>&1; then
   echo "build.sh: compiling the launcher library failed:" >&2
+  cat "$log" >&2
+  exit 1
+fi
+cat "$log" >&2
+
+# The peak program: plain C++, its ISA chosen when it runs.
+if ! g++ -O2 -Wall -std=c++17 -pthread -o "$tmp_peak" "$src_dir/peak.cc" >"$log" 2>&1; then
+  echo "build.sh: compiling tf2tvm_peak failed:" >&2
   cat "$log" >&2
   exit 1
 fi
@@ -117,6 +133,8 @@ mv -f "$out_dir/libtvm_runtime.so.tmp" "$out_dir/libtvm_runtime.so"
 printf '%s\n' "$tf_record" >"$record.tmp"
 mv -f "$record.tmp" "$record"
 # The libraries last, so their mtimes mark a complete build.
+mv -f "$tmp_peak" "$peak"
+chmod 755 "$peak"
 mv -f "$tmp_launcher" "$launcher"
 chmod 755 "$launcher"
 mv -f "$tmp_lib" "$lib"

@@ -9,7 +9,8 @@
 // The build worker appends every measurement to the database as it goes;
 // progress is read back from the file.
 
-import { closeSync, fstatSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, statSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { closeSync, existsSync, fstatSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { findToolchain, hostTarget, type Toolchain } from '../../backends/python/toolchain.js';
@@ -26,6 +27,7 @@ import {
 } from '../../backends/tvm/tuning-db.js';
 import { BuildWorker, buildScriptHash, launcherLibrary, type Tuner, type WorkloadTask } from '../../backends/tvm/worker.js';
 import { errors, warnings, type Diagnostic } from '../../ir/support/diagnostics.js';
+import { projectPath } from '../../ir/support/project.js';
 import type { ClusterOptions } from '../../passes/state.js';
 import { BuildCache } from '../cache.js';
 import { Staging } from '../output.js';
@@ -184,6 +186,29 @@ export function nominalPeakGflops(threads: number, cpuinfo?: string): number {
   return (threads * mhz * perCycle) / 1000;
 }
 
+/** A peak figure: measured on this machine now, or nominal where the measuring program cannot run. */
+export interface Peak {
+  readonly gflops: number;
+  readonly source: 'measured' | 'nominal';
+}
+
+/**
+ * The FP32 peak `threads` threads reach on this machine, measured by the
+ * runtime's tf2tvm_peak (runtime/peak.cc: FMA chains on that many threads at
+ * once, about half a second); the nominal figure where it is not built or
+ * fails. Measured because the nominal one is wrong where the hardware splits
+ * 512-bit FMAs (AMD Zen 4: 0.7x of it) or the MHz the kernel reports is not
+ * the clock the cores run at (KVM).
+ */
+export function peakGflops(threads: number, program = projectPath('build', 'runtime', 'tf2tvm_peak')): Peak {
+  if (existsSync(program)) {
+    const r = spawnSync(program, [String(threads)], { encoding: 'utf8', timeout: 60_000, stdio: ['ignore', 'pipe', 'pipe'] });
+    const m = /^(\d+(?:\.\d+)?) \S+ (\d+)$/m.exec(r.stdout ?? '');
+    if (r.status === 0 && m && Number(m[1]) > 0 && Number(m[2]) === threads) return { gflops: Number(m[1]), source: 'measured' };
+  }
+  return { gflops: nominalPeakGflops(threads), source: 'nominal' };
+}
+
 export interface TuneOptions {
   readonly db: string;
   readonly trials: number;
@@ -215,7 +240,9 @@ export interface TunedModel {
   readonly trials: number;
   /** Threads the candidates were measured on. */
   readonly threads: number;
+  /** The FP32 peak of `threads` threads that `peak_pct` is against (peakGflops). */
   readonly peak_gflops: number;
+  readonly peak_source: Peak['source'];
   readonly workloads: readonly TunedWorkload[];
   /** Per artifact: its whole build with the records it would apply, against its untuned build. */
   readonly artifacts: readonly TunedArtifact[];
@@ -300,7 +327,7 @@ export async function tuneDrafts(
     };
   });
   const threads = measuredThreads || opts.threads;
-  const peak = nominalPeakGflops(threads);
+  const peak = peakGflops(threads);
   const rows = workloads.map((w, i): TunedWorkload => {
     const s = after.get(w.key);
     const untuned = s?.untunedMs ?? null;
@@ -320,10 +347,10 @@ export async function tuneDrafts(
       applied_ms: applied,
       applied: gains(s),
       gflops,
-      peak_pct: gflops === null ? null : (100 * gflops) / peak,
+      peak_pct: gflops === null ? null : (100 * gflops) / peak.gflops,
     };
   });
-  return { tuner: 'autotvm', isa, trials: opts.trials, threads, peak_gflops: peak, workloads: rows, artifacts };
+  return { tuner: 'autotvm', isa, trials: opts.trials, threads, peak_gflops: peak.gflops, peak_source: peak.source, workloads: rows, artifacts };
 }
 
 /** Auto-scheduler records of one artifact in the database (the tune job tags each with its artifact). */
@@ -418,7 +445,7 @@ async function tuneArtifacts(
   const after = readTuningDb(opts.db);
   const verdicts = artifactVerdicts(after, isa);
   const threads = measuredThreads || opts.threads;
-  const peak = nominalPeakGflops(threads);
+  const peak = peakGflops(threads);
   const rows = drafts.map((d, i): TunedWorkload => {
     const v = verdicts.get(d.moduleKey);
     const applied = artifactRecords(v) ? v!.bestMs : (v?.untunedMs ?? null);
@@ -435,7 +462,7 @@ async function tuneArtifacts(
       applied_ms: applied,
       applied: Boolean(artifactRecords(v)),
       gflops,
-      peak_pct: gflops === null ? null : (100 * gflops) / peak,
+      peak_pct: gflops === null ? null : (100 * gflops) / peak.gflops,
     };
   });
   const artifacts = drafts.map((d, i): TunedArtifact => {
@@ -448,7 +475,7 @@ async function tuneArtifacts(
       applied: Boolean(artifactRecords(v)),
     };
   });
-  return { tuner: 'ansor', isa, trials: opts.trials, threads, peak_gflops: peak, workloads: rows, artifacts };
+  return { tuner: 'ansor', isa, trials: opts.trials, threads, peak_gflops: peak.gflops, peak_source: peak.source, workloads: rows, artifacts };
 }
 
 export async function tune(req: TuneRequest): Promise<TuneResult> {

@@ -7,7 +7,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Tf2tvmError } from '../../ir/support/diagnostics.js';
 import { artifactVerdicts, gains, judged, readTuningDb, recordsFor, targetIsa, workloadStates, type DbEntry } from '../../backends/tvm/tuning-db.js';
-import { allot, machineBusy, mergeWorkloads, nominalPeakGflops } from '../../src/pipeline/tune.js';
+import { allot, machineBusy, mergeWorkloads, nominalPeakGflops, peakGflops } from '../../src/pipeline/tune.js';
 import type { Draft } from '../../src/pipeline/emit.js';
 import { tempDir } from '../helpers.js';
 
@@ -204,6 +204,19 @@ test('workloads merge across artifacts: weights add, the first artifact tunes it
 test('nominal peak: cores x GHz x FLOP per cycle from the CPU flags', () => {
   expect(nominalPeakGflops(2, 'cpu MHz\t\t: 2500.000\nflags\t\t: fpu avx2 fma avx512f\n')).toBe(320);
   expect(nominalPeakGflops(1, 'cpu MHz\t\t: 3000.000\nflags\t\t: fpu avx2 fma\n')).toBe(96);
+});
+
+test("measured peak: the runtime's tf2tvm_peak on the threads asked for; nominal where it cannot run", () => {
+  // Built by the runtime's build (scripts/setup.sh), like the op library.
+  const one = peakGflops(1);
+  expect(one.source).toBe('measured');
+  // Any x86 core of this century does more than 1 GFLOP/s, and no one core 10,000.
+  expect(one.gflops).toBeGreaterThan(1);
+  expect(one.gflops).toBeLessThan(10_000);
+  expect(peakGflops(1, '/nonexistent/tf2tvm_peak')).toEqual({ gflops: nominalPeakGflops(1), source: 'nominal' });
+  // A program that fails, or prints something else, is not believed.
+  expect(peakGflops(1, '/bin/false')).toEqual({ gflops: nominalPeakGflops(1), source: 'nominal' });
+  expect(peakGflops(1, '/bin/echo')).toEqual({ gflops: nominalPeakGflops(1), source: 'nominal' });
 });
 
 test('the busy check: more runnable work than the cores a candidate leaves free', () => {

@@ -138,7 +138,7 @@ export function registerTune(program: Command): void {
           process.stdout.write(table(r));
           process.stderr.write(
             `tuned ${r.workloads.length} workload${r.workloads.length === 1 ? '' : 's'} for ${r.isa} on ${r.threads} thread${r.threads === 1 ? '' : 's'} ` +
-              `(nominal peak ${r.peak_gflops.toFixed(0)} GFLOP/s) in ${r.seconds} s -> ${r.db}\n`,
+              `(${r.peak_source === 'measured' ? 'peak measured here' : 'nominal peak'} ${r.peak_gflops.toFixed(0)} GFLOP/s) in ${r.seconds} s -> ${r.db}\n`,
           );
         }
         return 0;
