@@ -39,8 +39,9 @@ const IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
  * Arithmetic that is computed in float32 when its result is bfloat16, then
  * rounded back: what TensorFlow's bfloat16 CPU kernels do (Eigen converts
  * each operand to float; MatMul, the convolutions and the reductions
- * accumulate in float32), and what TVM's llvm backend would otherwise do
- * only per element, rounding every partial sum of a reduction to bfloat16.
+ * accumulate in float32; AvgPool and Softmax give float32's result rounded
+ * once), and what TVM's llvm backend would otherwise do only per element,
+ * rounding every partial sum of a reduction to bfloat16.
  * Data movement (reshape, transpose, pad, gathers, ...) stays in bfloat16.
  */
 const BF16_IN_F32: ReadonlySet<OpKind> = new Set<OpKind>([
@@ -56,7 +57,9 @@ const BF16_IN_F32: ReadonlySet<OpKind> = new Set<OpKind>([
   'conv2d_transpose',
   'conv3d',
   'conv3d_transpose',
+  'pool2d',
   'pool3d',
+  'softmax',
 ]);
 
 /** Relay expression of one op, given its operands' Relay names and types. */

@@ -10,7 +10,7 @@ import { resolveShapeSets } from '../../src/shapes.js';
 import type { ConstTensor } from '../../ir/tf/consts.js';
 import type { Instr } from '../../ir/function.js';
 
-export const DT = { float: 1, double: 2, int32: 3, bool: 10, int64: 9 } as const;
+export const DT = { float: 1, double: 2, int32: 3, uint8: 4, int8: 6, bool: 10, int64: 9 } as const;
 
 /** A graph under construction: placeholders, constants and ops by name. */
 export class G {

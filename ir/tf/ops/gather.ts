@@ -94,8 +94,13 @@ const oneHot: TfOpDef = {
   lower: (c) => [c.emit(oneHotOp(c, [c.value(0), c.value(2), c.value(3)]), c.outputs[0]!)],
 };
 
-/** TopKV2: every number dtype but bfloat16 (TVM's topk gives wrong values on it, measured). */
-const TOPK_DTYPES: readonly DType[] = ALL_NUMBER_DTYPES.filter((d) => d !== 'bfloat16');
+/**
+ * TopKV2: every number dtype. bfloat16 is ranked in float32 (TVM's topk gives
+ * wrong values on bfloat16 data, measured): the cast is exact and keeps the
+ * order, ties included (the lower index first, as TensorFlow), and the values
+ * are cast back exactly.
+ */
+const TOPK_DTYPES: readonly DType[] = ALL_NUMBER_DTYPES;
 
 /** TopKV2's k, checked against the last dimension. */
 function topK(c: NodeCtx): number {
@@ -111,12 +116,6 @@ const topKV2: TfOpDef = {
   category: 'gather',
   constInputs: [1],
   dtypes: TOPK_DTYPES,
-  dtypeRefusals: [
-    {
-      dtypes: ['bfloat16'],
-      why: "TVM's topk on bfloat16 data returns wrong values (and corrupted the process's heap in a test run): left to TensorFlow",
-    },
-  ],
   refuses: [
     { variant: 'a scalar input', reason: 'unsupported-variant' },
     { variant: 'k below 1 or beyond the last dimension', reason: 'unsupported-variant' },
@@ -137,15 +136,30 @@ const topKV2: TfOpDef = {
   lower(c) {
     const k = topK(c);
     const [vt, it] = [c.outputs[0]!, c.outputs[1]!];
-    const values = c.emit({ kind: 'top_k', args: [c.value(0)], k, output: 'values' }, vt);
-    let indices = c.emit({ kind: 'top_k', args: [c.value(0)], k, output: 'indices' }, { dtype: 'int32', shape: it.shape });
+    const x = c.inputs[0]!;
+    const bf16 = x.dtype === 'bfloat16';
+    const data = bf16 ? c.emit({ kind: 'cast', args: [c.value(0)], dtype: 'float32' }, { dtype: 'float32', shape: x.shape }) : c.value(0);
+    let values = c.emit({ kind: 'top_k', args: [data], k, output: 'values' }, bf16 ? { ...vt, dtype: 'float32' } : vt);
+    if (bf16) values = c.emit({ kind: 'cast', args: [values], dtype: 'bfloat16' }, vt);
+    let indices = c.emit({ kind: 'top_k', args: [data], k, output: 'indices' }, { dtype: 'int32', shape: it.shape });
     if (it.dtype !== 'int32') indices = c.emit({ kind: 'cast', args: [indices], dtype: it.dtype }, it);
     return [values, indices];
   },
 };
 
+/** ArgMax / ArgMin: every number dtype and bool (false < true). */
+const ARG_DTYPES: readonly DType[] = [...ALL_NUMBER_DTYPES, 'bool'];
+/**
+ * The dtypes whose data is cast to int32 (exactly) before TVM's argmax /
+ * argmin: TVM's reduction starts from index -1 at the dtype's lowest (argmax)
+ * or highest (argmin) value and keeps it on a tie, so a row of only that value
+ * (all false, all 0 in uint8, ...) came out as -1; TensorFlow gives the first
+ * index. In int32 no bool or narrower value is the extreme.
+ */
+const ARG_WIDENED: readonly DType[] = ['bool', 'int8', 'uint8', 'int16'];
+
 function argReduceOp(c: NodeCtx, fn: 'max' | 'min', arg: ValueId): Op {
-  const x = inputOf(c, 0, ALL_NUMBER_DTYPES);
+  const x = inputOf(c, 0, ARG_DTYPES);
   const axis = axisIn(constScalarOf(c, 1, 'dimension'), x.shape.length, 'dimension');
   const dtype: DType | undefined = c.attrs.has('output_type') ? c.attrs.dtype('output_type') : 'int64';
   if (dtype !== 'int32' && dtype !== 'int64') throw new Unsupported('output_type must be int32 or int64', 'unsupported-dtype');
@@ -156,15 +170,20 @@ function argReduce(fn: 'max' | 'min'): TfOpDef {
   return {
     category: 'gather',
     constInputs: [1],
-    dtypes: ALL_NUMBER_DTYPES,
-    dtypeRefusals: [{ dtypes: ['bool'], why: 'not lowered yet: the arg max of bool data (TVM argmax on bool) has no conformance case' }],
+    dtypes: ARG_DTYPES,
     refuses: [
       { variant: 'a dimension out of range', reason: 'unsupported-variant' },
       { variant: 'an empty dimension', reason: 'unsupported-variant' },
       { variant: 'output_type other than int32 or int64', reason: 'unsupported-dtype' },
     ],
     infer: (c) => [irType(argReduceOp(c, fn, 0), [input(c, 0)])],
-    lower: (c) => [c.emit(argReduceOp(c, fn, c.value(0)), c.outputs[0]!)],
+    lower(c) {
+      const x = c.inputs[0]!;
+      const data = ARG_WIDENED.includes(x.dtype)
+        ? c.emit({ kind: 'cast', args: [c.value(0)], dtype: 'int32' }, { dtype: 'int32', shape: x.shape })
+        : c.value(0);
+      return [c.emit(argReduceOp(c, fn, data), c.outputs[0]!)];
+    },
   };
 }
 

@@ -4,7 +4,9 @@
 // at +0.5), or neither (the legacy asymmetric mapping). Nearest rounds as
 // TensorFlow does (align_corners: round half up; otherwise floor), bicubic
 // uses TensorFlow's kernels (a = -0.75 legacy, Keys' a = -0.5 with
-// half-pixel centres, taps outside the image dropped).
+// half-pixel centres, taps outside the image dropped). Bilinear and bicubic
+// take every number dtype and output float32, as TensorFlow's (the data is
+// cast to float32 first); nearest keeps the data's dtype.
 // CropAndResize crops boxes (run-time tensors allowed) out of the images and
 // resizes them to a constant crop_size, bilinear or nearest, with TVM's
 // image.crop_and_resize, which maps coordinates and extrapolates as
@@ -13,9 +15,16 @@
 import type { Op, ValueId } from '../../ops.js';
 import type { DType } from '../../types.js';
 import { Unsupported, type NodeCtx, type OpTable, type TfOpDef } from '../registry.js';
-import { constIntsOf, FLOAT_DTYPES, INT_DTYPES, input, inputOf, irType } from './common.js';
+import { ALL_INT_DTYPES, BF16_FLOAT_DTYPES, constIntsOf, input, inputOf, irType } from './common.js';
 
 type Method = 'linear' | 'nearest_neighbor' | 'cubic';
+
+/** CropAndResize's image dtypes: those TensorFlow's CPU kernel takes. */
+const CROP_DTYPES: readonly DType[] = ['float32', 'float16', 'float64', 'int8', 'uint8', 'int16', 'int32', 'int64'];
+/** ResizeBilinear's and ResizeBicubic's: every number dtype (read as float32). */
+const RESIZE_FLOAT_DTYPES: readonly DType[] = [...BF16_FLOAT_DTYPES, ...ALL_INT_DTYPES];
+/** ResizeNearestNeighbor's: every number dtype (a gather, exact in any dtype). */
+const RESIZE_NEAREST_DTYPES: readonly DType[] = [...BF16_FLOAT_DTYPES, ...ALL_INT_DTYPES];
 
 function resizeOp(c: NodeCtx, method: Method, dtypes: readonly DType[], arg: ValueId): Op {
   const x = inputOf(c, 0, dtypes);
@@ -38,6 +47,16 @@ function resizeOp(c: NodeCtx, method: Method, dtypes: readonly DType[], arg: Val
   };
 }
 
+/**
+ * ResizeBilinear and ResizeBicubic read every input dtype as float32 and
+ * output float32 (TensorFlow's kernels cast each pixel to float; measured
+ * equal to resizing the input cast to float32 first): the data is cast to
+ * float32, then resized.
+ */
+function toFloat32(method: Method): boolean {
+  return method !== 'nearest_neighbor';
+}
+
 function resize(method: Method, dtypes: readonly DType[]): TfOpDef {
   return {
     category: 'image',
@@ -48,13 +67,18 @@ function resize(method: Method, dtypes: readonly DType[]): TfOpDef {
       { variant: 'a size that is not two positive sizes', reason: 'unsupported-variant' },
       { variant: 'align_corners and half_pixel_centers together', reason: 'unsupported-variant' },
     ],
-    infer: (c) => [irType(resizeOp(c, method, dtypes, 0), [input(c, 0)])],
-    lower: (c) => [c.emit(resizeOp(c, method, dtypes, c.value(0)), c.outputs[0]!)],
+    infer(c) {
+      const x = input(c, 0);
+      return [irType(resizeOp(c, method, dtypes, 0), [toFloat32(method) ? { ...x, dtype: 'float32' } : x])];
+    },
+    lower(c) {
+      const x = c.inputs[0]!;
+      const cast = toFloat32(method) && x.dtype !== 'float32';
+      const data = cast ? c.emit({ kind: 'cast', args: [c.value(0)], dtype: 'float32' }, { dtype: 'float32', shape: x.shape }) : c.value(0);
+      return [c.emit(resizeOp(c, method, dtypes, data), c.outputs[0]!)];
+    },
   };
 }
-
-/** CropAndResize's image dtypes: those TensorFlow's CPU kernel takes. */
-const CROP_DTYPES: readonly DType[] = ['float32', 'float16', 'float64', 'int8', 'uint8', 'int16', 'int32', 'int64'];
 
 function cropOp(c: NodeCtx, args: readonly [ValueId, ValueId, ValueId]): Op {
   const x = inputOf(c, 0, CROP_DTYPES);
@@ -93,8 +117,8 @@ const cropAndResize: TfOpDef = {
 
 export const imageOps: OpTable = {
   CropAndResize: cropAndResize,
-  // Bilinear and bicubic output float32 in TensorFlow whatever the input: float32 data only, so the type holds.
-  ResizeBilinear: resize('linear', ['float32']),
-  ResizeBicubic: resize('cubic', ['float32']),
-  ResizeNearestNeighbor: resize('nearest_neighbor', [...FLOAT_DTYPES, ...INT_DTYPES]),
+  // Bilinear and bicubic output float32 in TensorFlow whatever the input.
+  ResizeBilinear: resize('linear', RESIZE_FLOAT_DTYPES),
+  ResizeBicubic: resize('cubic', RESIZE_FLOAT_DTYPES),
+  ResizeNearestNeighbor: resize('nearest_neighbor', RESIZE_NEAREST_DTYPES),
 };

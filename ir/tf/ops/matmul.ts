@@ -17,7 +17,7 @@ import { BF16_FLOAT_DTYPES, input, inputOf } from './common.js';
 
 /** Float data, and the integer dtypes TensorFlow's CPU MatMul / BatchMatMul kernels take (exact, wrapping as TF's). */
 const MATMUL_DTYPES: readonly DType[] = [...BF16_FLOAT_DTYPES, 'int32', 'int64'];
-/** BatchMatMulV2 and V3 have an int16 kernel too (V3's int8 / uint8 ones have a wider Tout: refused). */
+/** BatchMatMulV2 and V3 have an int16 kernel too. */
 const BATCH_MATMUL_V2_DTYPES: readonly DType[] = [...MATMUL_DTYPES, 'int16'];
 const matmulInput = (c: NodeCtx, i: number, dtypes: readonly DType[] = MATMUL_DTYPES): TensorType => inputOf(c, i, dtypes);
 
@@ -108,13 +108,28 @@ export function batchMatMulEinsum(
   return { equation: `${la}${adjX ? 'yx' : 'xy'},${lb}${adjY ? 'zy' : 'yz'}->${batch}xz`, shapeA, shapeB };
 }
 
-function batchMatMulPlan(c: NodeCtx, dtypes: readonly DType[]): { plan: EinsumPlan; shapes: [number[], number[]] } {
+/** BatchMatMulV3's 8-bit operands (Ta and Tb, mixed too): TensorFlow's kernels cast them to Tout, int32, and multiply there. */
+const V3_INT8_DTYPES: readonly DType[] = ['int8', 'uint8'];
+
+/** The product's dtype: the operands', or BatchMatMulV3's int32 Tout of 8-bit operands. */
+function batchMatMulDtype(c: NodeCtx, dtypes: readonly DType[]): DType {
   const a = matmulInput(c, 0, dtypes);
   const b = matmulInput(c, 1, dtypes);
-  if (a.dtype !== b.dtype) throw new Unsupported(`dtypes ${a.dtype} and ${b.dtype} differ`);
-  // BatchMatMulV3's Tout: the product is computed and returned in the operands' dtype only.
   const tout = c.attrs.has('Tout') ? c.attrs.dtype('Tout') : a.dtype;
+  if (V3_INT8_DTYPES.includes(a.dtype) || V3_INT8_DTYPES.includes(b.dtype)) {
+    if (!V3_INT8_DTYPES.includes(a.dtype) || !V3_INT8_DTYPES.includes(b.dtype)) throw new Unsupported(`dtypes ${a.dtype} and ${b.dtype}`);
+    if (tout !== 'int32') throw new Unsupported(`Tout ${tout ?? 'of no IR dtype'} of 8-bit operands (TensorFlow's is int32)`);
+    return tout;
+  }
+  if (a.dtype !== b.dtype) throw new Unsupported(`dtypes ${a.dtype} and ${b.dtype} differ`);
+  // BatchMatMulV3's Tout: otherwise the product is computed and returned in the operands' dtype only.
   if (tout !== a.dtype) throw new Unsupported(`Tout ${tout ?? 'of no IR dtype'} differs from the operands' ${a.dtype}`);
+  return tout;
+}
+
+function batchMatMulPlan(c: NodeCtx, dtypes: readonly DType[]): { plan: EinsumPlan; shapes: [number[], number[]] } {
+  batchMatMulDtype(c, dtypes);
+  const [a, b] = [input(c, 0), input(c, 1)];
   if (a.shape.length < 2 || b.shape.length < 2) throw new Unsupported('operands must be at least rank 2');
   const ta = c.attrs.bool('adj_x');
   const tb = c.attrs.bool('adj_y');
@@ -128,22 +143,14 @@ function batchMatMulPlan(c: NodeCtx, dtypes: readonly DType[]): { plan: EinsumPl
   return { plan, shapes: [e.shapeA, e.shapeB] };
 }
 
-const V3_DTYPE_REFUSALS: TfOpDef['dtypeRefusals'] = [
-  {
-    dtypes: ['int8', 'uint8'],
-    why: 'int8 / uint8 operands: TensorFlow has no Tout of their dtype, so the product is of another dtype than its operands, which the lowering does not do',
-  },
-];
-
 /** BatchMatMul, V2 and V3 (`v3`: with its Tout attribute). */
 const batchMatMul = (dtypes: readonly DType[], v3 = false): TfOpDef => ({
   category: 'matmul',
   compute: true,
   dtypes,
-  ...(v3 ? { dtypeRefusals: V3_DTYPE_REFUSALS } : {}),
   refuses: [
-    { variant: 'operands of different dtypes', reason: 'unsupported-variant' },
-    ...(v3 ? [{ variant: "a Tout other than the operands' dtype", reason: 'unsupported-variant' as const }] : []),
+    { variant: v3 ? 'operands of different dtypes (other than int8 with uint8)' : 'operands of different dtypes', reason: 'unsupported-variant' },
+    ...(v3 ? [{ variant: "a Tout other than the operands' dtype (int32 for int8 / uint8 operands)", reason: 'unsupported-variant' as const }] : []),
     { variant: 'an operand of rank below 2', reason: 'unsupported-variant' },
     { variant: 'inner dimensions that differ', reason: 'unsupported-variant' },
     { variant: 'batch dimensions that do not broadcast', reason: 'unsupported-variant' },
@@ -151,12 +158,13 @@ const batchMatMul = (dtypes: readonly DType[], v3 = false): TfOpDef => ({
   ],
   infer(c) {
     batchMatMulPlan(c, dtypes); // refuses what the lowering cannot do (dtypes, ranks, K, batches)
+    const dtype = batchMatMulDtype(c, dtypes);
     const [a, b] = [c.inputs[0]!, c.inputs[1]!];
     const [ra, rb] = [a.shape.length, b.shape.length];
     const m = c.attrs.bool('adj_x') ? a.shape[ra - 1]! : a.shape[ra - 2]!;
     const n = c.attrs.bool('adj_y') ? b.shape[rb - 2]! : b.shape[rb - 1]!;
     const batch = broadcastShapes(a.shape.slice(0, -2), b.shape.slice(0, -2))!;
-    return [{ dtype: a.dtype, shape: [...batch, m, n] }];
+    return [{ dtype, shape: [...batch, m, n] }];
   },
   lower(c) {
     const { plan, shapes } = batchMatMulPlan(c, dtypes);
@@ -295,14 +303,17 @@ function lowerProduct(c: LowerCtx, p: EinsumPlan, shapes: readonly [readonly num
   const dtype = out.dtype;
   const [ix, iy] = p.swap ? [1, 0] : [0, 1];
   /** Operand i relabelled, permuted and flattened to `flat`: constants at compile time, values with IR ops. */
+  // An operand of another dtype than the product (BatchMatMulV3's int8 / uint8 -> int32) is cast to it first.
+  const cast = (i: number, id: ValueId, shape: readonly number[]): ValueId =>
+    c.inputs[i]!.dtype === dtype ? id : c.emit({ kind: 'cast', args: [id], dtype }, { dtype, shape: [...shape] });
   const operand = (i: number, perm: readonly number[], flat: number[]): ValueId => {
     const labelled = shapes[i]!;
     const v = c.constInput(i);
     if (v) {
       const t = reshapeConst(v, labelled);
-      return c.weight(reshapeConst(isIdentity(perm) ? t : transposeConst(t, perm), flat), `operand${i}`);
+      return cast(i, c.weight(reshapeConst(isIdentity(perm) ? t : transposeConst(t, perm), flat), `operand${i}`), flat);
     }
-    let id = c.value(i);
+    let id = cast(i, c.value(i), c.inputs[i]!.shape);
     const reshape = (to: readonly number[]): ValueId => c.emit({ kind: 'reshape', args: [id], shape: [...to] }, { dtype, shape: [...to] });
     if (!sameShape(c.inputs[i]!.shape, labelled)) id = reshape(labelled);
     const permuted = perm.map((d) => labelled[d]!);
@@ -423,11 +434,8 @@ export const matmulOps: OpTable = {
   MatMul: matMul,
   BatchMatMul: batchMatMul(MATMUL_DTYPES),
   BatchMatMulV2: batchMatMul(BATCH_MATMUL_V2_DTYPES),
-  // V3 has no float16 CPU kernel.
-  BatchMatMulV3: batchMatMul(
-    BATCH_MATMUL_V2_DTYPES.filter((d) => d !== 'float16'),
-    true,
-  ),
+  // V3 has no float16 CPU kernel; its int8 / uint8 ones (Ta, Tb) multiply in their int32 Tout.
+  BatchMatMulV3: batchMatMul([...BATCH_MATMUL_V2_DTYPES.filter((d) => d !== 'float16'), ...V3_INT8_DTYPES], true),
   Einsum: einsum,
 };
 

@@ -1,19 +1,23 @@
-// Softmax / LogSoftmax (over the last axis, as TensorFlow defines them), and
-// FusedBatchNorm{,V2,V3} in inference mode as y = x * scale + shift.
+// Softmax / LogSoftmax (over the last axis, as TensorFlow defines them;
+// bfloat16 computed in float32 and rounded once, backends/relay/emit.ts), and
+// FusedBatchNorm{,V2,V3} in inference mode as y = x * scale + shift (V2 and
+// V3 also on float16 / bfloat16 data with float32 parameters: x is cast to
+// float32, normalized, and the result cast back, as TensorFlow's kernels do).
 
 import type { ValueId } from '../../ops.js';
 import type { DType, TensorType } from '../../types.js';
 import { constNumbers, makeConst, type ConstTensor } from '../consts.js';
 import { Unsupported, type LowerCtx, type NodeCtx, type OpTable, type TfOpDef } from '../registry.js';
-import { FLOAT_DTYPES, floatInput, input, inputOf, spatial } from './common.js';
+import { BF16_FLOAT_DTYPES, input, inputOf, spatial } from './common.js';
+import { float16Bits } from './matmul.js';
 
 function softmax(log: boolean): TfOpDef {
   return {
     category: 'normalization',
-    dtypes: FLOAT_DTYPES,
+    dtypes: BF16_FLOAT_DTYPES,
     refuses: [{ variant: 'a scalar input', reason: 'unsupported-variant' }],
     infer(c) {
-      const x = floatInput(c, 0);
+      const x = inputOf(c, 0, BF16_FLOAT_DTYPES);
       if (x.shape.length < 1) throw new Unsupported('softmax of a scalar');
       return [x];
     },
@@ -75,14 +79,23 @@ function lowerBatchNorm(c: LowerCtx): ValueId[] {
     scale = shaped(s);
     shift = shaped(t);
   }
-  const y = c.emit({ kind: 'binary', fn: 'mul', args: [c.value(0), scale] }, x);
-  return [c.emit({ kind: 'binary', fn: 'add', args: [y, shift] }, x)];
+  // float16 / bfloat16 data: normalized in float32 (the parameters' dtype), rounded back once.
+  const half = x.dtype !== 'float32';
+  const xf: TensorType = { dtype: 'float32', shape: x.shape };
+  const x32 = half ? c.emit({ kind: 'cast', args: [c.value(0)], dtype: 'float32' }, xf) : c.value(0);
+  const y = c.emit({ kind: 'binary', fn: 'mul', args: [x32, scale] }, xf);
+  const z = c.emit({ kind: 'binary', fn: 'add', args: [y, shift] }, xf);
+  return [half ? c.emit({ kind: 'cast', args: [z], dtype: x.dtype }, x) : z];
 }
 
-function fusedBatchNorm(outputs: number): TfOpDef {
+/** FusedBatchNorm's data dtype (V1: float32); V2 and V3 also take float16 and bfloat16 (their U, the parameters, is float32). */
+const BN_V1_DTYPES: readonly DType[] = ['float32'];
+const BN_DTYPES: readonly DType[] = ['float32', 'float16', 'bfloat16'];
+
+function fusedBatchNorm(outputs: number, dtypes: readonly DType[]): TfOpDef {
   return {
     category: 'normalization',
-    dtypes: ['float32'],
+    dtypes,
     refuses: [
       { variant: 'is_training=true (the default): batch statistics', reason: 'unsupported-variant' },
       { variant: 'an output other than y (batch_mean, ...) read by another node', reason: 'unsupported-variant' },
@@ -91,8 +104,7 @@ function fusedBatchNorm(outputs: number): TfOpDef {
       { variant: 'scale, offset, mean or variance not a float32 vector of the channel count', reason: 'unsupported-variant' },
     ],
     infer(c) {
-      const x = floatInput(c, 0);
-      if (x.dtype !== 'float32') throw new Unsupported(`dtype ${x.dtype} (only float32 is supported)`, 'unsupported-dtype');
+      const x = inputOf(c, 0, dtypes);
       const { channels } = bnLayout(c);
       for (let i = 1; i <= 4; i++) {
         const p = input(c, i);
@@ -149,15 +161,18 @@ const lrn: TfOpDef = {
  * (t - m) * rsqrt(v + eps) [* gamma] + beta over the last dimension, in the
  * graph (its parameters are usually constants, which TVM folds).
  */
+/** BatchNormWithGlobalNormalization's dtypes: TensorFlow's kernels compute in the data dtype, float16 included (as the IR ops do). */
+const GLOBAL_BN_DTYPES: readonly DType[] = ['float32', 'float16', 'float64'];
+
 const globalBatchNorm: TfOpDef = {
   category: 'normalization',
-  dtypes: ['float32', 'float64'],
+  dtypes: GLOBAL_BN_DTYPES,
   refuses: [
     { variant: 'input not of rank 4', reason: 'unsupported-variant' },
     { variant: 'mean, variance, beta or gamma not a vector of the channel count of the data dtype', reason: 'unsupported-variant' },
   ],
   infer(c) {
-    const x = inputOf(c, 0, ['float32', 'float64']);
+    const x = inputOf(c, 0, GLOBAL_BN_DTYPES);
     if (x.shape.length !== 4) throw new Unsupported(`input of rank ${x.shape.length} (only rank 4 is supported)`);
     for (let i = 1; i <= 4; i++) {
       const p = input(c, i);
@@ -169,7 +184,11 @@ const globalBatchNorm: TfOpDef = {
   lower(c) {
     const x = c.inputs[0]!;
     const vec: TensorType = { dtype: x.dtype, shape: [x.shape[3]!] };
-    const eps = c.weight(makeConst(x.dtype, [], [c.attrs.float('variance_epsilon', 1e-3)]), 'epsilon');
+    const epsilon = c.attrs.float('variance_epsilon', 1e-3);
+    // float16: epsilon rounded to float16, as TensorFlow's kernel adds it in the data dtype.
+    const epsConst: ConstTensor =
+      x.dtype === 'float16' ? { dtype: 'float16', shape: [], data: Uint16Array.of(float16Bits(epsilon)) } : makeConst(x.dtype, [], [epsilon]);
+    const eps = c.weight(epsConst, 'epsilon');
     let scale = c.emit({ kind: 'unary', fn: 'rsqrt', args: [c.emit({ kind: 'binary', fn: 'add', args: [c.value(2), eps] }, vec)] }, vec);
     if (c.attrs.bool('scale_after_normalization')) scale = c.emit({ kind: 'binary', fn: 'mul', args: [scale, c.value(4)] }, vec);
     const centred = c.emit({ kind: 'binary', fn: 'sub', args: [c.value(0), c.value(1)] }, x);
@@ -183,7 +202,7 @@ export const normalizationOps: OpTable = {
   LRN: lrn,
   Softmax: softmax(false),
   LogSoftmax: softmax(true),
-  FusedBatchNorm: fusedBatchNorm(5),
-  FusedBatchNormV2: fusedBatchNorm(5),
-  FusedBatchNormV3: fusedBatchNorm(6),
+  FusedBatchNorm: fusedBatchNorm(5, BN_V1_DTYPES),
+  FusedBatchNormV2: fusedBatchNorm(5, BN_DTYPES),
+  FusedBatchNormV3: fusedBatchNorm(6, BN_DTYPES),
 };

@@ -1,6 +1,7 @@
 // MaxPool / AvgPool (and MaxPoolV2, whose ksize and strides are inputs): TF
 // padding modes become explicit pads, data_format stays explicit. AvgPool with
 // SAME padding averages only the real elements, as the IR's pool2d avg does.
+// MaxPool takes every number dtype, AvgPool the floats and bfloat16.
 // The output type is the IR pool2d's own type rule applied to the op the node
 // lowers to.
 //
@@ -18,10 +19,9 @@ import { makeConst, type ConstTensor } from '../consts.js';
 import { Unsupported, type LowerCtx, type NodeCtx, type OpTable, type TfOpDef } from '../registry.js';
 import {
   ALL_NUMBER_DTYPES,
+  BF16_FLOAT_DTYPES,
   constIntsOf,
   dataFormat,
-  FLOAT_DTYPES,
-  floatInput,
   input,
   inputOf,
   irType,
@@ -32,10 +32,21 @@ import {
   windowPads,
 } from './common.js';
 
+/**
+ * MaxPool's and MaxPoolV2's dtypes: TensorFlow's CPU kernels, every number
+ * dtype. A max is exact in any dtype (TVM pads with the dtype's lowest value,
+ * as TensorFlow's max starts from lowest()); bfloat16 is computed in float32
+ * (backends/relay/emit.ts), exactly too. TensorFlow's integer kernels run NHWC
+ * only (NCHW fails there at run time).
+ */
+const MAX_POOL_DTYPES: readonly DType[] = ALL_NUMBER_DTYPES;
+/** AvgPool's: the floats and bfloat16 (computed in float32 and rounded once, as TensorFlow's). */
+const AVG_POOL_DTYPES: readonly DType[] = BF16_FLOAT_DTYPES;
+
 /** The IR pool2d a pooling node lowers to. */
 function poolOp(c: NodeCtx, fn: 'max' | 'avg', fromInputs: boolean, arg: ValueId): Extract<Op, { kind: 'pool2d' }> {
   const layout = dataFormat(c);
-  const x = floatInput(c, 0);
+  const x = inputOf(c, 0, fn === 'max' ? MAX_POOL_DTYPES : AVG_POOL_DTYPES);
   if (x.shape.length !== 4) throw new Unsupported('input must be rank 4');
   const size = spatialPair(fromInputs ? constIntsOf(c, 1) : c.attrs.ints('ksize'), layout, 'ksize');
   const strides = spatialPair(fromInputs ? constIntsOf(c, 2) : c.attrs.ints('strides'), layout, 'strides');
@@ -46,7 +57,7 @@ function poolOp(c: NodeCtx, fn: 'max' | 'avg', fromInputs: boolean, arg: ValueId
 function pool(fn: 'max' | 'avg', fromInputs = false): TfOpDef {
   return {
     category: 'pooling',
-    dtypes: FLOAT_DTYPES,
+    dtypes: fn === 'max' ? MAX_POOL_DTYPES : AVG_POOL_DTYPES,
     refuses: [
       { variant: 'input not of rank 4', reason: 'unsupported-variant' },
       { variant: 'data_format other than NHWC or NCHW', reason: 'unsupported-variant' },
@@ -55,7 +66,7 @@ function pool(fn: 'max' | 'avg', fromInputs = false): TfOpDef {
       { variant: 'a window larger than the padded input', reason: 'unsupported-variant' },
     ],
     constInputs: fromInputs ? [1, 2] : [],
-    infer: (c) => [irType(poolOp(c, fn, fromInputs, 0), [floatInput(c, 0)])],
+    infer: (c) => [irType(poolOp(c, fn, fromInputs, 0), [input(c, 0)])],
     lower: (c) => [c.emit(poolOp(c, fn, fromInputs, c.value(0)), c.outputs[0]!)],
   };
 }

@@ -2,7 +2,8 @@
 // number dtype. TF's integer Mean sums in int64 (uint64 for uint8) and
 // divides with truncation toward zero: lowered as exactly that (cast, sum,
 // trunc_div, cast back), not as the IR's mean. Integer constants fold (shape arithmetic such as the product of a static shape's
-// tail). All / Any reduce bool data, EuclideanNorm is sqrt(sum(x^2)), and
+// tail). All / Any reduce bool data, EuclideanNorm is sqrt(sum(x^2)) (integers:
+// the sum wraps in the dtype, its sqrt truncated, as TensorFlow's), and
 // Cumsum / Cumprod scan an axis (exclusive, reverse) as log2(n) shifted adds
 // or multiplies: Relay's cumsum has no text form. Bincount and DenseBincount
 // count (or sum the weights of) each value in [0, size): a one-hot of the
@@ -12,11 +13,11 @@
 
 import { reducedShape } from '../../infer.js';
 import type { Op, ReduceFn, ValueId } from '../../ops.js';
-import { makeConst, stridesOf } from '../consts.js';
+import { makeConst, stridesOf, type ConstTensor } from '../consts.js';
 import type { NodeCtx, OpTable, TfOpDef } from '../registry.js';
 import { isFloat, numElements, type DType, type TensorType } from '../../types.js';
 import { Unsupported, type LowerCtx } from '../registry.js';
-import { ALL_NUMBER_DTYPES, axisIn, BF16_FLOAT_DTYPES, constIntsOf, constScalarOf, input, inputOf, irType } from './common.js';
+import { ALL_NUMBER_DTYPES, axisIn, constIntsOf, constScalarOf, input, inputOf, irType } from './common.js';
 
 /** Sorted, deduplicated, non-negative reduction axes (a scalar or a vector input). */
 function axesOf(c: NodeCtx, rank: number): number[] {
@@ -99,24 +100,45 @@ function reduce(fn: ReduceFn, dtypes: readonly DType[]): TfOpDef {
   };
 }
 
+/**
+ * EuclideanNorm's integer result where the (wrapped) sum of squares is
+ * negative: TensorFlow takes sqrt of it in double, a NaN, converted back to
+ * the integer type by the x86 truncation, which gives the lowest value of 32
+ * and 64 bits (int32, int64) and 0 for the narrower types (converted through
+ * int32: its low bits). Measured on this TensorFlow (x86-64). The sqrt is
+ * taken of max(sum, 0), which gives the narrow types' 0; int32 and int64
+ * select their lowest value.
+ */
+const NEGATIVE_NORM: Partial<Record<DType, ConstTensor>> = {
+  int32: makeConst('int32', [], [-(2 ** 31)]),
+  int64: { dtype: 'int64', shape: [], data: BigInt64Array.of(-(2n ** 63n)) },
+};
+
 const euclideanNorm: TfOpDef = {
   category: 'reduction',
   constInputs: [1],
-  dtypes: BF16_FLOAT_DTYPES,
-  dtypeRefusals: [
-    {
-      dtypes: ['int8', 'uint8', 'int16', 'int32', 'int64'],
-      why: "an integer norm: TensorFlow takes Eigen's integer square root of the integer sum of squares, which no IR op computes",
-    },
-  ],
+  dtypes: ALL_NUMBER_DTYPES,
   refuses: [{ variant: 'a reduction axis out of range', reason: 'unsupported-variant' }],
-  infer: (c) => [irType(reduceOp(c, 'sum', 0), [inputOf(c, 0, BF16_FLOAT_DTYPES)])],
+  infer: (c) => [irType(reduceOp(c, 'sum', 0), [inputOf(c, 0, ALL_NUMBER_DTYPES)])],
   lower(c) {
     const x = c.inputs[0]!;
     const out = c.outputs[0]!;
     const sq = c.emit({ kind: 'unary', fn: 'square', args: [c.value(0)] }, x);
     const sum = c.emit(reduceOp(c, 'sum', sq), out);
-    return [c.emit({ kind: 'unary', fn: 'sqrt', args: [sum] }, out)];
+    if (isFloat(x.dtype)) return [c.emit({ kind: 'unary', fn: 'sqrt', args: [sum] }, out)];
+    // Integers, as TensorFlow (Eigen) computes them: the squares and their sum in
+    // the dtype, wrapping around; then sqrt in double, truncated back to the dtype.
+    const f64: TensorType = { dtype: 'float64', shape: out.shape };
+    const zero = c.weight(makeConst('float64', [], [0]), 'zero');
+    const nonNegative = c.emit({ kind: 'binary', fn: 'max', args: [c.emit({ kind: 'cast', args: [sum], dtype: 'float64' }, f64), zero] }, f64);
+    const root = c.emit({ kind: 'cast', args: [c.emit({ kind: 'unary', fn: 'sqrt', args: [nonNegative] }, f64)], dtype: x.dtype }, out);
+    const negative = NEGATIVE_NORM[x.dtype];
+    if (!negative) return [root];
+    const isNeg = c.emit(
+      { kind: 'compare', fn: 'less', args: [sum, c.weight(makeConst(x.dtype, [], [0]), 'zero')] },
+      { dtype: 'bool', shape: out.shape },
+    );
+    return [c.emit({ kind: 'select', args: [isNeg, c.weight(negative, 'negative'), root] }, out)];
   },
 };
 

@@ -128,6 +128,20 @@ describe('Einsum', () => {
   });
 });
 
+test('BatchMatMulV3 of int8 and uint8 operands casts both to its int32 Tout and multiplies there', () => {
+  const g = new G();
+  g.op('mm', 'BatchMatMulV3', [g.ph('a', [2, 3, 4], DT.int8), g.ph('b', [2, 4, 5], DT.uint8)], {
+    Ta: attr.type(DT.int8),
+    Tb: attr.type(DT.uint8),
+    Tout: attr.type(DT.int32),
+  });
+  const a = g.analyze();
+  expect(a.mark('mm')).toMatchObject({ ok: true, compute: true });
+  expect(a.types('mm').outputs[0]).toEqual({ dtype: 'int32', shape: [2, 3, 5] });
+  expect(a.kinds('mm')).toEqual(['cast', 'cast', 'batch_matmul']);
+  expect(a.instrs('mm').map((i) => i.type.dtype)).toEqual(['int32', 'int32', 'int32']);
+});
+
 const bmmRefusals = (op: string): Record<string, Build> => ({
   'operands of different dtypes': (g) => bmm(g, [2, 2, 3], [2, 3, 4], false, false, op, DT.float, DT.double),
   'an operand of rank below 2': (g) => bmm(g, [3], [3, 4], false, false, op),
@@ -149,12 +163,14 @@ refusalContract(matmulOps, {
   BatchMatMul: bmmRefusals('BatchMatMul'),
   BatchMatMulV2: bmmRefusals('BatchMatMulV2'),
   BatchMatMulV3: {
-    ...bmmRefusals('BatchMatMulV3'),
-    "a Tout other than the operands' dtype": (g) =>
-      g.op('mm', 'BatchMatMulV3', [g.ph('a', [2, 2, 3], DT.float), g.ph('b', [2, 3, 4], DT.float)], {
-        Ta: attr.type(DT.float),
-        Tb: attr.type(DT.float),
-        Tout: attr.type(DT.double),
+    ...Object.fromEntries(Object.entries(bmmRefusals('BatchMatMulV3')).filter(([k]) => k !== 'operands of different dtypes')),
+    'operands of different dtypes (other than int8 with uint8)': (g) =>
+      bmm(g, [2, 2, 3], [2, 3, 4], false, false, 'BatchMatMulV3', DT.int8, DT.int32),
+    "a Tout other than the operands' dtype (int32 for int8 / uint8 operands)": (g) =>
+      g.op('mm', 'BatchMatMulV3', [g.ph('a', [2, 2, 3], DT.int8), g.ph('b', [2, 3, 4], DT.uint8)], {
+        Ta: attr.type(DT.int8),
+        Tb: attr.type(DT.uint8),
+        Tout: attr.type(DT.int64),
       }),
   },
   Einsum: {
