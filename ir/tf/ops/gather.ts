@@ -154,7 +154,8 @@ const ARG_DTYPES: readonly DType[] = [...ALL_NUMBER_DTYPES, 'bool'];
  * argmin: TVM's reduction starts from index -1 at the dtype's lowest (argmax)
  * or highest (argmin) value and keeps it on a tie, so a row of only that value
  * (all false, all 0 in uint8, ...) came out as -1; TensorFlow gives the first
- * index. In int32 no bool or narrower value is the extreme.
+ * index. In int32 no bool or narrower value is the extreme (the lowering
+ * also clamps the index at 0, which covers the wider dtypes).
  */
 const ARG_WIDENED: readonly DType[] = ['bool', 'int8', 'uint8', 'int16'];
 
@@ -182,7 +183,13 @@ function argReduce(fn: 'max' | 'min'): TfOpDef {
       const data = ARG_WIDENED.includes(x.dtype)
         ? c.emit({ kind: 'cast', args: [c.value(0)], dtype: 'int32' }, { dtype: 'int32', shape: x.shape })
         : c.value(0);
-      return [c.emit(argReduceOp(c, fn, data), c.outputs[0]!)];
+      // TVM's reduction starts from index -1 at the dtype's lowest (argmax)
+      // or highest (argmin) value and keeps it on a tie: a row of only that
+      // value (all -inf, all INT32_MIN, ...) gives -1 where TensorFlow gives
+      // the first index, 0. Any other row gives an index >= 0.
+      const out = c.outputs[0]!;
+      const found = c.emit(argReduceOp(c, fn, data), out);
+      return [c.emit({ kind: 'binary', fn: 'max', args: [found, c.weight(makeConst(out.dtype, [], [0]), 'first')] }, out)];
     },
   };
 }
