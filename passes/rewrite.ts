@@ -22,6 +22,8 @@ export interface BuiltArtifact {
   readonly path: string;
   readonly sha256: string;
   readonly shapeSet: number;
+  /** Tasks per parallel loop at most (the bridge node's artifact_threads); absent: no limit. */
+  readonly threads?: number;
 }
 
 export interface BuiltCluster {
@@ -59,6 +61,8 @@ function bridgeNode(state: TypedState, built: BuiltCluster, name: string, opts: 
   const inputTypes = cluster.inputs.map((t) => typeOf(0, t));
   const outputTypes = cluster.outputs.map((t) => typeOf(0, t));
   const features = requiredCpuFeatures(opts.target);
+  // Written only when some artifact has a limit, so other bridge nodes read as before.
+  const threads = artifacts.some((a) => a.threads !== undefined) ? artifacts.map((a) => a.threads ?? 0) : undefined;
   // Attribute keys in sorted order, as TensorFlow's deterministic serialisation writes them.
   return makeNode({
     name,
@@ -68,6 +72,7 @@ function bridgeNode(state: TypedState, built: BuiltCluster, name: string, opts: 
       Tin: makeAttr.listType(inputTypes.map((t) => dtypeToTf(t.dtype))),
       Tout: makeAttr.listType(outputTypes.map((t) => dtypeToTf(t.dtype))),
       artifact_sha256: makeAttr.listS(artifacts.map((a) => a.sha256)),
+      ...(threads ? { artifact_threads: makeAttr.listI(threads) } : {}),
       artifacts: makeAttr.listS(artifacts.map((a) => a.path)),
       cluster: makeAttr.s(cluster.name),
       input_shapes: makeAttr.listShape(artifacts.flatMap((a) => cluster.inputs.map((t) => typeOf(a.shapeSet, t).shape))),

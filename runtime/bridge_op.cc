@@ -290,6 +290,8 @@ class BridgeOpKernel : public AsyncOpKernel {
     OP_REQUIRES_OK(ctx, ctx->GetAttr("target", &target_));
     OP_REQUIRES_OK(ctx, ctx->GetAttr("native_func", &native_func_));
     OP_REQUIRES_OK(ctx, ctx->GetAttr("required_cpu_features", &required_cpu_features_));
+    std::vector<int64_t> artifact_threads;
+    OP_REQUIRES_OK(ctx, ctx->GetAttr("artifact_threads", &artifact_threads));
     fallback_enabled_ = !EnvIs(kFallbackEnv, "0");
     if (const char* log = std::getenv(kShapeLogEnv)) shape_log_ = log;
     if (const char* fail = std::getenv(kFailRunEnv)) {
@@ -316,6 +318,14 @@ class BridgeOpKernel : public AsyncOpKernel {
     OP_REQUIRES(ctx, digests.size() == n_art,
                 errors::InvalidArgument(Where(), ": ", n_art, " artifacts but ", digests.size(),
                                         " artifact_sha256 values"));
+    OP_REQUIRES(ctx, artifact_threads.empty() || artifact_threads.size() == n_art,
+                errors::InvalidArgument(Where(), ": ", n_art, " artifacts but ",
+                                        artifact_threads.size(), " artifact_threads values"));
+    for (int64_t t : artifact_threads) {
+      OP_REQUIRES(ctx, t >= 0 && t <= 4096,
+                  errors::InvalidArgument(Where(), ": artifact_threads value ", t,
+                                          " is not a thread count (0: no limit, else 1-4096)"));
+    }
     OP_REQUIRES(ctx, input_shapes.size() == n_art * n_in && output_shapes.size() == n_art * n_out,
                 errors::InvalidArgument(Where(), ": input_shapes/output_shapes must hold ",
                                         "len(Tin)/len(Tout) shapes per artifact (", n_art,
@@ -353,6 +363,7 @@ class BridgeOpKernel : public AsyncOpKernel {
       Artifact& art = artifacts_.emplace_back();
       art.path = paths[a];
       art.sha256 = absl::AsciiStrToLower(digests[a]);
+      art.max_threads = artifact_threads.empty() ? 0 : static_cast<int>(artifact_threads[a]);
       OP_REQUIRES_OK(ctx, to_shapes(input_shapes, a * n_in, n_in, in_types, &art.input_shapes,
                                     &art.input_specs));
       OP_REQUIRES_OK(ctx, to_shapes(output_shapes, a * n_out, n_out, out_types, &art.output_shapes,
@@ -419,7 +430,7 @@ class BridgeOpKernel : public AsyncOpKernel {
       outputs[o] = output->data();
     }
 
-    IntraOpPool pool(ctx->device()->tensorflow_cpu_worker_threads()->workers, num_threads_);
+    IntraOpPool pool(ctx->device()->tensorflow_cpu_worker_threads()->workers, ThreadsFor(*art));
     std::string error;
     bool ran = false;
     if (fail_runs_) {
@@ -447,6 +458,9 @@ class BridgeOpKernel : public AsyncOpKernel {
     std::string sha256;  // expected, lowercase hex
     std::vector<TensorShape> input_shapes, output_shapes;
     std::vector<TensorSpec> input_specs, output_specs;
+    // Tasks per parallel loop at most (artifact_threads; 0: the kernel's
+    // count): 1 for an artifact tf2tvm found too small for a parallel loop to pay.
+    int max_threads = 0;
     std::unique_ptr<GraphExecutor> executor;  // created on first use, under load_mu_
     // executor.get() once it is ready: read without the lock on every call.
     std::atomic<GraphExecutor*> ready{nullptr};
@@ -458,6 +472,11 @@ class BridgeOpKernel : public AsyncOpKernel {
   };
 
   bool HasNative() const { return !native_func_.name().empty(); }
+
+  // Tasks a parallel loop of this artifact is split into.
+  int ThreadsFor(const Artifact& art) const {
+    return art.max_threads > 0 ? std::min(num_threads_, art.max_threads) : num_threads_;
+  }
 
   // The artifact is not used again by this kernel: its calls fall back for
   // `reason`. The first failure is kept (readers read it without the lock
@@ -682,7 +701,7 @@ class BridgeOpKernel : public AsyncOpKernel {
       }
       VLOG(1) << Where() << ": loaded " << path << "; parallel loops: "
               << (art->executor->parallel()
-                      ? std::to_string(num_threads_) + " tasks on TF's intra-op threads"
+                      ? std::to_string(ThreadsFor(*art)) + " tasks on TF's intra-op threads"
                       : std::string("the TVM runtime's own launcher"))
               << "; " << art->executor->DescribeBindings();
       art->ready.store(art->executor.get(), std::memory_order_release);
@@ -729,6 +748,7 @@ REGISTER_OP("TF2TVMBridgeOp")
     .Attr("target: string = ''")
     .Attr("native_func: func = {}")
     .Attr("required_cpu_features: list(string) = []")
+    .Attr("artifact_threads: list(int) = []")
     .SetShapeFn(tf2tvm::BridgeShapeFn)
     .Doc(R"doc(
 Runs one cluster compiled ahead of time by tf2tvm into a TVM library.

@@ -26,9 +26,18 @@ export interface ArtifactReport {
   readonly seconds?: number;
   /** The tuning records it applies (relative to OUT), when a tuning database gave any. */
   readonly tuningLog?: string;
+  /** 1 when its parallel loops run as one task (--serial-below); absent: the bridge op's thread count. */
+  readonly threads?: number;
   readonly error?: string;
   readonly log?: string;
 }
+
+/**
+ * The default of --serial-below: below about a million operations an
+ * artifact ran slower on two threads than on one on the machine measured
+ * (docs/bridge-op.md, "Threads").
+ */
+export const DEFAULT_SERIAL_BELOW = 1_000_000;
 
 export interface BuildOptions {
   readonly out: string;
@@ -36,6 +45,13 @@ export interface BuildOptions {
   /** A build running longer (seconds) is stopped and fails: its cluster stays in TensorFlow. */
   readonly buildTimeout?: number;
   readonly strict: boolean;
+  /**
+   * Artifacts estimated to do fewer operations than this (ir/cost.ts) run
+   * their parallel loops as one task: on them, waking another thread costs
+   * more than it saves (docs/bridge-op.md, "Threads"). 0: none; default
+   * DEFAULT_SERIAL_BELOW.
+   */
+  readonly serialBelow?: number;
   readonly warn: (d: Diagnostic) => void;
   readonly progress: (event: ProgressEvent) => void;
 }
@@ -85,6 +101,8 @@ export async function buildUnits(
   );
   rmSync(staging.path('.build'), { recursive: true, force: true });
 
+  const below = opts.serialBelow ?? DEFAULT_SERIAL_BELOW;
+  const threads = (u: Unit): { threads?: number } => (below > 0 && u.work < below ? { threads: 1 } : {});
   const reports = new Map<string, ArtifactReport[]>(state.clusters.map((c) => [c.name, []]));
   const failed = new Map<string, { error: string; log: string }>();
   const shaOf = new Map<Unit, string>();
@@ -94,7 +112,7 @@ export async function buildUnits(
     const list = reports.get(u.cluster)!;
     if (!u.job) {
       shaOf.set(u, u.sha256!);
-      list.push({ shapes, path: u.rel, status: 'cached', ...(u.tuningLog ? { tuningLog: u.tuningLog } : {}) });
+      list.push({ shapes, path: u.rel, status: 'cached', ...threads(u), ...(u.tuningLog ? { tuningLog: u.tuningLog } : {}) });
       continue;
     }
     const r = results[toBuild.indexOf(u)]!;
@@ -103,7 +121,7 @@ export async function buildUnits(
       const sha = await sha256File(staging.path(u.rel));
       shaOf.set(u, sha);
       cache.store(u.key, staging.path(u.rel), sha);
-      list.push({ shapes, path: u.rel, status: 'built', seconds: r.seconds, ...(u.tuningLog ? { tuningLog: u.tuningLog } : {}) });
+      list.push({ shapes, path: u.rel, status: 'built', seconds: r.seconds, ...threads(u), ...(u.tuningLog ? { tuningLog: u.tuningLog } : {}) });
     } else {
       const log = r.log ? path.join(opts.out, path.relative(staging.dir, r.log)) : 'none';
       list.push({ shapes, path: null, status: 'failed', error: r.error, log });
@@ -116,7 +134,10 @@ export async function buildUnits(
   for (const c of state.clusters) {
     if (failed.has(c.name)) continue;
     const mine = units.filter((u) => u.cluster === c.name);
-    clusters.push({ cluster: c, artifacts: mine.map((u) => ({ path: u.rel, sha256: shaOf.get(u)!, shapeSet: u.shapeSet })) });
+    clusters.push({
+      cluster: c,
+      artifacts: mine.map((u) => ({ path: u.rel, sha256: shaOf.get(u)!, shapeSet: u.shapeSet, ...threads(u) })),
+    });
   }
   return { reports, failed, clusters, built, cached: units.length - toBuild.length };
 }

@@ -63,6 +63,8 @@ export interface CompileRequest extends ModelSelection {
   /** false: bridge ops get no fallback function (compile --no-fallback). Default true. */
   readonly fallback?: boolean;
   readonly jobs: number;
+  /** Artifacts estimated below this many operations run their parallel loops as one task (build.ts). */
+  readonly serialBelow?: number;
   /** Seconds a TVM build may take; one that takes longer fails (its cluster stays in TensorFlow). Default: no limit. */
   readonly buildTimeout?: number;
   readonly cacheDir: string;

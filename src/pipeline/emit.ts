@@ -13,6 +13,7 @@ import { emitRelay, type EmittedRelay } from '../../backends/relay/emit.js';
 import { writeParamFiles, writeRelayText } from '../../backends/relay/files.js';
 import type { AppliedRecords } from '../../backends/tvm/tuning-db.js';
 import type { BuildJob } from '../../backends/tvm/worker.js';
+import { estimateWork } from '../../ir/cost.js';
 import type { EncapsulatedState } from '../../passes/state.js';
 import { cacheKey, type BuildCache } from '../cache.js';
 import type { Staging } from '../output.js';
@@ -47,6 +48,8 @@ export interface Draft {
    * outlives a change to the project's Python code.
    */
   readonly moduleKey: string;
+  /** Estimated operations of one run (ir/cost.ts). */
+  readonly work: number;
 }
 
 /** One artifact to produce: a cluster's function for one shape set. */
@@ -62,6 +65,8 @@ export interface Unit {
   readonly sha256?: string;
   /** The tuning records it applies, relative to OUT (beside the .so). */
   readonly tuningLog?: string;
+  /** Estimated operations of one run (ir/cost.ts). */
+  readonly work: number;
 }
 
 export function emitDrafts(state: EncapsulatedState, settings: BuildSettings, staging: Staging): Draft[] {
@@ -80,7 +85,17 @@ export function emitDrafts(state: EncapsulatedState, settings: BuildSettings, st
     };
     const baseKey = cacheKey({ ...parts, buildScript: settings.scriptHash });
     const moduleKey = cacheKey({ ...parts, buildScript: '' });
-    return { cluster: f.cluster, shapeSet: f.shapeSet, shapeKey, emitted, relayFile, rel: path.join(relDir, `${shapeKey}.so`), baseKey, moduleKey };
+    return {
+      cluster: f.cluster,
+      shapeSet: f.shapeSet,
+      shapeKey,
+      emitted,
+      relayFile,
+      rel: path.join(relDir, `${shapeKey}.so`),
+      baseKey,
+      moduleKey,
+      work: estimateWork(f.fn),
+    };
   });
 }
 
@@ -113,7 +128,7 @@ export function lookUpUnits(
     }
     const cachedSha = cache.fetch(key, staging.path(d.rel));
     if (cachedSha) {
-      units.push({ cluster: d.cluster, shapeSet: d.shapeSet, key, rel: d.rel, sha256: cachedSha, ...(tuningLog ? { tuningLog } : {}) });
+      units.push({ cluster: d.cluster, shapeSet: d.shapeSet, key, rel: d.rel, sha256: cachedSha, work: d.work, ...(tuningLog ? { tuningLog } : {}) });
       continue;
     }
     const params = writeParamFiles(paramDir(staging, d), d.emitted);
@@ -130,7 +145,7 @@ export function lookUpUnits(
       // A failed build's log is kept in OUT/logs; the worker deletes a successful job's log.
       log: staging.path('logs', `${d.cluster}_${d.shapeKey}.log`),
     };
-    units.push({ cluster: d.cluster, shapeSet: d.shapeSet, key, rel: d.rel, job, ...(tuningLog ? { tuningLog } : {}) });
+    units.push({ cluster: d.cluster, shapeSet: d.shapeSet, key, rel: d.rel, job, work: d.work, ...(tuningLog ? { tuningLog } : {}) });
   }
   return units;
 }

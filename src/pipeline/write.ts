@@ -86,6 +86,7 @@ export function writeGraph(staging: Staging, state: TypedState, clusters: readon
         shapes: state.shapeSets[a.shapeSet]!.key,
         path: a.path,
         sha256: a.sha256,
+        ...(a.threads !== undefined ? { threads: a.threads } : {}),
         ...(o.tuningLogs?.has(a.path) ? { tuning_log: o.tuningLogs.get(a.path) } : {}),
       })),
     })),

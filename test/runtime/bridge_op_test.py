@@ -413,6 +413,24 @@ def test_parallel_loops_on_intra_op_threads():
         np.testing.assert_array_equal(y, results[0])
 
 
+def test_artifact_threads():
+    # artifact_threads caps an artifact's tasks per parallel loop (tf2tvm
+    # writes 1 for artifacts too small for a second thread to pay): the
+    # results are the same bits as without the cap, on any pool size.
+    x = RNG.standard_normal((64, 128)).astype(np.float32)
+    config = tf.compat.v1.ConfigProto(intra_op_parallelism_threads=2, inter_op_parallelism_threads=1)
+    (want,) = Runner(bridge_graph(["dense_wide"]), config).run(x)
+    for cap in (1, 0, 3):
+        graph_def = bridge_graph(["dense_wide"])
+        graph_def.node[-1].attr["artifact_threads"].list.i.append(cap)
+        np.testing.assert_array_equal(Runner(graph_def, config).run(x)[0], want)
+    # One value per artifact, each 0 (no cap) or a thread count.
+    for values, needle in (([1, 1], "1 artifacts but 2 artifact_threads values"), ([-1], "artifact_threads value -1")):
+        graph_def = bridge_graph(["dense_wide"])
+        graph_def.node[-1].attr["artifact_threads"].list.i.extend(values)
+        expect_error(tf.errors.InvalidArgumentError, lambda g=graph_def: Runner(g).run(x), needle)
+
+
 def test_bad_thread_count():
     with EnvVar("TF2TVM_NUM_THREADS", "two"):
         runner = Runner(bridge_graph(["dense_b1"]))

@@ -4,6 +4,7 @@ import os from 'node:os';
 import type { Command } from 'commander';
 import { compile } from '../../pipeline/compile.js';
 import { countsJson, summaryLine } from '../../pipeline/analyze.js';
+import { DEFAULT_SERIAL_BELOW } from '../../pipeline/build.js';
 import { defaultCacheDir } from '../../cache.js';
 import { errors } from '../../../ir/support/diagnostics.js';
 import { printDiagnostic, printJson, runCommand } from '../output.js';
@@ -28,6 +29,7 @@ import {
 interface Flags extends ClusterFlags, ModelFlags {
   out: string;
   buildTimeout?: number;
+  serialBelow: number;
   shapes?: string[];
   batch?: number[];
   shapesFrom?: string;
@@ -86,6 +88,12 @@ export function registerCompile(program: Command): void {
       'stop a TVM build that takes longer: its cluster stays in TensorFlow with warning TF2TVM3101 (fatal with --strict); default no limit',
       positiveInt,
     )
+    .option(
+      '--serial-below <ops>',
+      'artifacts estimated to do fewer operations per run run their parallel loops on one thread (waking a second costs more than it saves; 0: never)',
+      nonNegativeNumber,
+      DEFAULT_SERIAL_BELOW,
+    )
     .option('--cache-dir <dir>', 'content-addressed build cache shared between output folders', defaultCacheDir())
     .option('--depfile <file>', 'write a Make dependency line for OUT/model.pb')
     .option('--select <mode>', 'all: keep every built cluster; measured: keep only clusters TVM runs faster than TensorFlow', selectMode, 'all')
@@ -134,6 +142,7 @@ export function registerCompile(program: Command): void {
           emitPbtxt: Boolean(o.emitPbtxt),
           emit: emitFormats(o.emit ?? []),
           jobs: o.jobs ?? os.availableParallelism(),
+          serialBelow: o.serialBelow,
           ...(o.buildTimeout ? { buildTimeout: o.buildTimeout } : {}),
           printAfter: o.printIrAfter ?? [],
           verifyIr: Boolean(o.verifyIr),
