@@ -158,6 +158,8 @@ const ARG_DTYPES: readonly DType[] = [...ALL_NUMBER_DTYPES, 'bool'];
  * also clamps the index at 0, which covers the wider dtypes).
  */
 const ARG_WIDENED: readonly DType[] = ['bool', 'int8', 'uint8', 'int16'];
+/** The float dtypes, whose NaNs the arg reductions skip as TensorFlow does. */
+const FLOAT_KINDS: readonly DType[] = ['float16', 'bfloat16', 'float32', 'float64'];
 
 function argReduceOp(c: NodeCtx, fn: 'max' | 'min', arg: ValueId): Op {
   const x = inputOf(c, 0, ARG_DTYPES);
@@ -180,9 +182,21 @@ function argReduce(fn: 'max' | 'min'): TfOpDef {
     infer: (c) => [irType(argReduceOp(c, fn, 0), [input(c, 0)])],
     lower(c) {
       const x = c.inputs[0]!;
-      const data = ARG_WIDENED.includes(x.dtype)
+      let data = ARG_WIDENED.includes(x.dtype)
         ? c.emit({ kind: 'cast', args: [c.value(0)], dtype: 'int32' }, { dtype: 'int32', shape: x.shape })
         : c.value(0);
+      if (FLOAT_KINDS.includes(x.dtype)) {
+        // TensorFlow's reduction never takes a NaN (a NaN is never greater,
+        // nor less); TVM's, vectorised, may. A NaN becomes the value no
+        // element loses to, so it wins only where the whole row is NaN,
+        // which the clamp below turns into TensorFlow's 0. Half floats go
+        // to float32 first (exact, order kept).
+        const dtype: DType = x.dtype === 'float64' ? 'float64' : 'float32';
+        if (dtype !== x.dtype) data = c.emit({ kind: 'cast', args: [data], dtype }, { dtype, shape: x.shape });
+        const nan = c.emit({ kind: 'test', fn: 'isnan', args: [data] }, { dtype: 'bool', shape: x.shape });
+        const never = c.weight(makeConst(dtype, [], [fn === 'max' ? -Infinity : Infinity]), 'never');
+        data = c.emit({ kind: 'select', args: [nan, never, data] }, { dtype, shape: x.shape });
+      }
       // TVM's reduction starts from index -1 at the dtype's lowest (argmax)
       // or highest (argmin) value and keeps it on a tie: a row of only that
       // value (all -inf, all INT32_MIN, ...) gives -1 where TensorFlow gives
