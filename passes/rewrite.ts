@@ -16,6 +16,7 @@ import { dtypeToTf } from '../ir/tf/dtypes.js';
 import { tensorName } from '../ir/tf/graph.js';
 import type { TensorType } from '../ir/types.js';
 import { errors } from '../ir/support/diagnostics.js';
+import { parseInputRef } from '../ir/tf/graphdef/validate.js';
 
 export interface BuiltArtifact {
   /** Path relative to the output folder. */
@@ -150,14 +151,12 @@ function dropOrphanConstants(nodes: NodeDef[], original: readonly NodeDef[]): No
   const consts = new Set<string>();
   for (const n of nodes) if (n.op === 'Const') consts.add(n.name);
   if (consts.size === 0) return nodes;
-  // Only the constants' names matter: an input is "^name", "name" or "name:k".
+  // Only the constants' names matter.
   const usedBy = (list: readonly NodeDef[]): Set<string> => {
     const used = new Set<string>();
     for (const n of list)
       for (const i of n.input ?? []) {
-        const start = i.startsWith('^') ? 1 : 0;
-        const colon = i.lastIndexOf(':');
-        const name = colon > start && /^\d+$/.test(i.slice(colon + 1)) ? i.slice(start, colon) : start ? i.slice(1) : i;
+        const name = parseInputRef(i).node;
         if (consts.has(name)) used.add(name);
       }
     return used;

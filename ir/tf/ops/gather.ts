@@ -9,7 +9,7 @@ import type { Op, ValueId } from '../../ops.js';
 import { DTYPES, isHalf, type DType } from '../../types.js';
 import { makeConst, takeConst } from '../consts.js';
 import { Unsupported, type NodeCtx, type OpTable, type TfOpDef } from '../registry.js';
-import { ALL_NUMBER_DTYPES, axisIn, constIntsOf, constScalarOf, INDEX_DTYPES, input, inputOf, irType } from './common.js';
+import { ALL_NUMBER_DTYPES, axisIn, BF16_FLOAT_DTYPES, constIntsOf, constScalarOf, INDEX_DTYPES, input, inputOf, irType } from './common.js';
 
 /** GatherV2's axis and batch_dims, made non-negative (batch_dims counts from the indices' rank). */
 function gatherAxes(c: NodeCtx, v2: boolean): { axis: number; batchDims: number } {
@@ -158,8 +158,6 @@ const ARG_DTYPES: readonly DType[] = [...ALL_NUMBER_DTYPES, 'bool'];
  * also clamps the index at 0, which covers the wider dtypes).
  */
 const ARG_WIDENED: readonly DType[] = ['bool', 'int8', 'uint8', 'int16'];
-/** The float dtypes, whose NaNs the arg reductions skip as TensorFlow does. */
-const FLOAT_KINDS: readonly DType[] = ['float16', 'bfloat16', 'float32', 'float64'];
 
 function argReduceOp(c: NodeCtx, fn: 'max' | 'min', arg: ValueId): Op {
   const x = inputOf(c, 0, ARG_DTYPES);
@@ -185,7 +183,7 @@ function argReduce(fn: 'max' | 'min'): TfOpDef {
       let data = ARG_WIDENED.includes(x.dtype)
         ? c.emit({ kind: 'cast', args: [c.value(0)], dtype: 'int32' }, { dtype: 'int32', shape: x.shape })
         : c.value(0);
-      if (FLOAT_KINDS.includes(x.dtype)) {
+      if (BF16_FLOAT_DTYPES.includes(x.dtype)) {
         // TensorFlow's reduction never takes a NaN (a NaN is never greater,
         // nor less); TVM's, vectorised, may. A NaN becomes the value no
         // element loses to, so it wins only where the whole row is NaN,

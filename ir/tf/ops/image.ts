@@ -21,10 +21,8 @@ type Method = 'linear' | 'nearest_neighbor' | 'cubic';
 
 /** CropAndResize's image dtypes: those TensorFlow's CPU kernel takes. */
 const CROP_DTYPES: readonly DType[] = ['float32', 'float16', 'float64', 'int8', 'uint8', 'int16', 'int32', 'int64'];
-/** ResizeBilinear's and ResizeBicubic's: every number dtype (read as float32). */
-const RESIZE_FLOAT_DTYPES: readonly DType[] = [...BF16_FLOAT_DTYPES, ...ALL_INT_DTYPES];
-/** ResizeNearestNeighbor's: every number dtype (a gather, exact in any dtype). */
-const RESIZE_NEAREST_DTYPES: readonly DType[] = [...BF16_FLOAT_DTYPES, ...ALL_INT_DTYPES];
+/** The resizes' dtypes: every number dtype (bilinear and bicubic read it as float32; nearest is a gather, exact in any dtype). */
+const RESIZE_DTYPES: readonly DType[] = [...BF16_FLOAT_DTYPES, ...ALL_INT_DTYPES];
 
 function resizeOp(c: NodeCtx, method: Method, dtypes: readonly DType[], arg: ValueId): Op {
   const x = inputOf(c, 0, dtypes);
@@ -118,7 +116,7 @@ const cropAndResize: TfOpDef = {
 export const imageOps: OpTable = {
   CropAndResize: cropAndResize,
   // Bilinear and bicubic output float32 in TensorFlow whatever the input.
-  ResizeBilinear: resize('linear', RESIZE_FLOAT_DTYPES),
-  ResizeBicubic: resize('cubic', RESIZE_FLOAT_DTYPES),
-  ResizeNearestNeighbor: resize('nearest_neighbor', RESIZE_NEAREST_DTYPES),
+  ResizeBilinear: resize('linear', RESIZE_DTYPES),
+  ResizeBicubic: resize('cubic', RESIZE_DTYPES),
+  ResizeNearestNeighbor: resize('nearest_neighbor', RESIZE_DTYPES),
 };
